@@ -1,0 +1,44 @@
+package io.positionsync;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Entry point. With no argument it runs the service; otherwise the first argument names a command.
+ */
+public final class Application {
+
+    /** A command-line subcommand: gets the arguments after its name, returns the process exit code. */
+    @FunctionalInterface
+    public interface Command {
+        int run(String[] args) throws Exception;
+    }
+
+    private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("run", ServiceCommand::run);
+    }
+
+    private Application() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String name = args.length == 0 ? "run" : args[0];
+        if ("--help".equals(name) || "-h".equals(name) || "help".equals(name)) {
+            System.out.println("usage: java -jar position-sync.jar [" + String.join("|", COMMANDS.keySet()) + "] [options]");
+            return;
+        }
+        Command command = COMMANDS.get(name);
+        if (command == null) {
+            System.err.println("error: unknown command '" + name + "' (one of: " + String.join(", ", COMMANDS.keySet()) + ")");
+            System.exit(2);
+            return;
+        }
+        int code = command.run(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+        if (code != 0 || !"run".equals(name)) {
+            System.exit(code);
+        }
+    }
+}

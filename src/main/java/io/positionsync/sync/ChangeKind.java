@@ -1,0 +1,15 @@
+package io.positionsync.sync;
+
+/** What a run does to one lifecycle. */
+public enum ChangeKind {
+    /** New lifecycle: INSERT an open row. */
+    OPENED,
+    /** Same quantity and average: only {@code last_synced_at} (and market values) move. */
+    UNCHANGED,
+    /** Larger absolute quantity, same sign, or a new average: quantity and average from the broker. */
+    INCREASED,
+    /** Smaller absolute quantity, same sign: realized P&L of the reduced quantity is added. */
+    REDUCED,
+    /** Quantity back to zero (or absent from a complete snapshot): final realized P&L. */
+    CLOSED
+}
