@@ -1,0 +1,106 @@
+package io.positionsync;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code config/application.properties} for code that runs outside a CamelContext (the commands), with
+ * the same {@code {{env:NAME:default}}} overrides Camel resolves. Explicit overrides (from tests or the
+ * command line) win over both.
+ */
+public final class Settings {
+    private static final Pattern ENV = Pattern.compile("\\{\\{env:([A-Za-z0-9_]+)(?::([^}]*))?}}");
+
+    private final Properties properties;
+    private final Map<String, String> environment;
+    private final Map<String, String> overrides;
+
+    public Settings(Properties properties, Map<String, String> environment, Map<String, String> overrides) {
+        this.properties = properties;
+        this.environment = Map.copyOf(environment);
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    /** The service's configuration file with the process environment. */
+    public static Settings load() {
+        return load(System.getenv(), Map.of());
+    }
+
+    public static Settings load(Map<String, String> environment, Map<String, String> overrides) {
+        Properties properties = new Properties();
+        Path file = Path.of("config/application.properties");
+        try {
+            if (Files.isRegularFile(file)) {
+                try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                    properties.load(reader);
+                }
+            } else {
+                try (InputStream in = Settings.class.getResourceAsStream("/config/application.properties")) {
+                    if (in != null) {
+                        properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read config/application.properties: " + e.getMessage(), e);
+        }
+        return new Settings(properties, environment, overrides);
+    }
+
+    /** The resolved value, or empty when the key is missing or resolves to an empty string. */
+    public Optional<String> find(String key) {
+        String value = overrides.containsKey(key) ? overrides.get(key) : resolve(properties.getProperty(key));
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    public String get(String key) {
+        return find(key).orElseThrow(() -> new IllegalStateException("missing configuration key " + key));
+    }
+
+    public int getInt(String key) {
+        String value = get(key);
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("configuration key " + key + " is not an integer: " + value);
+        }
+    }
+
+    /** A duration in milliseconds. */
+    public Duration getMillis(String key) {
+        return Duration.ofMillis(Long.parseLong(get(key)));
+    }
+
+    /** Every key with its resolved value, for handing to Camel as initial properties. */
+    public Map<String, String> resolvedOverrides() {
+        return new HashMap<>(overrides);
+    }
+
+    private String resolve(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        Matcher m = ENV.matcher(raw);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = environment.get(m.group(1));
+            if (value == null) {
+                value = m.group(2) == null ? "" : m.group(2);
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+}
