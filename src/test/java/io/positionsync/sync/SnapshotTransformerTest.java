@@ -193,4 +193,17 @@ class SnapshotTransformerTest {
             assertThat(executions.supersedes("0001f4e8.1a2b.02")).isEqualTo("0001f4e8.1a2b.01");
         }
     }
+
+    @Test
+    void aMapBuiltElsewhereIsNormalisedTheSameWay() {
+        BrokerExecution original = fill("0001f4e8.1a2b.01", 1, "SLD", "10", "11.00", "1.00", null, 5);
+        BrokerExecution corrected = fill("0001f4e8.1a2b.02", 1, "SLD", "10", "11.50", "1.00", null, 5);
+        BrokerExecution earlier = fill("0001f4e8.0000.01", 1, "SLD", "10", "10.00", "1.00", null, 1);
+
+        SnapshotExecutions executions = SnapshotExecutions.of(
+                java.util.Map.of(new PositionKey(ACCOUNT, 1), List.of(original, corrected, earlier)));
+
+        assertThat(executions.forKey(new PositionKey(ACCOUNT, 1))).containsExactly(earlier, corrected);
+        assertThat(executions.supersedes("0001f4e8.1a2b.02")).isEqualTo("0001f4e8.1a2b.01");
+    }
 }
