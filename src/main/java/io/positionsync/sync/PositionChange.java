@@ -51,4 +51,13 @@ public record PositionChange(
     public PositionKey key() {
         return new PositionKey(account, conId);
     }
+
+    /**
+     * True for a reduction or close whose realized P&L could not be priced (no execution explains it and no
+     * market price was known): the quantity change is applied, the amount is left empty rather than invented.
+     */
+    public boolean realizedUnknown() {
+        return (kind == ChangeKind.REDUCED || kind == ChangeKind.CLOSED) && realizedPnlDelta == null
+                && quantityBefore != null && quantityBefore.signum() != 0;
+    }
 }
