@@ -88,6 +88,19 @@ public final class TwsBrokerGateway implements BrokerGateway {
         return status().since();
     }
 
+    /**
+     * Connects now unless already connected, without taking a snapshot (e.g. at startup, so the status
+     * shows {@code UP} early). Honours the backoff like {@link #snapshot()}.
+     *
+     * @throws BrokerException when the connect fails or the backoff does not allow an attempt yet
+     */
+    public synchronized void connect() throws BrokerException {
+        if (closed) {
+            throw new BrokerException("the gateway client is closed");
+        }
+        ensureConnected();
+    }
+
     @Override
     public synchronized BrokerSnapshot snapshot() throws BrokerException {
         if (closed) {
@@ -166,7 +179,6 @@ public final class TwsBrokerGateway implements BrokerGateway {
             synchronized (stateLock) {
                 changeState(ConnectionState.DOWN, e.getMessage(), next);
             }
-            log.warn("connect failed: {}; next attempt not before {}", e.getMessage(), next);
             throw e;
         }
         backoff.recordSuccess();
@@ -182,10 +194,9 @@ public final class TwsBrokerGateway implements BrokerGateway {
                 changeState(ibConnectivityLost ? ConnectionState.DEGRADED : ConnectionState.UP, detail, null);
             }
         }
-        log.info("connected to {} as clientId {} (server version {})", config.endpoint(), config.clientId(),
-                opened.serverVersion());
         if (closed) {
             opened.close();
+            throw new BrokerException("the gateway client was closed while connecting");
         }
         return opened;
     }
@@ -197,7 +208,12 @@ public final class TwsBrokerGateway implements BrokerGateway {
         boolean stateChanged = state != status.state();
         status = changed;
         if (stateChanged) {
-            log.info("gateway connection {}: {}", state, detail);
+            String retry = nextAttemptAt == null ? "" : " (next attempt not before " + nextAttemptAt + ")";
+            if (state == ConnectionState.DOWN || state == ConnectionState.DEGRADED) {
+                log.warn("gateway connection {}: {}{}", state, detail, retry);
+            } else {
+                log.info("gateway connection {}: {}", state, detail);
+            }
         }
         for (Consumer<ConnectionStatus> listener : statusListeners) {
             try {

@@ -377,6 +377,20 @@ class TwsBrokerGatewayTest {
     }
 
     @Test
+    void connectWithoutSnapshotBringsTheStateUpOnce() throws Exception {
+        gatewayFor(new Book(), Duration.ofSeconds(5));
+
+        gateway.connect();
+        gateway.connect();
+
+        assertThat(gateway.state()).isEqualTo(ConnectionState.UP);
+        assertThat(gateway.status().detail()).contains("server version 178");
+        assertThat(peer.connections()).isEqualTo(1);
+        assertThat(gateway.snapshot().complete()).isTrue();
+        assertThat(peer.connections()).isEqualTo(1);
+    }
+
+    @Test
     void statusListenerSeesConnectingThenUpWithTheirTimes() throws Exception {
         gatewayFor(new Book(), Duration.ofSeconds(5));
         List<ConnectionStatus> seen = new CopyOnWriteArrayList<>();
