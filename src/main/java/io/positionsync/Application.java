@@ -19,6 +19,7 @@ public final class Application {
 
     static {
         COMMANDS.put("run", ServiceCommand::run);
+        COMMANDS.put("snapshot", io.positionsync.ibkr.SnapshotCommand::run);
     }
 
     private Application() {

@@ -1,0 +1,130 @@
+package io.positionsync.ibkr;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Collects the messages of one snapshot and assembles the {@link BrokerSnapshot}:
+ * <ul>
+ *   <li>positions and portfolio values keyed by (account, conId), the latest message winning;</li>
+ *   <li>executions deduplicated by execId (the gateway replays them), a correction {@code <base>.02}
+ *       replacing {@code <base>.01} whatever the order they arrive in (see {@link ExecIds});</li>
+ *   <li>commission reports joined by exact execId when the snapshot is built, so a report that arrives
+ *       before or after its execution is joined either way; a report for a replaced execution is not
+ *       carried over to its correction.</li>
+ * </ul>
+ * Executions are listed oldest first. Not thread-safe: one snapshot, one thread.
+ */
+public final class SnapshotAssembler {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotAssembler.class);
+
+    private final Map<AccountContract, IncomingMessage.Position> positions = new LinkedHashMap<>();
+    private final Map<AccountContract, IncomingMessage.UpdatePortfolio> portfolio = new LinkedHashMap<>();
+    private final Map<String, IncomingMessage.ExecDetails> executionsByBase = new LinkedHashMap<>();
+    private final Map<String, IncomingMessage.CommissionReport> commissions = new HashMap<>();
+
+    private record AccountContract(String account, long conId) {
+    }
+
+    /** Takes any message of a snapshot; those that carry no snapshot data are ignored. */
+    public void add(IncomingMessage message) {
+        if (message instanceof IncomingMessage.Position position) {
+            addPosition(position);
+        } else if (message instanceof IncomingMessage.UpdatePortfolio update) {
+            addPortfolio(update);
+        } else if (message instanceof IncomingMessage.ExecDetails execution) {
+            addExecution(execution);
+        } else if (message instanceof IncomingMessage.CommissionReport report) {
+            addCommission(report);
+        }
+    }
+
+    public void addPosition(IncomingMessage.Position position) {
+        positions.put(new AccountContract(position.account(), position.contract().conId()), position);
+    }
+
+    public void addPortfolio(IncomingMessage.UpdatePortfolio update) {
+        portfolio.put(new AccountContract(update.account(), update.contract().conId()), update);
+    }
+
+    public void addExecution(IncomingMessage.ExecDetails execution) {
+        String base = ExecIds.base(execution.execId());
+        IncomingMessage.ExecDetails existing = executionsByBase.get(base);
+        if (existing == null || ExecIds.supersedes(execution.execId(), existing.execId())) {
+            if (existing != null) {
+                log.debug("execution {} corrected by {}", existing.execId(), execution.execId());
+            }
+            executionsByBase.put(base, execution);
+        } else if (!existing.execId().equals(execution.execId())) {
+            log.debug("execution {} ignored: already corrected by {}", execution.execId(), existing.execId());
+        }
+    }
+
+    public void addCommission(IncomingMessage.CommissionReport report) {
+        commissions.put(report.execId(), report);
+    }
+
+    /** The positions received so far. */
+    public List<BrokerPosition> positions() {
+        List<BrokerPosition> out = new ArrayList<>(positions.size());
+        for (IncomingMessage.Position p : positions.values()) {
+            Contract c = p.contract();
+            out.add(new BrokerPosition(p.account(), c.conId(), c.symbol(), c.secType(), c.currency(), c.localSymbol(),
+                    c.multiplier(), p.position(), p.avgCost()));
+        }
+        return out;
+    }
+
+    /** The portfolio values received so far. */
+    public List<PortfolioValue> portfolio() {
+        List<PortfolioValue> out = new ArrayList<>(portfolio.size());
+        for (IncomingMessage.UpdatePortfolio u : portfolio.values()) {
+            Contract c = u.contract();
+            out.add(new PortfolioValue(u.account(), c.conId(), c.symbol(), c.secType(), c.currency(), c.multiplier(),
+                    u.position(), u.marketPrice(), u.marketValue(), u.averageCost(), u.unrealizedPnl(), u.realizedPnl()));
+        }
+        return out;
+    }
+
+    /** The executions received so far, deduplicated, joined with the commission reports received so far. */
+    public List<BrokerExecution> executions() {
+        List<BrokerExecution> out = new ArrayList<>(executionsByBase.size());
+        for (IncomingMessage.ExecDetails e : executionsByBase.values()) {
+            Contract c = e.contract();
+            BrokerExecution execution = new BrokerExecution(e.execId(), e.account(), c.conId(), c.symbol(), c.secType(),
+                    e.side(), e.shares(), e.price(), e.time(), e.orderId(), e.permId(), null, null, null);
+            IncomingMessage.CommissionReport report = commissions.get(e.execId());
+            if (report != null) {
+                execution = execution.withCommission(report.commission(), report.currency(), report.realizedPnl());
+            }
+            out.add(execution);
+        }
+        out.sort(Comparator.comparing(BrokerExecution::time, Comparator.nullsLast(Comparator.naturalOrder()))
+                .thenComparing(BrokerExecution::execId));
+        return out;
+    }
+
+    /** A snapshot whose every request reached its end marker. */
+    public BrokerSnapshot complete(int serverVersion, Instant takenAt, Instant serverTime, List<String> accounts) {
+        return new BrokerSnapshot(serverVersion, true, null, takenAt, serverTime, accounts, positions(), portfolio(),
+                executions());
+    }
+
+    /**
+     * A snapshot that must not be used to change stored positions. It carries what did arrive, for
+     * diagnosis, and says why it is incomplete.
+     */
+    public BrokerSnapshot incomplete(int serverVersion, Instant takenAt, Instant serverTime, List<String> accounts,
+            String reason) {
+        return new BrokerSnapshot(serverVersion, false, reason, takenAt, serverTime, accounts == null ? List.of() : accounts,
+                positions(), portfolio(), executions());
+    }
+}

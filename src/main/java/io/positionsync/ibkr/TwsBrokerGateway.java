@@ -1,0 +1,320 @@
+package io.positionsync.ibkr;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link BrokerGateway} over the TWS API socket protocol. It connects on demand (the first
+ * {@link #snapshot()}, or the first after a drop), keeps the connection between snapshots, and takes
+ * each snapshot on one connection (see {@link SnapshotSession} for the exchange).
+ *
+ * <p>Connection state: {@code DOWN} (no connection), {@code CONNECTING}, {@code UP}, {@code DEGRADED}
+ * (the gateway reported error 1100: it lost IB). 1101/1102 bring it back to {@code UP}; a drop makes it
+ * {@code DOWN}; 1300 (socket port reset) closes the connection so that the next snapshot reconnects.
+ * Failed connects are retried no sooner than a capped exponential {@link Backoff} allows: a snapshot
+ * asked for inside that window fails at once, saying when the next attempt will be. State changes go to
+ * the listeners added with {@link #addStatusListener}.
+ *
+ * <p>One snapshot at a time: {@link #snapshot()} is synchronized. {@link #close()} may be called from
+ * any thread; a snapshot in flight then ends incomplete.
+ */
+public final class TwsBrokerGateway implements BrokerGateway {
+    private static final Logger log = LoggerFactory.getLogger(TwsBrokerGateway.class);
+
+    private final TwsGatewayConfig config;
+    private final Clock clock;
+    private final Backoff backoff;
+    private final List<Consumer<ConnectionStatus>> statusListeners = new CopyOnWriteArrayList<>();
+
+    private final Object stateLock = new Object();
+    private ConnectionStatus status;
+    private boolean ibConnectivityLost;
+
+    private volatile TwsConnection connection;
+    private volatile BlockingQueue<SnapshotSession.Event> sessionEvents;
+    private volatile int generation;
+    private volatile boolean closed;
+    private int nextRequestId = 1;
+    private BrokerException lastConnectFailure;
+
+    public TwsBrokerGateway(TwsGatewayConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    /** With the clock that stamps snapshots and state changes and times the backoff. */
+    public TwsBrokerGateway(TwsGatewayConfig config, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.backoff = new Backoff(config.backoffInitial(), config.backoffMax());
+        this.status = new ConnectionStatus(ConnectionState.DOWN, clock.instant(), "not connected yet", null);
+    }
+
+    public TwsGatewayConfig config() {
+        return config;
+    }
+
+    /**
+     * Adds a listener for state changes. It is called with the lock that orders state changes held, on
+     * whichever thread made the change (often the connection's reader): keep it quick, never block.
+     */
+    public void addStatusListener(Consumer<ConnectionStatus> listener) {
+        statusListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** The current state with its detail. */
+    public ConnectionStatus status() {
+        synchronized (stateLock) {
+            return status;
+        }
+    }
+
+    @Override
+    public ConnectionState state() {
+        return status().state();
+    }
+
+    @Override
+    public Instant stateSince() {
+        return status().since();
+    }
+
+    /**
+     * Connects now unless already connected, without taking a snapshot (e.g. at startup, so the status
+     * shows {@code UP} early). Honours the backoff like {@link #snapshot()}.
+     *
+     * @throws BrokerException when the connect fails or the backoff does not allow an attempt yet
+     */
+    public synchronized void connect() throws BrokerException {
+        if (closed) {
+            throw new BrokerException("the gateway client is closed");
+        }
+        ensureConnected();
+    }
+
+    @Override
+    public synchronized BrokerSnapshot snapshot() throws BrokerException {
+        if (closed) {
+            throw new BrokerException("the gateway client is closed");
+        }
+        TwsConnection conn = ensureConnected();
+        long started = System.nanoTime();
+        Instant takenAt = clock.instant();
+        BlockingQueue<SnapshotSession.Event> events = new LinkedBlockingQueue<>();
+        sessionEvents = events;
+        SnapshotSession.Result result;
+        try {
+            String degraded = degradedReason();
+            if (degraded != null) {
+                result = new SnapshotSession.Result(
+                        new SnapshotAssembler().incomplete(conn.serverVersion(), takenAt, null, List.of(), degraded), false);
+            } else {
+                result = new SnapshotSession(conn, events, config.requestTimeout(), nextRequestId++).run(takenAt);
+            }
+        } finally {
+            sessionEvents = null;
+        }
+        BrokerSnapshot snapshot = result.snapshot();
+        long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+        if (snapshot.complete()) {
+            log.info("snapshot complete: {} accounts, {} positions, {} portfolio values, {} executions in {} ms",
+                    snapshot.accounts().size(), snapshot.positions().size(), snapshot.portfolio().size(),
+                    snapshot.executions().size(), millis);
+        } else {
+            log.warn("snapshot incomplete after {} ms: {}", millis, snapshot.incompleteReason());
+            if (result.connectionSpoiled() && conn.isOpen()) {
+                // A request may still be open and its end marker on the way: start clean next time.
+                conn.abort(new BrokerException("dropped after an incomplete snapshot: " + snapshot.incompleteReason()));
+            }
+        }
+        return snapshot;
+    }
+
+    private String degradedReason() {
+        synchronized (stateLock) {
+            if (ibConnectivityLost) {
+                return "the gateway has no connectivity to IB (error 1100, state " + status.state() + " since "
+                        + status.since() + ")";
+            }
+            return null;
+        }
+    }
+
+    /** The open connection, or a new one if the backoff allows an attempt now. Guarded by {@code this}. */
+    private TwsConnection ensureConnected() throws BrokerException {
+        TwsConnection current = connection;
+        if (current != null && current.isOpen()) {
+            return current;
+        }
+        Instant now = clock.instant();
+        if (!backoff.mayAttempt(now)) {
+            Instant next = backoff.nextAttemptAt().orElse(now);
+            throw new BrokerException("not reconnecting to " + config.endpoint() + " before " + next + " (in "
+                    + Duration.between(now, next).toMillis() + " ms; backoff after " + backoff.consecutiveFailures()
+                    + " failed attempt(s)); last failure: " + lastConnectFailure.getMessage(),
+                    lastConnectFailure.errorCode(), lastConnectFailure);
+        }
+        int attempt = ++generation;
+        synchronized (stateLock) {
+            ibConnectivityLost = false;
+            changeState(ConnectionState.CONNECTING, "connecting to " + config.endpoint() + " as clientId "
+                    + config.clientId(), null);
+        }
+        TwsConnection opened;
+        try {
+            opened = TwsConnection.connect(config.host(), config.port(), config.clientId(), config.connectTimeout(),
+                    new ConnectionEvents(attempt));
+        } catch (BrokerException e) {
+            lastConnectFailure = e;
+            Instant next = backoff.recordFailure(clock.instant());
+            synchronized (stateLock) {
+                changeState(ConnectionState.DOWN, e.getMessage(), next);
+            }
+            throw e;
+        }
+        backoff.recordSuccess();
+        lastConnectFailure = null;
+        connection = opened;
+        synchronized (stateLock) {
+            if (!opened.isOpen()) {
+                changeState(ConnectionState.DOWN, "connection lost right after connecting: "
+                        + TwsConnection.describe(opened.closeReason()), null);
+            } else {
+                String detail = "connected to " + config.endpoint() + " as clientId " + config.clientId()
+                        + ", server version " + opened.serverVersion();
+                changeState(ibConnectivityLost ? ConnectionState.DEGRADED : ConnectionState.UP, detail, null);
+            }
+        }
+        if (closed) {
+            opened.close();
+            throw new BrokerException("the gateway client was closed while connecting");
+        }
+        return opened;
+    }
+
+    /** Guarded by {@code stateLock}. */
+    private void changeState(ConnectionState state, String detail, Instant nextAttemptAt) {
+        Instant since = state == status.state() ? status.since() : clock.instant();
+        ConnectionStatus changed = new ConnectionStatus(state, since, detail, nextAttemptAt);
+        boolean stateChanged = state != status.state();
+        status = changed;
+        if (stateChanged) {
+            String retry = nextAttemptAt == null ? "" : " (next attempt not before " + nextAttemptAt + ")";
+            if (state == ConnectionState.DOWN || state == ConnectionState.DEGRADED) {
+                log.warn("gateway connection {}: {}{}", state, detail, retry);
+            } else {
+                log.info("gateway connection {}: {}", state, detail);
+            }
+        }
+        for (Consumer<ConnectionStatus> listener : statusListeners) {
+            try {
+                listener.accept(changed);
+            } catch (RuntimeException e) {
+                log.error("status listener failed", e);
+            }
+        }
+    }
+
+    /** Closes the connection; further snapshots fail. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        TwsConnection current = connection;
+        if (current != null) {
+            current.close();
+        }
+        synchronized (stateLock) {
+            if (status.state() != ConnectionState.DOWN) {
+                changeState(ConnectionState.DOWN, "closed", null);
+            }
+        }
+    }
+
+    /** Events of one connection attempt; ignored once a newer attempt has begun. */
+    private final class ConnectionEvents implements TwsConnection.Listener {
+        private final int attempt;
+
+        ConnectionEvents(int attempt) {
+            this.attempt = attempt;
+        }
+
+        private boolean current() {
+            return attempt == generation;
+        }
+
+        @Override
+        public void onMessage(IncomingMessage message) {
+            if (!current()) {
+                return;
+            }
+            // State first, so that a snapshot which ends on this message already sees the new state.
+            if (message instanceof IncomingMessage.ErrorMessage error) {
+                onGatewayError(error);
+            }
+            BlockingQueue<SnapshotSession.Event> events = sessionEvents;
+            if (events != null) {
+                events.add(new SnapshotSession.Received(message));
+            }
+        }
+
+        private void onGatewayError(IncomingMessage.ErrorMessage error) {
+            switch (error.code()) {
+                case ErrorCodes.CONNECTIVITY_LOST:
+                    synchronized (stateLock) {
+                        ibConnectivityLost = true;
+                        if (status.state() == ConnectionState.UP) {
+                            changeState(ConnectionState.DEGRADED, "error 1100: the gateway lost its connection to IB: "
+                                    + error.message(), null);
+                        }
+                    }
+                    break;
+                case ErrorCodes.CONNECTIVITY_RESTORED_DATA_LOST:
+                case ErrorCodes.CONNECTIVITY_RESTORED:
+                    synchronized (stateLock) {
+                        ibConnectivityLost = false;
+                        if (status.state() == ConnectionState.DEGRADED) {
+                            changeState(ConnectionState.UP, "error " + error.code() + ": connectivity to IB restored: "
+                                    + error.message(), null);
+                        }
+                    }
+                    break;
+                case ErrorCodes.SOCKET_PORT_RESET:
+                    TwsConnection current = connection;
+                    if (current != null) {
+                        current.abort(new BrokerException("the gateway reset its socket port (error 1300); "
+                                + "reconnecting on the next snapshot", ErrorCodes.SOCKET_PORT_RESET, null));
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        @Override
+        public void onClosed(Exception reason) {
+            if (!current()) {
+                return;
+            }
+            synchronized (stateLock) {
+                // While connecting, the connecting thread reports the failure itself.
+                if (status.state() != ConnectionState.CONNECTING && status.state() != ConnectionState.DOWN) {
+                    changeState(ConnectionState.DOWN, closed ? "closed" : "connection lost: "
+                            + TwsConnection.describe(reason), null);
+                }
+            }
+            BlockingQueue<SnapshotSession.Event> events = sessionEvents;
+            if (events != null) {
+                events.add(new SnapshotSession.Closed(reason));
+            }
+        }
+    }
+}

@@ -1,0 +1,365 @@
+package io.positionsync.ibkr;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TWS API socket session: connect, handshake ({@code v157..178}), {@code startApi}, then a reader
+ * thread that reassembles frames, decodes them with the negotiated server version and hands every
+ * message to a {@link Listener}, in wire order. {@link #connect} returns once {@code nextValidId} has
+ * arrived, i.e. when the connection is usable.
+ *
+ * <p>A malformed frame closes the connection; the {@link ProtocolException} is the close reason given
+ * to {@link Listener#onClosed}. The listener hears about the close exactly once, after the last message,
+ * on the reader thread.
+ */
+public final class TwsConnection implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TwsConnection.class);
+    private static final int READ_BUFFER_BYTES = 64 * 1024;
+
+    /** Receives what the gateway sends. Called on the reader thread; keep it quick and non-blocking. */
+    public interface Listener {
+        /** One decoded message, in wire order (including those that arrive while connecting). */
+        void onMessage(IncomingMessage message);
+
+        /**
+         * The connection is closed: {@code reason} is {@code null} after {@link #close()}, otherwise why
+         * it ended (an {@link EOFException} or other {@link IOException} for a drop, a
+         * {@link ProtocolException} for a malformed frame, a {@link BrokerException} for a refused session).
+         */
+        void onClosed(Exception reason);
+    }
+
+    private final String host;
+    private final int port;
+    private final int clientId;
+    private final Duration connectTimeout;
+    private final Socket socket;
+    private final OutputStream out;
+    private final Listener listener;
+    private final FrameDecoder frames = new FrameDecoder();
+    private final CompletableFuture<Integer> handshake = new CompletableFuture<>();
+    private final CompletableFuture<Long> ready = new CompletableFuture<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile int serverVersion;
+    private volatile String connectionTime;
+    private volatile List<String> managedAccounts;
+    private volatile Exception closeReason;
+    private volatile Thread reader;
+
+    private TwsConnection(String host, int port, int clientId, Duration connectTimeout, Socket socket, Listener listener)
+            throws IOException {
+        this.host = host;
+        this.port = port;
+        this.clientId = clientId;
+        this.connectTimeout = connectTimeout;
+        this.socket = socket;
+        this.out = socket.getOutputStream();
+        this.listener = listener;
+    }
+
+    /**
+     * Opens a session and waits until it is usable ({@code nextValidId} received). The whole of it (TCP
+     * connect, handshake, {@code startApi}, {@code nextValidId}) must fit in {@code connectTimeout}.
+     *
+     * @throws BrokerException when the gateway cannot be reached (error code 502), refuses the clientId
+     *                         (326), chooses a server version outside 157..178, sends a malformed reply,
+     *                         closes the socket, or does not answer in time
+     */
+    public static TwsConnection connect(String host, int port, int clientId, Duration connectTimeout, Listener listener)
+            throws BrokerException {
+        long deadline = System.nanoTime() + connectTimeout.toNanos();
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress(host, port), (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+        } catch (IOException e) {
+            closeQuietly(socket);
+            String why = e instanceof SocketTimeoutException ? "timed out after " + connectTimeout.toMillis() + " ms" : describe(e);
+            throw new BrokerException("could not connect to the gateway at " + host + ":" + port + ": " + why,
+                    ErrorCodes.CONNECT_FAIL, e);
+        }
+        TwsConnection connection;
+        try {
+            connection = new TwsConnection(host, port, clientId, connectTimeout, socket, listener);
+        } catch (IOException e) {
+            closeQuietly(socket);
+            throw new BrokerException("could not open the socket to " + host + ":" + port + ": " + describe(e),
+                    ErrorCodes.CONNECT_FAIL, e);
+        }
+        try {
+            connection.start(deadline);
+            return connection;
+        } catch (BrokerException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    private void start(long deadline) throws BrokerException {
+        try {
+            writeFrame(RequestEncoder.handshake());
+        } catch (IOException e) {
+            throw new BrokerException("could not send the handshake to " + endpoint() + ": " + describe(e),
+                    ErrorCodes.CONNECT_FAIL, e);
+        }
+        Thread thread = new Thread(this::readLoop, "tws-reader-" + endpoint() + "-client-" + clientId);
+        thread.setDaemon(true);
+        reader = thread;
+        thread.start();
+        int version = await(handshake, deadline, "its handshake reply");
+        log.debug("gateway {} chose server version {} (connection time {})", endpoint(), version, connectionTime);
+        try {
+            send(RequestEncoder.startApi(clientId, ""));
+        } catch (IOException e) {
+            throw new BrokerException("could not send startApi to " + endpoint() + ": " + describe(e),
+                    ErrorCodes.CONNECT_FAIL, e);
+        }
+        await(ready, deadline, "nextValidId");
+    }
+
+    private <T> T await(CompletableFuture<T> future, long deadline, String what) throws BrokerException {
+        try {
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new BrokerException("the gateway at " + endpoint() + " did not send " + what + " within "
+                    + connectTimeout.toMillis() + " ms (connect timeout)", ErrorCodes.CONNECT_FAIL, null);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof BrokerException be) {
+                throw be;
+            }
+            throw new BrokerException("connecting to " + endpoint() + " failed: " + describe(e.getCause()),
+                    ErrorCodes.CONNECT_FAIL, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException("interrupted while connecting to " + endpoint(), ErrorCodes.CONNECT_FAIL, e);
+        }
+    }
+
+    private void readLoop() {
+        byte[] buffer = new byte[READ_BUFFER_BYTES];
+        Exception reason = null;
+        try {
+            InputStream in = socket.getInputStream();
+            while (!closed.get()) {
+                int count = in.read(buffer);
+                if (count < 0) {
+                    reason = new EOFException("the gateway closed the connection");
+                    break;
+                }
+                for (byte[] payload : frames.feed(buffer, 0, count)) {
+                    if (closed.get()) {
+                        break;
+                    }
+                    handleFrame(payload);
+                }
+            }
+        } catch (ProtocolException | BrokerException e) {
+            reason = e;
+        } catch (IOException e) {
+            reason = e;
+        } catch (RuntimeException e) {
+            log.error("reader of {} failed", endpoint(), e);
+            reason = e;
+        } finally {
+            shutdown(reason);
+            Exception finalReason = closeReason;
+            if (finalReason != null) {
+                log.warn("connection to {} closed: {}", endpoint(), describe(finalReason));
+            }
+            try {
+                listener.onClosed(finalReason);
+            } catch (RuntimeException e) {
+                log.error("connection listener failed on close", e);
+            }
+        }
+    }
+
+    private void handleFrame(byte[] payload) throws BrokerException {
+        if (serverVersion == 0) {
+            acceptHandshakeReply(payload);
+            return;
+        }
+        IncomingMessage message = MessageDecoder.decode(payload, serverVersion);
+        if (message instanceof IncomingMessage.NextValidId next) {
+            ready.complete(next.orderId());
+        } else if (message instanceof IncomingMessage.ManagedAccounts accounts) {
+            managedAccounts = accounts.accounts();
+        } else if (message instanceof IncomingMessage.ErrorMessage error) {
+            logError(error);
+            if (error.code() == ErrorCodes.CLIENT_ID_IN_USE && !ready.isDone()) {
+                ready.completeExceptionally(new BrokerException("clientId " + clientId + " is already in use at "
+                        + endpoint() + " (error 326): " + error.message() + "; choose another client id or close the "
+                        + "other session", ErrorCodes.CLIENT_ID_IN_USE, null));
+            }
+        }
+        try {
+            listener.onMessage(message);
+        } catch (RuntimeException e) {
+            log.error("connection listener failed on {}", message, e);
+        }
+    }
+
+    private void acceptHandshakeReply(byte[] payload) throws BrokerException {
+        FieldReader fields = new FieldReader(payload);
+        int version;
+        try {
+            version = fields.readInt();
+            connectionTime = fields.hasMore() ? fields.readString() : null;
+        } catch (ProtocolException e) {
+            BrokerException failure = new BrokerException("malformed handshake reply from " + endpoint() + ": "
+                    + e.getMessage(), null, e);
+            handshake.completeExceptionally(failure);
+            throw failure;
+        }
+        if (version < MessageIds.MIN_CLIENT_VERSION || version > MessageIds.MAX_CLIENT_VERSION) {
+            BrokerException failure = new BrokerException("the gateway at " + endpoint() + " chose server version "
+                    + version + ", outside the supported range " + MessageIds.MIN_CLIENT_VERSION + ".."
+                    + MessageIds.MAX_CLIENT_VERSION + "; disconnected");
+            handshake.completeExceptionally(failure);
+            throw failure;
+        }
+        serverVersion = version;
+        handshake.complete(version);
+    }
+
+    private void logError(IncomingMessage.ErrorMessage error) {
+        if (error.isInformational()) {
+            log.debug("gateway notice {} (reqId {}): {}", error.code(), error.reqId(), error.message());
+        } else if (error.isWarning()) {
+            log.warn("gateway warning {} (reqId {}): {}", error.code(), error.reqId(), error.message());
+        } else {
+            log.warn("gateway error {} (reqId {}): {}", error.code(), error.reqId(), error.message());
+        }
+    }
+
+    /**
+     * Writes one whole frame (see {@link RequestEncoder}). A failed write closes the connection.
+     *
+     * @throws IOException when the connection is closed or the write fails
+     */
+    public void send(byte[] frame) throws IOException {
+        if (closed.get()) {
+            throw new IOException("connection to " + endpoint() + " is closed");
+        }
+        try {
+            writeFrame(frame);
+        } catch (IOException e) {
+            abort(e);
+            throw e;
+        }
+    }
+
+    private void writeFrame(byte[] bytes) throws IOException {
+        synchronized (out) {
+            out.write(bytes);
+            out.flush();
+        }
+    }
+
+    /** Closes the connection; the listener hears {@code onClosed(null)}. Idempotent. */
+    @Override
+    public void close() {
+        abort(null);
+    }
+
+    /**
+     * Closes the connection with {@code reason}, which the listener receives in {@code onClosed}.
+     * Waits (up to the connect timeout) for the reader thread to finish unless called from it.
+     */
+    public void abort(Exception reason) {
+        shutdown(reason);
+        Thread thread = reader;
+        if (thread != null && thread != Thread.currentThread()) {
+            try {
+                thread.join(connectTimeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void shutdown(Exception reason) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeReason = reason;
+        closeQuietly(socket);
+        Exception cause = reason;
+        BrokerException failure = cause instanceof BrokerException be ? be
+                : new BrokerException("the gateway at " + endpoint() + " closed the connection while connecting as clientId "
+                        + clientId + (cause == null ? "" : ": " + describe(cause)), ErrorCodes.CONNECT_FAIL, cause);
+        handshake.completeExceptionally(failure);
+        ready.completeExceptionally(failure);
+    }
+
+    public boolean isOpen() {
+        return !closed.get();
+    }
+
+    /** Why the connection closed ({@code null} while open or after {@link #close()}). */
+    public Exception closeReason() {
+        return closeReason;
+    }
+
+    /** The version the handshake settled on (157..178). */
+    public int serverVersion() {
+        return serverVersion;
+    }
+
+    /** The connection time text of the handshake reply, as sent. */
+    public String connectionTime() {
+        return connectionTime;
+    }
+
+    /** The order id of {@code nextValidId}. */
+    public long nextValidId() {
+        return ready.getNow(-1L);
+    }
+
+    /** The accounts of the most recent {@code managedAccounts}, if one has arrived. */
+    public Optional<List<String>> managedAccounts() {
+        return Optional.ofNullable(managedAccounts);
+    }
+
+    public int clientId() {
+        return clientId;
+    }
+
+    /** {@code host:port}. */
+    public String endpoint() {
+        return host + ":" + port;
+    }
+
+    static String describe(Throwable e) {
+        if (e == null) {
+            return "closed by this client";
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // Nothing useful to do: the socket is going away either way.
+        }
+    }
+}

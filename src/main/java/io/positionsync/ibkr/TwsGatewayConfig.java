@@ -1,0 +1,64 @@
+package io.positionsync.ibkr;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import io.positionsync.Settings;
+
+/**
+ * How to reach the gateway and how patient to be.
+ *
+ * @param host           gateway host
+ * @param port           gateway API port
+ * @param clientId       the API client id; the gateway accepts each id on one connection at a time
+ * @param connectTimeout TCP connect, handshake and {@code nextValidId}, together
+ * @param requestTimeout each request of a snapshot must reach its end marker within this
+ * @param backoffInitial wait after the first failed connect; doubled after each further failure
+ * @param backoffMax     cap of that wait
+ */
+public record TwsGatewayConfig(String host, int port, int clientId, Duration connectTimeout, Duration requestTimeout,
+        Duration backoffInitial, Duration backoffMax) {
+
+    private static final int MAX_PORT = 65535;
+
+    public TwsGatewayConfig {
+        Objects.requireNonNull(host, "host");
+        if (host.isBlank()) {
+            throw new IllegalArgumentException("gateway host is empty");
+        }
+        if (port < 1 || port > MAX_PORT) {
+            throw new IllegalArgumentException("gateway port " + port + " is not in 1.." + MAX_PORT);
+        }
+        requirePositive(connectTimeout, "connectTimeout");
+        requirePositive(requestTimeout, "requestTimeout");
+        requirePositive(backoffInitial, "backoffInitial");
+        requirePositive(backoffMax, "backoffMax");
+        if (backoffMax.compareTo(backoffInitial) < 0) {
+            throw new IllegalArgumentException("backoffMax must be at least backoffInitial");
+        }
+    }
+
+    /** From {@code psync.ibkr.*} in the configuration, for the configured host and port. */
+    public static TwsGatewayConfig fromSettings(Settings settings) {
+        return fromSettings(settings, settings.get("psync.ibkr.host"), settings.getInt("psync.ibkr.port"));
+    }
+
+    /** From {@code psync.ibkr.*} in the configuration, for a given endpoint (e.g. the built-in simulator). */
+    public static TwsGatewayConfig fromSettings(Settings settings, String host, int port) {
+        return new TwsGatewayConfig(host, port, settings.getInt("psync.ibkr.client-id"),
+                settings.getMillis("psync.ibkr.connect-timeout-ms"), settings.getMillis("psync.ibkr.request-timeout-ms"),
+                settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"));
+    }
+
+    /** {@code host:port}. */
+    public String endpoint() {
+        return host + ":" + port;
+    }
+
+    private static void requirePositive(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive");
+        }
+    }
+}
