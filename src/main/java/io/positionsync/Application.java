@@ -19,6 +19,7 @@ public final class Application {
 
     static {
         COMMANDS.put("run", ServiceCommand::run);
+        COMMANDS.put("simulator", io.positionsync.ibkr.sim.SimulatorCommand::run);
     }
 
     private Application() {

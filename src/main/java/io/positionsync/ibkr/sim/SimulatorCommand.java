@@ -1,0 +1,158 @@
+package io.positionsync.ibkr.sim;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code simulator} command: runs the gateway simulator until the process is killed.
+ *
+ * <pre>simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]</pre>
+ *
+ * Without {@code --scenario} it serves the built-in demo scenario. Prices move as the scenario's price motion
+ * says. Bad arguments: one {@code error: ...} line on stderr and exit code 2.
+ */
+public final class SimulatorCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(SimulatorCommand.class);
+    /** The paper-trading TWS port, where clients look by convention. */
+    public static final int DEFAULT_PORT = 7497;
+    public static final int EXIT_USAGE = 2;
+    private static final String USAGE =
+            "usage: simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]";
+
+    private SimulatorCommand() {
+    }
+
+    /** Bad command-line arguments; the message is the one line shown to the user. */
+    public static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** Entry point for {@code Application}: blocks until the process is killed. */
+    public static int run(String[] args) throws InterruptedException {
+        return run(args, System.out, System.err);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
+        if (args.length == 1 && ("--help".equals(args[0]) || "-h".equals(args[0]))) {
+            out.println(USAGE);
+            return 0;
+        }
+        GatewaySimulator simulator;
+        try {
+            simulator = start(args);
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (IOException e) {
+            err.println("error: cannot listen: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(simulator::stop, "gateway-sim-shutdown"));
+        new CountDownLatch(1).await();
+        return 0;
+    }
+
+    /**
+     * Parses the arguments, starts the simulator and logs the one "listening" line.
+     *
+     * @throws UsageException for bad arguments or an unreadable scenario
+     * @throws IOException    when the port cannot be bound
+     */
+    public static GatewaySimulator start(String[] args) throws UsageException, IOException {
+        SimulatorOptions options = SimulatorOptions.defaults().withPort(DEFAULT_PORT);
+        Path scenarioFile = null;
+        Integer serverVersion = null;
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            if (i + 1 >= args.length) {
+                throw new UsageException(option.startsWith("--") ? option + " needs a value" : "unexpected argument '"
+                        + option + "'; " + USAGE);
+            }
+            String value = args[++i];
+            switch (option) {
+                case "--port":
+                    options = options.withPort(intValue(option, value, 0, 0xFFFF));
+                    break;
+                case "--host":
+                    if (value.isBlank()) {
+                        throw new UsageException("--host needs a value");
+                    }
+                    options = options.withHost(value);
+                    break;
+                case "--scenario":
+                    scenarioFile = Path.of(value);
+                    break;
+                case "--server-version":
+                    serverVersion = intValue(option, value, options.minServerVersion(),
+                            SimulatorOptions.FIRST_BINARY_SERVER_VERSION - 1);
+                    break;
+                default:
+                    throw new UsageException("unknown option '" + option + "'; " + USAGE);
+            }
+        }
+        Scenario scenario = loadScenario(scenarioFile);
+        int maxVersion = serverVersion != null ? serverVersion
+                : scenario.maxServerVersionOr(SimulatorOptions.DEFAULT_MAX_SERVER_VERSION);
+        if (maxVersion < options.minServerVersion()) {
+            throw new UsageException("server version must be at least " + options.minServerVersion());
+        }
+        options = options.withMaxServerVersion(maxVersion);
+        if (scenario.priceMotion() != null) {
+            options = options.withPriceTickInterval(scenario.priceMotion().toPriceMotion().tickInterval());
+        }
+        SimulatorState state;
+        try {
+            state = scenario.toState();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("invalid scenario " + (scenarioFile == null ? "demo" : scenarioFile) + ": "
+                    + e.getMessage());
+        }
+        GatewaySimulator simulator = new GatewaySimulator(state, options).start();
+        LOG.info("gateway simulator listening on {}:{} (server version <= {}, accounts {})", options.host(),
+                simulator.port(), maxVersion, String.join(", ", state.accounts()));
+        return simulator;
+    }
+
+    private static Scenario loadScenario(Path file) throws UsageException {
+        if (file == null) {
+            return Scenario.demo();
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException("scenario file not found: " + file);
+        }
+        try {
+            return Scenario.load(file);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("scenario file not found: " + file);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageException("cannot load scenario " + file + ": " + oneLine(e.getMessage()));
+        }
+    }
+
+    private static int intValue(String option, String value, int min, int max) throws UsageException {
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed < min || parsed > max) {
+                throw new UsageException(option + " must be in " + min + ".." + max + ", got " + parsed);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " must be an integer, got '" + value + "'");
+        }
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s*\\R\\s*", " ");
+    }
+}
