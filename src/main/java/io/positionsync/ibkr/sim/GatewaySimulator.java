@@ -16,10 +16,10 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,7 +129,7 @@ public final class GatewaySimulator implements AutoCloseable {
         acceptor.setDaemon(true);
         acceptor.start();
         startPriceMotion();
-        LOG.info("gateway simulator bound to {}:{}", options.host(), boundPort);
+        LOG.debug("gateway simulator bound to {}:{}", options.host(), boundPort);
         return this;
     }
 
@@ -271,8 +271,13 @@ public final class GatewaySimulator implements AutoCloseable {
         synchronized (this) {
             timer = scheduler;
         }
-        if (timer != null && !timer.isShutdown()) {
+        if (timer == null) {
+            return;
+        }
+        try {
             timer.schedule(action, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("simulator stopping: delayed message dropped");
         }
     }
 
@@ -319,10 +324,5 @@ public final class GatewaySimulator implements AutoCloseable {
                 LOG.warn("price step failed: {}", e.getMessage());
             }
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Accounts, for the startup line. */
-    String describeAccounts() {
-        return state.accounts().stream().collect(Collectors.joining(", "));
     }
 }
