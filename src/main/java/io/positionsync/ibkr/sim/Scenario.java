@@ -124,10 +124,12 @@ public record Scenario(
         if (scenario.accounts().isEmpty()) {
             throw new IllegalArgumentException(source + ": a scenario needs at least one account");
         }
-        if (scenario.maxServerVersion() != null
-                && scenario.maxServerVersion() >= SimulatorOptions.FIRST_BINARY_SERVER_VERSION) {
-            throw new IllegalArgumentException(source + ": maxServerVersion must be below "
-                    + SimulatorOptions.FIRST_BINARY_SERVER_VERSION);
+        Integer version = scenario.maxServerVersion();
+        if (version != null && (version < SimulatorOptions.DEFAULT_MIN_SERVER_VERSION
+                || version >= SimulatorOptions.FIRST_BINARY_SERVER_VERSION)) {
+            throw new IllegalArgumentException(source + ": maxServerVersion must be in "
+                    + SimulatorOptions.DEFAULT_MIN_SERVER_VERSION + ".." + (SimulatorOptions.FIRST_BINARY_SERVER_VERSION - 1)
+                    + " (below 201), got " + version);
         }
         return scenario;
     }
@@ -135,6 +137,17 @@ public record Scenario(
     /** The highest server version the scenario asks for, or {@code fallback} when it names none. */
     public int maxServerVersionOr(int fallback) {
         return maxServerVersion == null ? fallback : maxServerVersion;
+    }
+
+    /**
+     * Options for serving this scenario as it asks: default host and ephemeral port, its {@code maxServerVersion},
+     * and prices moving at its price motion's tick interval (standing still without one).
+     */
+    public SimulatorOptions simulatorOptions() {
+        SimulatorOptions options = SimulatorOptions.defaults()
+                .withMaxServerVersion(maxServerVersionOr(SimulatorOptions.DEFAULT_MAX_SERVER_VERSION));
+        return priceMotion == null ? options
+                : options.withPriceTickInterval(priceMotion.toPriceMotion().tickInterval());
     }
 
     /** The state on the system clock. */

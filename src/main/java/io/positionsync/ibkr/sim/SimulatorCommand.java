@@ -70,31 +70,34 @@ public final class SimulatorCommand {
      * @throws IOException    when the port cannot be bound
      */
     public static GatewaySimulator start(String[] args) throws UsageException, IOException {
-        SimulatorOptions options = SimulatorOptions.defaults().withPort(DEFAULT_PORT);
+        Integer port = null;
+        String host = null;
         Path scenarioFile = null;
         Integer serverVersion = null;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
+            if (!option.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + option + "'; " + USAGE);
+            }
             if (i + 1 >= args.length) {
-                throw new UsageException(option.startsWith("--") ? option + " needs a value" : "unexpected argument '"
-                        + option + "'; " + USAGE);
+                throw new UsageException(option + " needs a value");
             }
             String value = args[++i];
             switch (option) {
                 case "--port":
-                    options = options.withPort(intValue(option, value, 0, 0xFFFF));
+                    port = intValue(option, value, 0, SimulatorOptions.MAX_PORT);
                     break;
                 case "--host":
                     if (value.isBlank()) {
                         throw new UsageException("--host needs a value");
                     }
-                    options = options.withHost(value);
+                    host = value;
                     break;
                 case "--scenario":
                     scenarioFile = Path.of(value);
                     break;
                 case "--server-version":
-                    serverVersion = intValue(option, value, options.minServerVersion(),
+                    serverVersion = intValue(option, value, SimulatorOptions.DEFAULT_MIN_SERVER_VERSION,
                             SimulatorOptions.FIRST_BINARY_SERVER_VERSION - 1);
                     break;
                 default:
@@ -102,25 +105,26 @@ public final class SimulatorCommand {
             }
         }
         Scenario scenario = loadScenario(scenarioFile);
-        int maxVersion = serverVersion != null ? serverVersion
-                : scenario.maxServerVersionOr(SimulatorOptions.DEFAULT_MAX_SERVER_VERSION);
-        if (maxVersion < options.minServerVersion()) {
-            throw new UsageException("server version must be at least " + options.minServerVersion());
+        SimulatorOptions options = scenario.simulatorOptions().withPort(port == null ? DEFAULT_PORT : port);
+        if (host != null) {
+            options = options.withHost(host);
         }
-        options = options.withMaxServerVersion(maxVersion);
-        if (scenario.priceMotion() != null) {
-            options = options.withPriceTickInterval(scenario.priceMotion().toPriceMotion().tickInterval());
+        if (serverVersion != null) {
+            options = options.withMaxServerVersion(serverVersion);
+        }
+        if (options.maxServerVersion() < options.minServerVersion()) {
+            throw new UsageException("server version must be at least " + options.minServerVersion());
         }
         SimulatorState state;
         try {
             state = scenario.toState();
         } catch (IllegalArgumentException e) {
             throw new UsageException("invalid scenario " + (scenarioFile == null ? "demo" : scenarioFile) + ": "
-                    + e.getMessage());
+                    + oneLine(e.getMessage()));
         }
         GatewaySimulator simulator = new GatewaySimulator(state, options).start();
         LOG.info("gateway simulator listening on {}:{} (server version <= {}, accounts {})", options.host(),
-                simulator.port(), maxVersion, String.join(", ", state.accounts()));
+                simulator.port(), options.maxServerVersion(), String.join(", ", state.accounts()));
         return simulator;
     }
 

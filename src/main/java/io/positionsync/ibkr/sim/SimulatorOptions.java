@@ -22,7 +22,7 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
     public static final int DEFAULT_MAX_SERVER_VERSION = 178;
     /** From this version the protocol leaves the classic text framing, which this simulator does not speak. */
     public static final int FIRST_BINARY_SERVER_VERSION = 201;
-    private static final int MAX_PORT = 0xFFFF;
+    public static final int MAX_PORT = 0xFFFF;
 
     public SimulatorOptions {
         Objects.requireNonNull(host, "host");

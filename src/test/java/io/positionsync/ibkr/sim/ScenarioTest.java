@@ -58,6 +58,8 @@ class ScenarioTest {
                 .containsExactly(null, null, d("495.20"), d("158.00"), null, null);
         assertThat(state.instrument(495512563).orElseThrow().effectiveMultiplier()).isEqualByComparingTo("50");
         assertThat(state.marketPrice(495512563)).hasValue(new BigDecimal("5012.25"));
+        assertThat(demo.simulatorOptions().maxServerVersion()).isEqualTo(178);
+        assertThat(demo.simulatorOptions().priceTickInterval()).isEqualTo(Duration.ofSeconds(2));
         assertThat(state.priceMotion()).hasValueSatisfying(m -> {
             assertThat(m.seed()).isEqualTo(42);
             assertThat(m.tickInterval()).isEqualTo(Duration.ofSeconds(2));
@@ -151,6 +153,8 @@ class ScenarioTest {
         Path binary = dir.resolve("binary.json");
         Files.writeString(binary, "{ \"maxServerVersion\": 201, \"accounts\": [ { \"code\": \"U1\" } ] }");
         assertThatThrownBy(() -> Scenario.load(binary)).hasMessageContaining("below 201");
+        Files.writeString(binary, "{ \"maxServerVersion\": 99, \"accounts\": [ { \"code\": \"U1\" } ] }");
+        assertThatThrownBy(() -> Scenario.load(binary)).hasMessageContaining("got 99");
     }
 
     @Test
