@@ -149,6 +149,25 @@ class RequestAnswersTest {
         return answer.stream().filter(m -> m.id() == MessageIds.EXECUTION_DATA).map(m -> m.get(14)).toList();
     }
 
+    @Test
+    void correctionIsReportedBesideTheOriginalAndMovesThePosition() throws Exception {
+        SimulatorState state = Books.empty();
+        Execution buy = state.trade(ACC1, AAPL, Side.BOT, d("100"), d("150.00"), d("1.00"));
+        try (GatewaySimulator sim = Books.start(state);
+                RawTwsClient client = RawTwsClient.connected(sim.port(), 1)) {
+            client.reqPositions();
+            client.until(MessageIds.POSITION_END);
+            Execution corrected = state.correctExecution(buy.execId(), d("149.50"));
+            assertThat(client.expect(MessageIds.POSITION).fields().subList(14, 16)).containsExactly("100", "149.51");
+            client.reqExecutions(9);
+            List<RawTwsClient.Msg> details = client.until(MessageIds.EXECUTION_DATA_END).stream()
+                    .filter(m -> m.id() == MessageIds.EXECUTION_DATA).toList();
+            assertThat(details).extracting(m -> m.get(14) + "@" + m.get(20))
+                    .containsExactly(buy.execId() + "@150", corrected.execId() + "@149.5");
+            assertThat(corrected.execId()).endsWith(".02");
+        }
+    }
+
     @ParameterizedTest(name = "server version {0}: error has {1} fields, execDetails {2}")
     @CsvSource({"178, 6, 32", "177, 6, 31", "166, 6, 31", "165, 5, 31", "157, 5, 31"})
     void fieldCountsFollowTheNegotiatedVersion(int version, int errorFields, int execFields) throws Exception {

@@ -198,6 +198,7 @@ class ScenarioTest {
         });
         SimulatorOptions options = SimulatorOptions.defaults().withPriceTickInterval(Duration.ofMillis(20));
         try (GatewaySimulator sim = new GatewaySimulator(state, options).start()) {
+            assertThat(sim.isRunning()).isTrue();
             assertThat(moved.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         }
     }
