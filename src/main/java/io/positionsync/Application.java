@@ -20,6 +20,7 @@ public final class Application {
     static {
         COMMANDS.put("run", ServiceCommand::run);
         COMMANDS.put("snapshot", io.positionsync.ibkr.SnapshotCommand::run);
+        COMMANDS.put("simulator", io.positionsync.ibkr.sim.SimulatorCommand::run);
     }
 
     private Application() {

@@ -1,0 +1,521 @@
+package io.positionsync.ibkr.sim;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.positionsync.ibkr.FieldReader;
+import io.positionsync.ibkr.FrameDecoder;
+import io.positionsync.ibkr.MessageIds;
+import io.positionsync.ibkr.ProtocolException;
+
+/**
+ * One API client connected to the simulator. A reader thread decodes requests and answers them from the state;
+ * everything sent goes through one queue drained by a writer thread, so answers, pushed updates, delayed end
+ * markers and fault actions (including "close now") reach the socket in the order they were decided.
+ */
+final class ClientSession {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+    private static final byte[] API_PREFIX = {'A', 'P', 'I', 0};
+    /** Queue marker: close the connection once everything before it is written. */
+    private static final byte[] CLOSE = new byte[0];
+    private static final int READ_BUFFER = 8192;
+    /** A few bytes after an oversized header, so the client has something to choke on. */
+    private static final byte[] OVERSIZED_TAIL = "61\0".getBytes(StandardCharsets.US_ASCII);
+    private static final long NOT_TIED_TO_REQUEST = -1;
+
+    private final GatewaySimulator simulator;
+    private final SimulatorState state;
+    private final Socket socket;
+    private final long connection;
+    private final BlockingQueue<byte[]> outbox = new LinkedBlockingQueue<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile GatewayMessages messages;
+    private volatile Integer clientId;
+    private volatile boolean started;
+    private volatile boolean positionsSubscribed;
+    private volatile String accountSubscribed;
+
+    ClientSession(GatewaySimulator simulator, Socket socket, long connection) {
+        this.simulator = simulator;
+        this.state = simulator.state();
+        this.socket = socket;
+        this.connection = connection;
+    }
+
+    void start() {
+        Thread reader = new Thread(this::readLoop, "gateway-sim-" + connection + "-in");
+        Thread writer = new Thread(this::writeLoop, "gateway-sim-" + connection + "-out");
+        reader.setDaemon(true);
+        writer.setDaemon(true);
+        writer.start();
+        reader.start();
+    }
+
+    Integer clientId() {
+        return clientId;
+    }
+
+    boolean isStarted() {
+        return started && !closed.get();
+    }
+
+    int serverVersion() {
+        GatewayMessages current = messages;
+        return current == null ? 0 : current.serverVersion();
+    }
+
+    /** Closes the socket now, dropping whatever is still queued. */
+    void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                LOG.debug("connection {}: close failed: {}", connection, e.getMessage());
+            }
+            outbox.offer(CLOSE);
+            simulator.sessionClosed(this);
+            LOG.info("connection {} (clientId {}) closed", connection, clientId);
+        }
+    }
+
+    /** Sends error {@code code} not tied to a request (connectivity notices). */
+    void sendError(int code) {
+        GatewayMessages current = messages;
+        if (current != null) {
+            enqueue(current.error(NOT_TIED_TO_REQUEST, code, GatewaySimulator.errorText(code)).frame());
+        }
+    }
+
+    // ------------------------------------------------------------------ state changes (state locked)
+
+    void positionChanged(Position position, Instrument instrument) {
+        if (!isStarted()) {
+            return;
+        }
+        if (positionsSubscribed) {
+            enqueue(messages.position(position, instrument).frame());
+        }
+        if (position.account().equals(accountSubscribed)) {
+            enqueue(messages.portfolio(state.portfolioEntry(position)).frame());
+            sendAccountValues(position.account());
+        }
+    }
+
+    void marketPriceChanged(Instrument instrument) {
+        String account = accountSubscribed;
+        if (!isStarted() || account == null) {
+            return;
+        }
+        state.position(account, instrument.conId()).filter(state::isReported).ifPresent(position -> {
+            enqueue(messages.portfolio(state.portfolioEntry(position)).frame());
+            sendAccountValues(account);
+        });
+    }
+
+    private void sendAccountValues(String account) {
+        for (AccountValue value : state.accountValues(account)) {
+            enqueue(messages.accountValue(value, account).frame());
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    private void readLoop() {
+        try (InputStream in = socket.getInputStream()) {
+            byte[] prefix = in.readNBytes(API_PREFIX.length);
+            if (!Arrays.equals(prefix, API_PREFIX)) {
+                LOG.warn("connection {}: no API prefix, closing", connection);
+                return;
+            }
+            FrameDecoder decoder = new FrameDecoder();
+            byte[] buffer = new byte[READ_BUFFER];
+            int count;
+            while ((count = in.read(buffer)) >= 0) {
+                for (byte[] payload : decoder.feed(buffer, 0, count)) {
+                    if (messages == null) {
+                        if (!handshake(payload)) {
+                            return;
+                        }
+                    } else {
+                        handle(payload);
+                    }
+                }
+            }
+        } catch (ProtocolException e) {
+            LOG.warn("connection {}: protocol error from client, closing: {}", connection, e.getMessage());
+        } catch (IOException e) {
+            LOG.debug("connection {}: read ended: {}", connection, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("connection {}: unexpected failure, closing", connection, e);
+        } finally {
+            close();
+        }
+    }
+
+    /** Reads {@code v<min>..<max>[ options]} and answers with the highest version both sides speak. */
+    private boolean handshake(byte[] payload) {
+        String text = new String(payload, StandardCharsets.UTF_8).replace("\0", "").trim();
+        int[] range = parseVersionRange(text);
+        if (range == null) {
+            LOG.warn("connection {}: unreadable version range '{}', closing", connection, text);
+            return false;
+        }
+        SimulatorOptions options = simulator.options();
+        int chosen = Math.min(range[1], options.maxServerVersion());
+        if (chosen < Math.max(range[0], options.minServerVersion())) {
+            LOG.warn("connection {}: client versions {}..{} do not overlap {}..{}, closing", connection, range[0],
+                    range[1], options.minServerVersion(), options.maxServerVersion());
+            return false;
+        }
+        messages = new GatewayMessages(chosen, options.timeZone());
+        enqueue(messages.handshake(state.clock().instant()).frame());
+        LOG.info("connection {}: server version {} (client asked {})", connection, chosen, text);
+        return true;
+    }
+
+    static int[] parseVersionRange(String text) {
+        if (!text.startsWith("v")) {
+            return null;
+        }
+        String range = text.substring(1).split(" ", 2)[0];
+        try {
+            int dots = range.indexOf("..");
+            int min = Integer.parseInt(dots < 0 ? range : range.substring(0, dots));
+            int max = dots < 0 ? min : Integer.parseInt(range.substring(dots + 2));
+            return min <= max ? new int[] {min, max} : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void handle(byte[] payload) {
+        FieldReader reader = new FieldReader(payload);
+        int id = reader.readInt();
+        if (id == MessageIds.START_API) {
+            reader.readInt();
+            startApi(reader.readInt());
+            return;
+        }
+        if (!started) {
+            LOG.info("connection {}: request {} before startApi ignored", connection, id);
+            return;
+        }
+        switch (id) {
+            case MessageIds.REQ_CURRENT_TIME:
+                enqueue(messages.currentTime(state.clock().instant()).frame());
+                break;
+            case MessageIds.REQ_MANAGED_ACCTS:
+                enqueue(messages.managedAccounts(state.accounts()).frame());
+                break;
+            case MessageIds.REQ_POSITIONS:
+                positions();
+                break;
+            case MessageIds.CANCEL_POSITIONS:
+                positionsSubscribed = false;
+                break;
+            case MessageIds.REQ_ACCOUNT_UPDATES:
+                reader.readInt();
+                String subscribe = reader.readString().trim();
+                accountUpdates("1".equals(subscribe) || "true".equalsIgnoreCase(subscribe),
+                        reader.hasMore() ? reader.readString().trim() : "");
+                break;
+            case MessageIds.REQ_EXECUTIONS:
+                reader.readInt();
+                long reqId = reader.readInt();
+                executions(reqId, readFilter(reader));
+                break;
+            default:
+                LOG.info("connection {}: unknown request id {} ignored", connection, id);
+        }
+    }
+
+    // ------------------------------------------------------------------ answers
+
+    private void startApi(int requestedClientId) {
+        if (started) {
+            LOG.info("connection {}: repeated startApi ignored", connection);
+            return;
+        }
+        GatewaySimulator.Registration registration = simulator.register(requestedClientId, this);
+        if (registration == GatewaySimulator.Registration.IN_USE) {
+            LOG.warn("connection {}: clientId {} already in use, dropping", connection, requestedClientId);
+            enqueue(messages.error(NOT_TIED_TO_REQUEST, GatewaySimulator.CLIENT_ID_IN_USE,
+                    GatewaySimulator.errorText(GatewaySimulator.CLIENT_ID_IN_USE)).frame());
+            enqueue(CLOSE);
+            return;
+        }
+        clientId = requestedClientId;
+        state.withLock(() -> {
+            started = true;
+            enqueue(messages.nextValidId(state.nextOrderId()).frame());
+            enqueue(messages.managedAccounts(state.accounts()).frame());
+            for (int code : GatewaySimulator.FARM_OK_CODES) {
+                enqueue(messages.error(NOT_TIED_TO_REQUEST, code, GatewaySimulator.errorText(code)).frame());
+            }
+            if (registration == GatewaySimulator.Registration.RECONNECTED && simulator.faults().claimReplay()) {
+                replayExecutions();
+            }
+            return null;
+        });
+        LOG.info("connection {}: API started for clientId {}", connection, requestedClientId);
+    }
+
+    /** Re-sends, unsolicited, every execution this clientId was sent on earlier connections. */
+    private void replayExecutions() {
+        List<String> sent = simulator.sentExecIds(clientId);
+        LOG.info("connection {}: replaying {} executions", connection, sent.size());
+        for (String execId : sent) {
+            state.execution(execId).ifPresent(execution -> {
+                Instrument instrument = state.instrument(execution.conId()).orElseThrow();
+                enqueue(messages.execDetails(NOT_TIED_TO_REQUEST, execution, instrument).frame());
+                enqueue(messages.commissionReport(execution.commissionReport()).frame());
+            });
+        }
+    }
+
+    private void positions() {
+        state.withLock(() -> {
+            List<OutboundMessage> data = new ArrayList<>();
+            for (Position position : state.positions()) {
+                data.add(messages.position(position, state.instrument(position.conId()).orElseThrow()));
+            }
+            positionsSubscribed = true;
+            emit(SnapshotPhase.POSITIONS, null, data, messages.positionEnd(), i -> { });
+            return null;
+        });
+    }
+
+    private void accountUpdates(boolean subscribe, String requested) {
+        state.withLock(() -> {
+            String account = requested.isEmpty() && !state.accounts().isEmpty() ? state.accounts().get(0) : requested;
+            if (!subscribe) {
+                if (requested.isEmpty() || account.equals(accountSubscribed)) {
+                    accountSubscribed = null;
+                }
+                return null;
+            }
+            List<OutboundMessage> data = new ArrayList<>();
+            if (state.hasAccount(account)) {
+                // One account at a time, as at IB: a new subscription replaces the previous one.
+                accountSubscribed = account;
+                for (AccountValue value : state.accountValues(account)) {
+                    data.add(messages.accountValue(value, account));
+                }
+                for (PortfolioEntry entry : state.portfolio(account)) {
+                    data.add(messages.portfolio(entry));
+                }
+                data.add(messages.accountTime(state.clock().instant()));
+            } else {
+                LOG.warn("connection {}: account updates for unknown account '{}'", connection, account);
+            }
+            emit(SnapshotPhase.ACCOUNT_UPDATES, account, data, messages.accountDownloadEnd(account), i -> { });
+            return null;
+        });
+    }
+
+    private void executions(long reqId, ExecutionFilter filter) {
+        state.withLock(() -> {
+            List<Execution> matching = new ArrayList<>();
+            for (Execution execution : state.executions()) {
+                if (filter.accepts(execution, state.instrument(execution.conId()).orElseThrow())) {
+                    matching.add(execution);
+                }
+            }
+            Map<Fault.Kind, Fault> faults = simulator.faults().claim(SnapshotPhase.EXECUTIONS, null);
+            Fault late = faults.get(Fault.Kind.LATE_COMMISSION_REPORTS);
+            List<OutboundMessage> data = new ArrayList<>();
+            List<Execution> byMessage = new ArrayList<>();
+            List<OutboundMessage> reports = new ArrayList<>();
+            for (Execution execution : matching) {
+                data.add(messages.execDetails(reqId, execution, state.instrument(execution.conId()).orElseThrow()));
+                byMessage.add(execution);
+                OutboundMessage report = messages.commissionReport(execution.commissionReport());
+                if (late == null) {
+                    data.add(report);
+                    byMessage.add(null);
+                } else {
+                    reports.add(report);
+                }
+            }
+            int clientIdNow = clientId;
+            List<String> sent = new ArrayList<>();
+            IntConsumer onSent = i -> {
+                Execution execution = byMessage.get(i);
+                if (execution != null) {
+                    sent.add(execution.execId());
+                }
+            };
+            boolean completed = emit(SnapshotPhase.EXECUTIONS, null, faults, data, messages.execDetailsEnd(reqId), onSent);
+            simulator.recordSent(clientIdNow, sent);
+            if (late != null && completed) {
+                Duration after = late.delay();
+                Fault delayedEnd = faults.get(Fault.Kind.DELAY_END);
+                if (delayedEnd != null) {
+                    after = after.plus(delayedEnd.delay());
+                }
+                List<OutboundMessage> sentReports = reports.subList(0, sent.size());
+                later(after, () -> sentReports.forEach(r -> enqueue(r.frame())));
+            }
+            return null;
+        });
+    }
+
+    private ExecutionFilter readFilter(FieldReader reader) {
+        if (!reader.hasMore()) {
+            return ExecutionFilter.NONE;
+        }
+        int filterClientId = reader.readInt();
+        String account = next(reader);
+        String time = next(reader);
+        String symbol = next(reader);
+        String secType = next(reader);
+        String exchange = next(reader);
+        String side = next(reader);
+        java.time.Instant since = null;
+        try {
+            since = ExecutionFilter.parseTime(time);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("connection {}: {}; no time filter applied", connection, e.getMessage());
+        }
+        if (!side.isEmpty()) {
+            try {
+                Side.parse(side);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("connection {}: {}; no side filter applied", connection, e.getMessage());
+                side = "";
+            }
+        }
+        return new ExecutionFilter(filterClientId, account, since, symbol, secType, exchange, side);
+    }
+
+    private static String next(FieldReader reader) {
+        return reader.hasMore() ? reader.readString().trim() : "";
+    }
+
+    // ------------------------------------------------------------------ phases and faults
+
+    private boolean emit(SnapshotPhase phase, String account, List<OutboundMessage> data, OutboundMessage end,
+            IntConsumer onSent) {
+        return emit(phase, account, simulator.faults().claim(phase, account), data, end, onSent);
+    }
+
+    /**
+     * Sends one phase's data messages and end marker, applying the faults claimed for it. Returns whether the
+     * phase ran to its end (not cut by a drop or an oversized frame).
+     */
+    private boolean emit(SnapshotPhase phase, String account, Map<Fault.Kind, Fault> faults,
+            List<OutboundMessage> data, OutboundMessage end, IntConsumer onSent) {
+        if (!faults.isEmpty()) {
+            LOG.info("connection {}: {}{} with faults {}", connection, phase, account == null ? "" : " " + account,
+                    faults.keySet());
+        }
+        int count = data.size();
+        int dropAt = position(faults.get(Fault.Kind.DROP_CONNECTION), count);
+        int oversizedAt = position(faults.get(Fault.Kind.OVERSIZED_FRAME), count);
+        Fault connectivity = faults.get(Fault.Kind.CONNECTIVITY_ERROR);
+        int connectivityAt = position(connectivity, count);
+        Fault malformed = faults.get(Fault.Kind.MALFORMED_FRAME);
+        int malformedAt = malformed == null ? -1 : malformed.afterMessages();
+        for (int i = 0; i <= count; i++) {
+            if (i == connectivityAt) {
+                sendError(connectivity.code());
+            }
+            if (i == oversizedAt) {
+                enqueue(oversizedFrame());
+                return false;
+            }
+            if (i == dropAt) {
+                enqueue(CLOSE);
+                return false;
+            }
+            if (i < count) {
+                OutboundMessage message = data.get(i);
+                enqueue(i == malformedAt ? message.malformedFrame() : message.frame());
+                onSent.accept(i);
+            }
+        }
+        byte[] endFrame = malformedAt >= count ? end.malformedFrame() : end.frame();
+        if (faults.containsKey(Fault.Kind.WITHHOLD_END)) {
+            return true;
+        }
+        Fault delay = faults.get(Fault.Kind.DELAY_END);
+        if (delay != null) {
+            later(delay.delay(), () -> enqueue(endFrame));
+        } else {
+            enqueue(endFrame);
+        }
+        return true;
+    }
+
+    /** Where in the phase a positional fault strikes: after that many data messages, at most all of them. */
+    private static int position(Fault fault, int count) {
+        return fault == null ? -1 : Math.min(fault.afterMessages(), count);
+    }
+
+    private static byte[] oversizedFrame() {
+        int length = SimulatorFaults.oversizedLength();
+        byte[] frame = new byte[Integer.BYTES + OVERSIZED_TAIL.length];
+        frame[0] = (byte) (length >>> 24);
+        frame[1] = (byte) (length >>> 16);
+        frame[2] = (byte) (length >>> 8);
+        frame[3] = (byte) length;
+        System.arraycopy(OVERSIZED_TAIL, 0, frame, Integer.BYTES, OVERSIZED_TAIL.length);
+        return frame;
+    }
+
+    private void later(Duration delay, Runnable action) {
+        simulator.schedule(delay, action);
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    private void enqueue(byte[] frame) {
+        if (!closed.get()) {
+            outbox.offer(frame);
+        }
+    }
+
+    private void writeLoop() {
+        try (OutputStream out = new BufferedOutputStream(socket.getOutputStream())) {
+            while (true) {
+                byte[] frame = outbox.take();
+                if (frame == CLOSE) {
+                    out.flush();
+                    socket.shutdownOutput();
+                    break;
+                }
+                out.write(frame);
+                if (outbox.isEmpty()) {
+                    out.flush();
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("connection {}: write ended: {}", connection, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "connection " + connection + " (clientId " + clientId + ")";
+    }
+}

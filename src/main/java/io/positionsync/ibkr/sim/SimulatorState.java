@@ -1,0 +1,478 @@
+package io.positionsync.ibkr.sim;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+import io.positionsync.ibkr.ExecIds;
+import io.positionsync.sync.PositionKey;
+
+/**
+ * Everything the simulated gateway knows: accounts with their cash, instruments, market prices, positions
+ * per (account, conId) and today's executions with their commission reports. Thread-safe: every method locks
+ * the state, and {@link StateListener}s (the connected clients) hear of each change in order, so a client
+ * subscribed to positions or account updates sees mutations made by a test while it is connected.
+ *
+ * <p>Positions follow IB's arithmetic (see {@link #trade}): avgCost per contract including multiplier and
+ * commissions, realized P&L on reducing fills, flips split into a closing and an opening leg.
+ */
+public final class SimulatorState {
+    /** Server part of generated execIds, in the shape IB uses ({@code 0000e0d5.6573a3b1.01.01}). */
+    private static final String EXEC_ID_PREFIX = "0000e0d5";
+    private static final String FIRST_REVISION = "01";
+    /** Account values are shown in cents of the base currency. */
+    private static final int MONEY_SCALE = 2;
+    private static final String DEFAULT_CURRENCY = "USD";
+
+    private final Clock clock;
+    private final Map<String, BigDecimal> cash = new LinkedHashMap<>();
+    private final Map<Long, Instrument> instruments = new LinkedHashMap<>();
+    private final Map<Long, BigDecimal> prices = new HashMap<>();
+    private final Map<PositionKey, Ledger> ledgers = new LinkedHashMap<>();
+    private final List<Execution> executions = new ArrayList<>();
+    private final List<StateListener> listeners = new CopyOnWriteArrayList<>();
+    private String baseCurrency = DEFAULT_CURRENCY;
+    private boolean reportClosedAsZero = true;
+    private PriceMotion priceMotion;
+    private long nextOrderId = 1;
+    private long nextPermId;
+    private long execSequence;
+
+    /** A state on the system clock (UTC). */
+    public SimulatorState() {
+        this(Clock.systemUTC());
+    }
+
+    /** A state whose execution times, current time and connection times come from {@code clock}. */
+    public SimulatorState(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        // Seconds since the epoch, as IB's own ids carry: ids from two runs of the simulator do not collide.
+        this.execSequence = clock.instant().getEpochSecond();
+        this.nextPermId = execSequence;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    // ------------------------------------------------------------------ setup
+
+    /** Adds an account with no cash (or keeps an existing one). */
+    public synchronized SimulatorState addAccount(String account) {
+        return addAccount(account, cash.getOrDefault(account, BigDecimal.ZERO));
+    }
+
+    /** Adds an account, or sets its cash balance. */
+    public synchronized SimulatorState addAccount(String account, BigDecimal cashBalance) {
+        if (account == null || account.isBlank() || account.contains(",")) {
+            throw new IllegalArgumentException("invalid account code '" + account + "'");
+        }
+        cash.put(account, Objects.requireNonNull(cashBalance, "cashBalance"));
+        return this;
+    }
+
+    /** Adds an instrument, or replaces the one with the same conId. */
+    public synchronized SimulatorState addInstrument(Instrument instrument) {
+        instruments.put(instrument.conId(), instrument);
+        return this;
+    }
+
+    /** Whether a position that went flat today is still reported with quantity 0 (IB does until the daily reset). */
+    public synchronized SimulatorState reportClosedAsZero(boolean report) {
+        this.reportClosedAsZero = report;
+        return this;
+    }
+
+    public synchronized boolean reportsClosedAsZero() {
+        return reportClosedAsZero;
+    }
+
+    public synchronized SimulatorState baseCurrency(String currency) {
+        this.baseCurrency = Objects.requireNonNull(currency, "currency");
+        return this;
+    }
+
+    public synchronized String baseCurrency() {
+        return baseCurrency;
+    }
+
+    /** The random walk prices follow when the simulator is asked to move them; {@code null}: prices stand still. */
+    public synchronized SimulatorState priceMotion(PriceMotion motion) {
+        this.priceMotion = motion;
+        return this;
+    }
+
+    public synchronized Optional<PriceMotion> priceMotion() {
+        return Optional.ofNullable(priceMotion);
+    }
+
+    /** The order id announced with {@code nextValidId}; trades take ids from here. */
+    public synchronized SimulatorState nextOrderId(long orderId) {
+        this.nextOrderId = orderId;
+        return this;
+    }
+
+    public synchronized long nextOrderId() {
+        return nextOrderId;
+    }
+
+    public void addListener(StateListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(StateListener listener) {
+        listeners.remove(listener);
+    }
+
+    // ------------------------------------------------------------------ mutations
+
+    /** Sets a market price; subscribers to account updates of accounts holding the contract hear of it. */
+    public synchronized void setMarketPrice(long conId, BigDecimal price) {
+        Instrument instrument = requireInstrument(conId);
+        if (price == null || price.signum() < 0) {
+            throw new IllegalArgumentException("market price of conId " + conId + " must be >= 0, got " + price);
+        }
+        prices.put(conId, price);
+        for (StateListener listener : listeners) {
+            listener.marketPriceChanged(instrument, price);
+        }
+    }
+
+    /**
+     * Sets a position directly, as it stood before today's executions (scenario setup, or a raw test setup).
+     * No execution is recorded; the day's realized P&L of the contract starts again from 0.
+     */
+    public synchronized Position setPosition(String account, long conId, BigDecimal quantity, BigDecimal avgCost) {
+        requireAccount(account);
+        Instrument instrument = requireInstrument(conId);
+        Position position = new Position(account, conId, quantity,
+                quantity.signum() == 0 ? BigDecimal.ZERO : avgCost, BigDecimal.ZERO);
+        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, conId), k -> new Ledger());
+        ledger.reset(position);
+        notifyPosition(position, instrument);
+        return position;
+    }
+
+    /** A fill now; see {@link #trade(String, long, Side, BigDecimal, BigDecimal, BigDecimal, Instant)}. */
+    public Execution trade(String account, long conId, Side side, BigDecimal shares, BigDecimal price,
+            BigDecimal commission) {
+        return trade(account, conId, side, shares, price, commission, clock.instant());
+    }
+
+    /**
+     * Records a fill of {@code shares} (> 0) at {@code price} (per unit, before the multiplier) with its
+     * {@code commission}, updates the position IB-style and returns the execution ({@code <base>.01}) with its
+     * commission report, whose realizedPNL is set when the fill reduced the position. Cash moves by the notional
+     * and the commission. Subscribed clients receive the new position.
+     */
+    public synchronized Execution trade(String account, long conId, Side side, BigDecimal shares, BigDecimal price,
+            BigDecimal commission, Instant time) {
+        requireAccount(account);
+        Instrument instrument = requireInstrument(conId);
+        Objects.requireNonNull(side, "side");
+        if (shares == null || shares.signum() <= 0) {
+            throw new IllegalArgumentException("shares must be positive, got " + shares);
+        }
+        if (price == null || price.signum() < 0) {
+            throw new IllegalArgumentException("price must be >= 0, got " + price);
+        }
+        if (commission == null || commission.signum() < 0) {
+            throw new IllegalArgumentException("commission must be >= 0, got " + commission);
+        }
+        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, conId),
+                k -> new Ledger(new Position(account, conId, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO)));
+        AverageCost.Outcome outcome = fill(ledger.current, instrument, side, shares, price, commission);
+        String execId = String.format("%s.%08x.01.%s", EXEC_ID_PREFIX, execSequence++, FIRST_REVISION);
+        long orderId = nextOrderId++;
+        Execution execution = new Execution(execId, account, conId, side, shares, price,
+                time.truncatedTo(ChronoUnit.SECONDS), orderId, nextPermId++, 0, venue(instrument), shares, price,
+                new CommissionReport(execId, commission, instrument.currency(), outcome.realized()));
+        executions.add(execution);
+        ledger.applied.add(execution);
+        ledger.current = next(ledger.current, outcome);
+        cash.merge(account, cashFlow(instrument, side, shares, price).subtract(commission), BigDecimal::add);
+        notifyPosition(ledger.current, instrument);
+        return execution;
+    }
+
+    /**
+     * Corrects the price of an execution: records {@code <base>.<nn+1>} with the new price (same time, shares and
+     * commission) and a fresh commission report, and recomputes the position as if the fill had been at the new
+     * price (unless the position was reset since, by {@link #setPosition} or {@link #brokerClose}). Commission
+     * reports already sent for later fills are not re-issued, as at IB.
+     */
+    public synchronized Execution correctExecution(String execId, BigDecimal newPrice) {
+        Execution original = execution(execId)
+                .orElseThrow(() -> new IllegalArgumentException("no execution " + execId));
+        if (newPrice == null || newPrice.signum() < 0) {
+            throw new IllegalArgumentException("price must be >= 0, got " + newPrice);
+        }
+        Instrument instrument = requireInstrument(original.conId());
+        String base = ExecIds.base(execId);
+        int revision = executions.stream().filter(e -> ExecIds.base(e.execId()).equals(base))
+                .mapToInt(e -> ExecIds.revision(e.execId())).max().orElse(0) + 1;
+        String correctedId = String.format("%s.%02d", base, revision);
+        Ledger ledger = ledgers.get(new PositionKey(original.account(), original.conId()));
+        int index = -1;
+        for (int i = 0; ledger != null && i < ledger.applied.size(); i++) {
+            if (ExecIds.base(ledger.applied.get(i).execId()).equals(base)) {
+                index = i;
+            }
+        }
+        Execution corrected = new Execution(correctedId, original.account(), original.conId(), original.side(),
+                original.shares(), newPrice, original.time(), original.orderId(), original.permId(),
+                original.clientId(), original.exchange(), original.cumQty(), newPrice,
+                new CommissionReport(correctedId, original.commission(), original.commissionReport().currency(),
+                        original.realizedPnl()));
+        Execution replaced = index >= 0 ? ledger.applied.get(index) : original;
+        if (index >= 0) {
+            ledger.applied.set(index, corrected);
+            BigDecimal realized = ledger.replay(instrument, index);
+            corrected = withRealized(corrected, realized);
+            ledger.applied.set(index, corrected);
+        }
+        executions.add(corrected);
+        BigDecimal priceChange = cashFlow(instrument, original.side(), original.shares(), newPrice)
+                .subtract(cashFlow(instrument, original.side(), original.shares(), replaced.price()));
+        cash.merge(original.account(), priceChange, BigDecimal::add);
+        if (index >= 0) {
+            notifyPosition(ledger.current, instrument);
+        }
+        return corrected;
+    }
+
+    /**
+     * The position vanishes at the broker without an execution (expiry, broker-side liquidation, transfer): its
+     * quantity becomes 0 and no fill explains it. Cash and the day's realized P&L are not touched.
+     */
+    public synchronized Position brokerClose(String account, long conId) {
+        Instrument instrument = requireInstrument(conId);
+        Ledger ledger = ledgers.get(new PositionKey(account, conId));
+        if (ledger == null) {
+            throw new IllegalArgumentException("account " + account + " holds no position in conId " + conId);
+        }
+        Position closed = new Position(account, conId, BigDecimal.ZERO, BigDecimal.ZERO,
+                ledger.current.realizedPnlToday());
+        ledger.reset(closed);
+        notifyPosition(closed, instrument);
+        return closed;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    public synchronized List<String> accounts() {
+        return List.copyOf(cash.keySet());
+    }
+
+    public synchronized boolean hasAccount(String account) {
+        return cash.containsKey(account);
+    }
+
+    public synchronized BigDecimal cash(String account) {
+        requireAccount(account);
+        return cash.get(account);
+    }
+
+    public synchronized List<Instrument> instruments() {
+        return List.copyOf(instruments.values());
+    }
+
+    public synchronized Optional<Instrument> instrument(long conId) {
+        return Optional.ofNullable(instruments.get(conId));
+    }
+
+    public synchronized Optional<BigDecimal> marketPrice(long conId) {
+        return Optional.ofNullable(prices.get(conId));
+    }
+
+    /** The position as it stands (quantity 0 once closed), whether or not it would be reported. */
+    public synchronized Optional<Position> position(String account, long conId) {
+        Ledger ledger = ledgers.get(new PositionKey(account, conId));
+        return ledger == null ? Optional.empty() : Optional.of(ledger.current);
+    }
+
+    /** The positions {@code reqPositions} reports: every account, flat ones only with {@link #reportsClosedAsZero}. */
+    public synchronized List<Position> positions() {
+        List<Position> out = new ArrayList<>();
+        for (Ledger ledger : ledgers.values()) {
+            if (isReported(ledger.current)) {
+                out.add(ledger.current);
+            }
+        }
+        return out;
+    }
+
+    /** The reported positions of one account. */
+    public synchronized List<Position> positions(String account) {
+        return positions().stream().filter(p -> p.account().equals(account)).toList();
+    }
+
+    public synchronized boolean isReported(Position position) {
+        return !position.isFlat() || reportClosedAsZero;
+    }
+
+    /** Every execution recorded, corrections included, in the order they happened. */
+    public synchronized List<Execution> executions() {
+        return List.copyOf(executions);
+    }
+
+    public synchronized Optional<Execution> execution(String execId) {
+        return executions.stream().filter(e -> e.execId().equals(execId)).findFirst();
+    }
+
+    /** The {@code updatePortfolio} lines of one account: its reported positions at market. */
+    public synchronized List<PortfolioEntry> portfolio(String account) {
+        List<PortfolioEntry> out = new ArrayList<>();
+        for (Position position : positions(account)) {
+            out.add(portfolioEntry(position));
+        }
+        return out;
+    }
+
+    /** One position valued at the current market price. */
+    public synchronized PortfolioEntry portfolioEntry(Position position) {
+        Instrument instrument = requireInstrument(position.conId());
+        BigDecimal price = prices.get(position.conId());
+        if (price == null) {
+            return new PortfolioEntry(position, instrument, null, null, null);
+        }
+        BigDecimal marketValue = position.quantity().multiply(price).multiply(instrument.effectiveMultiplier());
+        BigDecimal unrealized = marketValue.subtract(position.quantity().multiply(position.avgCost()));
+        return new PortfolioEntry(position, instrument, price, AverageCost.normalize(marketValue),
+                AverageCost.normalize(unrealized));
+    }
+
+    /** The {@code updateAccountValue} lines of one account, money in its base currency. */
+    public synchronized List<AccountValue> accountValues(String account) {
+        BigDecimal cashBalance = cash(account);
+        BigDecimal positionsValue = BigDecimal.ZERO;
+        BigDecimal gross = BigDecimal.ZERO;
+        BigDecimal unrealized = BigDecimal.ZERO;
+        BigDecimal realized = BigDecimal.ZERO;
+        for (PortfolioEntry entry : portfolio(account)) {
+            BigDecimal value = entry.marketValue() != null ? entry.marketValue()
+                    : entry.position().quantity().multiply(entry.position().avgCost());
+            positionsValue = positionsValue.add(value);
+            gross = gross.add(value.abs());
+            if (entry.unrealizedPnl() != null) {
+                unrealized = unrealized.add(entry.unrealizedPnl());
+            }
+            realized = realized.add(entry.position().realizedPnlToday());
+        }
+        return List.of(
+                new AccountValue("AccountCode", account, ""),
+                new AccountValue("NetLiquidation", money(cashBalance.add(positionsValue)), baseCurrency),
+                new AccountValue("TotalCashValue", money(cashBalance), baseCurrency),
+                new AccountValue("GrossPositionValue", money(gross), baseCurrency),
+                new AccountValue("UnrealizedPnL", money(unrealized), baseCurrency),
+                new AccountValue("RealizedPnL", money(realized), baseCurrency));
+    }
+
+    /** Runs {@code action} with the state locked: a consistent read plus whatever must not interleave with changes. */
+    synchronized <T> T withLock(Supplier<T> action) {
+        return action.get();
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private static String money(BigDecimal value) {
+        return value.setScale(MONEY_SCALE, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
+    private void requireAccount(String account) {
+        if (!cash.containsKey(account)) {
+            throw new IllegalArgumentException("unknown account '" + account + "' (known: " + cash.keySet() + ")");
+        }
+    }
+
+    private Instrument requireInstrument(long conId) {
+        Instrument instrument = instruments.get(conId);
+        if (instrument == null) {
+            throw new IllegalArgumentException("unknown instrument conId " + conId);
+        }
+        return instrument;
+    }
+
+    private void notifyPosition(Position position, Instrument instrument) {
+        for (StateListener listener : listeners) {
+            listener.positionChanged(position, instrument);
+        }
+    }
+
+    private static String venue(Instrument instrument) {
+        return instrument.primaryExchange().isEmpty() ? instrument.exchange() : instrument.primaryExchange();
+    }
+
+    /** Cash received (+) or paid (-) for the notional of a fill, before commission. */
+    private static BigDecimal cashFlow(Instrument instrument, Side side, BigDecimal shares, BigDecimal price) {
+        BigDecimal notional = shares.multiply(price).multiply(instrument.effectiveMultiplier());
+        return side == Side.BOT ? notional.negate() : notional;
+    }
+
+    private static AverageCost.Outcome fill(Position before, Instrument instrument, Side side, BigDecimal shares,
+            BigDecimal price, BigDecimal commission) {
+        return AverageCost.apply(before.quantity(), before.avgCost(), instrument.effectiveMultiplier(), side, shares,
+                price, commission);
+    }
+
+    private static Position next(Position before, AverageCost.Outcome outcome) {
+        BigDecimal realized = outcome.realized() == null ? before.realizedPnlToday()
+                : before.realizedPnlToday().add(outcome.realized());
+        return new Position(before.account(), before.conId(), outcome.quantity(), outcome.avgCost(), realized);
+    }
+
+    private static Execution withRealized(Execution e, BigDecimal realized) {
+        CommissionReport report = e.commissionReport();
+        return new Execution(e.execId(), e.account(), e.conId(), e.side(), e.shares(), e.price(), e.time(),
+                e.orderId(), e.permId(), e.clientId(), e.exchange(), e.cumQty(), e.avgPrice(),
+                new CommissionReport(report.execId(), report.commission(), report.currency(), realized));
+    }
+
+    /** One (account, conId): where it stood at the last reset and the fills applied since, latest revisions. */
+    private static final class Ledger {
+        Position opening;
+        Position current;
+        final List<Execution> applied = new ArrayList<>();
+
+        Ledger() {
+        }
+
+        Ledger(Position opening) {
+            reset(opening);
+        }
+
+        void reset(Position position) {
+            opening = position;
+            current = position;
+            applied.clear();
+        }
+
+        /** Recomputes {@link #current} from the opening and the applied fills; returns fill {@code index}'s realized P&L. */
+        BigDecimal replay(Instrument instrument, int index) {
+            Position position = opening;
+            BigDecimal realizedAtIndex = null;
+            for (int i = 0; i < applied.size(); i++) {
+                Execution e = applied.get(i);
+                AverageCost.Outcome outcome = fill(position, instrument, e.side(), e.shares(), e.price(),
+                        e.commission());
+                if (i == index) {
+                    realizedAtIndex = outcome.realized();
+                }
+                position = next(position, outcome);
+            }
+            current = position;
+            return realizedAtIndex;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.positionsync.ibkr.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+
+class SimulatorCommandTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--bogus 1|error: unknown option '--bogus'",
+            "--port abc|error: --port must be an integer, got 'abc'",
+            "--port 70000|error: --port must be in 0..65535, got 70000",
+            "--port|error: --port needs a value",
+            "--server-version 201|error: --server-version must be in 100..200, got 201",
+            "--server-version 99|error: --server-version must be in 100..200, got 99",
+            "--scenario /nonexistent/scenario.json|error: scenario file not found: /nonexistent/scenario.json",
+            "stray|error: unexpected argument 'stray'"})
+    void badArgumentsGiveOneErrorLineAndExitCode2(String args, String expected) throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = SimulatorCommand.run(args.split(" "), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).isEqualTo(2);
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertThat(text.lines()).hasSize(1);
+        assertThat(text).startsWith(expected);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void brokenScenarioFileIsABadArgument(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("broken.json");
+        Files.writeString(file, "{ \"accounts\": [ { \"code\": \"U1\" } ],\n \"positions\": [ { \"account\": \"U2\", "
+                + "\"conId\": 1, \"quantity\": 1 } ] }");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SimulatorCommand.run(new String[] {"--scenario", file.toString()}, System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: invalid scenario").contains("U2")
+                .hasLineCount(1);
+    }
+
+    @Test
+    void startsWithTheGivenScenarioAndVersionAndLogsOneListeningLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("s.json");
+        Files.writeString(file, """
+                { "maxServerVersion": 170, "accounts": [ { "code": "U1" }, { "code": "U2" } ] }
+                """);
+        Logger logger = (Logger) LoggerFactory.getLogger(SimulatorCommand.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--host", "127.0.0.1",
+                "--scenario", file.toString(), "--server-version", "166"});
+                RawTwsClient client = RawTwsClient.connect(sim.port())) {
+            assertThat(client.handshake("v157..178")).isEqualTo(166);
+            assertThat(appender.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+                    "gateway simulator listening on 127.0.0.1:" + sim.port() + " (server version <= 166, accounts U1, U2)");
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
+    void defaultsToTheDemoScenarioAndItsVersion() throws Exception {
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0"})) {
+            assertThat(sim.options().maxServerVersion()).isEqualTo(178);
+            assertThat(sim.state().accounts()).containsExactly("DU1000001", "DU1000002");
+            assertThat(sim.options().priceTickInterval()).as("the command lets prices move").isNotNull();
+            assertThat(sim.host()).isEqualTo("127.0.0.1");
+        }
+    }
+}
