@@ -1,0 +1,138 @@
+package io.positionsync.sync;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Single-flight gate in front of the sync route: at most one run executes at a time, and a trigger that
+ * arrives while a run is in flight joins that run instead of starting a second one.
+ *
+ * <p>The run itself is executed by {@code runner} (the Camel route, through a producer template) on a
+ * dedicated thread, so an HTTP caller that stops waiting never cancels a run half-way.
+ */
+public final class SyncCoordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncCoordinator.class);
+
+    private final BiFunction<SyncTrigger, InFlightRun, SyncRunSummary> runner;
+    private final ExecutorService executor;
+    private final AtomicLong joined = new AtomicLong();
+    private InFlightRun inFlight;
+
+    /**
+     * @param runner executes one run to its end and returns its summary; it must report the run id to
+     *               {@link InFlightRun#started(long)} as soon as the run is recorded
+     */
+    public SyncCoordinator(BiFunction<SyncTrigger, InFlightRun, SyncRunSummary> runner) {
+        this.runner = Objects.requireNonNull(runner, "runner");
+        this.executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "psync-sync-run");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts a run, or joins the one in flight. */
+    public synchronized InFlightRun request(SyncTrigger trigger) {
+        if (inFlight != null && !inFlight.result().isDone()) {
+            joined.incrementAndGet();
+            LOG.debug("{} trigger joins run in flight", trigger);
+            return inFlight;
+        }
+        InFlightRun run = new InFlightRun(trigger);
+        inFlight = run;
+        executor.execute(() -> {
+            try {
+                SyncRunSummary summary = runner.apply(trigger, run);
+                run.started(summary.runId());
+                run.result().complete(summary);
+            } catch (Throwable t) {
+                run.runId().completeExceptionally(t);
+                run.result().completeExceptionally(t);
+            }
+        });
+        return run;
+    }
+
+    /** Starts or joins a run and waits for its end. */
+    public SyncRunSummary runAndWait(SyncTrigger trigger, Duration timeout) throws TimeoutException, InterruptedException {
+        return request(trigger).await(timeout).orElseThrow(() -> new TimeoutException("sync run still in flight after " + timeout));
+    }
+
+    /** True while a run executes. */
+    public synchronized boolean inFlight() {
+        return inFlight != null && !inFlight.result().isDone();
+    }
+
+    /** How many triggers joined a run in flight instead of starting one. */
+    public long joinedTriggers() {
+        return joined.get();
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A run that was requested: its id once recorded, and its summary once finished. */
+    public static final class InFlightRun {
+        private final SyncTrigger trigger;
+        private final CompletableFuture<Long> runId = new CompletableFuture<>();
+        private final CompletableFuture<SyncRunSummary> result = new CompletableFuture<>();
+
+        InFlightRun(SyncTrigger trigger) {
+            this.trigger = trigger;
+        }
+
+        public SyncTrigger trigger() {
+            return trigger;
+        }
+
+        /** Called by the run as soon as its {@code sync_runs} row exists. */
+        public void started(long id) {
+            runId.complete(id);
+        }
+
+        public CompletableFuture<Long> runId() {
+            return runId;
+        }
+
+        public CompletableFuture<SyncRunSummary> result() {
+            return result;
+        }
+
+        /** The summary if the run ends within {@code timeout}, empty if it is still in flight. */
+        public Optional<SyncRunSummary> await(Duration timeout) throws InterruptedException {
+            try {
+                return Optional.of(result.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (TimeoutException e) {
+                return Optional.empty();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException("sync run failed: " + cause.getMessage(), cause);
+            }
+        }
+    }
+}
