@@ -19,6 +19,8 @@ public final class Application {
 
     static {
         COMMANDS.put("run", ServiceCommand::run);
+        COMMANDS.put("migrate", io.positionsync.store.MigrateCommand::run);
+        COMMANDS.put("rollback", io.positionsync.store.RollbackCommand::run);
     }
 
     private Application() {
