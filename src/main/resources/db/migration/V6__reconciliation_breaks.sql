@@ -6,6 +6,7 @@ CREATE TABLE reconciliation_breaks (
     position_id bigint,
     account     text        NOT NULL,
     con_id      bigint      NOT NULL,
+    symbol      text,
     currency    text,
     ours        numeric,
     broker      numeric,
