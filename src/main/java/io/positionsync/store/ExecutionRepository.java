@@ -174,26 +174,39 @@ public final class ExecutionRepository {
      * (the execution it corrects, or a correction of it), was already applied by a run.
      */
     public Set<String> appliedExecIds(Connection connection, Collection<String> execIds) throws SQLException {
-        Set<String> applied = new HashSet<>();
+        return revisionsStored(connection, execIds, " AND e.applied_run_id IS NOT NULL");
+    }
+
+    /**
+     * Those of {@code execIds} that an earlier (committed, hence successful) run already stored: the fill itself
+     * or another revision of it (same base id, so a correction of a stored fill counts as seen).
+     */
+    public Set<String> seenExecIds(Connection connection, Collection<String> execIds) throws SQLException {
+        return revisionsStored(connection, execIds, "");
+    }
+
+    /** {@code condition} is a fixed SQL fragment on {@code e}, never caller input. */
+    private static Set<String> revisionsStored(Connection connection, Collection<String> execIds, String condition)
+            throws SQLException {
+        Set<String> found = new HashSet<>();
         if (execIds.isEmpty()) {
-            return applied;
+            return found;
         }
         List<String> ids = List.copyOf(new HashSet<>(execIds));
         List<String> bases = ids.stream().map(ExecIds::base).toList();
         try (PreparedStatement statement = connection.prepareStatement("""
                 SELECT q.exec_id FROM unnest(?::text[], ?::text[]) AS q(exec_id, base_exec_id)
-                WHERE EXISTS (SELECT 1 FROM executions e
-                              WHERE e.base_exec_id = q.base_exec_id AND e.applied_run_id IS NOT NULL)
-                """)) {
+                WHERE EXISTS (SELECT 1 FROM executions e WHERE e.base_exec_id = q.base_exec_id%s)
+                """.formatted(condition))) {
             statement.setArray(1, connection.createArrayOf("text", ids.toArray(new String[0])));
             statement.setArray(2, connection.createArrayOf("text", bases.toArray(new String[0])));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    applied.add(rows.getString(1));
+                    found.add(rows.getString(1));
                 }
             }
         }
-        return applied;
+        return found;
     }
 
     /** The stored rows of {@code execIds}, by execId (unknown ids are absent). */

@@ -174,6 +174,20 @@ class ExecutionRepositoryTest {
     }
 
     @Test
+    void seenExecIdsIncludeCorrectionsOfStoredFills() throws SQLException {
+        store(List.of(seen(fill("0001.aa.01", "BOT", "10", "150", 0, null, null)),
+                applied(fill("0002.bb.01", "SLD", "10", "151", 1, null, null))));
+
+        try (Connection connection = db.connection()) {
+            assertThat(executions.seenExecIds(connection, List.of("0001.aa.01", "0001.aa.02", "0002.bb.01", "0003.cc.01")))
+                    .containsExactlyInAnyOrder("0001.aa.01", "0001.aa.02", "0002.bb.01");
+            assertThat(executions.appliedExecIds(connection, List.of("0001.aa.01", "0001.aa.02", "0002.bb.03")))
+                    .containsExactly("0002.bb.03");
+            assertThat(executions.seenExecIds(connection, List.of())).isEmpty();
+        }
+    }
+
+    @Test
     void executionsOfOneContractInATimeWindow() throws SQLException {
         store(List.of(seen(fill("a.01", "BOT", "1", "1", 0, null, null)), seen(fill("b.01", "BOT", "1", "1", 5, null, null)),
                 seen(fill("c.01", "BOT", "1", "1", 10, null, null))));
