@@ -21,6 +21,8 @@ public final class Application {
         COMMANDS.put("run", ServiceCommand::run);
         COMMANDS.put("snapshot", io.positionsync.ibkr.SnapshotCommand::run);
         COMMANDS.put("simulator", io.positionsync.ibkr.sim.SimulatorCommand::run);
+        COMMANDS.put("migrate", io.positionsync.store.MigrateCommand::run);
+        COMMANDS.put("rollback", io.positionsync.store.RollbackCommand::run);
     }
 
     private Application() {

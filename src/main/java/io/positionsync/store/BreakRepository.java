@@ -1,0 +1,125 @@
+package io.positionsync.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+/** The {@code reconciliation_breaks} table: written in the run's transaction, read by the status API. */
+public final class BreakRepository {
+    static final String COLUMNS = "id, run_id, position_id, account, con_id, symbol, currency, ours, broker, difference, "
+            + "tolerance, detected_at, resolved_at, note";
+
+    private final DataSource dataSource;
+
+    public BreakRepository(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Stores new breaks (batched) in the caller's transaction. */
+    public void record(Connection connection, Collection<ReconciliationBreak> breaks) throws SQLException {
+        if (breaks.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("INSERT INTO reconciliation_breaks (run_id, "
+                + "position_id, account, con_id, symbol, currency, ours, broker, difference, tolerance, detected_at, note) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (ReconciliationBreak b : breaks) {
+                statement.setLong(1, b.runId());
+                Jdbc.setLong(statement, 2, b.positionId());
+                statement.setString(3, b.account());
+                statement.setLong(4, b.conId());
+                Jdbc.setText(statement, 5, b.symbol());
+                Jdbc.setText(statement, 6, b.currency());
+                Jdbc.setDecimal(statement, 7, b.ours());
+                Jdbc.setDecimal(statement, 8, b.broker());
+                Jdbc.setDecimal(statement, 9, b.difference());
+                Jdbc.setDecimal(statement, 10, b.tolerance());
+                Jdbc.setInstant(statement, 11, b.detectedAt());
+                Jdbc.setText(statement, 12, b.note());
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        }
+    }
+
+    /** Marks a break resolved; false when it does not exist or was already resolved. */
+    public boolean resolve(Connection connection, long breakId, Instant resolvedAt, String note) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE reconciliation_breaks SET resolved_at = ?, "
+                + "note = coalesce(?, note) WHERE id = ? AND resolved_at IS NULL")) {
+            Jdbc.setInstant(statement, 1, resolvedAt);
+            Jdbc.setText(statement, 2, note);
+            statement.setLong(3, breakId);
+            return statement.executeUpdate() == 1;
+        }
+    }
+
+    /** Resolves every open break of a contract, e.g. when a later run agrees with the broker again. */
+    public int resolveContract(Connection connection, String account, long conId, Instant resolvedAt) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE reconciliation_breaks SET resolved_at = ? "
+                + "WHERE account = ? AND con_id = ? AND resolved_at IS NULL")) {
+            Jdbc.setInstant(statement, 1, resolvedAt);
+            statement.setString(2, account);
+            statement.setLong(3, conId);
+            return statement.executeUpdate();
+        }
+    }
+
+    /** Open breaks, newest first. */
+    public List<ReconciliationBreak> unresolved(int limit) throws SQLException {
+        return list("SELECT " + COLUMNS + " FROM reconciliation_breaks WHERE resolved_at IS NULL "
+                + "ORDER BY detected_at DESC, id DESC LIMIT ?", limit);
+    }
+
+    /** All breaks, newest first. */
+    public List<ReconciliationBreak> recent(int limit) throws SQLException {
+        return list("SELECT " + COLUMNS + " FROM reconciliation_breaks ORDER BY detected_at DESC, id DESC LIMIT ?", limit);
+    }
+
+    public long countUnresolved() throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT count(*) FROM reconciliation_breaks WHERE resolved_at IS NULL");
+                ResultSet rows = statement.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    private List<ReconciliationBreak> list(String sql, int limit) throws SQLException {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        List<ReconciliationBreak> breaks = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setInt(1, limit);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    breaks.add(new ReconciliationBreak(
+                            rows.getLong("id"),
+                            rows.getLong("run_id"),
+                            Jdbc.nullableLong(rows, "position_id"),
+                            rows.getString("account"),
+                            rows.getLong("con_id"),
+                            rows.getString("symbol"),
+                            rows.getString("currency"),
+                            rows.getBigDecimal("ours"),
+                            rows.getBigDecimal("broker"),
+                            rows.getBigDecimal("difference"),
+                            rows.getBigDecimal("tolerance"),
+                            Jdbc.instant(rows, "detected_at"),
+                            Jdbc.instant(rows, "resolved_at"),
+                            rows.getString("note")));
+                }
+            }
+        }
+        return breaks;
+    }
+}

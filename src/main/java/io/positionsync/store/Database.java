@@ -1,0 +1,305 @@
+package io.positionsync.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.positionsync.Settings;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service's PostgreSQL: a HikariCP pool over an external server when {@code psync.db.url} is set,
+ * otherwise over an embedded PostgreSQL whose files live in {@code psync.data.dir/pg} and survive restarts.
+ * Only one process may use an embedded data directory at a time; a second one fails fast with a clear
+ * message instead of touching the files. Closing stops the pool and the embedded server.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    /** The embedded server's files, below the service's data directory. */
+    static final String EMBEDDED_DIR = "pg";
+    /** Held for as long as a process uses the embedded data directory. */
+    static final String LOCK_FILE = "pg.lock";
+    private static final String EMBEDDED_DATABASE = "postgres";
+    private static final String EMBEDDED_USER = "postgres";
+    private static final String POOL_NAME = "psync-db";
+    /** Multi-row INSERTs for JDBC batches: one statement per batch chunk instead of one per row. */
+    private static final String BATCH_REWRITE = "reWriteBatchedInserts=true";
+
+    private final HikariDataSource dataSource;
+    private final EmbeddedPostgres embedded;
+    private final DataDirectoryLock lock;
+    private final String displayUrl;
+
+    private Database(HikariDataSource dataSource, EmbeddedPostgres embedded, DataDirectoryLock lock, String displayUrl) {
+        this.dataSource = dataSource;
+        this.embedded = embedded;
+        this.lock = lock;
+        this.displayUrl = displayUrl;
+    }
+
+    /** Starts from {@code psync.db.*} and {@code psync.data.dir} of the given settings. */
+    public static Database start(Settings settings) {
+        return start(DatabaseConfig.from(settings::find));
+    }
+
+    public static Database start(DatabaseConfig config) {
+        return config.embedded() ? startEmbedded(config) : startExternal(config);
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public boolean isEmbedded() {
+        return embedded != null;
+    }
+
+    /** The JDBC URL without user, password or parameters: safe to log and show. */
+    public String displayUrl() {
+        return displayUrl;
+    }
+
+    @Override
+    public void close() {
+        RuntimeException failure = null;
+        try {
+            dataSource.close();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (embedded != null) {
+            try {
+                embedded.close();
+                LOG.info("embedded PostgreSQL stopped");
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+            }
+        }
+        if (lock != null) {
+            lock.release();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static Database startExternal(DatabaseConfig config) {
+        String url = config.url().orElseThrow();
+        String shown = displayUrl(url);
+        HikariDataSource pool = pool(config, withBatchRewrite(url), config.user(), config.password(), shown);
+        LOG.info("database: PostgreSQL at {} (pool of {})", shown, config.poolSize());
+        return new Database(pool, null, null, shown);
+    }
+
+    private static Database startEmbedded(DatabaseConfig config) {
+        Path root = config.dataDir().toAbsolutePath().normalize();
+        Path pgDir = root.resolve(EMBEDDED_DIR);
+        DataDirectoryLock lock = DataDirectoryLock.acquire(root.resolve(LOCK_FILE), pgDir);
+        EmbeddedPostgres server = null;
+        try {
+            stopLeftoverServer(pgDir, config.embeddedStartupTimeout());
+            server = startServer(pgDir, config);
+            String url = withBatchRewrite(server.getJdbcUrl(EMBEDDED_USER, EMBEDDED_DATABASE));
+            String shown = displayUrl(url);
+            HikariDataSource pool = pool(config, url, Optional.of(EMBEDDED_USER), Optional.empty(), shown);
+            LOG.info("database: embedded PostgreSQL at {} with data in {} (pool of {})", shown, pgDir, config.poolSize());
+            return new Database(pool, server, lock, shown);
+        } catch (RuntimeException e) {
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (IOException | RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+            }
+            lock.release();
+            throw e;
+        }
+    }
+
+    private static EmbeddedPostgres startServer(Path pgDir, DatabaseConfig config) {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setDataDirectory(pgDir)
+                .setCleanDataDirectory(false)
+                .setPGStartupWait(config.embeddedStartupTimeout())
+                // The embedded default trades durability for speed; the service's ledger must not.
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("listen_addresses", "localhost");
+        if (config.embeddedPort() > 0) {
+            builder.setPort(config.embeddedPort());
+        }
+        try {
+            return builder.start();
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("embedded PostgreSQL in " + pgDir + " did not start: " + rootMessage(e), e);
+        }
+    }
+
+    private static HikariDataSource pool(DatabaseConfig config, String url, Optional<String> user,
+            Optional<String> password, String shown) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName(POOL_NAME);
+        hikari.setJdbcUrl(url);
+        user.ifPresent(hikari::setUsername);
+        password.ifPresent(hikari::setPassword);
+        hikari.setMaximumPoolSize(config.poolSize());
+        hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
+        try {
+            return new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot connect to PostgreSQL at " + shown + ": " + rootMessage(e), e);
+        }
+    }
+
+    /**
+     * A server left running by a process that died without stopping it (kill -9, power loss of the JVM
+     * only) still holds the data directory: stop it, since the directory lock proves nobody uses it.
+     */
+    private static void stopLeftoverServer(Path pgDir, Duration timeout) {
+        Path pidFile = pgDir.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(pidFile, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IllegalStateException("embedded PostgreSQL: cannot read " + pidFile + ": " + e.getMessage(), e);
+        }
+        long pid;
+        try {
+            pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).trim());
+        } catch (NumberFormatException e) {
+            return; // not a pid file PostgreSQL wrote completely; PostgreSQL itself will judge it
+        }
+        Optional<ProcessHandle> leftover = ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+        if (leftover.isEmpty()) {
+            return; // stale pid file of a server that is gone: PostgreSQL removes it on start
+        }
+        LOG.warn("stopping PostgreSQL (pid {}) left running on {} by a process that did not shut down", pid, pgDir);
+        leftover.get().destroy(); // SIGTERM: a clean "smart" shutdown, its clients died with their process
+        try {
+            leftover.get().onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("embedded PostgreSQL: a leftover server (pid " + pid + ") on " + pgDir
+                    + " did not stop within " + timeout.toMillis() + " ms; stop it and start again");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("embedded PostgreSQL: interrupted while stopping a leftover server");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("embedded PostgreSQL: cannot stop leftover server " + pid, e);
+        }
+    }
+
+    static String withBatchRewrite(String url) {
+        if (url.contains("reWriteBatchedInserts=")) {
+            return url;
+        }
+        return url + (url.contains("?") ? "&" : "?") + BATCH_REWRITE;
+    }
+
+    /** {@code jdbc:postgresql://user:pw@host:5432/db?password=x} -> {@code jdbc:postgresql://host:5432/db}. */
+    static String displayUrl(String url) {
+        String shown = url;
+        int query = shown.indexOf('?');
+        if (query >= 0) {
+            shown = shown.substring(0, query);
+        }
+        int scheme = shown.indexOf("//");
+        int at = shown.lastIndexOf('@');
+        if (scheme >= 0 && at > scheme) {
+            shown = shown.substring(0, scheme + 2) + shown.substring(at + 1);
+        }
+        return shown;
+    }
+
+    /** The exception's own message on one line, for {@code error: ...} output. */
+    static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? rootMessage(e) : e.getMessage();
+        return message.replaceAll("\\s+", " ").trim();
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.replaceAll("\\s+", " ").trim();
+    }
+
+    /** An exclusive OS file lock beside the embedded data directory, held while the process uses it. */
+    private static final class DataDirectoryLock {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private DataDirectoryLock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static DataDirectoryLock acquire(Path lockFile, Path pgDir) {
+            FileChannel channel = null;
+            try {
+                Files.createDirectories(lockFile.getParent());
+                channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock;
+                try {
+                    lock = channel.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    lock = null; // this very process already holds it
+                }
+                if (lock == null) {
+                    channel.close();
+                    throw new IllegalStateException("embedded PostgreSQL data directory " + pgDir
+                            + " is in use by another position-sync process; stop that process or set "
+                            + "psync.data.dir (PSYNC_DATA_DIR) to another directory");
+                }
+                return new DataDirectoryLock(channel, lock);
+            } catch (IOException e) {
+                closeQuietly(channel);
+                throw new IllegalStateException("embedded PostgreSQL: cannot lock " + lockFile + ": " + e.getMessage(), e);
+            }
+        }
+
+        void release() {
+            try {
+                lock.release();
+            } catch (IOException e) {
+                LOG.debug("releasing {}: {}", lock, e.getMessage());
+            }
+            closeQuietly(channel);
+        }
+
+        private static void closeQuietly(FileChannel channel) {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // the lock goes with the channel either way
+                }
+            }
+        }
+    }
+}

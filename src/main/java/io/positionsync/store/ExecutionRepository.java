@@ -1,0 +1,296 @@
+package io.positionsync.store;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import io.positionsync.ibkr.BrokerExecution;
+import io.positionsync.ibkr.ExecIds;
+import io.positionsync.sync.ExecutionRecord;
+
+/**
+ * The {@code executions} table: every fill stored once by execId, whatever how often a snapshot replays
+ * it; corrections recorded as new rows that supersede the old; the run that applied a fill (so a later run
+ * never applies it, or a correction of it, again). Writes take the sync run's connection.
+ */
+public final class ExecutionRepository {
+    /** Oldest first, as the reconcile matches them. */
+    public static final Comparator<StoredExecution> EXECUTION_ORDER = Comparator
+            .comparing((StoredExecution e) -> e.execution().time(), Comparator.nullsLast(Comparator.naturalOrder()))
+            .thenComparing(StoredExecution::execId);
+
+    static final String COLUMNS = "exec_id, account, con_id, symbol, sec_type, side, shares, price, exec_time, "
+            + "order_id, perm_id, commission, commission_currency, ib_realized_pnl, first_seen_run_id, applied_run_id, "
+            + "superseded_by";
+
+    /**
+     * New fills are inserted; a fill seen before only gains what it lacked (its commission report, the run that
+     * applied it), so a replay writes nothing.
+     */
+    private static final String UPSERT = """
+            WITH written AS (
+                INSERT INTO executions (exec_id, base_exec_id, account, con_id, symbol, sec_type, side, shares, price,
+                                        exec_time, order_id, perm_id, commission, commission_currency, ib_realized_pnl,
+                                        first_seen_run_id, applied_run_id)
+                SELECT u.exec_id, u.base_exec_id, u.account, u.con_id, u.symbol, u.sec_type, u.side, u.shares, u.price,
+                       u.exec_time, u.order_id, u.perm_id, u.commission, u.commission_currency, u.ib_realized_pnl,
+                       ?, CASE WHEN u.applied THEN ?::bigint END
+                FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[],
+                            ?::numeric[], ?::timestamptz[], ?::bigint[], ?::bigint[], ?::numeric[], ?::text[],
+                            ?::numeric[], ?::boolean[])
+                    AS u(exec_id, base_exec_id, account, con_id, symbol, sec_type, side, shares, price, exec_time,
+                         order_id, perm_id, commission, commission_currency, ib_realized_pnl, applied)
+                ON CONFLICT (exec_id) DO UPDATE SET
+                    commission = coalesce(executions.commission, excluded.commission),
+                    commission_currency = coalesce(executions.commission_currency, excluded.commission_currency),
+                    ib_realized_pnl = coalesce(executions.ib_realized_pnl, excluded.ib_realized_pnl),
+                    applied_run_id = coalesce(executions.applied_run_id, excluded.applied_run_id)
+                WHERE (executions.commission IS NULL AND excluded.commission IS NOT NULL)
+                   OR (executions.ib_realized_pnl IS NULL AND excluded.ib_realized_pnl IS NOT NULL)
+                   OR (executions.applied_run_id IS NULL AND excluded.applied_run_id IS NOT NULL)
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted) FROM written
+            """;
+    private static final int UPSERT_COLUMN_COUNT = 16;
+
+    /** The first correction wins the pointer; a replayed older correction changes nothing. */
+    private static final String SUPERSEDE = """
+            UPDATE executions e SET superseded_by = c.exec_id
+            FROM unnest(?::text[], ?::text[]) AS c(exec_id, supersedes)
+            WHERE e.exec_id = c.supersedes AND e.superseded_by IS NULL AND e.exec_id <> c.exec_id
+            """;
+
+    private final DataSource dataSource;
+    private final int writeChunkSize;
+
+    /**
+     * @param dataSource     pool for the read queries
+     * @param writeChunkSize rows per set-based write statement ({@code psync.db.write-chunk-size})
+     */
+    public ExecutionRepository(DataSource dataSource, int writeChunkSize) {
+        if (writeChunkSize < 1) {
+            throw new IllegalArgumentException("writeChunkSize must be at least 1, was " + writeChunkSize);
+        }
+        this.dataSource = dataSource;
+        this.writeChunkSize = writeChunkSize;
+    }
+
+    /**
+     * Stores a run's executions in the caller's transaction: each execId once (a replay inserts nothing),
+     * a commission report that arrived late is added, {@code applied} records are marked with {@code runId}
+     * (never re-marked by a later run), and a correction marks the row it supersedes.
+     *
+     * @return how many executions were new
+     */
+    public int upsert(Connection connection, long runId, List<ExecutionRecord> records) throws SQLException {
+        Collection<ExecutionRecord> unique = merge(records);
+        int inserted = 0;
+        ArrayColumns rows = new ArrayColumns(UPSERT_COLUMN_COUNT, Math.min(writeChunkSize, unique.size()));
+        try (PreparedStatement statement = connection.prepareStatement(UPSERT)) {
+            for (ExecutionRecord record : unique) {
+                BrokerExecution e = record.execution();
+                rows.add(e.execId(), ExecIds.base(e.execId()), e.account(), e.conId(), e.symbol(), e.secType(), e.side(),
+                        e.shares(), e.price(), e.time(), e.orderId(), e.permId(), e.commission(), e.commissionCurrency(),
+                        e.realizedPnl(), record.applied());
+                if (rows.rows() == writeChunkSize) {
+                    inserted += runUpsert(connection, statement, rows, runId);
+                }
+            }
+            if (!rows.isEmpty()) {
+                inserted += runUpsert(connection, statement, rows, runId);
+            }
+        }
+        supersede(connection, unique);
+        return inserted;
+    }
+
+    private int runUpsert(Connection connection, PreparedStatement statement, ArrayColumns rows, long runId)
+            throws SQLException {
+        statement.setLong(1, runId);
+        statement.setLong(2, runId);
+        rows.bind(connection, statement, 3);
+        rows.clear();
+        try (ResultSet result = statement.executeQuery()) {
+            result.next();
+            return result.getInt(1);
+        }
+    }
+
+    private void supersede(Connection connection, Collection<ExecutionRecord> records) throws SQLException {
+        ArrayColumns rows = new ArrayColumns(2, writeChunkSize);
+        try (PreparedStatement statement = connection.prepareStatement(SUPERSEDE)) {
+            for (ExecutionRecord record : records) {
+                if (record.supersedesExecId() == null) {
+                    continue;
+                }
+                rows.add(record.execution().execId(), record.supersedesExecId());
+                if (rows.rows() == writeChunkSize) {
+                    rows.bind(connection, statement, 1);
+                    statement.executeUpdate();
+                    rows.clear();
+                }
+            }
+            if (!rows.isEmpty()) {
+                rows.bind(connection, statement, 1);
+                statement.executeUpdate();
+            }
+        }
+    }
+
+    /** One record per execId: applied if any copy is, with the commission report if any copy has it. */
+    private static Collection<ExecutionRecord> merge(List<ExecutionRecord> records) {
+        Map<String, ExecutionRecord> byId = new LinkedHashMap<>();
+        for (ExecutionRecord record : records) {
+            byId.merge(record.execution().execId(), record, (a, b) -> new ExecutionRecord(
+                    a.execution().commission() != null ? a.execution() : b.execution(),
+                    a.supersedesExecId() != null ? a.supersedesExecId() : b.supersedesExecId(),
+                    a.applied() || b.applied()));
+        }
+        return byId.values();
+    }
+
+    /** Those of {@code execIds} that are stored. */
+    public Set<String> knownExecIds(Connection connection, Collection<String> execIds) throws SQLException {
+        return findByExecIds(connection, execIds).keySet();
+    }
+
+    /**
+     * Those of {@code execIds} that must not be applied again: the fill itself, or another revision of it
+     * (the execution it corrects, or a correction of it), was already applied by a run.
+     */
+    public Set<String> appliedExecIds(Connection connection, Collection<String> execIds) throws SQLException {
+        return revisionsStored(connection, execIds, " AND e.applied_run_id IS NOT NULL");
+    }
+
+    /**
+     * Those of {@code execIds} that an earlier (committed, hence successful) run already stored: the fill itself
+     * or another revision of it (same base id, so a correction of a stored fill counts as seen).
+     */
+    public Set<String> seenExecIds(Connection connection, Collection<String> execIds) throws SQLException {
+        return revisionsStored(connection, execIds, "");
+    }
+
+    /** {@code condition} is a fixed SQL fragment on {@code e}, never caller input. */
+    private static Set<String> revisionsStored(Connection connection, Collection<String> execIds, String condition)
+            throws SQLException {
+        Set<String> found = new HashSet<>();
+        if (execIds.isEmpty()) {
+            return found;
+        }
+        List<String> ids = List.copyOf(new HashSet<>(execIds));
+        List<String> bases = ids.stream().map(ExecIds::base).toList();
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT q.exec_id FROM unnest(?::text[], ?::text[]) AS q(exec_id, base_exec_id)
+                WHERE EXISTS (SELECT 1 FROM executions e WHERE e.base_exec_id = q.base_exec_id%s)
+                """.formatted(condition))) {
+            statement.setArray(1, connection.createArrayOf("text", ids.toArray(new String[0])));
+            statement.setArray(2, connection.createArrayOf("text", bases.toArray(new String[0])));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.add(rows.getString(1));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The stored rows of {@code execIds}, by execId (unknown ids are absent). */
+    public Map<String, StoredExecution> findByExecIds(Connection connection, Collection<String> execIds)
+            throws SQLException {
+        Map<String, StoredExecution> found = new HashMap<>();
+        if (execIds.isEmpty()) {
+            return found;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT " + COLUMNS + " FROM executions WHERE exec_id = ANY (?)")) {
+            Array ids = connection.createArrayOf("text", execIds.toArray(new String[0]));
+            statement.setArray(1, ids);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    StoredExecution execution = execution(rows);
+                    found.put(execution.execId(), execution);
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Executions since {@code since} that no run applied, that are not superseded and whose other revisions
+     * were not applied either: the fills still available to explain a reduction.
+     */
+    public List<StoredExecution> unappliedSince(Connection connection, Instant since) throws SQLException {
+        List<StoredExecution> found = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS + " FROM executions e"
+                + " WHERE e.exec_time >= ? AND e.applied_run_id IS NULL AND e.superseded_by IS NULL"
+                + " AND NOT EXISTS (SELECT 1 FROM executions a"
+                + "                 WHERE a.base_exec_id = e.base_exec_id AND a.applied_run_id IS NOT NULL)"
+                + " ORDER BY e.exec_time, e.exec_id")) {
+            Jdbc.setInstant(statement, 1, since);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.add(execution(rows));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Executions of one contract in {@code [from, to)} (either bound may be null), oldest first. */
+    public List<StoredExecution> forContract(String account, long conId, Instant from, Instant to) throws SQLException {
+        List<StoredExecution> found = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS + " FROM executions"
+                        + " WHERE account = ? AND con_id = ?"
+                        + " AND (?::timestamptz IS NULL OR exec_time >= ?) AND (?::timestamptz IS NULL OR exec_time < ?)"
+                        + " ORDER BY exec_time, exec_id")) {
+            statement.setString(1, account);
+            statement.setLong(2, conId);
+            Jdbc.setInstant(statement, 3, from);
+            Jdbc.setInstant(statement, 4, from);
+            Jdbc.setInstant(statement, 5, to);
+            Jdbc.setInstant(statement, 6, to);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.add(execution(rows));
+                }
+            }
+        }
+        return found;
+    }
+
+    static StoredExecution execution(ResultSet rows) throws SQLException {
+        BrokerExecution execution = new BrokerExecution(
+                rows.getString("exec_id"),
+                rows.getString("account"),
+                rows.getLong("con_id"),
+                rows.getString("symbol"),
+                rows.getString("sec_type"),
+                rows.getString("side"),
+                rows.getBigDecimal("shares"),
+                rows.getBigDecimal("price"),
+                Jdbc.instant(rows, "exec_time"),
+                rows.getLong("order_id"),
+                rows.getLong("perm_id"),
+                rows.getBigDecimal("commission"),
+                rows.getString("commission_currency"),
+                rows.getBigDecimal("ib_realized_pnl"));
+        return new StoredExecution(execution, rows.getLong("first_seen_run_id"), Jdbc.nullableLong(rows, "applied_run_id"),
+                rows.getString("superseded_by"));
+    }
+}

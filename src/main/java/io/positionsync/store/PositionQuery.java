@@ -1,0 +1,68 @@
+package io.positionsync.store;
+
+import java.util.Locale;
+
+/**
+ * A page of stored positions for the HTTP API.
+ *
+ * @param status       which lifecycles: open, closed or all
+ * @param account      only this account, or {@code null} for every account
+ * @param staleMinutes only rows not synced in the last N minutes (or never synced), or {@code null}
+ * @param limit        page size, at least 1
+ * @param offset       rows to skip, 0 or more
+ */
+public record PositionQuery(Status status, String account, Integer staleMinutes, int limit, int offset) {
+
+    /** Which lifecycles a query returns. */
+    public enum Status {
+        OPEN, CLOSED, ALL;
+
+        /** {@code open|closed|all}, case-insensitive. */
+        public static Status parse(String text) {
+            try {
+                return valueOf(text.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new IllegalArgumentException("status must be open, closed or all, was " + text);
+            }
+        }
+    }
+
+    public PositionQuery {
+        if (status == null) {
+            status = Status.ALL;
+        }
+        if (account != null && account.isBlank()) {
+            account = null;
+        }
+        if (staleMinutes != null && staleMinutes < 0) {
+            throw new IllegalArgumentException("staleMinutes must be 0 or more, was " + staleMinutes);
+        }
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be 0 or more, was " + offset);
+        }
+    }
+
+    /** Every open position, up to {@code limit}. */
+    public static PositionQuery open(int limit) {
+        return new PositionQuery(Status.OPEN, null, null, limit, 0);
+    }
+
+    public PositionQuery withStatus(Status newStatus) {
+        return new PositionQuery(newStatus, account, staleMinutes, limit, offset);
+    }
+
+    public PositionQuery withAccount(String newAccount) {
+        return new PositionQuery(status, newAccount, staleMinutes, limit, offset);
+    }
+
+    public PositionQuery withStaleMinutes(Integer minutes) {
+        return new PositionQuery(status, account, minutes, limit, offset);
+    }
+
+    public PositionQuery withPage(int newLimit, int newOffset) {
+        return new PositionQuery(status, account, staleMinutes, newLimit, newOffset);
+    }
+}

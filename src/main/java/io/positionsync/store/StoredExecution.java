@@ -1,0 +1,22 @@
+package io.positionsync.store;
+
+import io.positionsync.ibkr.BrokerExecution;
+
+/**
+ * A row of {@code executions}: the fill as the broker reported it, the run that first saw it, the run
+ * whose realized P&L used it ({@code null} if none yet) and the correction that replaced it, if any.
+ */
+public record StoredExecution(BrokerExecution execution, long firstSeenRunId, Long appliedRunId, String supersededBy) {
+
+    public String execId() {
+        return execution.execId();
+    }
+
+    public boolean applied() {
+        return appliedRunId != null;
+    }
+
+    public boolean superseded() {
+        return supersededBy != null;
+    }
+}

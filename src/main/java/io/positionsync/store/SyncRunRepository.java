@@ -1,0 +1,208 @@
+package io.positionsync.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import io.positionsync.sync.SyncRunStatus;
+import io.positionsync.sync.SyncTrigger;
+
+/**
+ * The {@code sync_runs} table. A run inserts its row and finishes it on its own connection, in the same
+ * transaction as its position changes; when that transaction is rolled back, {@link #recordFailed} records
+ * the failure in a transaction of its own so that it is never lost.
+ */
+public final class SyncRunRepository {
+    static final String COLUMNS = "id, trigger, status, started_at, finished_at, duration_ms, opened, updated, closed, "
+            + "unchanged, error, broker_server_time, idempotency_key";
+
+    private static final String DURATION_MS = "floor(extract(epoch FROM (?::timestamptz - started_at)) * 1000)::bigint";
+
+    private final DataSource dataSource;
+
+    public SyncRunRepository(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Inserts the run as RUNNING and returns its id. */
+    public long insertStarted(Connection connection, SyncTrigger trigger, Instant startedAt, String idempotencyKey)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key) VALUES (?, 'RUNNING', ?, ?) RETURNING id")) {
+            statement.setString(1, trigger.name());
+            Jdbc.setInstant(statement, 2, Objects.requireNonNull(startedAt, "startedAt"));
+            Jdbc.setText(statement, 3, idempotencyKey);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    /** Ends a RUNNING run with its outcome. */
+    public void finish(Connection connection, long runId, SyncRunStatus status, SyncCounts counts, String error,
+            Instant brokerServerTime, Instant finishedAt) throws SQLException {
+        if (status == SyncRunStatus.RUNNING) {
+            throw new IllegalArgumentException("a run cannot finish as RUNNING");
+        }
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE sync_runs SET status = ?, finished_at = ?, "
+                + "duration_ms = " + DURATION_MS + ", opened = ?, updated = ?, closed = ?, unchanged = ?, error = ?, "
+                + "broker_server_time = ? WHERE id = ? AND status = 'RUNNING'")) {
+            statement.setString(1, status.name());
+            Jdbc.setInstant(statement, 2, Objects.requireNonNull(finishedAt, "finishedAt"));
+            Jdbc.setInstant(statement, 3, finishedAt);
+            SyncCounts c = counts == null ? SyncCounts.NONE : counts;
+            statement.setInt(4, c.opened());
+            statement.setInt(5, c.updated());
+            statement.setInt(6, c.closed());
+            statement.setInt(7, c.unchanged());
+            Jdbc.setText(statement, 8, error);
+            Jdbc.setInstant(statement, 9, brokerServerTime);
+            statement.setLong(10, runId);
+            if (statement.executeUpdate() != 1) {
+                throw new IllegalStateException("sync run " + runId + " is not running");
+            }
+        }
+    }
+
+    /**
+     * Records a failed run in its own transaction (on a fresh pooled connection), for a run whose own
+     * transaction was rolled back. Returns the new row's id.
+     */
+    public long recordFailed(DataSource pool, SyncTrigger trigger, Instant startedAt, String idempotencyKey, String error,
+            Instant brokerServerTime, Instant finishedAt) throws SQLException {
+        try (Connection connection = pool.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            try {
+                long id = insertStarted(connection, trigger, startedAt, idempotencyKey);
+                finish(connection, id, SyncRunStatus.FAILED, SyncCounts.NONE, error, brokerServerTime, finishedAt);
+                connection.commit();
+                return id;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    /** {@link #recordFailed(DataSource, SyncTrigger, Instant, String, String, Instant, Instant)} on this pool. */
+    public long recordFailed(SyncTrigger trigger, Instant startedAt, String idempotencyKey, String error,
+            Instant brokerServerTime, Instant finishedAt) throws SQLException {
+        return recordFailed(dataSource, trigger, startedAt, idempotencyKey, error, brokerServerTime, finishedAt);
+    }
+
+    /**
+     * At start-up: a run still RUNNING in a committed row was interrupted (the process stopped mid-run);
+     * mark it FAILED with {@code error}. Returns how many were marked.
+     */
+    public int failInterrupted(Instant finishedAt, String error) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("UPDATE sync_runs SET status = 'FAILED', "
+                        + "finished_at = greatest(?, started_at), duration_ms = greatest(" + DURATION_MS + ", 0), "
+                        + "error = ? WHERE status = 'RUNNING'")) {
+            Jdbc.setInstant(statement, 1, Objects.requireNonNull(finishedAt, "finishedAt"));
+            Jdbc.setInstant(statement, 2, finishedAt);
+            Jdbc.setText(statement, 3, error);
+            return statement.executeUpdate();
+        }
+    }
+
+    public Optional<SyncRun> findById(long id) throws SQLException {
+        return first("SELECT " + COLUMNS + " FROM sync_runs WHERE id = ?", id);
+    }
+
+    /** The most recently started run. */
+    public Optional<SyncRun> latest() throws SQLException {
+        return first("SELECT " + COLUMNS + " FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT 1");
+    }
+
+    /** The most recently started run that succeeded. */
+    public Optional<SyncRun> lastSuccessful() throws SQLException {
+        return first("SELECT " + COLUMNS + " FROM sync_runs WHERE status = 'SUCCEEDED' ORDER BY started_at DESC, id DESC LIMIT 1");
+    }
+
+    /** Newest first. */
+    public List<SyncRun> recent(int limit) throws SQLException {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        return list("SELECT " + COLUMNS + " FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT ?", limit);
+    }
+
+    /** The latest run started with {@code idempotencyKey} at or after {@code since}. */
+    public Optional<SyncRun> findByIdempotencyKey(String idempotencyKey, Instant since) throws SQLException {
+        return first("SELECT " + COLUMNS + " FROM sync_runs WHERE idempotency_key = ? AND started_at >= ? "
+                + "ORDER BY started_at DESC, id DESC LIMIT 1", idempotencyKey, since);
+    }
+
+    public SyncTotals totals() throws SQLException {
+        String sql = """
+                SELECT count(*) AS runs,
+                       count(*) FILTER (WHERE status = 'SUCCEEDED') AS succeeded,
+                       count(*) FILTER (WHERE status = 'FAILED') AS failed,
+                       count(*) FILTER (WHERE status = 'SKIPPED_INCOMPLETE') AS skipped,
+                       round(avg(duration_ms))::bigint AS average_duration_ms,
+                       (SELECT duration_ms FROM sync_runs WHERE duration_ms IS NOT NULL
+                        ORDER BY started_at DESC, id DESC LIMIT 1) AS last_duration_ms
+                FROM sync_runs
+                """;
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql);
+                ResultSet rows = statement.executeQuery()) {
+            rows.next();
+            return new SyncTotals(rows.getLong("runs"), rows.getLong("succeeded"), rows.getLong("failed"),
+                    rows.getLong("skipped"), Jdbc.nullableLong(rows, "average_duration_ms"),
+                    Jdbc.nullableLong(rows, "last_duration_ms"));
+        }
+    }
+
+    private Optional<SyncRun> first(String sql, Object... parameters) throws SQLException {
+        List<SyncRun> runs = list(sql, parameters);
+        return runs.isEmpty() ? Optional.empty() : Optional.of(runs.get(0));
+    }
+
+    private List<SyncRun> list(String sql, Object... parameters) throws SQLException {
+        List<SyncRun> runs = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                if (parameters[i] instanceof Instant instant) {
+                    Jdbc.setInstant(statement, i + 1, instant);
+                } else {
+                    statement.setObject(i + 1, parameters[i]);
+                }
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    runs.add(run(rows));
+                }
+            }
+        }
+        return runs;
+    }
+
+    static SyncRun run(ResultSet rows) throws SQLException {
+        return new SyncRun(
+                rows.getLong("id"),
+                SyncTrigger.valueOf(rows.getString("trigger")),
+                SyncRunStatus.valueOf(rows.getString("status")),
+                Jdbc.instant(rows, "started_at"),
+                Jdbc.instant(rows, "finished_at"),
+                Jdbc.nullableLong(rows, "duration_ms"),
+                new SyncCounts(rows.getInt("opened"), rows.getInt("updated"), rows.getInt("closed"), rows.getInt("unchanged")),
+                rows.getString("error"),
+                Jdbc.instant(rows, "broker_server_time"),
+                rows.getString("idempotency_key"));
+    }
+}

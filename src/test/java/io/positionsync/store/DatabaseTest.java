@@ -1,0 +1,157 @@
+package io.positionsync.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.positionsync.Settings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatabaseTest {
+    private static final Duration STARTUP = Duration.ofSeconds(60);
+    private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+
+    @TempDir
+    Path dataDir;
+
+    static DatabaseConfig embeddedConfig(Path dataDir) {
+        return new DatabaseConfig(Optional.empty(), Optional.empty(), Optional.empty(), dataDir, 2, CONNECTION_TIMEOUT, 0,
+                STARTUP);
+    }
+
+    private static List<String> marks(Database database) throws SQLException {
+        List<String> notes = new ArrayList<>();
+        try (Connection connection = database.dataSource().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT note FROM marks ORDER BY note")) {
+            while (rows.next()) {
+                notes.add(rows.getString(1));
+            }
+        }
+        return notes;
+    }
+
+    @Test
+    void theEmbeddedDatabaseKeepsItsDataAcrossRestartsAndRefusesASecondUser() throws Exception {
+        try (Database first = Database.start(embeddedConfig(dataDir))) {
+            assertThat(first.isEmbedded()).isTrue();
+            assertThat(first.displayUrl()).startsWith("jdbc:postgresql://localhost:").doesNotContain("?");
+            Migrations.migrate(first.dataSource());
+            try (Connection connection = first.dataSource().getConnection();
+                    Statement statement = connection.createStatement()) {
+                statement.execute("CREATE TABLE marks (note text)");
+                statement.execute("INSERT INTO marks VALUES ('kept')");
+            }
+
+            assertThatThrownBy(() -> Database.start(embeddedConfig(dataDir)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("in use by another position-sync process")
+                    .hasMessageContaining(dataDir.resolve("pg").toString());
+            // the refused start did not disturb the running one
+            assertThat(marks(first)).containsExactly("kept");
+        }
+        assertThat(dataDir.resolve("pg").resolve("PG_VERSION")).exists();
+
+        try (Database again = Database.start(embeddedConfig(dataDir))) {
+            assertThat(marks(again)).containsExactly("kept");
+            assertThat(Migrations.currentVersion(again.dataSource())).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void anotherProcessOnTheSameDataDirectoryIsRefusedAndItsLeftoverServerIsStoppedAfterItDies() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                EmbeddedDatabaseProcess.class.getName(), dataDir.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            String line = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (java.io.IOException e) {
+                    return "error: " + e.getMessage();
+                }
+            }).get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+            assertThat(line).isEqualTo("ready");
+
+            assertThatThrownBy(() -> Database.start(embeddedConfig(dataDir)))
+                    .hasMessageContaining("in use by another position-sync process");
+        } finally {
+            child.destroyForcibly(); // SIGKILL: the child's PostgreSQL is left running
+            assertThat(child.waitFor(STARTUP.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(dataDir.resolve("pg").resolve("postmaster.pid")).as("the dead child's server is still up").exists();
+
+        try (Database database = Database.start(embeddedConfig(dataDir))) {
+            assertThat(marks(database)).containsExactly("written by the child process");
+        }
+    }
+
+    @Test
+    void anExternalServerIsUsedWhenTheUrlIsSet() throws Exception {
+        try (TestDatabase external = TestDatabase.create()) {
+            Settings settings = Settings.load(java.util.Map.of(), external.settings());
+            try (Database database = Database.start(settings)) {
+                assertThat(database.isEmbedded()).isFalse();
+                assertThat(database.displayUrl()).doesNotContain("currentSchema");
+                assertThat(Migrations.currentVersion(database.dataSource())).isEqualTo(6);
+            }
+        }
+    }
+
+    @Test
+    void anUnreachableServerFailsWithAMessageThatHidesThePassword() {
+        DatabaseConfig config = new DatabaseConfig(Optional.of("jdbc:postgresql://127.0.0.1:1/psync?password=s3cret"),
+                Optional.of("psync"), Optional.of("hunter2"), dataDir, 1, CONNECTION_TIMEOUT, 0, STARTUP);
+
+        assertThatThrownBy(() -> Database.start(config))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/psync:")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2").doesNotContain("s3cret"));
+        assertThat(config.toString()).doesNotContain("hunter2").doesNotContain("s3cret").contains("password=***");
+    }
+
+    @Test
+    void urlsAreShownWithoutCredentialsAndBatchedInsertsAreRewritten() {
+        assertThat(Database.displayUrl("jdbc:postgresql://bot:pw@db.internal:5432/trading?sslmode=require&password=x"))
+                .isEqualTo("jdbc:postgresql://db.internal:5432/trading");
+        assertThat(Database.withBatchRewrite("jdbc:postgresql://h/db")).isEqualTo("jdbc:postgresql://h/db?reWriteBatchedInserts=true");
+        assertThat(Database.withBatchRewrite("jdbc:postgresql://h/db?ssl=true"))
+                .isEqualTo("jdbc:postgresql://h/db?ssl=true&reWriteBatchedInserts=true");
+        assertThat(Database.withBatchRewrite("jdbc:postgresql://h/db?reWriteBatchedInserts=false"))
+                .isEqualTo("jdbc:postgresql://h/db?reWriteBatchedInserts=false");
+    }
+
+    @Test
+    void configurationComesFromTheSettingsKeys() {
+        Settings settings = Settings.load(java.util.Map.of("PSYNC_DB_POOL_SIZE", "7", "PSYNC_DATA_DIR", "/var/lib/psync"),
+                java.util.Map.of());
+
+        DatabaseConfig config = DatabaseConfig.from(settings::find);
+
+        assertThat(config.embedded()).isTrue();
+        assertThat(config.poolSize()).isEqualTo(7);
+        assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/psync"));
+        assertThat(config.embeddedPort()).isZero();
+        assertThat(config.connectionTimeout()).isPositive();
+        assertThatThrownBy(() -> DatabaseConfig.from(key -> Optional.empty()))
+                .hasMessageContaining("missing configuration key psync.data.dir");
+    }
+}

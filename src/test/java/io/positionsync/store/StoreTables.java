@@ -1,0 +1,26 @@
+package io.positionsync.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** Empties every table of a test schema between tests. */
+final class StoreTables {
+    private StoreTables() {
+    }
+
+    static void truncate(TestDatabase db) throws SQLException {
+        try (Connection connection = db.connection(); Statement statement = connection.createStatement()) {
+            statement.execute("TRUNCATE position_history, reconciliation_breaks, executions, positions, sync_runs "
+                    + "RESTART IDENTITY");
+        }
+    }
+
+    static long count(TestDatabase db, String sqlFromWhere) throws SQLException {
+        try (Connection connection = db.connection(); Statement statement = connection.createStatement();
+                var rows = statement.executeQuery("SELECT count(*) " + sqlFromWhere)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+}
