@@ -23,6 +23,7 @@ public final class Application {
         COMMANDS.put("simulator", io.positionsync.ibkr.sim.SimulatorCommand::run);
         COMMANDS.put("migrate", io.positionsync.store.MigrateCommand::run);
         COMMANDS.put("rollback", io.positionsync.store.RollbackCommand::run);
+        COMMANDS.put("sync-once", SyncOnceCommand::run);
     }
 
     private Application() {

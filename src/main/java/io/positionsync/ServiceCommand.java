@@ -11,7 +11,7 @@ final class ServiceCommand {
     }
 
     static int run(String[] args) throws Exception {
-        Main main = new Main(Application.class);
+        Main main = new Main();
         main.setPropertyPlaceholderLocations(configLocation());
         main.configure().withRoutesIncludePattern(routesPattern());
         return main.run(args);

@@ -58,6 +58,21 @@ public final class Settings {
         return new Settings(properties, environment, overrides);
     }
 
+    /**
+     * The configuration as a running CamelContext resolved it (its property sources and overrides, such
+     * as {@code @CamelMainTest} properties, included), for the beans built from it.
+     */
+    public static Settings fromCamel(org.apache.camel.CamelContext context) {
+        org.apache.camel.spi.PropertiesComponent pc = context.getPropertiesComponent();
+        Map<String, String> resolved = new HashMap<>();
+        for (String key : pc.loadPropertiesAsMap().keySet()) {
+            if (key.startsWith("psync.")) {
+                pc.resolveProperty(key).ifPresent(value -> resolved.put(key, value));
+            }
+        }
+        return new Settings(new Properties(), Map.of(), resolved);
+    }
+
     /** The resolved value, or empty when the key is missing or resolves to an empty string. */
     public Optional<String> find(String key) {
         String value = overrides.containsKey(key) ? overrides.get(key) : resolve(properties.getProperty(key));

@@ -44,13 +44,22 @@ public final class SyncCoordinator implements AutoCloseable {
     }
 
     /** Starts a run, or joins the one in flight. */
-    public synchronized InFlightRun request(SyncTrigger trigger) {
+    public InFlightRun request(SyncTrigger trigger) {
+        return request(trigger, null);
+    }
+
+    /**
+     * Starts a run, or joins the one in flight.
+     *
+     * @param idempotencyKey recorded with the run if this request starts it (may be null)
+     */
+    public synchronized InFlightRun request(SyncTrigger trigger, String idempotencyKey) {
         if (inFlight != null && !inFlight.result().isDone()) {
             joined.incrementAndGet();
             LOG.debug("{} trigger joins run in flight", trigger);
             return inFlight;
         }
-        InFlightRun run = new InFlightRun(trigger);
+        InFlightRun run = new InFlightRun(trigger, idempotencyKey);
         inFlight = run;
         executor.execute(() -> {
             try {
@@ -96,15 +105,22 @@ public final class SyncCoordinator implements AutoCloseable {
     /** A run that was requested: its id once recorded, and its summary once finished. */
     public static final class InFlightRun {
         private final SyncTrigger trigger;
+        private final String idempotencyKey;
         private final CompletableFuture<Long> runId = new CompletableFuture<>();
         private final CompletableFuture<SyncRunSummary> result = new CompletableFuture<>();
 
-        InFlightRun(SyncTrigger trigger) {
+        InFlightRun(SyncTrigger trigger, String idempotencyKey) {
             this.trigger = trigger;
+            this.idempotencyKey = idempotencyKey;
         }
 
         public SyncTrigger trigger() {
             return trigger;
+        }
+
+        /** The idempotency key of the request that started this run, or null. */
+        public String idempotencyKey() {
+            return idempotencyKey;
         }
 
         /** Called by the run as soon as its {@code sync_runs} row exists. */

@@ -1,0 +1,63 @@
+package io.positionsync.sync;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.DefaultExchange;
+
+/**
+ * The bridge between the trigger routes and the {@code direct:sync-run} route: every trigger goes
+ * through one {@link SyncCoordinator}, so runs never overlap and a trigger during a run joins it.
+ */
+public final class SyncTriggers implements AutoCloseable {
+    /** Endpoint of the run route. */
+    public static final String RUN_ENDPOINT = "direct:sync-run";
+
+    private final SyncCoordinator coordinator;
+    private final Duration runTimeout;
+
+    public SyncTriggers(CamelContext context, Duration runTimeout) {
+        this.runTimeout = runTimeout;
+        ProducerTemplate producer = context.createProducerTemplate();
+        this.coordinator = new SyncCoordinator((trigger, inFlight) -> {
+            Exchange exchange = new DefaultExchange(context);
+            exchange.getMessage().setHeader(SyncRunSteps.TRIGGER_HEADER, trigger);
+            exchange.getMessage().setHeader(SyncRunSteps.IDEMPOTENCY_HEADER, inFlight.idempotencyKey());
+            exchange.setProperty(SyncRunSteps.IN_FLIGHT_PROPERTY, inFlight);
+            Exchange done = producer.send(RUN_ENDPOINT, exchange);
+            if (done.getException() != null) {
+                throw new IllegalStateException("sync run route failed: " + done.getException().getMessage(), done.getException());
+            }
+            SyncRunSummary summary = done.getMessage().getBody(SyncRunSummary.class);
+            if (summary == null) {
+                throw new IllegalStateException("sync run route ended without a run summary");
+            }
+            return summary;
+        });
+    }
+
+    /** Starts or joins a run and waits for it (timer). */
+    public SyncRunSummary runAndWait(@Header(SyncRunSteps.TRIGGER_HEADER) SyncTrigger trigger)
+            throws TimeoutException, InterruptedException {
+        return coordinator.runAndWait(trigger, runTimeout);
+    }
+
+    /** Starts or joins a run without waiting (manual triggers decide how long to wait). */
+    public SyncCoordinator.InFlightRun request(@Header(SyncRunSteps.TRIGGER_HEADER) SyncTrigger trigger,
+            @Header(SyncRunSteps.IDEMPOTENCY_HEADER) String idempotencyKey) {
+        return coordinator.request(trigger, idempotencyKey);
+    }
+
+    public SyncCoordinator coordinator() {
+        return coordinator;
+    }
+
+    @Override
+    public void close() {
+        coordinator.close();
+    }
+}
