@@ -22,6 +22,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -32,7 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Fault;
+import io.positionsync.ibkr.sim.Instrument;
 import io.positionsync.ibkr.sim.Side;
+import io.positionsync.ibkr.sim.SimulatorOptions;
 
 /**
  * The production client ({@link TwsBrokerGateway}) against the gateway simulator over a real loopback
@@ -103,6 +106,76 @@ class GatewayAgainstSimulatorTest {
 
         assertThat(gateway.state()).isEqualTo(ConnectionState.UP);
         assertThat(env.states()).containsExactly(ConnectionState.CONNECTING, ConnectionState.UP);
+    }
+
+    @Test
+    void executionTimesWrittenInTheGatewaysTimeZoneAreReadAsTheSameInstants() throws Exception {
+        env = SimulatedGateway.demo(SimulatorOptions.defaults().withTimeZone(ZoneId.of("America/New_York")));
+        TwsBrokerGateway gateway = env.gateway(REQUEST_TIMEOUT);
+
+        BrokerSnapshot snapshot = gateway.snapshot();
+
+        env.assertMatchesSimulator(snapshot);
+        assertThat(snapshot.executions()).extracting(BrokerExecution::time)
+                .containsExactlyElementsOf(env.state.executions().stream().map(Execution::time).toList());
+    }
+
+    @Test
+    void fractionalQuantitiesAndAbsentMarketPricesCrossTheWireExactly() throws Exception {
+        env = SimulatedGateway.demo();
+        TwsBrokerGateway gateway = env.gateway(REQUEST_TIMEOUT);
+        long unpriced = 12087792;
+        env.state.addInstrument(Instrument.stock(unpriced, "XYZ", "NYSE"));
+        env.state.setPosition(ACC1, unpriced, d("-30"), d("20.02"));
+        // 0.5 share at 128.40 + 0.35 commission -> avgCost (64.20 + 0.35) / 0.5
+        env.state.trade(ACC2, NVDA, Side.BOT, d("0.5"), d("128.40"), d("0.35"));
+
+        BrokerSnapshot snapshot = gateway.snapshot();
+
+        env.assertMatchesSimulator(snapshot);
+        assertPosition(snapshot, ACC2, NVDA, "0.5", "129.1");
+        assertThat(execution(snapshot, env.state.executions().get(6).execId()).orElseThrow().shares())
+                .isEqualByComparingTo("0.5");
+        PortfolioValue noPrice = portfolio(snapshot, ACC1, unpriced).orElseThrow();
+        assertThat(noPrice.position()).isEqualByComparingTo("-30");
+        assertThat(noPrice.averageCost()).isEqualByComparingTo("20.02");
+        assertThat(noPrice.marketPrice()).as("unset on the wire, absent here").isNull();
+        assertThat(noPrice.marketValue()).isNull();
+        assertThat(noPrice.unrealizedPnl()).isNull();
+        assertThat(noPrice.realizedPnl()).isEqualByComparingTo("0");
+    }
+
+    @Test
+    void snapshotsStayCompleteWhilePricesMoveAndArePushed() throws Exception {
+        env = SimulatedGateway.demo(SimulatorOptions.defaults().withPriceTickInterval(Duration.ofMillis(2)));
+        TwsBrokerGateway gateway = env.gateway(REQUEST_TIMEOUT);
+        BigDecimal esPrice = env.state.marketPrice(ES).orElseThrow();
+
+        for (int i = 0; i < 5; i++) {
+            BrokerSnapshot snapshot = assertComplete(gateway.snapshot());
+            assertThat(snapshot.positions()).hasSameSizeAs(env.state.positions());
+            assertThat(snapshot.portfolio()).hasSameSizeAs(env.state.positions());
+            assertThat(snapshot.executions()).hasSize(6);
+            for (PortfolioValue line : snapshot.portfolio()) {
+                assertThat(line.marketValue()).as("value at the price of the same line: %s", line)
+                        .isEqualByComparingTo(line.position().multiply(line.marketPrice())
+                                .multiply(line.multiplier() == null ? BigDecimal.ONE : line.multiplier()));
+            }
+        }
+        await().atMost(PATIENCE).until(() -> env.state.marketPrice(ES).orElseThrow().compareTo(esPrice) != 0);
+        assertThat(env.sim.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aGatewayThatOnlySpeaksVersionsBelow157IsRefusedAtConnect() throws Exception {
+        env = SimulatedGateway.demo(156);
+        TwsBrokerGateway gateway = env.gateway(REQUEST_TIMEOUT);
+
+        assertThatThrownBy(gateway::snapshot)
+                .isInstanceOfSatisfying(BrokerException.class, e -> assertThat(e.errorCode()).isEqualTo(502))
+                .hasMessageContaining("closed the connection while connecting as clientId " + CLIENT_ID);
+        assertThat(gateway.state()).isEqualTo(ConnectionState.DOWN);
+        assertThat(env.sim.connectedClientIds()).isEmpty();
     }
 
     @Test

@@ -59,8 +59,12 @@ final class SimulatedGateway implements AutoCloseable {
 
     /** The demo scenario served at most at {@code maxServerVersion}. */
     static SimulatedGateway demo(int maxServerVersion) throws IOException {
-        return new SimulatedGateway(new GatewaySimulator(Scenario.demo().toState(),
-                SimulatorOptions.defaults().withMaxServerVersion(maxServerVersion)).start());
+        return demo(SimulatorOptions.defaults().withMaxServerVersion(maxServerVersion));
+    }
+
+    /** The demo scenario served with other options (time zone, versions). */
+    static SimulatedGateway demo(SimulatorOptions options) throws IOException {
+        return new SimulatedGateway(new GatewaySimulator(Scenario.demo().toState(), options).start());
     }
 
     TwsGatewayConfig config(int clientId, Duration requestTimeout) {

@@ -152,6 +152,18 @@ class SnapshotFaultsTest {
         env.assertMatchesSimulator(gateway.snapshot());
     }
 
+    @Test
+    void socketPortResetBetweenSnapshotsMakesTheClientReconnect() throws Exception {
+        TwsBrokerGateway gateway = env.gateway(REQUEST_TIMEOUT);
+        env.assertMatchesSimulator(gateway.snapshot());
+
+        assertThat(env.sim.faults().connectivityErrorNow(1300)).isEqualTo(1);
+
+        await().atMost(PATIENCE).until(() -> gateway.state() == ConnectionState.DOWN);
+        assertThat(gateway.status().detail()).contains("error 1300");
+        assertDroppedThenRecovers(gateway);
+    }
+
     @ParameterizedTest
     @EnumSource(SnapshotPhase.class)
     void withheldEndMarkerTimesOutWithTheRequestNamed(SnapshotPhase phase) throws Exception {
