@@ -112,6 +112,17 @@ public final class SnapshotAssembler {
         return out;
     }
 
+    /** The execIds of the executions received so far (deduplicated) that have no commission report yet. */
+    public List<String> execIdsWithoutCommission() {
+        List<String> missing = new ArrayList<>();
+        for (IncomingMessage.ExecDetails e : executionsByBase.values()) {
+            if (!commissions.containsKey(e.execId())) {
+                missing.add(e.execId());
+            }
+        }
+        return missing;
+    }
+
     /** A snapshot whose every request reached its end marker. */
     public BrokerSnapshot complete(int serverVersion, Instant takenAt, Instant serverTime, List<String> accounts) {
         return new BrokerSnapshot(serverVersion, true, null, takenAt, serverTime, accounts, positions(), portfolio(),

@@ -8,14 +8,21 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The request/response exchange of one snapshot on one connection: managed accounts, server time,
  * positions until {@code positionEnd}, account updates per account until {@code accountDownloadEnd},
  * executions until {@code execDetailsEnd}, then a {@code reqCurrentTime} round trip as a barrier so that
  * commission reports the gateway sent after {@code execDetailsEnd} are joined. Every wait has the
- * per-request timeout. Messages come from the connection's reader thread through {@code events}.
+ * per-request timeout. Commission reports can trail their executions by more than that barrier: while
+ * some execution still has none, reading goes on until they are all in or the request timeout has passed
+ * (those left without one are listed with a {@code null} commission and logged). Messages come from the
+ * connection's reader thread through {@code events}.
  */
 final class SnapshotSession {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotSession.class);
 
     /** What the reader thread hands over. */
     sealed interface Event {
@@ -105,6 +112,7 @@ final class SnapshotSession {
             phase = "commission reports";
             send(RequestEncoder.reqCurrentTime());
             await("currentTime (commission barrier)", IncomingMessage.CurrentTime.class, m -> true);
+            awaitMissingCommissionReports();
         } catch (Aborted e) {
             String reason = connectivityProblem == null ? e.getMessage() : connectivityProblem + "; then " + e.getMessage();
             return new Result(assembler.incomplete(version, takenAt, serverTime, accounts, reason), e.spoiled);
@@ -127,9 +135,43 @@ final class SnapshotSession {
     private <T extends IncomingMessage> T await(String what, Class<T> type, Predicate<T> done) throws Aborted {
         long deadline = System.nanoTime() + requestTimeout.toNanos();
         while (true) {
+            IncomingMessage message = next(what, deadline);
+            if (message == null) {
+                throw new Aborted(what + " not received within " + requestTimeout.toMillis() + " ms", true);
+            }
+            handle(message);
+            if (type.isInstance(message) && done.test(type.cast(message))) {
+                return type.cast(message);
+            }
+        }
+    }
+
+    /**
+     * A gateway may send commission reports well after {@code execDetailsEnd} (and after the barrier's
+     * reply): waits for those still missing, up to the request timeout. Reports that never come leave their
+     * executions without a commission, which the snapshot shows as {@code null} rather than as zero.
+     */
+    private void awaitMissingCommissionReports() throws Aborted {
+        long deadline = System.nanoTime() + requestTimeout.toNanos();
+        List<String> missing = assembler.execIdsWithoutCommission();
+        while (!missing.isEmpty()) {
+            IncomingMessage message = next("commission reports", deadline);
+            if (message == null) {
+                log.warn("no commission report within {} ms for {} execution(s): {}; listed without commission",
+                        requestTimeout.toMillis(), missing.size(), missing);
+                return;
+            }
+            handle(message);
+            missing = assembler.execIdsWithoutCommission();
+        }
+    }
+
+    /** The next message, or {@code null} once {@code deadline} (a {@link System#nanoTime()}) has passed. */
+    private IncomingMessage next(String what, long deadline) throws Aborted {
+        while (true) {
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
-                throw new Aborted(what + " not received within " + requestTimeout.toMillis() + " ms", true);
+                return null;
             }
             Event event;
             try {
@@ -144,11 +186,7 @@ final class SnapshotSession {
             if (event instanceof Closed closed) {
                 throw new Aborted(closeReason(closed.reason()), true);
             }
-            IncomingMessage message = ((Received) event).message();
-            handle(message);
-            if (type.isInstance(message) && done.test(type.cast(message))) {
-                return type.cast(message);
-            }
+            return ((Received) event).message();
         }
     }
 

@@ -51,6 +51,21 @@ class SnapshotAssemblerTest {
     }
 
     @Test
+    void executionsStillWithoutACommissionReportAreListedAndACorrectionNeedsItsOwn() {
+        SnapshotAssembler assembler = new SnapshotAssembler();
+        assembler.add(fill("a.01", "BOT", "100", "150", T1));
+        assembler.add(fill("b.01", "SLD", "20", "18", T2));
+        assembler.add(commission("b.01", "0.40", "40.00"));
+        assertThat(assembler.execIdsWithoutCommission()).containsExactly("a.01");
+
+        assembler.add(commission("a.01", "1.00", null));
+        assertThat(assembler.execIdsWithoutCommission()).isEmpty();
+
+        assembler.add(fill("b.02", "SLD", "20", "18.05", T2));
+        assertThat(assembler.execIdsWithoutCommission()).containsExactly("b.02");
+    }
+
+    @Test
     void commissionsJoinByExecIdWhicheverArrivesFirst() {
         SnapshotAssembler assembler = new SnapshotAssembler();
         assembler.add(commission("b.01", "0.40", "40.00"));   // report before its execution

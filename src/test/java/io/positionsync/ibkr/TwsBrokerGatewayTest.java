@@ -53,7 +53,8 @@ class TwsBrokerGatewayTest {
     /**
      * A two-account book answered the way a gateway answers. {@code overrides} replace the standard
      * answer to a request id while present. Commission reports in {@code lateCommissions} are only sent
-     * right before the answer to a {@code reqCurrentTime} that follows {@code reqExecutions}.
+     * right before the answer to a {@code reqCurrentTime} that follows {@code reqExecutions}; without
+     * any, every reported execution gets its report right after {@code execDetailsEnd}.
      */
     static final class Book implements FakeTwsPeer.Script {
         boolean accountsOnStart = true;
@@ -119,6 +120,9 @@ class TwsBrokerGatewayTest {
                             execution(reqId, "c.02", "DU111", 265598, "AAPL", "SLD", "10", "160.9", FILL2, false),
                             execution(99, "other.01", "DU111", 265598, "AAPL", "SLD", "1", "1", FILL2, false),
                             new IncomingMessage.ExecDetailsEnd(reqId));
+                    if (lateCommissions.isEmpty()) {
+                        session.send(commission("b.01", "0.40", null), commission("c.02", "0.10", "108.9"));
+                    }
                     pendingLate.addAll(lateCommissions);
                     break;
                 default:
