@@ -21,6 +21,9 @@ import io.positionsync.sync.SyncTrigger;
  * the failure in a transaction of its own so that it is never lost.
  */
 public final class SyncRunRepository {
+    /** Advisory lock key of the sync run ("psync" in ASCII). */
+    static final long SYNC_LOCK_KEY = 0x7073796e63L;
+
     static final String COLUMNS = "id, trigger, status, started_at, finished_at, duration_ms, opened, updated, closed, "
             + "unchanged, error, broker_server_time, idempotency_key";
 
@@ -115,6 +118,17 @@ public final class SyncRunRepository {
             Jdbc.setInstant(statement, 2, finishedAt);
             Jdbc.setText(statement, 3, error);
             return statement.executeUpdate();
+        }
+    }
+
+    /**
+     * Takes the database-wide sync lock for the caller's transaction (released at commit or rollback), so
+     * that two service processes pointed at the same database never apply runs at the same time.
+     */
+    public void lockForRun(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            statement.setLong(1, SYNC_LOCK_KEY);
+            statement.execute();
         }
     }
 

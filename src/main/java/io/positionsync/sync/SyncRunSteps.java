@@ -120,6 +120,7 @@ public final class SyncRunSteps {
         Connection connection = dataSource.getConnection();
         run.transaction(connection);
         connection.setAutoCommit(false);
+        runs.lockForRun(connection);
         Map<PositionKey, StoredPosition> open = positions.loadOpen(connection);
         SnapshotExecutions snapshotExecutions = transformer.executions(snapshot);
         run.ledger(new RunLedger(open, consumedExecIds(connection, snapshot.executions()), snapshotExecutions,
