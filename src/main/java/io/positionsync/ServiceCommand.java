@@ -2,6 +2,7 @@ package io.positionsync;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.apache.camel.main.Main;
 
@@ -11,10 +12,20 @@ final class ServiceCommand {
     }
 
     static int run(String[] args) throws Exception {
+        return createMain(routesPattern(), Map.of()).run(args);
+    }
+
+    /**
+     * A camel-main set up as the service is: configuration file, route files and the bean configuration
+     * (named in the configuration file). {@code overrides} win over the file and the environment.
+     */
+    static Main createMain(String routesPattern, Map<String, String> overrides) {
+        // No main class: it would make camel-main scan the package and apply the configuration twice.
         Main main = new Main();
         main.setPropertyPlaceholderLocations(configLocation());
-        main.configure().withRoutesIncludePattern(routesPattern());
-        return main.run(args);
+        main.configure().withRoutesIncludePattern(routesPattern);
+        overrides.forEach(main::addOverrideProperty);
+        return main;
     }
 
     /** {@code config/} beside the working directory when present, else the copy packaged in the jar. */
@@ -24,8 +35,13 @@ final class ServiceCommand {
                 : "classpath:config/application.properties";
     }
 
-    /** {@code routes/} beside the working directory when present, else the copy packaged in the jar. */
+    /** {@code routes/} beside the working directory when present, else the copies packaged in the jar. */
     static String routesPattern() {
         return Files.isDirectory(Path.of("routes")) ? "file:routes/*.camel.yaml" : "classpath:routes/*.camel.yaml";
+    }
+
+    /** Only the sync pipeline's route file (no HTTP), for one-shot commands. */
+    static String syncRoutesPattern() {
+        return routesPattern().replace("*.camel.yaml", "sync.camel.yaml");
     }
 }

@@ -1,6 +1,7 @@
 package io.positionsync;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.camel.CamelContext;
@@ -26,12 +27,10 @@ final class SyncOnceCommand {
             System.err.println("error: sync-once takes no arguments (configure it with PSYNC_* variables)");
             return 2;
         }
-        Main main = new Main();
-        main.setPropertyPlaceholderLocations(ServiceCommand.configLocation());
-        main.addOverrideProperty("psync.sync.timer-enabled", "false");
-        main.addOverrideProperty("camel.server.enabled", "false");
-        main.addOverrideProperty("camel.management.enabled", "false");
-        main.configure().withRoutesIncludePattern(ServiceCommand.routesPattern().replace("*.camel.yaml", "sync.camel.yaml"));
+        Main main = ServiceCommand.createMain(ServiceCommand.syncRoutesPattern(), Map.of(
+                "psync.sync.timer-enabled", "false",
+                "camel.server.enabled", "false",
+                "camel.management.enabled", "false"));
         try {
             main.start();
             CamelContext context = main.getCamelContext();
