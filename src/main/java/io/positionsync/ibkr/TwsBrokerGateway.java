@@ -209,7 +209,9 @@ public final class TwsBrokerGateway implements BrokerGateway {
         status = changed;
         if (stateChanged) {
             String retry = nextAttemptAt == null ? "" : " (next attempt not before " + nextAttemptAt + ")";
-            if (state == ConnectionState.DOWN || state == ConnectionState.DEGRADED) {
+            // A close we asked for is routine; losing the gateway is not.
+            boolean ourClose = closed && state == ConnectionState.DOWN;
+            if ((state == ConnectionState.DOWN || state == ConnectionState.DEGRADED) && !ourClose) {
                 log.warn("gateway connection {}: {}{}", state, detail, retry);
             } else {
                 log.info("gateway connection {}: {}", state, detail);
