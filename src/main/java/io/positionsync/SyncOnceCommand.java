@@ -28,9 +28,9 @@ final class SyncOnceCommand {
         }
         Main main = new Main();
         main.setPropertyPlaceholderLocations(ServiceCommand.configLocation());
-        main.addInitialProperty("psync.sync.timer-enabled", "false");
-        main.addInitialProperty("camel.server.enabled", "false");
-        main.addInitialProperty("camel.management.enabled", "false");
+        main.addOverrideProperty("psync.sync.timer-enabled", "false");
+        main.addOverrideProperty("camel.server.enabled", "false");
+        main.addOverrideProperty("camel.management.enabled", "false");
         main.configure().withRoutesIncludePattern(ServiceCommand.routesPattern().replace("*.camel.yaml", "sync.camel.yaml"));
         try {
             main.start();
