@@ -63,6 +63,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.fromCamel(context);
+        // Before anything starts: refuse to listen beyond loopback without an API token.
+        TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
+        ListenAddressPolicy.check(context, tokenGuard.configured());
         Resources resources = new Resources();
         context.addService(resources, true, true);
 
@@ -116,8 +119,6 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         // --- HTTP API, dashboard, health checks and metrics (io.positionsync.api, routes/api*.camel.yaml) ---
         Clock clock = Clock.systemUTC();
         ApiSettings api = ApiSettings.from(settings);
-        TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
-        ListenAddressPolicy.check(context, tokenGuard.configured());
         statistics.seed(runs, SyncStatistics.SEED_LOOKBACK);
         // The registry camel-micrometer-prometheus scrapes at /observe/metrics (bound by camel.metrics.enabled).
         MeterRegistry meters = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);

@@ -21,7 +21,8 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 /**
  * Readiness: the service is ready only while PostgreSQL answers a validation query ({@code SELECT 1}) within
  * the timeout. The query runs on its own thread, so a pool that waits long for a connection cannot hold the
- * health endpoint longer than the timeout. Not a liveness check: a restart does not bring a database back.
+ * health endpoint longer than the timeout; a check that is still waiting is joined, not repeated, so slow probes
+ * never pile up threads. Not a liveness check: a restart does not bring a database back.
  */
 public final class DatabaseHealthCheck extends AbstractHealthCheck {
     private final DataSource dataSource;
@@ -31,6 +32,8 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
         thread.setDaemon(true);
         return thread;
     });
+
+    private CompletableFuture<Void> pending;
 
     public DatabaseHealthCheck(DataSource dataSource, Duration timeout) {
         super("position-sync", "database");
@@ -46,12 +49,11 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         long started = System.nanoTime();
-        CompletableFuture<Void> query = CompletableFuture.runAsync(this::validate, executor);
+        CompletableFuture<Void> query = validation();
         try {
             query.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             builder.up().detail("database.responseMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         } catch (TimeoutException e) {
-            query.cancel(true);
             builder.down().message("the database did not answer within " + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof IllegalStateException && e.getCause().getCause() != null
@@ -61,6 +63,13 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
             Thread.currentThread().interrupt();
             builder.down().message("interrupted while checking the database");
         }
+    }
+
+    private synchronized CompletableFuture<Void> validation() {
+        if (pending == null || pending.isDone()) {
+            pending = CompletableFuture.runAsync(this::validate, executor);
+        }
+        return pending;
     }
 
     private void validate() {
