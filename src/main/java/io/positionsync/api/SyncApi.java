@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -83,7 +86,7 @@ public final class SyncApi {
         } else {
             InFlightRun run = outcome.inFlight();
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("runId", run.runId().getNow(null));
+            body.put("runId", runId(run));
             body.put("trigger", run.trigger().name());
             body.put("status", "RUNNING");
             body.put("message", "the run is still going after " + settings.syncWait().toMillis()
@@ -91,6 +94,18 @@ public final class SyncApi {
             response = ApiResponse.accepted(body);
         }
         return outcome.replayed() ? response.withHeader(REPLAYED_HEADER, "true") : response;
+    }
+
+    /**
+     * The id of a run still in flight. It exists as soon as the run is recorded, its first step; should the
+     * wait have ended before even that, this waits as long again for it, else answers null.
+     */
+    private Long runId(InFlightRun run) throws InterruptedException {
+        try {
+            return run.runId().get(settings.syncWait().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return null;
+        }
     }
 
     public Map<String, Object> status() throws SQLException {
