@@ -126,8 +126,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
             meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.bind("metricsRegistry", meters);
         }
-        new SyncMetrics(meters, statistics, positions, gateway::status, triggers.coordinator()::inFlight)
-                .refreshOpenPositions();
+        SyncMetrics metrics = new SyncMetrics(meters, statistics, positions, gateway::status, triggers.coordinator()::inFlight);
+        metrics.refreshOpenPositions();
+        statistics.addListener(metrics::recordRun);
         SyncTimerWatch timerWatch = new SyncTimerWatch("sync-timer", clock);
         context.getManagementStrategy().addEventNotifier(timerWatch);
         ProducerTemplate manualTrigger = context.createProducerTemplate();

@@ -27,7 +27,8 @@ import io.positionsync.sync.SyncRunSummary;
  * {@code psync_sync_runs_total{status}}, {@code psync_sync_run_duration_seconds} (histogram),
  * {@code psync_positions_open}, {@code psync_sync_last_success_age_seconds} (NaN before the first success),
  * {@code psync_sync_consecutive_failures}, {@code psync_sync_in_flight} and {@code psync_gateway_state{state}}
- * (1 for the current state, 0 for the others). Gauges read memory only, so a scrape never touches the
+ * (1 for the current state, 0 for the others). Feed it every finished run ({@link #recordRun}, e.g. as a
+ * {@link SyncStatistics} listener). Gauges read memory only, so a scrape never touches the
  * database; the open-position count is refreshed after every run. Gauges hold their sources strongly (Micrometer
  * holds them weakly by default, and a method reference would be collected at once, leaving NaN).
  */
@@ -86,7 +87,6 @@ public final class SyncMetrics {
                     .strongReference(true)
                 .register(registry);
         }
-        statistics.addListener(this::recordRun);
     }
 
     /** Counts the run, times it and refreshes the open-position count. */

@@ -73,6 +73,7 @@ class ManualRunsTest {
         ManualRuns manual = new ManualRuns(start, runs, WINDOW, new TestClock(Instant.now()));
 
         ManualRuns.Outcome first = manual.request(null);
+        first.inFlight().result().get(10, TimeUnit.SECONDS); // ended: the next request cannot join it
         ManualRuns.Outcome second = manual.request(null);
 
         assertThat(started).hasValue(2);

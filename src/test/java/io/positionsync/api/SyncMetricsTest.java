@@ -44,7 +44,8 @@ class SyncMetricsTest {
                 new ConnectionStatus(ConnectionState.DOWN, T0, "not connected yet", null));
         AtomicBoolean inFlight = new AtomicBoolean();
         PositionRepository positions = new PositionRepository(db.dataSource(), new ExecutionRepository(db.dataSource(), 10), 10);
-        new SyncMetrics(registry, statistics, positions, gateway::get, inFlight::get);
+        SyncMetrics metrics = new SyncMetrics(registry, statistics, positions, gateway::get, inFlight::get);
+        statistics.addListener(metrics::recordRun);
 
         assertThat(registry.get("psync.sync.last.success.age").gauge().value()).isNaN();
         assertThat(gaugeOf(registry, "psync.gateway.state", "state", "DOWN")).isEqualTo(1.0);
