@@ -10,10 +10,31 @@ import javax.sql.DataSource;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.platform.http.PlatformHttpComponent;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.positionsync.api.ApiSettings;
+import io.positionsync.api.DashboardAssets;
+import io.positionsync.api.DatabaseHealthCheck;
+import io.positionsync.api.GatewayHealthCheck;
+import io.positionsync.api.HttpResponses;
+import io.positionsync.api.ListenAddressPolicy;
+import io.positionsync.api.PortfolioApi;
+import io.positionsync.api.PositionsApi;
+import io.positionsync.api.ResponseHeaderFilter;
+import io.positionsync.api.SchedulerApi;
+import io.positionsync.api.SyncApi;
+import io.positionsync.api.SyncMetrics;
+import io.positionsync.api.SyncStatistics;
+import io.positionsync.api.SyncTimerWatch;
+import io.positionsync.api.TokenGuard;
+import io.positionsync.api.UnmatchedRequests;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.TwsGatewayConfig;
 import io.positionsync.ibkr.sim.GatewaySimulator;
@@ -27,6 +48,7 @@ import io.positionsync.store.PositionRepository;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.sync.ReconcileProcessor;
 import io.positionsync.sync.SnapshotTransformer;
+import io.positionsync.sync.SyncCoordinator;
 import io.positionsync.sync.SyncRunSteps;
 import io.positionsync.sync.SyncTriggers;
 
@@ -41,6 +63,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.fromCamel(context);
+        // Before anything starts: refuse to listen beyond loopback without an API token.
+        TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
+        ListenAddressPolicy.check(context, tokenGuard.configured());
         Resources resources = new Resources();
         context.addService(resources, true, true);
 
@@ -71,9 +96,10 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         PositionRepository positions = new PositionRepository(dataSource, executions, chunk);
         SyncRunRepository runs = new SyncRunRepository(dataSource);
         BreakRepository breaks = new BreakRepository(dataSource);
+        SyncStatistics statistics = new SyncStatistics(Clock.systemUTC());
         SyncRunSteps steps = new SyncRunSteps(gateway, dataSource, positions, executions, runs, breaks,
                 new SnapshotTransformer(), new BigDecimal(settings.get("psync.sync.break-tolerance")), Clock.systemUTC(),
-                null);
+                statistics);
         steps.failInterruptedRuns();
 
         SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.getMillis("psync.sync.run-timeout-ms")));
@@ -89,6 +115,39 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("syncRunSteps", steps);
         registry.bind("reconcileProcessor", new ReconcileProcessor());
         registry.bind("syncTriggers", triggers);
+
+        // --- HTTP API, dashboard, health checks and metrics (io.positionsync.api, routes/api*.camel.yaml) ---
+        Clock clock = Clock.systemUTC();
+        ApiSettings api = ApiSettings.from(settings);
+        statistics.seed(runs, SyncStatistics.SEED_LOOKBACK);
+        // The registry camel-micrometer-prometheus scrapes at /observe/metrics (bound by camel.metrics.enabled).
+        MeterRegistry meters = registry.lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        if (meters == null) {
+            meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry.bind("metricsRegistry", meters);
+        }
+        SyncMetrics metrics = new SyncMetrics(meters, statistics, positions, gateway::status, triggers.coordinator()::inFlight);
+        metrics.refreshOpenPositions();
+        statistics.addListener(metrics::recordRun);
+        SyncTimerWatch timerWatch = new SyncTimerWatch("sync-timer", clock);
+        context.getManagementStrategy().addEventNotifier(timerWatch);
+        ProducerTemplate manualTrigger = context.createProducerTemplate();
+        registry.bind("syncApi", new SyncApi(
+                key -> manualTrigger.requestBodyAndHeader("direct:sync-manual", null, SyncRunSteps.IDEMPOTENCY_HEADER, key,
+                        SyncCoordinator.InFlightRun.class),
+                tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock));
+        registry.bind("schedulerApi", new SchedulerApi(context, timerWatch, statistics, runs, api, clock));
+        registry.bind("positionsApi", new PositionsApi(positions));
+        registry.bind("portfolioApi", new PortfolioApi(positions, runs, gateway::status, api, clock));
+        registry.bind("dashboardAssets", new DashboardAssets("web"));
+        registry.bind("unmatchedRequests", new UnmatchedRequests(context));
+        HttpResponses httpResponses = new HttpResponses();
+        registry.bind("httpResponses", httpResponses);
+        context.addStartupListener(httpResponses.bodyLimit());
+        // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).
+        context.getComponent("platform-http", PlatformHttpComponent.class).setHeaderFilterStrategy(new ResponseHeaderFilter());
+        registry.bind("databaseHealthCheck", new DatabaseHealthCheck(dataSource, api.dbHealthTimeout()));
+        registry.bind("gatewayHealthCheck", new GatewayHealthCheck(gateway::status));
     }
 
     /** Closes what the configuration started, last started first, when the CamelContext stops. */

@@ -1,0 +1,83 @@
+package io.positionsync.api;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import javax.sql.DataSource;
+
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+
+/**
+ * Readiness: the service is ready only while PostgreSQL answers a validation query ({@code SELECT 1}) within
+ * the timeout. The query runs on its own thread, so a pool that waits long for a connection cannot hold the
+ * health endpoint longer than the timeout; a check that is still waiting is joined, not repeated, so slow probes
+ * never pile up threads. Not a liveness check: a restart does not bring a database back.
+ */
+public final class DatabaseHealthCheck extends AbstractHealthCheck {
+    private final DataSource dataSource;
+    private final Duration timeout;
+    private final Executor executor = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "psync-health-db");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private CompletableFuture<Void> pending;
+
+    public DatabaseHealthCheck(DataSource dataSource, Duration timeout) {
+        super("position-sync", "database");
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        long started = System.nanoTime();
+        CompletableFuture<Void> query = validation();
+        try {
+            query.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            builder.up().detail("database.responseMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        } catch (TimeoutException e) {
+            builder.down().message("the database did not answer within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof IllegalStateException && e.getCause().getCause() != null
+                    ? e.getCause().getCause() : e.getCause();
+            builder.down().message("the database is unreachable: " + cause.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            builder.down().message("interrupted while checking the database");
+        }
+    }
+
+    private synchronized CompletableFuture<Void> validation() {
+        if (pending == null || pending.isDone()) {
+            pending = CompletableFuture.runAsync(this::validate, executor);
+        }
+        return pending;
+    }
+
+    private void validate() {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
+            statement.execute("SELECT 1");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+}

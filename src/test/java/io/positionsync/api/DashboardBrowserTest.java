@@ -1,0 +1,165 @@
+package io.positionsync.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import io.positionsync.ibkr.sim.GatewaySimulator;
+import io.positionsync.store.TestDatabase;
+
+/**
+ * The dashboard in a real headless Chromium against the running service: it shows the last-synced indicator
+ * and the summary, and "Sync now" with the token (a wrong one first) starts a run that the page then shows.
+ * Needs Debian's chromium and chromium-driver: without them it fails when CI=true and is skipped otherwise.
+ */
+class DashboardBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Duration UI_WAIT = Duration.ofSeconds(20);
+    private static final Path SCREENSHOTS = Path.of("target");
+
+    static TestDatabase db;
+    static GatewaySimulator sim;
+    static RunningService service;
+    static WebDriver browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        requireBrowser();
+        db = TestDatabase.create();
+        sim = GatewaySimulator.startDemo();
+        service = RunningService.start(RunningService.defaults(db, sim));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1280,1800");
+        ChromeDriverService driverService = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(driverService, options);
+    }
+
+    private static void requireBrowser() {
+        if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
+            return;
+        }
+        String missing = "the dashboard browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
+                + " (apt-get install -y chromium chromium-driver)";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            Assertions.fail(missing + ": missing on CI");
+        }
+        Assumptions.abort("skipped: " + missing);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (service != null) {
+            service.close();
+        }
+        if (sim != null) {
+            sim.stop();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @Test
+    void showsTheStatusAndSummaryAndSyncsWithTheToken() throws IOException {
+        long lastRunId = service.getJson("api/sync/runs?limit=1").at("/runs/0/runId").asLong();
+        String totalPnl = service.getJson("api/portfolio/summary").at("/overall/totalPnl").asText();
+        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+
+        browser.get(service.baseUrl());
+
+        // The last-synced indicator: fresh, with an age; the summary: live, with the total P&L.
+        wait.until(d -> "fresh".equals(d.findElement(By.id("last-synced")).getAttribute("data-level")));
+        assertThat(text("last-synced-age")).matches("\\d+ s ago");
+        assertThat(text("last-synced-cue")).isEqualTo("Up to date");
+        wait.until(d -> "LIVE".equals(d.findElement(By.id("summary")).getAttribute("data-source")));
+        assertThat(text("summary-total-pnl")).isEqualTo(formatMoney(totalPnl));
+        assertThat(text("summary-open-count")).isEqualTo(
+                String.valueOf(service.getJson("api/positions?status=open").get("total").asLong()));
+        assertThat(text("win-rate-definition")).contains("realized_pnl > 0");
+        assertThat(text("gateway-state")).isEqualTo("UP");
+        wait.until(d -> !d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).isEmpty());
+        assertThat(firstRunRowId()).isEqualTo(lastRunId);
+        assertThat(browser.findElements(By.cssSelector("#open-positions tbody tr[data-id]"))).isNotEmpty();
+        screenshot("dashboard.png");
+
+        // Sync now: the page asks for the token; a wrong one is refused and asked again.
+        browser.findElement(By.id("sync-now")).click();
+        wait.until(d -> d.findElement(By.id("token-form")).isDisplayed());
+        enterToken("not-the-token");
+        wait.until(d -> d.findElement(By.id("token-message")).getText().contains("401"));
+        assertThat(browser.findElement(By.id("token-form")).isDisplayed()).isTrue();
+        assertThat(service.getJson("api/sync/runs?limit=1").at("/runs/0/runId").asLong()).isEqualTo(lastRunId);
+
+        // The right token: a new run, reflected in the result line, the last run and the run list.
+        enterToken(RunningService.TOKEN);
+        wait.until(d -> d.findElement(By.id("sync-result")).getText().contains("SUCCEEDED"));
+        long newRunId = service.getJson("api/sync/runs?limit=1").at("/runs/0/runId").asLong();
+        assertThat(newRunId).isGreaterThan(lastRunId);
+        assertThat(text("sync-result")).startsWith("Run " + newRunId + " SUCCEEDED");
+        wait.until(d -> firstRunRowId() == newRunId);
+        wait.until(d -> text("last-run").startsWith("Run " + newRunId + " SUCCEEDED (MANUAL)"));
+        assertThat(browser.findElement(By.id("token-form")).isDisplayed()).isFalse();
+        screenshot("dashboard-after-sync.png");
+    }
+
+    private void enterToken(String token) {
+        WebElement input = browser.findElement(By.id("token-input"));
+        input.clear();
+        input.sendKeys(token);
+        browser.findElement(By.id("token-submit")).click();
+    }
+
+    private String text(String id) {
+        return browser.findElement(By.id(id)).getText().trim();
+    }
+
+    private long firstRunRowId() {
+        List<WebElement> rows = browser.findElements(By.cssSelector("#runs tbody tr[data-run-id]"));
+        return rows.isEmpty() ? -1 : Long.parseLong(rows.get(0).getAttribute("data-run-id"));
+    }
+
+    /** "6134.35" as the dashboard shows money: two decimals, thousands grouped. */
+    private static String formatMoney(String decimal) {
+        return String.format(java.util.Locale.ROOT, "%,.2f", new java.math.BigDecimal(decimal));
+    }
+
+    private void screenshot(String name) throws IOException {
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.createDirectories(SCREENSHOTS);
+        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
