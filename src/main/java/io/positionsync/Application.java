@@ -41,7 +41,14 @@ public final class Application {
             System.exit(2);
             return;
         }
-        int code = command.run(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+        int code;
+        try {
+            code = command.run(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+        } catch (Exception e) {
+            // A refused start (bad configuration, data directory in use, ...) is one clear line, not a stack trace.
+            System.err.println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            code = 1;
+        }
         if (code != 0 || !"run".equals(name)) {
             System.exit(code);
         }
