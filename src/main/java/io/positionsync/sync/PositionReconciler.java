@@ -61,7 +61,7 @@ public final class PositionReconciler {
         Objects.requireNonNull(broker, "broker");
         Objects.requireNonNull(now, "now");
         if (open == null) {
-            return broker.quantity().signum() == 0 ? Outcome.NONE : new Outcome(List.of(opened(broker, now)), null);
+            return broker.quantity().signum() == 0 ? Outcome.NONE : new Outcome(List.of(opened(broker, available, now)), null);
         }
         if (!open.key().equals(broker.key())) {
             throw new IllegalArgumentException("stored row " + open.key() + " is not " + broker.key());
@@ -76,13 +76,13 @@ public final class PositionReconciler {
         if (oldSign != 0 && oldSign != newSign) {
             Outcome closing = close(open, broker, available, now);
             List<PositionChange> changes = new ArrayList<>(closing.changes());
-            changes.add(opened(broker, now));
+            changes.add(opened(broker, available, now));
             return new Outcome(changes, closing.realized());
         }
         int larger = after.abs().compareTo(before.abs());
         if (larger > 0 || oldSign == 0) {
-            return new Outcome(List.of(change(ChangeKind.INCREASED, open, broker, after, broker.averagePrice(), null,
-                    unrealized(open, broker), now)), null);
+            return new Outcome(List.of(withExecutions(change(ChangeKind.INCREASED, open, broker, after,
+                    broker.averagePrice(), null, unrealized(open, broker), now), adding(after, available))), null);
         }
         if (larger < 0) {
             RealizedPnl realized = calculator.realize(before, averageForPnl(open, broker), multiplier(open, broker),
@@ -121,9 +121,28 @@ public final class PositionReconciler {
                 realized, open.unrealizedPnl(), now)), realized);
     }
 
-    private static PositionChange opened(SnapshotPosition broker, Instant now) {
-        return change(ChangeKind.OPENED, null, broker, broker.quantity(), broker.averagePrice(), null,
-                broker.unrealizedPnl(), now);
+    private static PositionChange opened(SnapshotPosition broker, List<BrokerExecution> available, Instant now) {
+        return withExecutions(change(ChangeKind.OPENED, null, broker, broker.quantity(), broker.averagePrice(), null,
+                broker.unrealizedPnl(), now), adding(broker.quantity(), available));
+    }
+
+    /**
+     * The fills that explain an opening or a growing position (buys for a long, sells for a short), so its
+     * history names them; they realize nothing and stay available to later reductions' matching rules.
+     */
+    private static List<String> adding(BigDecimal quantityAfter, List<BrokerExecution> available) {
+        boolean buying = quantityAfter.signum() > 0;
+        return available.stream().filter(e -> e.isBuy() == buying).map(BrokerExecution::execId).toList();
+    }
+
+    private static PositionChange withExecutions(PositionChange c, List<String> execIds) {
+        if (execIds.isEmpty()) {
+            return c;
+        }
+        return new PositionChange(c.kind(), c.positionId(), c.account(), c.conId(), c.symbol(), c.secType(),
+                c.currency(), c.multiplier(), c.quantityBefore(), c.quantityAfter(), c.averagePrice(), c.marketPrice(),
+                c.unrealizedPnl(), c.realizedPnlDelta(), c.realizedPnlTotal(), c.realizedPnlSource(), c.exitPrice(),
+                c.exitCommission(), c.brokerRealizedPnl(), c.at(), execIds);
     }
 
     private static PositionChange change(ChangeKind kind, StoredPosition open, SnapshotPosition broker,

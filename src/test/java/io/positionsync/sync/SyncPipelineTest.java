@@ -45,7 +45,7 @@ class SyncPipelineTest {
     @Test
     void firstSyncOpensEveryPositionOfEveryAccount() throws Exception {
         h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
-        h.broker().trade(ACCOUNT, ES, Side.BOT, dec("2"), dec("5000.00"), dec("4.80"));
+        Execution esBuy = h.broker().trade(ACCOUNT, ES, Side.BOT, dec("2"), dec("5000.00"), dec("4.80"));
         h.broker().trade(ACCOUNT_2, XYZ, Side.SLD, dec("50"), dec("20.03"), dec("0.50"));
 
         SyncRunSummary run = h.sync();
@@ -67,6 +67,12 @@ class SyncPipelineTest {
         assertThat(recorded.get("opened")).isEqualTo(3);
         assertThat(recorded.get("broker_server_time")).isNotNull();
         assertThat(h.count("SELECT count(*) FROM executions")).isEqualTo(3);
+        // the opening is traced to the run and the fill that caused it
+        Map<String, Object> history = h.query("SELECT run_id, change_kind, exec_ids FROM position_history WHERE position_id = ?",
+                es.get("id")).get(0);
+        assertThat(history.get("run_id")).isEqualTo(run.runId());
+        assertThat(history.get("change_kind")).isEqualTo("OPENED");
+        assertThat((String[]) ((java.sql.Array) history.get("exec_ids")).getArray()).containsExactly(esBuy.execId());
     }
 
     @Test
