@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -79,7 +80,7 @@ public final class SyncRunSteps {
     public void begin(Exchange exchange) throws SQLException {
         SyncTrigger trigger = exchange.getMessage().getHeader(TRIGGER_HEADER, SyncTrigger.MANUAL, SyncTrigger.class);
         String idempotencyKey = exchange.getMessage().getHeader(IDEMPOTENCY_HEADER, String.class);
-        Instant startedAt = clock.instant();
+        Instant startedAt = now();
         long runId;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
@@ -103,12 +104,13 @@ public final class SyncRunSteps {
     /** An incomplete snapshot: nothing is opened, changed or closed; the run says why. */
     public SyncRunSummary skipIncomplete(@ExchangeProperty(RUN_PROPERTY) SyncRunContext run) throws SQLException {
         String reason = "incomplete snapshot: " + run.snapshot().incompleteReason();
+        Instant finishedAt = now();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
             runs.finish(connection, run.runId(), SyncRunStatus.SKIPPED_INCOMPLETE, SyncCounts.NONE, reason,
-                    run.brokerServerTime(), clock.instant());
+                    run.brokerServerTime(), finishedAt);
         }
-        return finished(run, SyncRunStatus.SKIPPED_INCOMPLETE, SyncCounts.NONE, reason);
+        return finished(run, SyncRunStatus.SKIPPED_INCOMPLETE, SyncCounts.NONE, reason, finishedAt);
     }
 
     /**
@@ -124,7 +126,7 @@ public final class SyncRunSteps {
         Map<PositionKey, StoredPosition> open = positions.loadOpen(connection);
         SnapshotExecutions snapshotExecutions = transformer.executions(snapshot);
         run.ledger(new RunLedger(open, consumedExecIds(connection, snapshot.executions()), snapshotExecutions,
-                clock.instant(), breakTolerance));
+                now(), breakTolerance));
         return transformer.positions(snapshot);
     }
 
@@ -132,7 +134,7 @@ public final class SyncRunSteps {
     public SyncRunSummary persist(@ExchangeProperty(RUN_PROPERTY) SyncRunContext run) throws SQLException {
         ReconcileResult result = run.ledger().result();
         Connection connection = run.transaction();
-        Instant syncedAt = clock.instant();
+        Instant syncedAt = now();
         positions.applyChanges(connection, run.runId(), result.changes(), syncedAt);
         executions.upsert(connection, run.runId(), result.executions());
         if (!result.breaks().isEmpty()) {
@@ -148,10 +150,11 @@ public final class SyncRunSteps {
                     warning.detail());
         }
         SyncCounts counts = new SyncCounts(result.opened(), result.updated(), result.closed(), result.unchanged());
-        runs.finish(connection, run.runId(), SyncRunStatus.SUCCEEDED, counts, null, run.brokerServerTime(), clock.instant());
+        Instant finishedAt = now();
+        runs.finish(connection, run.runId(), SyncRunStatus.SUCCEEDED, counts, null, run.brokerServerTime(), finishedAt);
         connection.commit();
         closeTransaction(run);
-        return finished(run, SyncRunStatus.SUCCEEDED, counts, null);
+        return finished(run, SyncRunStatus.SUCCEEDED, counts, null, finishedAt);
     }
 
     /**
@@ -162,7 +165,7 @@ public final class SyncRunSteps {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = describe(cause);
         SyncRunContext run = exchange.getProperty(RUN_PROPERTY, SyncRunContext.class);
-        Instant now = clock.instant();
+        Instant now = now();
         if (run == null) {
             // Failed before the run could be recorded (e.g. the database is down): try once more to leave a trace.
             SyncTrigger trigger = exchange.getMessage().getHeader(TRIGGER_HEADER, SyncTrigger.MANUAL, SyncTrigger.class);
@@ -186,20 +189,20 @@ public final class SyncRunSteps {
             // The run row stays RUNNING; the next start-up marks it failed as interrupted.
             LOG.error("sync run {} failed and its failure could not be recorded: {}", run.runId(), describe(e));
         }
-        return finished(run, SyncRunStatus.FAILED, SyncCounts.NONE, error);
+        return finished(run, SyncRunStatus.FAILED, SyncCounts.NONE, error, now);
     }
 
     /** Marks runs left RUNNING by a process that died as FAILED; called once at start-up. */
     public int failInterruptedRuns() throws SQLException {
-        int count = runs.failInterrupted(clock.instant(), "interrupted: the service stopped during the run");
+        int count = runs.failInterrupted(now(), "interrupted: the service stopped during the run");
         if (count > 0) {
             LOG.warn("{} sync run(s) left RUNNING by an earlier process marked FAILED", count);
         }
         return count;
     }
 
-    private SyncRunSummary finished(SyncRunContext run, SyncRunStatus status, SyncCounts counts, String error) {
-        Instant finishedAt = clock.instant();
+    private SyncRunSummary finished(SyncRunContext run, SyncRunStatus status, SyncCounts counts, String error,
+            Instant finishedAt) {
         SyncRunSummary summary = new SyncRunSummary(run.runId(), run.trigger(), status, counts.opened(), counts.updated(),
                 counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error);
         long millis = Duration.between(run.startedAt(), finishedAt).toMillis();
@@ -211,6 +214,11 @@ public final class SyncRunSteps {
         }
         onFinished.accept(summary);
         return summary;
+    }
+
+    /** The run's clock at PostgreSQL's precision, so a summary and its stored row show the same times. */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
     /**

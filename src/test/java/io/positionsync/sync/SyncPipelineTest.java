@@ -66,6 +66,8 @@ class SyncPipelineTest {
         assertThat(recorded.get("status")).isEqualTo("SUCCEEDED");
         assertThat(recorded.get("opened")).isEqualTo(3);
         assertThat(recorded.get("broker_server_time")).isNotNull();
+        assertThat(recorded.get("started_at")).as("summary and row agree").isEqualTo(run.startedAt());
+        assertThat(recorded.get("finished_at")).isEqualTo(run.finishedAt());
         assertThat(h.count("SELECT count(*) FROM executions")).isEqualTo(3);
         // the opening is traced to the run and the fill that caused it
         Map<String, Object> history = h.query("SELECT run_id, change_kind, exec_ids FROM position_history WHERE position_id = ?",
