@@ -59,6 +59,7 @@ import io.positionsync.sync.SyncTriggers;
  */
 public class PositionSyncConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(PositionSyncConfiguration.class);
+    private static final Duration MIN_SYNC_PERIOD = Duration.ofSeconds(1);
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -66,6 +67,11 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         // Before anything starts: refuse to listen beyond loopback without an API token.
         TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
         ListenAddressPolicy.check(context, tokenGuard.configured());
+        // A tight loop against the gateway would trip IB's pacing limits: refuse it before anything starts.
+        if (settings.getMillis("psync.sync.period").compareTo(MIN_SYNC_PERIOD) < 0) {
+            throw new IllegalStateException("PSYNC_SYNC_PERIOD must be at least " + MIN_SYNC_PERIOD.toSeconds()
+                    + "s (got " + settings.get("psync.sync.period") + ")");
+        }
         Resources resources = new Resources();
         context.addService(resources, true, true);
 

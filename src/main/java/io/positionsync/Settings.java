@@ -92,9 +92,15 @@ public final class Settings {
         }
     }
 
-    /** A duration in milliseconds. */
+    /** A duration: milliseconds ({@code 1500}) or Camel's duration text ({@code 60s}, {@code 5m}, {@code 1h30m}). */
     public Duration getMillis(String key) {
-        return Duration.ofMillis(Long.parseLong(get(key)));
+        String value = get(key);
+        try {
+            return Duration.ofMillis(org.apache.camel.util.TimeUtils.toMilliSeconds(value));
+        } catch (RuntimeException e) {
+            // TimeUtils answers text it cannot read with assorted runtime exceptions
+            throw new IllegalStateException("configuration key " + key + " is not a duration: " + value);
+        }
     }
 
     /** Every key with its resolved value, for handing to Camel as initial properties. */

@@ -31,7 +31,7 @@ public record ApiSettings(Duration syncWait, Duration idempotencyWindow, long st
                 settings.getInt("psync.api.stale-amber-seconds"),
                 settings.getInt("psync.api.stale-red-seconds"),
                 settings.getMillis("psync.api.health-db-timeout-ms"),
-                settings.getMillis("psync.sync.period-ms"),
+                settings.getMillis("psync.sync.period"),
                 settings.getMillis("psync.sync.initial-delay-ms"));
     }
 }

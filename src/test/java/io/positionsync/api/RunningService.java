@@ -50,7 +50,7 @@ final class RunningService implements AutoCloseable {
         properties.put("psync.ibkr.port", String.valueOf(sim.port()));
         properties.put("psync.http.host", "127.0.0.1");
         properties.put("psync.api.token", TOKEN);
-        properties.put("psync.sync.period-ms", "3600000");
+        properties.put("psync.sync.period", "3600000");
         properties.put("psync.ibkr.backoff-initial-ms", "50");
         properties.put("psync.ibkr.backoff-max-ms", "100");
         return properties;

@@ -27,7 +27,7 @@ import io.positionsync.store.TestDatabase;
 @CamelMainTest(propertyPlaceholderLocations = "file:config/application.properties", properties = {
         "camel.main.routes-include-pattern=file:routes/sync.camel.yaml",
         "psync.sync.timer-enabled=true",
-        "psync.sync.period-ms=3600000",
+        "psync.sync.period=3600000",
         "camel.server.enabled=false",
         "camel.management.enabled=false" })
 class SyncRoutesTest {
