@@ -1,6 +1,7 @@
 package io.positionsync;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
@@ -49,6 +50,21 @@ class ZeroConfigDefaultTest {
                     .isEqualTo(demoPositions);
             assertThat(query(dataSource, "SELECT count(DISTINCT account) FROM positions")).isEqualTo(2);
             assertThat(query(dataSource, "SELECT max(version::int) FROM flyway_schema_history")).isGreaterThanOrEqualTo(6);
+        } finally {
+            main.stop();
+        }
+    }
+
+    @Test
+    void refusesASyncPeriodBelowOneSecondBeforeStartingAnything() {
+        Main main = ServiceCommand.createMain(ServiceCommand.syncRoutesPattern(), Map.of(
+                "psync.sync.period", "200ms",
+                "psync.data.dir", "target/never-created",
+                "camel.server.enabled", "false",
+                "camel.management.enabled", "false"));
+        try {
+            assertThatThrownBy(main::start).hasStackTraceContaining("PSYNC_SYNC_PERIOD must be at least 1s (got 200ms)");
+            assertThat(Path.of("target/never-created")).doesNotExist();
         } finally {
             main.stop();
         }
