@@ -58,15 +58,7 @@ class ApiEndpointsTest {
 
     @AfterAll
     static void stop() {
-        if (service != null) {
-            service.close();
-        }
-        if (sim != null) {
-            sim.stop();
-        }
-        if (db != null) {
-            db.close();
-        }
+        RunningService.closeAll(service, sim, db);
     }
 
     // ------------------------------------------------------------------------------------ sync status

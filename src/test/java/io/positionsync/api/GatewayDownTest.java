@@ -37,15 +37,7 @@ class GatewayDownTest {
 
     @AfterAll
     static void stop() {
-        if (service != null) {
-            service.close();
-        }
-        if (sim != null) {
-            sim.stop();
-        }
-        if (db != null) {
-            db.close();
-        }
+        RunningService.closeAll(service, sim, db);
     }
 
     @Test

@@ -74,6 +74,19 @@ final class RunningService implements AutoCloseable {
         return new RunningService(main, port);
     }
 
+    /** Closes a test class's service, simulator and database, last started first; nulls are skipped. */
+    static void closeAll(AutoCloseable... resources) {
+        for (AutoCloseable resource : resources) {
+            if (resource != null) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + resource + " failed", e);
+                }
+            }
+        }
+    }
+
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

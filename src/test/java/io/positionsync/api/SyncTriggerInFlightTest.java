@@ -41,15 +41,7 @@ class SyncTriggerInFlightTest {
 
     @AfterAll
     static void stop() {
-        if (service != null) {
-            service.close();
-        }
-        if (sim != null) {
-            sim.stop();
-        }
-        if (db != null) {
-            db.close();
-        }
+        RunningService.closeAll(service, sim, db);
     }
 
     @Test
