@@ -46,11 +46,11 @@ import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.Migrations;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.SyncRunRepository;
-import io.positionsync.sync.ReconcileProcessor;
+import io.positionsync.run.ReconcileProcessor;
 import io.positionsync.sync.SnapshotTransformer;
-import io.positionsync.sync.SyncCoordinator;
-import io.positionsync.sync.SyncRunSteps;
-import io.positionsync.sync.SyncTriggers;
+import io.positionsync.run.SyncCoordinator;
+import io.positionsync.run.SyncRunSteps;
+import io.positionsync.run.SyncTriggers;
 
 /**
  * Builds the service's beans from the configuration and binds them for the routes: the database (migrated

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.positionsync.sync.SyncRunJson;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
-import io.positionsync.sync.SyncTriggers;
+import io.positionsync.run.SyncTriggers;
 
 /**
  * {@code sync-once}: one sync run with the configured database and gateway, through the same route as the

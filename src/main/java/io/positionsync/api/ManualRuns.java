@@ -12,7 +12,7 @@ import java.util.function.Function;
 
 import io.positionsync.store.SyncRun;
 import io.positionsync.store.SyncRunRepository;
-import io.positionsync.sync.SyncCoordinator.InFlightRun;
+import io.positionsync.run.SyncCoordinator.InFlightRun;
 import io.positionsync.sync.SyncRunSummary;
 
 /**

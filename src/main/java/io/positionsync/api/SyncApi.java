@@ -22,7 +22,7 @@ import io.positionsync.store.BreakRepository;
 import io.positionsync.store.SyncRun;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.store.SyncTotals;
-import io.positionsync.sync.SyncCoordinator.InFlightRun;
+import io.positionsync.run.SyncCoordinator.InFlightRun;
 import io.positionsync.sync.SyncRunJson;
 import io.positionsync.sync.SyncRunSummary;
 

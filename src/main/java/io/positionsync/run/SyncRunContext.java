@@ -1,4 +1,7 @@
-package io.positionsync.sync;
+package io.positionsync.run;
+
+import io.positionsync.sync.RunLedger;
+import io.positionsync.sync.SyncTrigger;
 
 import java.sql.Connection;
 import java.time.Instant;

@@ -1,4 +1,7 @@
-package io.positionsync.sync;
+package io.positionsync.run;
+
+import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.sync.SyncTrigger;
 
 import java.math.BigDecimal;
 import java.sql.Connection;

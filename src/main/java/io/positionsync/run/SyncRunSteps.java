@@ -1,4 +1,17 @@
-package io.positionsync.sync;
+package io.positionsync.run;
+
+import io.positionsync.sync.PositionKey;
+import io.positionsync.sync.ReconcileResult;
+import io.positionsync.sync.ReconcileWarning;
+import io.positionsync.sync.ReconciliationBreak;
+import io.positionsync.sync.RunLedger;
+import io.positionsync.sync.SnapshotExecutions;
+import io.positionsync.sync.SnapshotPosition;
+import io.positionsync.sync.SnapshotTransformer;
+import io.positionsync.sync.StoredPosition;
+import io.positionsync.sync.SyncRunStatus;
+import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.sync.SyncTrigger;
 
 import java.math.BigDecimal;
 import java.sql.Connection;

@@ -1,9 +1,13 @@
-package io.positionsync.sync;
+package io.positionsync.run;
 
-import static io.positionsync.sync.SyncHarness.AAPL;
-import static io.positionsync.sync.SyncHarness.ACCOUNT;
-import static io.positionsync.sync.SyncHarness.XYZ;
-import static io.positionsync.sync.SyncHarness.dec;
+import io.positionsync.sync.SyncRunStatus;
+import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.sync.SyncTrigger;
+
+import static io.positionsync.run.SyncHarness.AAPL;
+import static io.positionsync.run.SyncHarness.ACCOUNT;
+import static io.positionsync.run.SyncHarness.XYZ;
+import static io.positionsync.run.SyncHarness.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

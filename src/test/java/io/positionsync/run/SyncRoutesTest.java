@@ -1,4 +1,8 @@
-package io.positionsync.sync;
+package io.positionsync.run;
+
+import io.positionsync.sync.SyncRunStatus;
+import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.sync.SyncTrigger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,12 +1,15 @@
-package io.positionsync.sync;
+package io.positionsync.run;
 
-import static io.positionsync.sync.SyncHarness.ABC;
-import static io.positionsync.sync.SyncHarness.ACCOUNT;
-import static io.positionsync.sync.SyncHarness.ACCOUNT_2;
-import static io.positionsync.sync.SyncHarness.AAPL;
-import static io.positionsync.sync.SyncHarness.ES;
-import static io.positionsync.sync.SyncHarness.XYZ;
-import static io.positionsync.sync.SyncHarness.dec;
+import io.positionsync.sync.SyncRunStatus;
+import io.positionsync.sync.SyncRunSummary;
+
+import static io.positionsync.run.SyncHarness.ABC;
+import static io.positionsync.run.SyncHarness.ACCOUNT;
+import static io.positionsync.run.SyncHarness.ACCOUNT_2;
+import static io.positionsync.run.SyncHarness.AAPL;
+import static io.positionsync.run.SyncHarness.ES;
+import static io.positionsync.run.SyncHarness.XYZ;
+import static io.positionsync.run.SyncHarness.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;

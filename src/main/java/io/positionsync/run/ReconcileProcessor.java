@@ -1,4 +1,8 @@
-package io.positionsync.sync;
+package io.positionsync.run;
+
+import io.positionsync.sync.PositionChange;
+import io.positionsync.sync.RunLedger;
+import io.positionsync.sync.SnapshotPosition;
 
 import java.util.List;
 
