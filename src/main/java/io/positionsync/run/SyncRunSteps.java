@@ -154,7 +154,8 @@ public final class SyncRunSteps {
             List<io.positionsync.store.ReconciliationBreak> rows = new ArrayList<>();
             for (ReconciliationBreak b : result.breaks()) {
                 rows.add(io.positionsync.store.ReconciliationBreak.detected(run.runId(), null, b.account(), b.conId(),
-                        b.symbol(), null, b.ours(), b.broker(), breakTolerance, syncedAt, b.kind().name()));
+                        b.symbol(), null, b.ours(), b.broker(), breakTolerance, syncedAt, b.kind().name(),
+                        io.positionsync.store.ReconciliationBreak.REALIZED_PNL_MISMATCH));
             }
             breaks.record(connection, rows);
         }

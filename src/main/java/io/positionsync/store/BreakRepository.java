@@ -8,13 +8,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import javax.sql.DataSource;
 
 /** The {@code reconciliation_breaks} table: written in the run's transaction, read by the status API. */
 public final class BreakRepository {
     static final String COLUMNS = "id, run_id, position_id, account, con_id, symbol, currency, ours, broker, difference, "
-            + "tolerance, detected_at, resolved_at, note";
+            + "tolerance, detected_at, resolved_at, note, kind, resolved_run_id";
 
     private final DataSource dataSource;
 
@@ -28,8 +30,8 @@ public final class BreakRepository {
             return;
         }
         try (PreparedStatement statement = connection.prepareStatement("INSERT INTO reconciliation_breaks (run_id, "
-                + "position_id, account, con_id, symbol, currency, ours, broker, difference, tolerance, detected_at, note) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "position_id, account, con_id, symbol, currency, ours, broker, difference, tolerance, detected_at, note, kind) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (ReconciliationBreak b : breaks) {
                 statement.setLong(1, b.runId());
                 Jdbc.setLong(statement, 2, b.positionId());
@@ -43,6 +45,7 @@ public final class BreakRepository {
                 Jdbc.setDecimal(statement, 10, b.tolerance());
                 Jdbc.setInstant(statement, 11, b.detectedAt());
                 Jdbc.setText(statement, 12, b.note());
+                statement.setString(13, b.kind());
                 statement.addBatch();
             }
             statement.executeBatch();
@@ -92,6 +95,20 @@ public final class BreakRepository {
         }
     }
 
+    /** Open breaks counted by kind (kinds without an open break are absent). */
+    public Map<String, Long> openCountsByKind() throws SQLException {
+        Map<String, Long> counts = new TreeMap<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT kind, count(*) FROM reconciliation_breaks WHERE resolved_at IS NULL GROUP BY kind");
+                ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                counts.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        return counts;
+    }
+
     private List<ReconciliationBreak> list(String sql, int limit) throws SQLException {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
@@ -116,7 +133,9 @@ public final class BreakRepository {
                             rows.getBigDecimal("tolerance"),
                             Jdbc.instant(rows, "detected_at"),
                             Jdbc.instant(rows, "resolved_at"),
-                            rows.getString("note")));
+                            rows.getString("note"),
+                            rows.getString("kind"),
+                            Jdbc.nullableLong(rows, "resolved_run_id")));
                 }
             }
         }

@@ -46,13 +46,15 @@ class BreakRepositoryTest {
             runId = runs.insertStarted(connection, SyncTrigger.TIMER, T0, null);
             breaks.record(connection, List.of(
                     ReconciliationBreak.detected(runId, null, "DU1", 265598, "AAPL", "USD", new BigDecimal("998.00"),
-                            new BigDecimal("997.50"), new BigDecimal("0.01"), T0, null),
+                            new BigDecimal("997.50"), new BigDecimal("0.01"), T0, null, ReconciliationBreak.REALIZED_PNL_MISMATCH),
                     ReconciliationBreak.detected(runId, null, "DU1", 8314, "IBM", "USD", new BigDecimal("10"), null,
-                            new BigDecimal("0.01"), T0.plusSeconds(1), "broker figure missing")));
+                            new BigDecimal("0.01"), T0.plusSeconds(1), "broker figure missing", "UNEXPLAINED_QUANTITY")));
             connection.commit();
         }
 
         List<ReconciliationBreak> open = breaks.unresolved(10);
+        assertThat(breaks.openCountsByKind()).containsExactly(
+                java.util.Map.entry(ReconciliationBreak.REALIZED_PNL_MISMATCH, 1L), java.util.Map.entry("UNEXPLAINED_QUANTITY", 1L));
         assertThat(open).extracting(ReconciliationBreak::symbol).containsExactly("IBM", "AAPL");
         ReconciliationBreak aapl = open.get(1);
         assertThat(aapl.runId()).isEqualTo(runId);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class MigrationsTest {
-    private static final int LATEST = 6;
+    /** The newest shipped migration: every V<n> has its U<n>, so the newest version is their count. */
+    static final int LATEST = shippedScripts("db/migration").size();
 
     private final List<TestDatabase> databases = new ArrayList<>();
 
@@ -50,8 +51,10 @@ class MigrationsTest {
         Migrations.RolledBack rolledBack = Migrations.rollbackTo(db.dataSource(), 0);
 
         assertThat(rolledBack.fromVersion()).isEqualTo(LATEST);
-        assertThat(rolledBack.scripts()).containsExactly("U6__reconciliation_breaks.sql", "U5__position_history.sql",
-                "U4__executions.sql", "U3__sync_runs.sql", "U2__position_sync_columns.sql", "U1__positions.sql");
+        List<String> rollbacks = new ArrayList<>(shippedScripts("db/rollback"));
+        java.util.Collections.reverse(rollbacks);
+        assertThat(rolledBack.scripts()).containsExactlyElementsOf(rollbacks)
+                .endsWith("U2__position_sync_columns.sql", "U1__positions.sql");
         assertThat(CatalogDump.of(db.dataSource(), db.schema())).as("rollback to 0 leaves an empty schema").isEmpty();
         assertThat(Migrations.currentVersion(db.dataSource())).isZero();
 
@@ -153,6 +156,18 @@ class MigrationsTest {
                     .filter(s -> s.startsWith(prefix)).findFirst().orElseThrow();
             assertThat(getClass().getClassLoader().getResource("db/rollback/" + Migrations.rollbackScript(script)))
                     .as("rollback for %s", script).isNotNull();
+        }
+    }
+
+    /** Script names under {@code src/main/resources/<folder>}, in version order. */
+    static List<String> shippedScripts(String folder) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(
+                java.nio.file.Path.of("src/main/resources").resolve(folder))) {
+            return files.map(path -> path.getFileName().toString())
+                    .sorted(java.util.Comparator.comparingInt(name -> Integer.parseInt(name.substring(1, name.indexOf("__")))))
+                    .toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

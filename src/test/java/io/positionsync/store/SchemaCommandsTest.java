@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.positionsync.Application;
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class SchemaCommandsTest {
+    private static final int LATEST = MigrationsTest.LATEST;
+
     private TestDatabase db;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -60,22 +63,24 @@ class SchemaCommandsTest {
     @Test
     void migrateThenRollbackThenMigrateAgainEachSayWhatTheyDidInOneLine() {
         assertThat(migrate(settings())).isZero();
-        assertThat(stdout()).startsWith("migrated schema from version 0 to 6 (6 migrations applied, jdbc:postgresql://")
+        assertThat(stdout()).startsWith("migrated schema from version 0 to " + LATEST + " (" + LATEST + " migrations applied, jdbc:postgresql://")
                 .endsWith(")\n").hasLineCount(1);
 
         assertThat(migrate(settings())).isZero();
-        assertThat(stdout()).startsWith("schema is up to date at version 6").hasLineCount(1);
+        assertThat(stdout()).startsWith("schema is up to date at version " + LATEST).hasLineCount(1);
 
         assertThat(rollback(settings(), "--to", "3")).isZero();
-        assertThat(stdout()).startsWith("rolled back schema from version 6 to 3 (U6__reconciliation_breaks.sql, "
-                + "U5__position_history.sql, U4__executions.sql, jdbc:postgresql://").hasLineCount(1);
+        List<String> undone = new java.util.ArrayList<>(MigrationsTest.shippedScripts("db/rollback").subList(3, LATEST));
+        java.util.Collections.reverse(undone);
+        assertThat(stdout()).startsWith("rolled back schema from version " + LATEST + " to 3 (" + String.join(", ", undone)
+                + ", jdbc:postgresql://").hasLineCount(1);
         assertThat(Migrations.currentVersion(db.dataSource())).isEqualTo(3);
 
         assertThat(rollback(settings(), "--to=3")).isZero();
         assertThat(stdout()).startsWith("schema is already at version 3; nothing to roll back");
 
         assertThat(migrate(settings())).isZero();
-        assertThat(stdout()).startsWith("migrated schema from version 3 to 6 (3 migrations applied");
+        assertThat(stdout()).startsWith("migrated schema from version 3 to " + LATEST + " (" + (LATEST - 3) + " migrations applied");
         assertThat(stderr()).isEmpty();
     }
 
@@ -94,8 +99,8 @@ class SchemaCommandsTest {
     void failuresAreAOneLineErrorWithExitCodeOne() {
         assertThat(migrate(settings())).isZero();
         stdout();
-        assertThat(rollback(settings(), "--to", "9")).isEqualTo(1);
-        assertThat(stderr()).isEqualTo("error: schema is at version 6; cannot roll back to version 9\n");
+        assertThat(rollback(settings(), "--to", String.valueOf(LATEST + 3))).isEqualTo(1);
+        assertThat(stderr()).isEqualTo("error: schema is at version " + LATEST + "; cannot roll back to version " + (LATEST + 3) + "\n");
 
         Map<String, String> unreachable = new HashMap<>(db.settings());
         unreachable.put(DatabaseConfig.URL, "jdbc:postgresql://127.0.0.1:1/psync");
