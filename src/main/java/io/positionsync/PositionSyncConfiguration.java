@@ -47,6 +47,7 @@ import io.positionsync.store.Migrations;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.run.ReconcileProcessor;
+import io.positionsync.run.RunResultAggregation;
 import io.positionsync.sync.SnapshotTransformer;
 import io.positionsync.run.SyncCoordinator;
 import io.positionsync.run.SyncRunSteps;
@@ -120,6 +121,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("breakRepository", breaks);
         registry.bind("syncRunSteps", steps);
         registry.bind("reconcileProcessor", new ReconcileProcessor());
+        registry.bind("runResultAggregation", new RunResultAggregation());
         registry.bind("syncTriggers", triggers);
 
         // --- HTTP API, dashboard, health checks and metrics (io.positionsync.api, routes/api*.camel.yaml) ---
