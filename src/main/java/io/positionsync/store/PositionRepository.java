@@ -174,7 +174,7 @@ public final class PositionRepository {
         }
         int refreshed = ArrayColumns.executeChunked(connection, TOUCH, 3, writeChunkSize, touched, syncedAt);
         if (refreshed != touched.size()) {
-            throw new IllegalStateException((touched.size() - refreshed) + " open lifecycle(s) are no longer open");
+            throw new IllegalStateException((touched.size() - refreshed) + " open lifecycle(s) are not open any more");
         }
         ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, inserted, syncedAt);
         ArrayColumns.executeChunked(connection, INSERT_HISTORY, 15, writeChunkSize, history, runId);
