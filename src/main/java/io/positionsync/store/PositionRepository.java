@@ -284,12 +284,19 @@ public final class PositionRepository {
         return history("run_id = ?", runId);
     }
 
+    /**
+     * Within one run a lifecycle is adjusted for late facts first, then opened or changed, then closed; fill
+     * times (whole seconds at the broker) cannot order these on their own.
+     */
+    private static final String KIND_ORDER = "CASE change_kind WHEN 'ADJUSTED' THEN 0 WHEN 'OPENED' THEN 1 "
+            + "WHEN 'CLOSED' THEN 3 ELSE 2 END";
+
     private List<PositionHistoryEntry> history(String condition, long id) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             List<PositionHistoryEntry> bare = new ArrayList<>();
             Set<String> execIds = new LinkedHashSet<>();
             try (PreparedStatement statement = connection.prepareStatement("SELECT " + HISTORY_COLUMNS
-                    + " FROM position_history WHERE " + condition + " ORDER BY recorded_at, run_id, position_id")) {
+                    + " FROM position_history WHERE " + condition + " ORDER BY run_id, position_id, " + KIND_ORDER + ", recorded_at")) {
                 statement.setLong(1, id);
                 try (ResultSet rows = statement.executeQuery()) {
                     while (rows.next()) {

@@ -444,8 +444,10 @@ public final class InstrumentReconciler {
             }
         }
 
+        /** Closes at the fill's time; never before the lifecycle opened (broker times have whole seconds). */
         private void close(Work work, Instant at) {
-            work.closedAt = at == null ? run.now() : at;
+            Instant when = at == null ? run.now() : at;
+            work.closedAt = work.openedAt != null && when.isBefore(work.openedAt) ? work.openedAt : when;
         }
 
         // ---- confirm ------------------------------------------------------------------------------------
