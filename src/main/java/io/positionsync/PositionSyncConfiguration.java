@@ -142,6 +142,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
                 settings.getMillis("psync.sync.period"));
         statistics.addListener(metrics::recordRun);
         statistics.addFillsListener(metrics::recordFills);
+        // The sync steps report each successful run's fills here (recordFills); metrics and status follow.
+        registry.bind("syncStatistics", statistics);
         resources.add(new DatabaseMetrics(meters, positions, breaks, settings.getMillis("psync.monitor.database-cache-ms"),
                 settings.getMillis("psync.monitor.database-timeout-ms"), clock));
         // The pool's own meters (hikaricp_connections_*), set once on the running pool.
