@@ -144,8 +144,10 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         statistics.addFillsListener(metrics::recordFills);
         // The sync steps report each successful run's fills here (recordFills); metrics and status follow.
         registry.bind("syncStatistics", statistics);
-        resources.add(new DatabaseMetrics(meters, positions, breaks, settings.getMillis("psync.monitor.database-cache-ms"),
-                settings.getMillis("psync.monitor.database-timeout-ms"), clock));
+        DatabaseMetrics databaseMetrics = resources.add(new DatabaseMetrics(meters, positions, breaks,
+                settings.getMillis("psync.monitor.database-cache-ms"), settings.getMillis("psync.monitor.database-timeout-ms"),
+                clock));
+        statistics.addListener(run -> databaseMetrics.refresh());
         // The pool's own meters (hikaricp_connections_*), set once on the running pool.
         dataSource.unwrap(HikariDataSource.class).setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
         context.getManagementStrategy().addEventNotifier(new HttpRequestMetrics(meters));

@@ -45,9 +45,9 @@ import io.positionsync.sync.RealizedPnlSource;
  * A scrape reads every gauge in a row, so the figures are read together, at most once per {@code cacheFor}, on
  * a thread of their own: a scrape waits at most {@code timeout} for them. When the database does not answer in
  * time (or fails), {@code psync_database_up} is 0 and the other gauges are NaN (unknown, not zero) until it
- * answers again; gauges read within {@code cacheFor} of that attempt do not wait again, so a scrape never takes
+ * answers again; once a wait for a read ran out, no gauge waits for that read again, so a scrape never takes
  * much longer than one {@code timeout}. Accounts get their gauges when first seen (their number is bounded by the
- * managed accounts).
+ * managed accounts); {@link #refresh} after each run finds them before a scrape asks.
  */
 public final class DatabaseMetrics implements AutoCloseable {
     /** The break kinds the schema allows (V7); each has a series from the start. */
@@ -80,6 +80,7 @@ public final class DatabaseMetrics implements AutoCloseable {
     private Figures current = Figures.UNKNOWN;
     private Instant lastAttempt;
     private CompletableFuture<Figures> pending;
+    private CompletableFuture<Figures> gaveUpOn;
 
     /**
      * @param cacheFor how long one read serves the gauges
@@ -121,37 +122,53 @@ public final class DatabaseMetrics implements AutoCloseable {
         return reads.get();
     }
 
-    /** The figures for a gauge: the cached ones, or a fresh read waited for at most {@code timeout}. */
+    /**
+     * Reads the figures again in the background (joining a read under way), e.g. after a run changed them, so
+     * that the next scrape finds them fresh and new accounts already have their series. Does not wait.
+     */
+    public synchronized void refresh() {
+        lastAttempt = clock.instant();
+        if (pending == null || pending.isDone()) {
+            pending = CompletableFuture.supplyAsync(this::read, reader);
+        }
+    }
+
+    /**
+     * The figures for a gauge: the cached ones, or those of the read under way (started here when the cached ones
+     * are older than {@code cacheFor}), waited for at most {@code timeout} once per read: after one wait ran out,
+     * the gauges answer "unknown" at once until the read ends.
+     */
     Figures figures() {
         CompletableFuture<Figures> read;
         synchronized (this) {
             Instant now = clock.instant();
-            if (lastAttempt != null && Duration.between(lastAttempt, now).compareTo(cacheFor) < 0) {
-                return current;
-            }
-            lastAttempt = now;
-            if (pending == null || pending.isDone()) {
-                pending = CompletableFuture.supplyAsync(this::read, reader);
+            if (lastAttempt == null || Duration.between(lastAttempt, now).compareTo(cacheFor) >= 0) {
+                lastAttempt = now;
+                if (pending == null || pending.isDone()) {
+                    pending = CompletableFuture.supplyAsync(this::read, reader);
+                }
             }
             read = pending;
+            if (read == null || read.isDone() || read == gaveUpOn) {
+                return current;
+            }
         }
         try {
             return read.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
+        } catch (TimeoutException | ExecutionException e) { // read() answers rather than throws: only a timeout here
             LOG.debug("metrics: the database did not answer within {} ms", timeout.toMillis());
-            return settle(read, Figures.UNKNOWN);
-        } catch (ExecutionException e) {
-            return settle(read, Figures.UNKNOWN); // read() answers, it does not throw; here only if rejected
+            return giveUp(read);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return current;
+            return giveUp(read);
         }
     }
 
-    /** Marks the figures unknown unless the read answered meanwhile. */
-    private synchronized Figures settle(CompletableFuture<Figures> read, Figures unknown) {
-        if (!read.isDone() || read.isCompletedExceptionally()) {
-            current = unknown;
+    /** Marks the figures unknown unless the read answered meanwhile, and waits no more for it. */
+    private synchronized Figures giveUp(CompletableFuture<Figures> read) {
+        gaveUpOn = read;
+        if (!read.isDone()) {
+            current = Figures.UNKNOWN;
         }
         return current;
     }

@@ -1,6 +1,7 @@
 package io.positionsync.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -75,6 +76,22 @@ class DatabaseMetricsTest {
                     "psync_positions_open{account=\"DU222\"} 2.0",
                     "psync_realized_pnl{account=\"DU111\"} 60.25", "psync_unrealized_pnl{account=\"DU111\"} -12.5",
                     "psync_realized_pnl{account=\"DU222\"} 5.0", "psync_unrealized_pnl{account=\"DU222\"} 10.0");
+        }
+    }
+
+    @Test
+    void aRefreshAfterARunFindsTheAccountsBeforeAScrapeAsks() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (DatabaseMetrics metrics = metrics(registry, db.dataSource(), Duration.ofSeconds(10), new TestClock(T0))) {
+            metrics.refresh();
+            assertThat(registry.scrape()).as("a scrape during the read waits for it").contains("psync_database_up 1.0",
+                    "psync_breaks_open{kind=\"REALIZED_PNL_MISMATCH\"} 2.0");
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.find("psync.unrealized.pnl").tag("account", "DU222")
+                    .gauge() != null);
+
+            assertThat(registry.scrape()).contains("psync_positions_open{account=\"DU111\"} 1.0",
+                    "psync_positions_open{account=\"DU222\"} 2.0", "psync_database_up 1.0");
+            assertThat(metrics.reads()).as("the scrape used the refreshed figures").isEqualTo(1);
         }
     }
 
