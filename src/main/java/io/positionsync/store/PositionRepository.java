@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Collection;
 import java.util.HashSet;
@@ -364,6 +365,24 @@ public final class PositionRepository {
                     List.of());
         }
         return new PortfolioSummary(overall, accounts);
+    }
+
+    /**
+     * Rows that carry a realized P&L, counted by where it came from ({@code realized_pnl_source}); sources without
+     * such a row are absent. Counted, not summed: the amounts are in each row's own currency.
+     */
+    public Map<RealizedPnlSource, Long> realizedPnlCountsBySource() throws SQLException {
+        Map<RealizedPnlSource, Long> counts = new EnumMap<>(RealizedPnlSource.class);
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("SELECT realized_pnl_source, count(*) "
+                        + "FROM positions WHERE realized_pnl IS NOT NULL AND realized_pnl_source IS NOT NULL "
+                        + "GROUP BY realized_pnl_source");
+                ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                counts.put(RealizedPnlSource.valueOf(rows.getString(1)), rows.getLong(2));
+            }
+        }
+        return counts;
     }
 
     private static PnlSummary pnlSummary(ResultSet rows) throws SQLException {
