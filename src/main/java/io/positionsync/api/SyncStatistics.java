@@ -230,6 +230,9 @@ public final class SyncStatistics implements Consumer<SyncRunSummary> {
                 LOG.warn("run statistics listener failed for run {}: {}", run.runId(), e.toString());
             }
         }
+        if (run.succeeded()) {
+            recordFills(run.fills().applied(), run.fills().deferred(), run.fills().estimated());
+        }
     }
 
     public synchronized Snapshot snapshot() {

@@ -235,7 +235,7 @@ public final class SyncRunSteps {
                         finishedAt);
                 connection.commit();
                 logWarnings(run, result);
-                return finished(run, SyncRunStatus.SUCCEEDED, syncCounts, null, finishedAt);
+                return finished(run, SyncRunStatus.SUCCEEDED, syncCounts, null, finishedAt, fills);
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection, run);
                 throw e;
@@ -314,8 +314,13 @@ public final class SyncRunSteps {
 
     private SyncRunSummary finished(SyncRunContext run, SyncRunStatus status, SyncCounts counts, String error,
             Instant finishedAt) {
+        return finished(run, status, counts, error, finishedAt, FillCounts.NONE);
+    }
+
+    private SyncRunSummary finished(SyncRunContext run, SyncRunStatus status, SyncCounts counts, String error,
+            Instant finishedAt, FillCounts fills) {
         SyncRunSummary summary = new SyncRunSummary(run.runId(), run.trigger(), status, counts.opened(), counts.updated(),
-                counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error);
+                counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error, fills);
         long millis = Duration.between(run.startedAt(), finishedAt).toMillis();
         if (error == null) {
             LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged", run.runId(), status,
