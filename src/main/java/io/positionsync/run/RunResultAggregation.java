@@ -35,6 +35,10 @@ public final class RunResultAggregation implements AggregationStrategy {
 
     @Override
     public void onCompletion(Exchange exchange, Exchange inputExchange) {
+        if (exchange == null) {
+            // nothing was split (no instrument can change): the route's next step sees the split's input
+            return;
+        }
         @SuppressWarnings("unchecked")
         List<InstrumentResult> collected = exchange.getProperty(COLLECTED, List.class);
         exchange.removeProperty(COLLECTED);

@@ -44,9 +44,9 @@ import io.positionsync.sync.StoredPosition;
  *   <li>each snapshot execution is classified against the stored ones: new (never stored, or stored but not
  *       applied), a replay (nothing new), a late commission report of an applied fill, or a correction of an
  *       applied (or covered, or deferred) fill; stored executions still waiting to be applied join their key;</li>
- *   <li>a key is <em>active</em> when it has new facts or the broker contradicts its stored row (quantity, or
- *       average beyond the tolerance); only active keys load their ledger entries, so an unchanged portfolio
- *       costs one read of the open rows and nothing per position;</li>
+ *   <li>a key is <em>active</em> when it has new facts, an open break, or the broker contradicts its stored row
+ *       (quantity, or average beyond the tolerance); only active keys load their ledger entries, so an unchanged
+ *       portfolio costs one read of the open rows and nothing per position;</li>
  *   <li>the lifecycles that late facts touch (closed ones included) and those still waiting for an estimate to
  *       be replaced or a commission to arrive are loaded with their entries.</li>
  * </ul>
@@ -103,7 +103,9 @@ final class RunStateReader {
             if (!known.contains(key.account())) {
                 continue;
             }
-            if (facts.any(key) || contradicts(open.get(key), brokerPositions.get(key), tolerance)) {
+            // a key with an open break is looked at closely too: this run may resolve it
+            if (facts.any(key) || contradicts(open.get(key), brokerPositions.get(key), tolerance)
+                    || openBreaks.containsKey(key)) {
                 active.add(key);
             }
         }
