@@ -92,6 +92,7 @@ public final class GatewaySimulator implements AutoCloseable {
     private Thread acceptor;
     private ScheduledExecutorService scheduler;
     private int boundPort = -1;
+    private DemoTrading trading;
 
     public GatewaySimulator(SimulatorState state, SimulatorOptions options) {
         this.state = state;
@@ -129,6 +130,7 @@ public final class GatewaySimulator implements AutoCloseable {
         acceptor.setDaemon(true);
         acceptor.start();
         startPriceMotion();
+        startTrading();
         LOG.debug("gateway simulator bound to {}:{}", options.host(), boundPort);
         return this;
     }
@@ -304,6 +306,27 @@ public final class GatewaySimulator implements AutoCloseable {
                 LOG.warn("accept failed: {}", e.getMessage());
             }
         }
+    }
+
+    /** The demo trades on its own at the options' trade interval (none: nobody trades). */
+    private void startTrading() {
+        Duration interval = options.tradeInterval();
+        if (interval == null) {
+            return;
+        }
+        if (trading == null) {
+            // One trader for the simulator's life: a restart carries on with the same sequence, not from its start.
+            trading = new DemoTrading(state, options.tradeSeed());
+        }
+        DemoTrading trader = trading;
+        scheduler.scheduleAtFixedRate(() -> {
+            try {
+                trader.step();
+            } catch (RuntimeException e) {
+                LOG.warn("demo trade failed: {}", e.getMessage());
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("demo trading every {} ms (seed {})", interval.toMillis(), options.tradeSeed());
     }
 
     private void startPriceMotion() {
