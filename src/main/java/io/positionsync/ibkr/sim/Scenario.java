@@ -111,7 +111,7 @@ public record Scenario(
                     throw new IllegalArgumentException("execution time '" + time + "' is not an ISO-8601 instant", e);
                 }
             }
-            long minutes = minutesAgo != null ? minutesAgo : fallbackMinutes;
+            long minutes = minutesAgo != null ? minutesAgo : isPriorDay() ? 0 : fallbackMinutes;
             return now.minus(Duration.ofMinutes(minutes)).minus(Duration.ofDays(daysAgo == null ? 0 : daysAgo));
         }
     }
