@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -351,7 +353,7 @@ final class ClientSession {
             Fault late = faults.get(Fault.Kind.LATE_COMMISSION_REPORTS);
             List<OutboundMessage> data = new ArrayList<>();
             List<Execution> byMessage = new ArrayList<>();
-            Map<String, OutboundMessage> reports = new java.util.LinkedHashMap<>();
+            Map<String, OutboundMessage> reports = new LinkedHashMap<>();
             for (Execution execution : matching) {
                 data.add(messages.execDetails(reqId, execution, state.instrument(execution.conId()).orElseThrow()));
                 byMessage.add(execution);
@@ -383,7 +385,7 @@ final class ClientSession {
                     after = after.plus(delayedEnd.delay());
                 }
                 List<OutboundMessage> sentReports = sent.stream().map(reports::get)
-                        .filter(java.util.Objects::nonNull).toList();
+                        .filter(Objects::nonNull).toList();
                 later(after, () -> sentReports.forEach(r -> enqueue(r.frame())));
             }
             state.executionsRequestAnswered(requestNumber);

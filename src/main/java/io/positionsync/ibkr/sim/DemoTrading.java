@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Predicate;
 
 /**
  * The demo's own trader: each {@link #step()} is one move on a {@link SimulatorState}, chosen and sized from a
@@ -212,7 +213,7 @@ public final class DemoTrading {
         return priced(i -> "STK".equals(i.secType()) && i.currency().equals(state.baseCurrency()));
     }
 
-    private List<Instrument> priced(java.util.function.Predicate<Instrument> which) {
+    private List<Instrument> priced(Predicate<Instrument> which) {
         return state.instruments().stream().filter(which)
                 .filter(i -> state.marketPrice(i.conId()).isPresent()).toList();
     }

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * The server side of the TWS API socket protocol on a real socket, answering from a {@link SimulatorState}:
  * the handshake with version negotiation, startApi with unique clientIds, and the snapshot requests
  * (positions, account updates, executions) in the field layout of the negotiated version, with subscriptions
- * that push later state changes. {@link #faults()} arms failures real gateways show. One reader and one writer
- * thread per client; thread-safe; restartable on the same port.
+ * that push later state changes. {@link #faults()} arms failures real gateways show. With a trade interval in
+ * its options the demo trades on its own ({@link DemoTrading}). One reader and one writer thread per client;
+ * thread-safe; restartable on the same port.
  *
  * <pre>{@code
  * try (GatewaySimulator sim = GatewaySimulator.startDemo()) {
@@ -99,7 +100,7 @@ public final class GatewaySimulator implements AutoCloseable {
         this.options = options;
     }
 
-    /** The built-in demo scenario on an ephemeral loopback port, prices standing still: started. */
+    /** The built-in demo scenario on an ephemeral loopback port, prices standing still, nobody trading: started. */
     public static GatewaySimulator startDemo() throws IOException {
         return new GatewaySimulator(Scenario.demo().toState(), SimulatorOptions.defaults()).start();
     }

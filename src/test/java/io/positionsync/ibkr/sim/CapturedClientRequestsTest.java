@@ -2,7 +2,6 @@ package io.positionsync.ibkr.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -126,9 +125,5 @@ class CapturedClientRequestsTest {
         FieldWriter writer = new FieldWriter();
         message.fields().forEach(writer::add);
         return MessageDecoder.decode(writer.payload(), version);
-    }
-
-    static BigDecimal d(String value) {
-        return new BigDecimal(value);
     }
 }

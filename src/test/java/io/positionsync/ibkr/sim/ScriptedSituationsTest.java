@@ -1,6 +1,7 @@
 package io.positionsync.ibkr.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayInputStream;
@@ -131,8 +132,7 @@ class ScriptedSituationsTest {
         assertThat(position(second, ACC1, AAPL).avgCost()).isCloseTo(d("10.6766666667"), within(d("1E-10")));
         List<BrokerExecution> fills = executions(second, AAPL);
         assertThat(fills).extracting(BrokerExecution::side, e -> e.shares().toPlainString())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("BOT", "50"),
-                        org.assertj.core.groups.Tuple.tuple("SLD", "120"));
+                .containsExactly(tuple("BOT", "50"), tuple("SLD", "120"));
         assertThat(fills.get(0).realizedPnl()).isNull();
         assertThat(fills.get(1).realizedPnl()).isCloseTo(d("517.60"), within(d("0.00001")));
         assertThat(fills).allMatch(e -> e.time().isBefore(NOW));

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,12 +92,12 @@ class SimulatorCommandTest {
     @Test
     void theDemoTradesAsItsScenarioSaysUnlessTheOptionsSayOtherwise() throws Exception {
         try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0"})) {
-            assertThat(sim.options().tradeInterval()).isEqualTo(java.time.Duration.ofMillis(5000));
+            assertThat(sim.options().tradeInterval()).isEqualTo(Duration.ofMillis(5000));
             assertThat(sim.options().tradeSeed()).isEqualTo(7);
         }
         try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--seed", "42",
                 "--trade-interval-ms", "250"})) {
-            assertThat(sim.options().tradeInterval()).isEqualTo(java.time.Duration.ofMillis(250));
+            assertThat(sim.options().tradeInterval()).isEqualTo(Duration.ofMillis(250));
             assertThat(sim.options().tradeSeed()).isEqualTo(42);
         }
         try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--trade-interval-ms", "0"})) {
