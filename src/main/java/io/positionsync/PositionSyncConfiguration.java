@@ -91,7 +91,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
             Scenario demo = Scenario.demo();
             Duration tick = settings.getMillis("psync.sim.price-tick-ms");
             SimulatorOptions options = demo.simulatorOptions().withPort(0)
-                    .withPriceTickInterval(tick.isZero() ? null : tick);
+                    .withPriceTickInterval(tick.isZero() ? null : tick)
+                    .withTrading(settings.getMillis("psync.sim.trade-interval-ms"),
+                            settings.getInt("psync.sim.seed"));
             GatewaySimulator simulator = resources.add(new GatewaySimulator(demo.toState(), options).start());
             host = simulator.host();
             port = simulator.port();
