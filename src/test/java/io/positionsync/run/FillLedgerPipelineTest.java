@@ -17,6 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.ibkr.sim.Execution;
+import io.positionsync.ibkr.sim.Fill;
+import io.positionsync.ibkr.sim.Instrument;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
@@ -234,5 +236,97 @@ class FillLedgerPipelineTest {
         assertThat(again.unchanged()).isEqualTo(2);
         assertThat(h.count("SELECT count(*) FROM positions WHERE last_synced_at = (SELECT max(last_synced_at) FROM positions)"))
                 .isEqualTo(2);
+    }
+
+    @Test
+    void aCommissionReportThatArrivesInALaterSnapshotAdjustsTheBookedFill() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+        sync();
+        Execution sale = h.broker().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, dec("100"), dec("160.00"), dec("1.00"))
+                .withCommissionWithheld());
+
+        SyncRunSummary withoutReport = sync();
+
+        Map<String, Object> row = h.rows(ACCOUNT, AAPL).get(0);
+        assertMoney(row.get("realized_pnl"), "999.00");
+        assertThat(h.query("SELECT kind FROM reconciliation_breaks WHERE resolved_at IS NULL")).singleElement()
+                .satisfies(b -> assertThat(b.get("kind")).isEqualTo("COMMISSION_PENDING"));
+
+        h.broker().releaseCommission(sale.execId());
+        SyncRunSummary withReport = sync();
+
+        row = h.rows(ACCOUNT, AAPL).get(0);
+        assertMoney(row.get("realized_pnl"), "998.00");
+        assertThat(h.query("SELECT realized_pnl_before, realized_pnl_total FROM position_history"
+                + " WHERE change_kind = 'ADJUSTED' AND run_id = ?", withReport.runId())).singleElement().satisfies(a -> {
+                    assertMoney(a.get("realized_pnl_before"), "999.00");
+                    assertMoney(a.get("realized_pnl_total"), "998.00");
+                });
+        assertThat(h.query("SELECT resolved_run_id FROM reconciliation_breaks WHERE kind = 'COMMISSION_PENDING'"))
+                .singleElement().satisfies(b -> assertThat(b.get("resolved_run_id")).isEqualTo(withReport.runId()));
+        assertThat(withoutReport.runId()).isLessThan(withReport.runId());
+    }
+
+    @Test
+    void aFillBetweenThePositionsAndTheExecutionsReplyIsAppliedOnceByTheNextRun() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("10.00"), dec("1.00"));
+        sync();
+        h.broker().trade(ACCOUNT, AAPL, Side.SLD, dec("40"), dec("12.00"), dec("1.00"));
+        int next = h.broker().executionsRequests() + 1;
+        h.broker().beforeExecutionsReply(next, state -> state.trade(ACCOUNT, AAPL, Side.SLD, dec("10"), dec("12.50"),
+                dec("1.00")));
+
+        SyncRunSummary deferring = sync();
+
+        assertThat(deferring.fills().deferred()).isEqualTo(1);
+        assertThat(deferring.fills().estimated()).isZero();
+        assertMoney(h.openRow(ACCOUNT, AAPL).get("quantity"), "60");
+        assertThat(h.count("SELECT count(*) FROM executions WHERE state = 'SEEN'")).isEqualTo(1);
+
+        SyncRunSummary applying = sync();
+
+        assertThat(applying.fills().applied()).isEqualTo(1);
+        Map<String, Object> row = h.openRow(ACCOUNT, AAPL);
+        assertMoney(row.get("quantity"), "50");
+        assertMoney(row.get("realized_pnl"), "102.50");
+        assertThat(h.count("SELECT count(*) FROM executions WHERE state = 'SEEN'")).isZero();
+        assertThat(h.count("SELECT count(*) FROM reconciliation_breaks")).isZero();
+    }
+
+    @Test
+    void aCommissionInAnotherCurrencyIsConvertedWithTheSnapshotsExchangeRate() throws Exception {
+        long sap = 14204L;
+        h.broker().addInstrument(new Instrument(sap, "SAP", "STK", "EUR", "SMART", "IBIS", "SAP", "XETRA", null, null,
+                null, null, null));
+        h.broker().setMarketPrice(sap, dec("200.00"));
+        h.broker().exchangeRate("EUR", dec("1.10"));
+        h.broker().trade(Fill.of(ACCOUNT, sap, Side.BOT, dec("10"), dec("200.00"), dec("1.10"))
+                .withCommissionCurrency("USD"));
+        h.broker().trade(Fill.of(ACCOUNT, sap, Side.SLD, dec("10"), dec("210.00"), dec("2.20"))
+                .withCommissionCurrency("USD"));
+
+        sync();
+
+        // USD 1.10 = EUR 1.00 and USD 2.20 = EUR 2.00: (210 - 200.10) * 10 - 2.00 = 97.00 EUR
+        Map<String, Object> row = h.rows(ACCOUNT, sap).get(0);
+        assertThat(row.get("currency")).isEqualTo("EUR");
+        assertMoney(row.get("realized_pnl"), "97.00");
+        assertThat(h.count("SELECT count(*) FROM reconciliation_breaks")).isZero();
+        assertThat(h.query("SELECT rate FROM exchange_rates WHERE account = ? AND currency = 'EUR'", ACCOUNT))
+                .isNotEmpty();
+    }
+
+    @Test
+    void executionsOfOtherClientsAreInvisibleWithoutTheMasterClientIdAndEverythingBecomesAnEstimate() throws Exception {
+        h.broker().masterClientId(0);
+        h.broker().trade(Fill.of(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00")).withClientId(7));
+
+        SyncRunSummary run = sync();
+
+        assertThat(run.fills().applied()).isZero();
+        assertThat(run.fills().estimated()).isEqualTo(1);
+        assertThat(h.openRow(ACCOUNT, AAPL).get("realized_pnl_source")).isNull();
+        assertThat(h.query("SELECT kind FROM reconciliation_breaks")).singleElement()
+                .satisfies(b -> assertThat(b.get("kind")).isEqualTo("UNEXPLAINED_QUANTITY"));
     }
 }
