@@ -69,6 +69,22 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
+    /**
+     * A connection of its own, outside the pool, for a session that must last as long as the process
+     * (the {@link RunOwner}'s lock); the caller closes it.
+     */
+    public java.sql.Connection openSession() throws java.sql.SQLException {
+        java.util.Properties credentials = new java.util.Properties();
+        if (dataSource.getUsername() != null) {
+            credentials.setProperty("user", dataSource.getUsername());
+        }
+        if (dataSource.getPassword() != null) {
+            credentials.setProperty("password", dataSource.getPassword());
+        }
+        credentials.setProperty("ApplicationName", "position-sync run owner");
+        return java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), credentials);
+    }
+
     public boolean isEmbedded() {
         return embedded != null;
     }
