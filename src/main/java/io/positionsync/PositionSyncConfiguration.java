@@ -148,7 +148,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("syncApi", new SyncApi(
                 key -> manualTrigger.requestBodyAndHeader("direct:sync-manual", null, SyncRunSteps.IDEMPOTENCY_HEADER, key,
                         SyncCoordinator.InFlightRun.class),
-                tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock));
+                tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
+                Boolean.parseBoolean(settings.get("psync.sync.timer-enabled"))));
         registry.bind("schedulerApi", new SchedulerApi(context, timerWatch, statistics, runs, api, clock));
         registry.bind("positionsApi", new PositionsApi(positions));
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, gateway::status, api, clock));
