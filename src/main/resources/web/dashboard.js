@@ -454,16 +454,27 @@
     var fromDb = state.summarySource === 'DATABASE';
     var down = state.gatewayState === 'DOWN';
     var banner = $('db-banner');
-    banner.hidden = !(fromDb || down);
+    var noDatabase = state.statusKnown && !state.databaseAvailable;
+    banner.hidden = !(fromDb || down || noDatabase);
     if (banner.hidden) { return; }
+    if (noDatabase) {
+      setText('db-banner-title', 'Database unavailable.');
+      setText('db-banner-text', 'Runs, failures, breaks and positions cannot be read now; figures below are the ' +
+        'last ones this page received, if any.' + (down ? ' Gateway state: DOWN.' : ''));
+      return;
+    }
     var asOf = state.summaryLastSyncedAt || state.lastSuccessfulSyncAt;
     var text = 'Figures below come from the database' +
       (asOf ? ' as of ' + formatTime(asOf) : ' (never synced with the broker)') + '.';
+    var title = 'Figures not live.';
     if (down && !state.timerEnabled) {
+      title = 'Periodic sync off.';
       text += ' The periodic sync is off: the gateway is contacted only by Sync now.';
     } else if (down) {
+      title = 'Gateway unreachable.';
       text += ' Gateway state: DOWN.';
     }
+    setText('db-banner-title', title);
     setText('db-banner-text', text);
   }
 
