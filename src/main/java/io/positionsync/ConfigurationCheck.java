@@ -129,6 +129,21 @@ public final class ConfigurationCheck {
         }
     }
 
+    /** The variables read outside the configuration file (by logback.xml), which the file's checks cannot see. */
+    public static void validateEnvironment(Map<String, String> environment) {
+        String format = environment.get("PSYNC_LOG_FORMAT");
+        if (format != null && !format.isBlank() && !format.trim().equalsIgnoreCase("text")
+                && !format.trim().equalsIgnoreCase("json")) {
+            throw new IllegalStateException("PSYNC_LOG_FORMAT must be text or json, got '" + format + "'");
+        }
+        String level = environment.get("PSYNC_LOG_LEVEL");
+        if (level != null && !level.isBlank()
+                && !Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level.trim().toUpperCase(Locale.ROOT))) {
+            throw new IllegalStateException("PSYNC_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF, got '"
+                    + level + "'");
+        }
+    }
+
     /** A {@code PSYNC_*} variable nothing reads, with the known variable it most resembles (if any is near). */
     public record UnknownVariable(String name, Optional<String> closest) {
         /** "PSYNC_IBKR_HOTS is not a setting of position-sync and is ignored (did you mean PSYNC_IBKR_HOST?)". */

@@ -68,6 +68,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         // Before anything starts (no database, no socket): every refusal is one line and takes milliseconds.
         List<ConfigurationCheck.UnknownVariable> unknown = ConfigurationCheck.unknownVariables(System.getenv(), settings);
         unknown.forEach(variable -> LOG.warn(variable.warning()));
+        ConfigurationCheck.validateEnvironment(System.getenv());
         ConfigurationCheck.validate(settings);
         LOG.info("configuration in use: {}", StartupReport.configuration(settings));
         GatewayChoice gatewayChoice = GatewayChoice.of(settings, unknown);

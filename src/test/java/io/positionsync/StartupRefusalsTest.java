@@ -107,6 +107,30 @@ class StartupRefusalsTest {
         }
     }
 
+    @Test
+    void logLinesAreJsonWhenAskedFor() throws Exception {
+        ServiceProcess.Result result = ServiceProcess.run(environment("PSYNC_LOG_FORMAT", "json", "PSYNC_SYNC_PERIOD", "0s",
+                "PSYNC_HTTP_PORT", "8080"));
+
+        assertThat(result.exitCode()).isNotZero();
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.List<String> logLines = result.stderrLines().stream().filter(line -> !line.startsWith("error:")).toList();
+        assertThat(logLines).isNotEmpty().allSatisfy(line -> {
+            com.fasterxml.jackson.databind.JsonNode json = mapper.readTree(line);
+            assertThat(json.get("level").asText()).isNotBlank();
+            assertThat(json.get("loggerName").asText()).isNotBlank();
+            assertThat(json.has("formattedMessage")).isTrue();
+        });
+        assertThat(result.errorLines()).hasSize(1);
+    }
+
+    @Test
+    void anUnknownLogFormatIsRefused() throws Exception {
+        ServiceProcess.Result result = ServiceProcess.run(environment("PSYNC_LOG_FORMAT", "xml", "PSYNC_HTTP_PORT", "8080"));
+
+        assertRefused(result, "error: PSYNC_LOG_FORMAT must be text or json, got 'xml'");
+    }
+
     private static long count(String sql) throws Exception {
         try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
