@@ -71,6 +71,33 @@ class ZeroConfigDefaultTest {
         }
     }
 
+    @Test
+    void withAnExternalDatabaseTheSimulatorRunsOnlyWhenAskedForByName() throws Exception {
+        try (io.positionsync.store.TestDatabase db = io.positionsync.store.TestDatabase.create()) {
+            Map<String, String> properties = new java.util.HashMap<>(db.settings());
+            properties.put("psync.ibkr.host", "simulator");
+            properties.put("psync.sync.timer-enabled", "false");
+            properties.put("camel.server.enabled", "false");
+            properties.put("camel.management.enabled", "false");
+            Main main = ServiceCommand.createMain(ServiceCommand.syncRoutesPattern(), properties);
+            main.start();
+            try {
+                assertThat(main.getCamelContext().getRegistry().lookupByNameAndType("gatewaySimulator", GatewaySimulator.class))
+                        .as("the built-in simulator, asked for by name").isNotNull();
+            } finally {
+                main.stop();
+            }
+
+            properties.remove("psync.ibkr.host");
+            Main refused = ServiceCommand.createMain(ServiceCommand.syncRoutesPattern(), properties);
+            try {
+                assertThatThrownBy(refused::start).hasStackTraceContaining("PSYNC_DB_URL is set but PSYNC_IBKR_HOST is not");
+            } finally {
+                refused.stop();
+            }
+        }
+    }
+
     private static long query(DataSource dataSource, String sql) throws Exception {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();

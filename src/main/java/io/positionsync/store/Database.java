@@ -58,6 +58,8 @@ public final class Database implements AutoCloseable {
 
     /** Starts from {@code psync.db.*} and {@code psync.data.dir} of the given settings. */
     public static Database start(Settings settings) {
+        // Wrong values are named by their variable before anything starts (the commands come through here).
+        io.positionsync.ConfigurationCheck.validate(settings);
         return start(DatabaseConfig.from(settings::find));
     }
 
