@@ -79,6 +79,16 @@ final class StartupReport {
         }
     }
 
+    /** " (127.0.0.1)" for a host name such as {@code localhost}: the address the server really bound. */
+    private static String resolved(String host) {
+        try {
+            String address = InetAddress.getByName(host).getHostAddress();
+            return address.equals(host) ? "" : " (" + address + ")";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** Once the context is up (and the HTTP server bound), logs where the API, dashboard, health and metrics are. */
     static void logListenAddressWhenStarted(CamelContext context) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
@@ -98,7 +108,7 @@ final class StartupReport {
                 boolean everywhere = host.equals("0.0.0.0") || host.equals("::") || host.isBlank();
                 String shownHost = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
                 LOG.info("listening on {}:{}{}: dashboard http://{}:{}/, API /api/..., health /observe/health, metrics "
-                        + "/observe/metrics", host, port, everywhere ? " (every interface)" : "",
+                        + "/observe/metrics", host, port, everywhere ? " (every interface)" : resolved(host),
                         everywhere ? "127.0.0.1" : shownHost, port);
             }
         });
