@@ -17,13 +17,18 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.positionsync.api.ApiSettings;
 import io.positionsync.api.DashboardAssets;
 import io.positionsync.api.DatabaseHealthCheck;
+import io.positionsync.api.DatabaseMetrics;
 import io.positionsync.api.GatewayHealthCheck;
+import io.positionsync.api.HttpRequestMetrics;
 import io.positionsync.api.HttpResponses;
 import io.positionsync.api.ListenAddressPolicy;
 import io.positionsync.api.PortfolioApi;
@@ -49,6 +54,7 @@ import io.positionsync.store.PositionRepository;
 import io.positionsync.store.RunOwner;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.run.ReconcileProcessor;
+import io.positionsync.run.RunResultAggregation;
 import io.positionsync.sync.SnapshotTransformer;
 import io.positionsync.run.SyncCoordinator;
 import io.positionsync.run.SyncRunSteps;
@@ -110,7 +116,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         RunOwner owner = resources.add(RunOwner.acquire(database.openSession()));
         SyncRunRepository runs = new SyncRunRepository(dataSource, owner);
         BreakRepository breaks = new BreakRepository(dataSource);
-        SyncStatistics statistics = new SyncStatistics(Clock.systemUTC());
+        SyncStatistics statistics = new SyncStatistics(Clock.systemUTC(),
+                settings.getInt("psync.monitor.executions-missing-runs"), settings.getInt("psync.ibkr.client-id"));
         SyncRunSteps steps = new SyncRunSteps(gateway, dataSource, positions, executions, runs, breaks,
                 new SnapshotTransformer(), new BigDecimal(settings.get("psync.sync.break-tolerance")), Clock.systemUTC(),
                 statistics);
@@ -128,6 +135,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("breakRepository", breaks);
         registry.bind("syncRunSteps", steps);
         registry.bind("reconcileProcessor", new ReconcileProcessor());
+        registry.bind("runResultAggregation", new RunResultAggregation());
         registry.bind("syncTriggers", triggers);
 
         // --- HTTP API, dashboard, health checks and metrics (io.positionsync.api, routes/api*.camel.yaml) ---
@@ -140,9 +148,19 @@ public class PositionSyncConfiguration implements CamelConfiguration {
             meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.bind("metricsRegistry", meters);
         }
-        SyncMetrics metrics = new SyncMetrics(meters, statistics, positions, gateway::status, triggers.coordinator()::inFlight);
-        metrics.refreshOpenPositions();
+        SyncMetrics metrics = new SyncMetrics(meters, statistics, gateway::status, triggers.coordinator()::inFlight,
+                settings.getMillis("psync.sync.period"));
         statistics.addListener(metrics::recordRun);
+        statistics.addFillsListener(metrics::recordFills);
+        // The sync steps report each successful run's fills here (recordFills); metrics and status follow.
+        registry.bind("syncStatistics", statistics);
+        DatabaseMetrics databaseMetrics = resources.add(new DatabaseMetrics(meters, positions, breaks,
+                settings.getMillis("psync.monitor.database-cache-ms"), settings.getMillis("psync.monitor.database-timeout-ms"),
+                clock));
+        statistics.addListener(run -> databaseMetrics.refresh());
+        // The pool's own meters (hikaricp_connections_*), set once on the running pool.
+        dataSource.unwrap(HikariDataSource.class).setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
+        context.getManagementStrategy().addEventNotifier(new HttpRequestMetrics(meters));
         SyncTimerWatch timerWatch = new SyncTimerWatch("sync-timer", clock);
         context.getManagementStrategy().addEventNotifier(timerWatch);
         ProducerTemplate manualTrigger = context.createProducerTemplate();
