@@ -13,8 +13,8 @@ import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
- * Removes one account's rows and their history (its positions with their history, its executions, its
- * reconciliation breaks), all in one transaction, e.g. the demo positions that once landed in a real
+ * Removes one account's rows and their history (its positions with their history and ledger entries, its
+ * executions, reconciliation breaks and exchange rates, its {@code accounts} row), all in one transaction, e.g. the demo positions that once landed in a real
  * database. Sync runs are shared by all accounts and stay.
  *
  * <p>{@link #SCOPE} lists each table with the predicate that selects the account's rows, in delete order
@@ -28,9 +28,12 @@ public final class AccountPurge {
 
     static final List<Scope> SCOPE = List.of(
             new Scope("position_history", "position_id IN (SELECT id FROM positions WHERE account = ?)"),
+            new Scope("ledger_entries", "position_id IN (SELECT id FROM positions WHERE account = ?)"),
             new Scope("reconciliation_breaks", "account = ?"),
+            new Scope("exchange_rates", "account = ?"),
             new Scope("executions", "account = ?"),
-            new Scope("positions", "account = ?"));
+            new Scope("positions", "account = ?"),
+            new Scope("accounts", "account = ?"));
 
     private final DataSource dataSource;
 
@@ -84,12 +87,13 @@ public final class AccountPurge {
         return removed;
     }
 
-    /** The accounts that have positions or executions, for telling a typo from an empty account. */
+    /** The accounts the database knows, for telling a typo from an empty account. */
     public List<String> accounts() throws SQLException {
         List<String> accounts = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT account FROM positions UNION SELECT account FROM executions ORDER BY 1");
+                        "SELECT account FROM accounts UNION SELECT account FROM positions UNION SELECT account FROM executions "
+                                + "ORDER BY 1");
                 ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
                 accounts.add(rows.getString(1));

@@ -38,9 +38,14 @@ class AccountPurgeTest {
                     s.execute("INSERT INTO position_history (position_id, run_id, change_kind, quantity_before, quantity_after, "
                             + "recorded_at) VALUES (" + id + ", 1, 'OPENED', 0, 10, now())");
                     s.execute("INSERT INTO executions (exec_id, base_exec_id, account, con_id, side, shares, price, "
-                            + "first_seen_run_id) VALUES ('e" + id + "', 'e" + id + "', '" + account + "', " + id
-                            + ", 'BOT', 10, 100, 1)");
+                            + "first_seen_run_id, state) VALUES ('e" + id + "', 'e" + id + "', '" + account + "', " + id
+                            + ", 'BOT', 10, 100, 1, 'APPLIED')");
+                    s.execute("INSERT INTO ledger_entries (position_id, seq, kind, exec_id, quantity, price, fill_shares, run_id) "
+                            + "VALUES (" + id + ", 0, 'FILL', 'e" + id + "', 10, 100, 10, 1)");
                 }
+                s.execute("INSERT INTO exchange_rates (run_id, account, currency, rate) VALUES (1, '" + account + "', 'EUR', 1.1)");
+                s.execute("INSERT INTO accounts (account, first_run_id, first_seen_at, last_reported_at) VALUES ('" + account
+                        + "', 1, now(), now())");
                 s.execute("INSERT INTO reconciliation_breaks (run_id, position_id, account, con_id, difference, tolerance, "
                         + "detected_at, kind) VALUES (1, " + base + ", '" + account + "', " + base
                         + ", 1, 0.01, now(), 'REALIZED_PNL_MISMATCH')");
@@ -62,9 +67,10 @@ class AccountPurgeTest {
     void aDryRunCountsAndChangesNothing() throws Exception {
         assertThat(purge("DU111")).isZero();
 
-        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("dry run: would remove 7 rows of account DU111")
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("dry run: would remove 11 rows of account DU111")
                 .contains("--execute").containsPattern("position_history\\s+2").containsPattern("reconciliation_breaks\\s+1")
-                .containsPattern("executions\\s+2").containsPattern("positions\\s+2");
+                .containsPattern("executions\\s+2").containsPattern("positions\\s+2")
+                .containsPattern("ledger_entries\\s+2").containsPattern("exchange_rates\\s+1").containsPattern("accounts\\s+1");
         assertThat(count("SELECT count(*) FROM positions")).isEqualTo(4);
         assertThat(count("SELECT count(*) FROM executions")).isEqualTo(4);
     }
@@ -73,11 +79,14 @@ class AccountPurgeTest {
     void executeRemovesTheAccountsRowsAndTheirHistoryOnly() throws Exception {
         assertThat(purge("DU111", "--execute")).isZero();
 
-        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("removed 7 rows of account DU111");
-        for (String table : List.of("positions", "executions", "reconciliation_breaks")) {
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("removed 11 rows of account DU111");
+        for (String table : List.of("positions", "executions", "reconciliation_breaks", "exchange_rates", "accounts")) {
             assertThat(count("SELECT count(*) FROM " + table + " WHERE account = 'DU111'")).as(table).isZero();
         }
         assertThat(count("SELECT count(*) FROM position_history WHERE position_id IN (10, 11)")).isZero();
+        assertThat(count("SELECT count(*) FROM ledger_entries WHERE position_id IN (10, 11)")).isZero();
+        assertThat(count("SELECT count(*) FROM ledger_entries")).isEqualTo(2);
+        assertThat(count("SELECT count(*) FROM accounts")).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM positions WHERE account = 'DU222'")).isEqualTo(2);
         assertThat(count("SELECT count(*) FROM position_history")).isEqualTo(2);
         assertThat(count("SELECT count(*) FROM executions")).isEqualTo(2);
