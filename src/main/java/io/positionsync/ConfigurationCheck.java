@@ -44,7 +44,8 @@ public final class ConfigurationCheck {
             new IntKey("psync.ibkr.client-id", Integer.MIN_VALUE, Integer.MAX_VALUE, "an integer"),
             new IntKey("psync.http.port", 1, MAX_PORT, "a port number 1.." + MAX_PORT),
             new IntKey("psync.api.stale-amber-seconds", 1, Integer.MAX_VALUE, "a number of seconds of at least 1"),
-            new IntKey("psync.api.stale-red-seconds", 1, Integer.MAX_VALUE, "a number of seconds of at least 1"));
+            new IntKey("psync.api.stale-red-seconds", 1, Integer.MAX_VALUE, "a number of seconds of at least 1"),
+            new IntKey("psync.monitor.executions-missing-runs", 1, Integer.MAX_VALUE, "a number of runs of at least 1"));
 
     private static final List<DurationKey> DURATIONS = List.of(
             new DurationKey("psync.ibkr.connect-timeout-ms", Duration.ofMillis(1)),
@@ -58,7 +59,9 @@ public final class ConfigurationCheck {
             new DurationKey("psync.sim.price-tick-ms", Duration.ZERO),
             new DurationKey("psync.api.sync-wait-ms", Duration.ZERO),
             new DurationKey("psync.api.idempotency-window-ms", Duration.ZERO),
-            new DurationKey("psync.api.health-db-timeout-ms", Duration.ofMillis(1)));
+            new DurationKey("psync.api.health-db-timeout-ms", Duration.ofMillis(1)),
+            new DurationKey("psync.monitor.database-cache-ms", Duration.ZERO),
+            new DurationKey("psync.monitor.database-timeout-ms", Duration.ofMillis(1)));
 
     private static final List<String> BOOLEANS = List.of("psync.sync.timer-enabled");
 
