@@ -44,6 +44,9 @@
     lastSuccessfulSyncAt: null,
     lastRendered: {},
     statusKnown: false,
+    databaseAvailable: true,
+    timerEnabled: true,
+    gatewayState: null,
     syncing: false,
     memoryToken: null
   };
@@ -289,7 +292,12 @@
     var age = currentAgeSeconds();
     var level;
     var cue;
-    if (age === null) {
+    if (!state.databaseAvailable) {
+      // The last success lives in the database: unknown, not "never".
+      level = 'unknown';
+      cue = 'Unknown: the database is unavailable';
+      setText('last-synced-age', 'unknown');
+    } else if (age === null) {
       level = 'red';
       cue = 'No successful sync yet';
       setText('last-synced-age', 'never');
@@ -301,6 +309,13 @@
       } else if (age > state.staleness.amberSeconds) {
         level = 'amber';
         cue = 'Getting stale: older than ' + formatSpan(state.staleness.amberSeconds);
+      } else if (state.gatewayState !== 'UP' && !state.timerEnabled) {
+        // Nothing keeps the figures current: the last sync was recent, that is all.
+        level = 'amber';
+        cue = 'Periodic sync is off: recent, but not kept up to date';
+      } else if (state.gatewayState !== 'UP') {
+        level = 'amber';
+        cue = 'Recent, but the gateway is ' + state.gatewayState + ': not up to date';
       } else {
         level = 'fresh';
         cue = 'Up to date';
@@ -343,10 +358,13 @@
     state.ageAtReceipt = typeof status.lastSuccessAgeSeconds === 'number' ? status.lastSuccessAgeSeconds : null;
     state.receivedAtMs = performance.now();
     state.statusKnown = true;
-    renderLastSynced();
-
+    state.databaseAvailable = !(status.database && status.database.available === false);
+    state.timerEnabled = status.timerEnabled !== false;
     var gw = status.gateway || {};
     var gwState = gw.state || 'unknown';
+    state.gatewayState = gwState;
+    renderLastSynced();
+
     var gwNode = $('gateway-state');
     gwNode.textContent = gwState;
     gwNode.className = 'badge state-' + String(gwState).toLowerCase();
@@ -356,18 +374,25 @@
     inFlight.textContent = status.inFlight ? 'yes, a run is in progress' : 'no';
     inFlight.classList.toggle('badge--busy', !!status.inFlight);
 
-    var failures = numberOr(status.consecutiveFailures, 0);
     var failNode = $('consecutive-failures');
-    failNode.textContent = String(failures);
-    failNode.classList.toggle('error-text', failures > 0);
+    if (typeof status.consecutiveFailures === 'number') {
+      failNode.textContent = String(status.consecutiveFailures);
+      failNode.classList.toggle('error-text', status.consecutiveFailures > 0);
+    } else {
+      failNode.textContent = 'unknown';
+      failNode.classList.remove('error-text');
+    }
 
     var t = status.totals;
     setText('run-totals', t ? (t.runs + ' total: ' + t.succeeded + ' succeeded, ' + t.failed + ' failed, ' +
-      t.skipped + ' skipped') : DASH);
+      t.skipped + ' skipped') : (state.databaseAvailable ? DASH : 'unknown'));
 
     var run = status.lastRun;
     var lastRun = $('last-run');
-    if (!run) {
+    if (!state.databaseAvailable) {
+      lastRun.textContent = 'Unknown: the database is unavailable.';
+      lastRun.className = 'run-unknown';
+    } else if (!run) {
       lastRun.textContent = 'No run yet.';
       lastRun.className = '';
     } else {
@@ -386,8 +411,7 @@
       errNode.hidden = true;
     }
 
-    renderBreaks(status.openBreaks || []);
-    state.gatewayState = gwState;
+    renderBreaks(Array.isArray(status.openBreaks) ? status.openBreaks : null);
     renderBanner();
   }
 
@@ -395,11 +419,21 @@
     return typeof value === 'number' && isFinite(value) ? value : fallback;
   }
 
+  /** {@code breaks} null: unknown (the database is unavailable), which is not the same as none. */
   function renderBreaks(breaks) {
     if (!changed('breaks', breaks)) { return; }
     var section = $('breaks');
     var tbody = $('breaks-table').tBodies[0];
     clear(tbody);
+    section.setAttribute('data-known', breaks === null ? 'false' : 'true');
+    if (breaks === null) {
+      section.classList.remove('has-breaks');
+      setText('breaks-empty', 'Open breaks unknown: the database is unavailable.');
+      $('breaks-empty').hidden = false;
+      $('breaks-table-wrap').hidden = true;
+      return;
+    }
+    setText('breaks-empty', 'No open breaks: our ledger matches the broker.');
     section.classList.toggle('has-breaks', breaks.length > 0);
     $('breaks-empty').hidden = breaks.length > 0;
     $('breaks-table-wrap').hidden = breaks.length === 0;
@@ -420,12 +454,27 @@
     var fromDb = state.summarySource === 'DATABASE';
     var down = state.gatewayState === 'DOWN';
     var banner = $('db-banner');
-    banner.hidden = !(fromDb || down);
+    var noDatabase = state.statusKnown && !state.databaseAvailable;
+    banner.hidden = !(fromDb || down || noDatabase);
     if (banner.hidden) { return; }
+    if (noDatabase) {
+      setText('db-banner-title', 'Database unavailable.');
+      setText('db-banner-text', 'Runs, failures, breaks and positions cannot be read now; figures below are the ' +
+        'last ones this page received, if any.' + (down ? ' Gateway state: DOWN.' : ''));
+      return;
+    }
     var asOf = state.summaryLastSyncedAt || state.lastSuccessfulSyncAt;
     var text = 'Figures below come from the database' +
       (asOf ? ' as of ' + formatTime(asOf) : ' (never synced with the broker)') + '.';
-    if (down) { text += ' Gateway state: DOWN.'; }
+    var title = 'Figures not live.';
+    if (down && !state.timerEnabled) {
+      title = 'Periodic sync off.';
+      text += ' The periodic sync is off: the gateway is contacted only by Sync now.';
+    } else if (down) {
+      title = 'Gateway unreachable.';
+      text += ' Gateway state: DOWN.';
+    }
+    setText('db-banner-title', title);
     setText('db-banner-text', text);
   }
 
@@ -434,12 +483,12 @@
     state.summarySource = summary.source || null;
     state.summaryLastSyncedAt = summary.lastSyncedAt || null;
     renderBanner();
-    if (!changed('summary', summary)) { return; }
-
+    // Depends on the status too (timer on or off): set on every poll, not only when the summary changed.
     var sourceText = summary.source === 'LIVE' ? 'Live broker values' :
-      summary.source === 'DATABASE' ? 'From the database (gateway unreachable)' : (summary.source || 'Unknown source');
+      summary.source === 'DATABASE' ? 'From the database (' + databaseReason(summary) + ')' : (summary.source || 'Unknown source');
     setText('summary-source', sourceText + ', last synced ' + formatTime(summary.lastSyncedAt) + '.');
     $('summary').setAttribute('data-source', summary.source || '');
+    if (!changed('summary', summary)) { return; }
 
     var o = summary.overall || {};
     setMoney('summary-total-pnl', o.totalPnl);
@@ -473,6 +522,13 @@
         el('td', { className: 'num', text: numberOr(a.closedCount, 0) })
       ]));
     });
+  }
+
+  /** Why the figures are the stored ones, as far as the page knows it; never a guess about the gateway. */
+  function databaseReason(summary) {
+    if (!state.timerEnabled && summary.gatewayState !== 'UP') { return 'periodic sync off'; }
+    if (summary.gatewayState && summary.gatewayState !== 'UP') { return 'gateway ' + summary.gatewayState; }
+    return summary.sourceReason || 'last stored figures';
   }
 
   function emptyRow(colspan, text) {

@@ -24,6 +24,7 @@ public final class Application {
         COMMANDS.put("migrate", io.positionsync.store.MigrateCommand::run);
         COMMANDS.put("rollback", io.positionsync.store.RollbackCommand::run);
         COMMANDS.put("sync-once", SyncOnceCommand::run);
+        COMMANDS.put("purge-account", io.positionsync.store.PurgeAccountCommand::run);
     }
 
     private Application() {

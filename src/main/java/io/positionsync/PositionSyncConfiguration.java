@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -50,6 +51,7 @@ import io.positionsync.store.Database;
 import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.Migrations;
 import io.positionsync.store.PositionRepository;
+import io.positionsync.store.RunOwner;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.run.ReconcileProcessor;
 import io.positionsync.run.RunResultAggregation;
@@ -65,19 +67,21 @@ import io.positionsync.run.SyncTriggers;
  */
 public class PositionSyncConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(PositionSyncConfiguration.class);
-    private static final Duration MIN_SYNC_PERIOD = Duration.ofSeconds(1);
 
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.fromCamel(context);
-        // Before anything starts: refuse to listen beyond loopback without an API token.
+        // Before anything starts (no database, no socket): every refusal is one line and takes milliseconds.
+        List<ConfigurationCheck.UnknownVariable> unknown = ConfigurationCheck.unknownVariables(System.getenv(), settings);
+        unknown.forEach(variable -> LOG.warn(variable.warning()));
+        ConfigurationCheck.validateEnvironment(System.getenv());
+        ConfigurationCheck.validate(settings);
+        LOG.info("configuration in use: {}", StartupReport.configuration(settings));
+        GatewayChoice gatewayChoice = GatewayChoice.of(settings, unknown);
+        // Refuse to listen beyond loopback without an API token.
         TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
         ListenAddressPolicy.check(context, tokenGuard.configured());
-        // A tight loop against the gateway would trip IB's pacing limits: refuse it before anything starts.
-        if (settings.getMillis("psync.sync.period").compareTo(MIN_SYNC_PERIOD) < 0) {
-            throw new IllegalStateException("PSYNC_SYNC_PERIOD must be at least " + MIN_SYNC_PERIOD.toSeconds()
-                    + "s (got " + settings.get("psync.sync.period") + ")");
-        }
+        StartupReport.refuseTakenHttpPort(context, settings);
         Resources resources = new Resources();
         context.addService(resources, true, true);
 
@@ -85,9 +89,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         DataSource dataSource = database.dataSource();
         Migrations.migrate(dataSource);
 
-        String host = settings.find("psync.ibkr.host").orElse(null);
+        String host;
         int port;
-        if (host == null) {
+        if (gatewayChoice == GatewayChoice.SIMULATOR) {
             Scenario demo = Scenario.demo();
             Duration tick = settings.getMillis("psync.sim.price-tick-ms");
             SimulatorOptions options = demo.simulatorOptions().withPort(0)
@@ -98,9 +102,11 @@ public class PositionSyncConfiguration implements CamelConfiguration {
             host = simulator.host();
             port = simulator.port();
             context.getRegistry().bind("gatewaySimulator", simulator);
-            LOG.info("no gateway configured (PSYNC_IBKR_HOST): using the built-in simulator with the demo scenario on {}:{}",
-                    host, port);
+            LOG.info("gateway: the built-in simulator with its demo scenario on {}:{} ({})", host, port,
+                    settings.find("psync.ibkr.host").isPresent() ? "PSYNC_IBKR_HOST=" + GatewayChoice.SIMULATOR_HOST
+                            : "nothing external configured");
         } else {
+            host = settings.get("psync.ibkr.host");
             port = settings.getInt("psync.ibkr.port");
         }
         TwsBrokerGateway gateway = resources.add(new TwsBrokerGateway(TwsGatewayConfig.fromSettings(settings, host, port)));
@@ -108,7 +114,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         int chunk = settings.getInt("psync.db.write-chunk-size");
         ExecutionRepository executions = new ExecutionRepository(dataSource, chunk);
         PositionRepository positions = new PositionRepository(dataSource, executions, chunk);
-        SyncRunRepository runs = new SyncRunRepository(dataSource);
+        // This process owns its runs for as long as it lives; start-up fails only runs whose owner is gone.
+        RunOwner owner = resources.add(RunOwner.acquire(database.openSession()));
+        SyncRunRepository runs = new SyncRunRepository(dataSource, owner);
         BreakRepository breaks = new BreakRepository(dataSource);
         SyncStatistics statistics = new SyncStatistics(Clock.systemUTC(),
                 settings.getInt("psync.monitor.executions-missing-runs"), settings.getInt("psync.ibkr.client-id"));
@@ -161,7 +169,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("syncApi", new SyncApi(
                 key -> manualTrigger.requestBodyAndHeader("direct:sync-manual", null, SyncRunSteps.IDEMPOTENCY_HEADER, key,
                         SyncCoordinator.InFlightRun.class),
-                tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock));
+                tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
+                Boolean.parseBoolean(settings.get("psync.sync.timer-enabled"))));
         registry.bind("schedulerApi", new SchedulerApi(context, timerWatch, statistics, runs, api, clock));
         registry.bind("positionsApi", new PositionsApi(positions));
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, gateway::status, api, clock));
@@ -174,6 +183,40 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         context.getComponent("platform-http", PlatformHttpComponent.class).setHeaderFilterStrategy(new ResponseHeaderFilter());
         registry.bind("databaseHealthCheck", new DatabaseHealthCheck(dataSource, api.dbHealthTimeout()));
         registry.bind("gatewayHealthCheck", new GatewayHealthCheck(gateway::status));
+        StartupReport.logListenAddressWhenStarted(context);
+    }
+
+    /** Which gateway the service talks to: decided from the configuration before anything starts. */
+    enum GatewayChoice {
+        /** The configured TWS / IB Gateway ({@code PSYNC_IBKR_HOST}). */
+        CONFIGURED,
+        /** The built-in simulator with its demo portfolio. */
+        SIMULATOR;
+
+        /** {@code PSYNC_IBKR_HOST} value that asks for the built-in simulator on purpose. */
+        static final String SIMULATOR_HOST = "simulator";
+
+        /**
+         * The simulator's demo positions may only be written where nothing real can be: into the embedded
+         * database with no gateway configured, or when asked for by name. An external database without a
+         * gateway host is a mistake (a misspelt variable, a forgotten export), never a reason for demo data.
+         */
+        static GatewayChoice of(Settings settings, List<ConfigurationCheck.UnknownVariable> unknownVariables) {
+            String host = settings.find("psync.ibkr.host").orElse(null);
+            if (host != null) {
+                return SIMULATOR_HOST.equalsIgnoreCase(host) ? SIMULATOR : CONFIGURED;
+            }
+            if (settings.find("psync.db.url").isEmpty()) {
+                return SIMULATOR;
+            }
+            String hostVariable = settings.variableOf("psync.ibkr.host");
+            String typo = unknownVariables.stream().filter(v -> v.closest().filter(hostVariable::equals).isPresent())
+                    .findFirst().map(v -> " (" + v.name() + " is set: a typo?)").orElse("");
+            throw new IllegalStateException(settings.variableOf("psync.db.url") + " is set but "
+                    + hostVariable + " is not" + typo + ": refusing to sync the built-in "
+                    + "simulator's demo positions into that database; set PSYNC_IBKR_HOST to your TWS / IB Gateway host, "
+                    + "or PSYNC_IBKR_HOST=" + SIMULATOR_HOST + " to use the simulator on purpose");
+        }
     }
 
     /** Closes what the configuration started, last started first, when the CamelContext stops. */

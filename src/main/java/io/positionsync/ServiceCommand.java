@@ -12,7 +12,15 @@ final class ServiceCommand {
     }
 
     static int run(String[] args) throws Exception {
-        return createMain(routesPattern(), Map.of()).run(args);
+        Main main = createMain(routesPattern(), Map.of());
+        try {
+            return main.run(args);
+        } catch (Exception e) {
+            // A refused start: mark the main completed so that the exit that follows is not reported as a
+            // "shutdown hook triggered by SIGTERM" (the hook only acts while the main may still run).
+            main.completed();
+            throw e;
+        }
     }
 
     /**

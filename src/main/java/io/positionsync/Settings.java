@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -38,6 +39,11 @@ public final class Settings {
     }
 
     public static Settings load(Map<String, String> environment, Map<String, String> overrides) {
+        return new Settings(configurationFile(), environment, overrides);
+    }
+
+    /** The configuration file as written ({@code {{env:...}}} templates unresolved). */
+    static Properties configurationFile() {
         Properties properties = new Properties();
         Path file = Path.of("config/application.properties");
         try {
@@ -55,7 +61,7 @@ public final class Settings {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read config/application.properties: " + e.getMessage(), e);
         }
-        return new Settings(properties, environment, overrides);
+        return properties;
     }
 
     /**
@@ -70,7 +76,37 @@ public final class Settings {
                 pc.resolveProperty(key).ifPresent(value -> resolved.put(key, value));
             }
         }
-        return new Settings(new Properties(), Map.of(), resolved);
+        // The file's templates stay at hand so that errors can name the variable a user sets.
+        return new Settings(configurationFile(), Map.of(), resolved);
+    }
+
+    /**
+     * Each key whose value the environment can set, with its variable ({@code psync.ibkr.port} ->
+     * {@code PSYNC_IBKR_PORT}), in file order of keys sorted by name.
+     */
+    public Map<String, String> variables() {
+        Map<String, String> variables = new LinkedHashMap<>();
+        properties.stringPropertyNames().stream().sorted().forEach(key -> {
+            Matcher m = ENV.matcher(properties.getProperty(key));
+            if (m.find()) {
+                variables.put(key, m.group(1));
+            }
+        });
+        return variables;
+    }
+
+    /** Every {@code psync.*} key known here (the file's and the overrides), sorted. */
+    public java.util.SortedSet<String> keys() {
+        java.util.SortedSet<String> keys = new java.util.TreeSet<>(overrides.keySet());
+        properties.stringPropertyNames().stream().filter(k -> k.startsWith("psync.")).forEach(keys::add);
+        return keys;
+    }
+
+    /** The environment variable that sets {@code key}, or the key itself when no variable does. */
+    public String variableOf(String key) {
+        String raw = properties.getProperty(key);
+        Matcher m = raw == null ? null : ENV.matcher(raw);
+        return m != null && m.find() ? m.group(1) : key;
     }
 
     /** The resolved value, or empty when the key is missing or resolves to an empty string. */
@@ -80,7 +116,7 @@ public final class Settings {
     }
 
     public String get(String key) {
-        return find(key).orElseThrow(() -> new IllegalStateException("missing configuration key " + key));
+        return find(key).orElseThrow(() -> new IllegalStateException(variableOf(key) + " must be set (configuration key " + key + ")"));
     }
 
     public int getInt(String key) {
@@ -88,7 +124,7 @@ public final class Settings {
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
-            throw new IllegalStateException("configuration key " + key + " is not an integer: " + value);
+            throw new IllegalStateException(variableOf(key) + " must be an integer, got '" + value + "'");
         }
     }
 
@@ -99,7 +135,8 @@ public final class Settings {
             return Duration.ofMillis(org.apache.camel.util.TimeUtils.toMilliSeconds(value));
         } catch (RuntimeException e) {
             // TimeUtils answers text it cannot read with assorted runtime exceptions
-            throw new IllegalStateException("configuration key " + key + " is not a duration: " + value);
+            throw new IllegalStateException(variableOf(key) + " must be a duration (milliseconds such as 1500, or 30s, 5m, 1h30m), got '"
+                    + value + "'");
         }
     }
 

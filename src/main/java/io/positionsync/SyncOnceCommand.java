@@ -49,6 +49,8 @@ final class SyncOnceCommand {
             System.err.println("error: " + e.getMessage());
             return 1;
         } finally {
+            // Completed first: the JVM exit that follows is then not reported as a "shutdown hook triggered by SIGTERM".
+            main.completed();
             main.stop();
         }
     }

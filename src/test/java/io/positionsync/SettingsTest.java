@@ -35,7 +35,14 @@ class SettingsTest {
         assertThat(s.getMillis("period")).isEqualTo(Duration.ofMinutes(5));
         assertThat(s.getMillis("ms")).isEqualTo(Duration.ofMillis(1500));
         assertThat(s.getMillis("mixed")).isEqualTo(Duration.ofMinutes(90));
-        assertThatThrownBy(() -> s.getMillis("bad")).hasMessageContaining("bad").hasMessageContaining("not a duration");
+        assertThatThrownBy(() -> s.getMillis("bad")).hasMessage("bad must be a duration (milliseconds such as 1500, or 30s, 5m, 1h30m), got 'soon'");
+    }
+
+    @Test
+    void errorsNameTheEnvironmentVariableThatSetsTheKey() {
+        Settings s = settings(Map.of("PSYNC_IBKR_PORT", "abc"), "psync.ibkr.port", "{{env:PSYNC_IBKR_PORT:4002}}");
+        assertThatThrownBy(() -> s.getInt("psync.ibkr.port")).hasMessage("PSYNC_IBKR_PORT must be an integer, got 'abc'");
+        assertThat(s.variableOf("psync.ibkr.port")).isEqualTo("PSYNC_IBKR_PORT");
     }
 
     @Test

@@ -65,10 +65,38 @@ class ZeroConfigDefaultTest {
                 "camel.server.enabled", "false",
                 "camel.management.enabled", "false"));
         try {
-            assertThatThrownBy(main::start).hasStackTraceContaining("PSYNC_SYNC_PERIOD must be at least 1s (got 200ms)");
+            assertThatThrownBy(main::start).hasStackTraceContaining("PSYNC_SYNC_PERIOD must be a duration")
+                    .hasStackTraceContaining("of at least 1s, got '200ms'");
             assertThat(Path.of("target/never-created")).doesNotExist();
         } finally {
             main.stop();
+        }
+    }
+
+    @Test
+    void withAnExternalDatabaseTheSimulatorRunsOnlyWhenAskedForByName() throws Exception {
+        try (io.positionsync.store.TestDatabase db = io.positionsync.store.TestDatabase.create()) {
+            Map<String, String> properties = new java.util.HashMap<>(db.settings());
+            properties.put("psync.ibkr.host", "simulator");
+            properties.put("psync.sync.timer-enabled", "false");
+            properties.put("camel.server.enabled", "false");
+            properties.put("camel.management.enabled", "false");
+            Main main = ServiceCommand.createMain(ServiceCommand.syncRoutesPattern(), properties);
+            main.start();
+            try {
+                assertThat(main.getCamelContext().getRegistry().lookupByNameAndType("gatewaySimulator", GatewaySimulator.class))
+                        .as("the built-in simulator, asked for by name").isNotNull();
+            } finally {
+                main.stop();
+            }
+
+            properties.remove("psync.ibkr.host");
+            Main refused = ServiceCommand.createMain(ServiceCommand.syncRoutesPattern(), properties);
+            try {
+                assertThatThrownBy(refused::start).hasStackTraceContaining("PSYNC_DB_URL is set but PSYNC_IBKR_HOST is not");
+            } finally {
+                refused.stop();
+            }
         }
     }
 

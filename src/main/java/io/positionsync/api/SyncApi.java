@@ -48,14 +48,16 @@ public final class SyncApi {
     private final SyncStatistics statistics;
     private final ApiSettings settings;
     private final Clock clock;
+    private final boolean timerEnabled;
 
     /**
      * @param startManualRun starts or joins a run for a manual trigger with an optional idempotency key
      *                       (the {@code direct:sync-manual} route)
+     * @param timerEnabled   whether the periodic timer runs (off: the gateway is contacted only on demand)
      */
     public SyncApi(java.util.function.Function<String, InFlightRun> startManualRun, TokenGuard tokenGuard,
             SyncRunRepository runs, BreakRepository breaks, Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight,
-            SyncStatistics statistics, ApiSettings settings, Clock clock) {
+            SyncStatistics statistics, ApiSettings settings, Clock clock, boolean timerEnabled) {
         this.tokenGuard = Objects.requireNonNull(tokenGuard, "tokenGuard");
         this.runs = Objects.requireNonNull(runs, "runs");
         this.breaks = Objects.requireNonNull(breaks, "breaks");
@@ -64,6 +66,7 @@ public final class SyncApi {
         this.statistics = Objects.requireNonNull(statistics, "statistics");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.timerEnabled = timerEnabled;
         this.manualRuns = new ManualRuns(startManualRun, runs, settings.idempotencyWindow(), clock);
     }
 
@@ -108,32 +111,55 @@ public final class SyncApi {
         }
     }
 
-    public Map<String, Object> status() throws SQLException {
+    /**
+     * The status. Its run history, failure streak and breaks live in the database: while it does not answer
+     * they are {@code null} (unknown) and {@code database.available} is false, never "0 failures, no breaks".
+     */
+    public Map<String, Object> status() {
         Instant now = clock.instant();
         ConnectionStatus connection = gateway.get();
-        Optional<SyncRun> lastRun = runs.latest();
-        Optional<SyncRun> lastSuccess = runs.lastSuccessful();
-        SyncTotals totals = runs.totals();
-        Instant lastSuccessAt = lastSuccess.map(SyncRun::finishedAt).orElse(null);
-        Long age = lastSuccessAt == null ? null : Math.max(0, Duration.between(lastSuccessAt, now).toSeconds());
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("serverTime", JsonViews.time(now));
         json.put("gateway", gatewayView(connection));
         json.put("inFlight", inFlight.getAsBoolean());
-        json.put("lastRun", lastRun.map(JsonViews::run).orElse(null));
-        json.put("lastSuccessfulRun", lastSuccess.map(JsonViews::run).orElse(null));
-        json.put("lastSuccessfulSyncAt", JsonViews.time(lastSuccessAt));
-        json.put("lastSuccessAgeSeconds", age);
-        json.put("consecutiveFailures", statistics.snapshot().consecutiveFailures());
-        Map<String, Object> totalsJson = new LinkedHashMap<>();
-        totalsJson.put("runs", totals.runs());
-        totalsJson.put("succeeded", totals.succeeded());
-        totalsJson.put("failed", totals.failed());
-        totalsJson.put("skipped", totals.skipped());
-        json.put("totals", totalsJson);
-        json.put("openBreakCount", breaks.countUnresolved());
-        json.put("openBreaks", breaks.unresolved(OPEN_BREAKS_SHOWN).stream().map(JsonViews::reconciliationBreak).toList());
+        json.put("timerEnabled", timerEnabled);
+        Map<String, Object> database = new LinkedHashMap<>();
+        try {
+            Optional<SyncRun> lastRun = runs.latest();
+            Optional<SyncRun> lastSuccess = runs.lastSuccessful();
+            SyncTotals totals = runs.totals();
+            long openBreakCount = breaks.countUnresolved();
+            List<Map<String, Object>> openBreaks = breaks.unresolved(OPEN_BREAKS_SHOWN).stream()
+                    .map(JsonViews::reconciliationBreak).toList();
+            Instant lastSuccessAt = lastSuccess.map(SyncRun::finishedAt).orElse(null);
+            Long age = lastSuccessAt == null ? null : Math.max(0, Duration.between(lastSuccessAt, now).toSeconds());
+
+            json.put("lastRun", lastRun.map(JsonViews::run).orElse(null));
+            json.put("lastSuccessfulRun", lastSuccess.map(JsonViews::run).orElse(null));
+            json.put("lastSuccessfulSyncAt", JsonViews.time(lastSuccessAt));
+            json.put("lastSuccessAgeSeconds", age);
+            json.put("consecutiveFailures", statistics.snapshot().consecutiveFailures());
+            Map<String, Object> totalsJson = new LinkedHashMap<>();
+            totalsJson.put("runs", totals.runs());
+            totalsJson.put("succeeded", totals.succeeded());
+            totalsJson.put("failed", totals.failed());
+            totalsJson.put("skipped", totals.skipped());
+            json.put("totals", totalsJson);
+            json.put("openBreakCount", openBreakCount);
+            json.put("openBreaks", openBreaks);
+            database.put("available", true);
+        } catch (SQLException | RuntimeException e) {
+            // Runs cannot even be recorded now: the failure streak and the breaks are unknown, not zero.
+            for (String unknown : List.of("lastRun", "lastSuccessfulRun", "lastSuccessfulSyncAt", "lastSuccessAgeSeconds",
+                    "consecutiveFailures", "totals", "openBreakCount", "openBreaks")) {
+                json.put(unknown, null);
+            }
+            database.put("available", false);
+            database.put("detail", "the database did not answer (" + e.getClass().getSimpleName()
+                    + "): runs, failures and breaks are unknown");
+        }
+        json.put("database", database);
         Map<String, Object> staleness = new LinkedHashMap<>();
         staleness.put("amberSeconds", settings.staleAmberSeconds());
         staleness.put("redSeconds", settings.staleRedSeconds());

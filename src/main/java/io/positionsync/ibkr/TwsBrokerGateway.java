@@ -38,6 +38,8 @@ public final class TwsBrokerGateway implements BrokerGateway {
 
     private final Object stateLock = new Object();
     private ConnectionStatus status;
+    /** When the gateway was last seen going away (or this client started without it); null while connected. */
+    private Instant downSince;
     private boolean ibConnectivityLost;
 
     private volatile TwsConnection connection;
@@ -57,6 +59,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.backoff = new Backoff(config.backoffInitial(), config.backoffMax());
         this.status = new ConnectionStatus(ConnectionState.DOWN, clock.instant(), "not connected yet", null);
+        this.downSince = status.since();
     }
 
     public TwsGatewayConfig config() {
@@ -204,6 +207,14 @@ public final class TwsBrokerGateway implements BrokerGateway {
     /** Guarded by {@code stateLock}. */
     private void changeState(ConnectionState state, String detail, Instant nextAttemptAt) {
         Instant since = state == status.state() ? status.since() : clock.instant();
+        if (state == ConnectionState.DOWN && status.state() == ConnectionState.CONNECTING && downSince != null) {
+            since = downSince; // a failed retry: still down since the gateway went away, not since this attempt
+        }
+        if (state == ConnectionState.UP || state == ConnectionState.DEGRADED) {
+            downSince = null;
+        } else if (state == ConnectionState.DOWN && downSince == null) {
+            downSince = since;
+        }
         ConnectionStatus changed = new ConnectionStatus(state, since, detail, nextAttemptAt);
         boolean stateChanged = state != status.state();
         status = changed;

@@ -56,6 +56,8 @@ public final class TwsConnection implements AutoCloseable {
     private final FrameDecoder frames = new FrameDecoder();
     private final CompletableFuture<Integer> handshake = new CompletableFuture<>();
     private final CompletableFuture<Long> ready = new CompletableFuture<>();
+    /** The API ports people mean, for error messages that say what to check. */
+    static final String USUAL_PORTS = "TWS 7497 paper / 7496 live, IB Gateway 4002 paper / 4001 live";
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int serverVersion;
     private volatile String connectionTime;
@@ -91,7 +93,16 @@ public final class TwsConnection implements AutoCloseable {
             socket.connect(new InetSocketAddress(host, port), (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
         } catch (IOException e) {
             closeQuietly(socket);
-            String why = e instanceof SocketTimeoutException ? "timed out after " + connectTimeout.toMillis() + " ms" : describe(e);
+            String why;
+            if (e instanceof SocketTimeoutException) {
+                why = "timed out after " + connectTimeout.toMillis() + " ms; check the host, any firewall in between, and "
+                        + "that " + port + " is the API port (" + USUAL_PORTS + ")";
+            } else if (e instanceof java.net.ConnectException) {
+                why = "connection refused; check that TWS / IB Gateway is running with 'Enable ActiveX and Socket Clients' "
+                        + "on (Global Configuration > API > Settings) and that " + port + " is its API port (" + USUAL_PORTS + ")";
+            } else {
+                why = describe(e);
+            }
             throw new BrokerException("could not connect to the gateway at " + host + ":" + port + ": " + why,
                     ErrorCodes.CONNECT_FAIL, e);
         }
@@ -139,7 +150,9 @@ public final class TwsConnection implements AutoCloseable {
             return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new BrokerException("the gateway at " + endpoint() + " did not send " + what + " within "
-                    + connectTimeout.toMillis() + " ms (connect timeout)", ErrorCodes.CONNECT_FAIL, null);
+                    + connectTimeout.toMillis() + " ms (connect timeout); usually TWS / IB Gateway waits for someone to "
+                    + "accept the incoming connection (add this host to Trusted IPs), or " + port + " is not a TWS API port ("
+                    + USUAL_PORTS + ")", ErrorCodes.CONNECT_FAIL, null);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof BrokerException be) {
                 throw be;
@@ -304,7 +317,9 @@ public final class TwsConnection implements AutoCloseable {
         Exception cause = reason;
         BrokerException failure = cause instanceof BrokerException be ? be
                 : new BrokerException("the gateway at " + endpoint() + " closed the connection while connecting as clientId "
-                        + clientId + (cause == null ? "" : ": " + describe(cause)), ErrorCodes.CONNECT_FAIL, cause);
+                        + clientId + (cause == null ? "" : ": " + describe(cause)) + "; usually this host is not in its "
+                        + "Trusted IPs (or 'Allow connections from localhost only' is on), or clientId " + clientId
+                        + " is already in use", ErrorCodes.CONNECT_FAIL, cause);
         handshake.completeExceptionally(failure);
         ready.completeExceptionally(failure);
     }

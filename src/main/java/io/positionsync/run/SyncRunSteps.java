@@ -289,7 +289,7 @@ public final class SyncRunSteps {
                 LOG.error("sync run failed and could not be recorded: {} (recording failed: {})", error, describe(e));
             }
             SyncRunSummary summary = new SyncRunSummary(runId, trigger, SyncRunStatus.FAILED, 0, 0, 0, 0, now, now, error);
-            LOG.info("sync run {} FAILED ({}) in 0 ms: {}", runId, trigger, error);
+            LOG.warn("sync run {} FAILED ({}) in 0 ms: {}", runId, trigger, error);
             onFinished.accept(summary);
             return summary;
         }
@@ -326,7 +326,8 @@ public final class SyncRunSteps {
             LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged", run.runId(), status,
                     run.trigger(), millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged());
         } else {
-            LOG.info("sync run {} {} ({}) in {} ms: {}", run.runId(), status, run.trigger(), millis, error);
+            // A run that did not succeed is something to look at: WARN, so that it stands out and alerts can key on it.
+            LOG.warn("sync run {} {} ({}) in {} ms: {}", run.runId(), status, run.trigger(), millis, error);
         }
         onFinished.accept(summary);
         return summary;

@@ -58,6 +58,8 @@ public final class Database implements AutoCloseable {
 
     /** Starts from {@code psync.db.*} and {@code psync.data.dir} of the given settings. */
     public static Database start(Settings settings) {
+        // Wrong values are named by their variable before anything starts (the commands come through here).
+        io.positionsync.ConfigurationCheck.validate(settings);
         return start(DatabaseConfig.from(settings::find));
     }
 
@@ -67,6 +69,22 @@ public final class Database implements AutoCloseable {
 
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /**
+     * A connection of its own, outside the pool, for a session that must last as long as the process
+     * (the {@link RunOwner}'s lock); the caller closes it.
+     */
+    public java.sql.Connection openSession() throws java.sql.SQLException {
+        java.util.Properties credentials = new java.util.Properties();
+        if (dataSource.getUsername() != null) {
+            credentials.setProperty("user", dataSource.getUsername());
+        }
+        if (dataSource.getPassword() != null) {
+            credentials.setProperty("password", dataSource.getPassword());
+        }
+        credentials.setProperty("ApplicationName", "position-sync run owner");
+        return java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), credentials);
     }
 
     public boolean isEmbedded() {

@@ -31,19 +31,33 @@ public final class SyncRunRepository {
     private static final String DURATION_MS = "floor(extract(epoch FROM (?::timestamptz - started_at)) * 1000)::bigint";
 
     private final DataSource dataSource;
+    private final Integer ownerKey;
 
+    /** Runs without an owner: any later start-up may take them for interrupted (tests, one-off tools). */
     public SyncRunRepository(DataSource dataSource) {
+        this(dataSource, (Integer) null);
+    }
+
+    /** Runs owned by {@code owner}: marked interrupted only once that process is gone. */
+    public SyncRunRepository(DataSource dataSource, RunOwner owner) {
+        this(dataSource, owner == null ? null : owner.key());
+    }
+
+    private SyncRunRepository(DataSource dataSource, Integer ownerKey) {
         this.dataSource = dataSource;
+        this.ownerKey = ownerKey;
     }
 
     /** Inserts the run as RUNNING and returns its id. */
     public long insertStarted(Connection connection, SyncTrigger trigger, Instant startedAt, String idempotencyKey)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
-                "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key) VALUES (?, 'RUNNING', ?, ?) RETURNING id")) {
+                "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key, owner_key) VALUES (?, 'RUNNING', ?, ?, ?) "
+                        + "RETURNING id")) {
             statement.setString(1, trigger.name());
             Jdbc.setInstant(statement, 2, Objects.requireNonNull(startedAt, "startedAt"));
             Jdbc.setText(statement, 3, idempotencyKey);
+            statement.setObject(4, ownerKey, java.sql.Types.INTEGER);
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getLong(1);
@@ -107,17 +121,20 @@ public final class SyncRunRepository {
     }
 
     /**
-     * At start-up: a run still RUNNING in a committed row was interrupted (the process stopped mid-run);
-     * mark it FAILED with {@code error}. Returns how many were marked.
+     * At start-up: a run still RUNNING whose owner is gone was interrupted (its process stopped mid-run);
+     * mark it FAILED with {@code error}. A run whose owner still holds its lock (see {@link RunOwner}) is
+     * another live process's run in flight and is left alone; a run without an owner (written before owners
+     * existed, or by a tool without one) counts as gone. Returns how many were marked.
      */
     public int failInterrupted(Instant finishedAt, String error) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement("UPDATE sync_runs SET status = 'FAILED', "
                         + "finished_at = greatest(?, started_at), duration_ms = greatest(" + DURATION_MS + ", 0), "
-                        + "error = ? WHERE status = 'RUNNING'")) {
+                        + "error = ? WHERE status = 'RUNNING' AND (owner_key IS NULL OR NOT " + RunOwner.OWNER_ALIVE + ")")) {
             Jdbc.setInstant(statement, 1, Objects.requireNonNull(finishedAt, "finishedAt"));
             Jdbc.setInstant(statement, 2, finishedAt);
             Jdbc.setText(statement, 3, error);
+            statement.setInt(4, RunOwner.OWNER_LOCK_CLASS);
             return statement.executeUpdate();
         }
     }

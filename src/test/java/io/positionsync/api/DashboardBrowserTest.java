@@ -15,7 +15,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -34,6 +37,7 @@ import io.positionsync.store.TestDatabase;
  * and the summary, and "Sync now" with the token (a wrong one first) starts a run that the page then shows.
  * Needs Debian's chromium and chromium-driver: without them it fails when CI=true and is skipped otherwise.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -94,6 +98,7 @@ class DashboardBrowserTest {
     }
 
     @Test
+    @Order(1)
     void showsTheStatusAndSummaryAndSyncsWithTheToken() throws IOException {
         long lastRunId = service.getJson("api/sync/runs?limit=1").at("/runs/0/runId").asLong();
         String totalPnl = service.getJson("api/portfolio/summary").at("/overall/totalPnl").asText();
@@ -134,6 +139,53 @@ class DashboardBrowserTest {
         wait.until(d -> text("last-run").startsWith("Run " + newRunId + " SUCCEEDED (MANUAL)"));
         assertThat(browser.findElement(By.id("token-form")).isDisplayed()).isFalse();
         screenshot("dashboard-after-sync.png");
+    }
+
+    /** Runs last: it takes the gateway and the database away from the service. */
+    @Test
+    @Order(2)
+    void neverClaimsMoreThanItKnows() throws Exception {
+        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+
+        // The gateway goes away right after a fresh sync: recent, but no green "Up to date".
+        sim.stop();
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.getJson("api/sync/status").at("/gateway/state").asText()
+                .equals("DOWN"));
+        browser.get(service.baseUrl());
+        wait.until(d -> "DOWN".equals(text("gateway-state")));
+        wait.until(d -> "amber".equals(d.findElement(By.id("last-synced")).getAttribute("data-level")));
+        assertThat(text("last-synced-cue")).isEqualTo("Recent, but the gateway is DOWN: not up to date");
+        assertThat(text("db-banner-text")).contains("Gateway state: DOWN");
+        screenshot("dashboard-gateway-down.png");
+
+        // The database goes away: failures, breaks and the last sync are unknown, not 0 / none / never.
+        StatusTruthTest.databaseAway(db, () -> {
+            browser.get(service.baseUrl());
+            wait.until(d -> "unknown".equals(text("consecutive-failures")));
+            assertThat(text("breaks-empty")).isEqualTo("Open breaks unknown: the database is unavailable.");
+            assertThat(browser.findElement(By.id("breaks")).getText()).doesNotContain("No open breaks");
+            assertThat(text("last-synced-cue")).isEqualTo("Unknown: the database is unavailable");
+            assertThat(browser.findElement(By.id("last-synced")).getAttribute("data-level")).isEqualTo("unknown");
+            assertThat(text("run-totals")).isEqualTo("unknown");
+            assertThat(text("last-run")).isEqualTo("Unknown: the database is unavailable.");
+            assertThat(text("db-banner-title")).isEqualTo("Database unavailable.");
+            assertThat(text("db-banner-text")).doesNotContain("never synced");
+            screenshot("dashboard-database-down.png");
+        });
+
+        // The timer off (the gateway never contacted): no "gateway unreachable", no green either.
+        sim.start();
+        java.util.Map<String, String> properties = RunningService.defaults(db, sim);
+        properties.put("psync.sync.timer-enabled", "false");
+        try (RunningService timerOff = RunningService.start(properties)) {
+            browser.get(timerOff.baseUrl());
+            wait.until(d -> "amber".equals(d.findElement(By.id("last-synced")).getAttribute("data-level")));
+            assertThat(text("last-synced-cue")).isEqualTo("Periodic sync is off: recent, but not kept up to date");
+            wait.until(d -> text("summary-source").startsWith("From the database (periodic sync off)"));
+            assertThat(text("db-banner-text")).contains("The periodic sync is off");
+            assertThat(browser.findElement(By.tagName("body")).getText()).doesNotContainIgnoringCase("unreachable");
+            screenshot("dashboard-timer-off.png");
+        }
     }
 
     private void enterToken(String token) {

@@ -96,7 +96,12 @@ class StartupRulesTest {
         List<String> lines = captured.list.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.toList());
         assertThat(lines).filteredOn(line -> line.contains("psync.api.token"))
                 .isNotEmpty()
-                .allSatisfy(line -> assertThat(line).contains("xxxxxx"));
+                .allSatisfy(line -> assertThat(line).contains("psync.api.token=***"));
         assertThat(lines).noneMatch(line -> line.contains(RunningService.TOKEN));
+        // The values in use, not the file's templates; and where the service really listens.
+        assertThat(lines).noneMatch(line -> line.contains("{{env:"));
+        assertThat(lines).filteredOn(line -> line.startsWith("configuration in use: ")).singleElement().asString()
+                .contains("psync.sync.period=3600000", "psync.http.host=127.0.0.1");
+        assertThat(lines).anyMatch(line -> line.matches("listening on 127\\.0\\.0\\.1:\\d+: dashboard http://127\\.0\\.0\\.1:\\d+/.*"));
     }
 }

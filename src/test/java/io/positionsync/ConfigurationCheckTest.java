@@ -1,0 +1,69 @@
+package io.positionsync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** Configuration errors name the variable and the expectation; unknown variables get their likely meaning. */
+class ConfigurationCheckTest {
+
+    private static Settings shipped(Map<String, String> environment) {
+        return Settings.load(environment, Map.of());
+    }
+
+    @Test
+    void theShippedDefaultsPass() {
+        ConfigurationCheck.validate(shipped(Map.of()));
+    }
+
+    @Test
+    void eachKindOfWrongValueNamesItsVariable() {
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_DB_POOL_SIZE", "0"))))
+                .hasMessage("PSYNC_DB_POOL_SIZE must be an integer of at least 1, got '0'");
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_HTTP_PORT", "70000"))))
+                .hasMessage("PSYNC_HTTP_PORT must be a port number 1..65535, got '70000'");
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_SYNC_PERIOD", "200ms"))))
+                .hasMessageStartingWith("PSYNC_SYNC_PERIOD must be a duration").hasMessageEndingWith("of at least 1s, got '200ms'");
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_SYNC_TIMER_ENABLED", "yes"))))
+                .hasMessage("PSYNC_SYNC_TIMER_ENABLED must be true or false, got 'yes'");
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_BREAK_TOLERANCE", "-1"))))
+                .hasMessageStartingWith("PSYNC_BREAK_TOLERANCE must be a decimal amount of at least 0");
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_API_STALE_RED_SECONDS", "60"))))
+                .hasMessage("PSYNC_API_STALE_RED_SECONDS must be at least PSYNC_API_STALE_AMBER_SECONDS (180), got '60'");
+    }
+
+    @Test
+    void anUnknownVariableIsMatchedToTheClosestKnownOne() {
+        Map<String, String> environment = Map.of("PSYNC_IBKR_HOTS", "gw", "PSYNC_DB_ULR", "x", "PSYNC_NOTHING_LIKE_IT", "1",
+                "PSYNC_LOG_FORMAT", "json", "PSYNC_IBKR_HOST", "gw", "HOME", "/root");
+
+        assertThat(ConfigurationCheck.unknownVariables(environment, shipped(environment)))
+                .extracting(ConfigurationCheck.UnknownVariable::warning)
+                .containsExactly(
+                        "environment variable PSYNC_DB_ULR is not a setting of position-sync and is ignored (did you mean PSYNC_DB_URL?)",
+                        "environment variable PSYNC_IBKR_HOTS is not a setting of position-sync and is ignored (did you mean PSYNC_IBKR_HOST?)",
+                        "environment variable PSYNC_NOTHING_LIKE_IT is not a setting of position-sync and is ignored");
+    }
+
+    @Test
+    void editDistanceCountsASwapAsOneEdit() {
+        assertThat(ConfigurationCheck.editDistance("PSYNC_IBKR_HOTS", "PSYNC_IBKR_HOST")).isEqualTo(1);
+        assertThat(ConfigurationCheck.editDistance("PSYNC_IBKR_PORTS", "PSYNC_IBKR_PORT")).isEqualTo(1);
+        assertThat(ConfigurationCheck.editDistance("abc", "abc")).isZero();
+    }
+
+    @Test
+    void theStartupLineShowsResolvedValuesWithSecretsMasked() {
+        Settings settings = shipped(Map.of("PSYNC_DB_URL", "jdbc:postgresql://psync:hunter2@db:5432/trading?password=hunter3&ssl=true",
+                "PSYNC_DB_PASSWORD", "hunter4", "PSYNC_API_TOKEN", "tok-123", "PSYNC_IBKR_PORT", "4001"));
+
+        String line = StartupReport.configuration(settings);
+
+        assertThat(line).contains("psync.ibkr.port=4001", "psync.sync.period=60s", "psync.api.token=***", "psync.db.password=***",
+                "psync.db.url=jdbc:postgresql://psync:***@db:5432/trading?password=***&ssl=true");
+        assertThat(line).doesNotContain("hunter", "tok-123", "{{env:");
+    }
+}
