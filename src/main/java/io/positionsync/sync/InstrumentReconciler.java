@@ -245,7 +245,10 @@ public final class InstrumentReconciler {
                         continue;
                     }
                     BigDecimal share = entry.shareOfFill(FillLedger.WORKING);
-                    BigDecimal quantity = signedShares.multiply(share, FillLedger.WORKING);
+                    // a price-only correction keeps every share's quantity exactly; a new size is shared pro rata
+                    BigDecimal quantity = correction.shares().compareTo(entry.fillShares()) == 0
+                            ? entry.quantity().abs().multiply(BigDecimal.valueOf(signedShares.signum()))
+                            : proRata(signedShares, entry.quantity().abs(), entry.fillShares());
                     boolean carriesIbFigure = share.compareTo(BigDecimal.ONE) == 0 || closingShare(work, i);
                     work.entries.set(i, entry.corrected(correction.execId(), correction.time(), quantity,
                             correction.price(), commission.amount == null ? null
@@ -457,7 +460,10 @@ public final class InstrumentReconciler {
             BigDecimal ledger = live ? current.state.quantity() : BigDecimal.ZERO;
             BigDecimal brokerAverage = broker == null ? null : broker.averagePrice();
             if (ledger.compareTo(brokerQuantity) == 0) {
-                if (live && brokerAverage != null && current.state.average() != null
+                // While a fill waits for its commission the broker's average includes what the ledger does not
+                // know yet: that difference is expected, and the late report will close it.
+                boolean waiting = live && current.entries.stream().anyMatch(LedgerEntry::commissionPending);
+                if (live && !waiting && brokerAverage != null && current.state.average() != null
                         && current.state.average().subtract(brokerAverage).abs().compareTo(run.tolerance()) > 0) {
                     BigDecimal ours = current.state.average();
                     LedgerEntry reset = LedgerEntry.averageReset(run.now(), brokerAverage, run.runId());
@@ -467,7 +473,7 @@ public final class InstrumentReconciler {
                     breaks.add(new BreakEvent(BreakKind.AVERAGE_MISMATCH, current.ref, FillLedger.stored(ours),
                             brokerAverage, "ledger average " + plain(FillLedger.stored(ours)) + " vs broker "
                                     + plain(brokerAverage) + ": the broker's is used from now on"));
-                } else {
+                } else if (!waiting) {
                     resolved.add(BreakKind.AVERAGE_MISMATCH);
                 }
                 resolved.add(BreakKind.UNEXPLAINED_QUANTITY);
@@ -606,6 +612,16 @@ public final class InstrumentReconciler {
             BigDecimal converted = run.convert(key.account(), execution.commission(), execution.commissionCurrency(),
                     currency);
             return converted == null ? new Commission(null, true) : new Commission(converted, false);
+        }
+
+        /** {@code total * part / whole}, exact when the quotient terminates. */
+        private static BigDecimal proRata(BigDecimal total, BigDecimal part, BigDecimal whole) {
+            BigDecimal product = total.multiply(part);
+            try {
+                return product.divide(whole);
+            } catch (ArithmeticException nonTerminating) {
+                return product.divide(whole, FillLedger.WORKING);
+            }
         }
 
         private static BigDecimal signed(BrokerExecution execution) {

@@ -51,47 +51,6 @@ class InstrumentReconcilerTest {
                 average == null ? null : d(average), market == null ? null : d(market), null, null, null);
     }
 
-    /** The stored state between runs: lifecycles with their entries, and the open breaks. */
-    private static final class Book {
-        final List<Lifecycle> lifecycles = new ArrayList<>();
-        final Set<BreakKind> openBreaks = java.util.EnumSet.noneOf(BreakKind.class);
-        long nextId = 1;
-        long runId = 1;
-
-        Lifecycle open() {
-            return lifecycles.stream().filter(l -> l.row().status() == PositionStatus.OPEN).findFirst().orElse(null);
-        }
-
-        List<Lifecycle> closed() {
-            return lifecycles.stream().filter(l -> l.row().status() == PositionStatus.CLOSED).toList();
-        }
-
-        /** Applies a result as the store would: rows replaced, entries appended or rewritten, breaks tracked. */
-        void store(InstrumentResult result) {
-            for (LifecycleWrite write : result.lifecycles()) {
-                if (write.touchOnly()) {
-                    continue;
-                }
-                if (write.created()) {
-                    StoredPosition row = write.withId(nextId++).row();
-                    lifecycles.add(new Lifecycle(row, write.entries()));
-                    continue;
-                }
-                for (int i = 0; i < lifecycles.size(); i++) {
-                    Lifecycle stored = lifecycles.get(i);
-                    if (stored.row().id() == write.row().id()) {
-                        List<LedgerEntry> entries = new ArrayList<>(write.rewriteEntries() ? List.of() : stored.entries());
-                        entries.addAll(write.entries());
-                        lifecycles.set(i, new Lifecycle(write.row(), entries));
-                    }
-                }
-            }
-            openBreaks.removeAll(result.resolvedBreaks());
-            result.breaks().forEach(b -> openBreaks.add(b.kind()));
-            runId++;
-        }
-    }
-
     private InstrumentResult run(Book book, SnapshotPosition broker, List<BrokerExecution> newFills,
             Map<String, BrokerExecution> corrections, List<BrokerExecution> lateCommissions, Instant now,
             Map<String, Map<String, BigDecimal>> rates) {
