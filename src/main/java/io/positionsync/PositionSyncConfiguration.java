@@ -35,6 +35,7 @@ import io.positionsync.api.SyncStatistics;
 import io.positionsync.api.SyncTimerWatch;
 import io.positionsync.api.TokenGuard;
 import io.positionsync.api.UnmatchedRequests;
+import io.positionsync.ibkr.SnapshotLimits;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.TwsGatewayConfig;
 import io.positionsync.ibkr.sim.GatewaySimulator;
@@ -95,7 +96,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         } else {
             port = settings.getInt("psync.ibkr.port");
         }
-        TwsBrokerGateway gateway = resources.add(new TwsBrokerGateway(TwsGatewayConfig.fromSettings(settings, host, port)));
+        TwsBrokerGateway gateway = resources.add(new TwsBrokerGateway(TwsGatewayConfig.fromSettings(settings, host, port),
+                SnapshotLimits.fromSettings(settings), Clock.systemUTC()));
 
         int chunk = settings.getInt("psync.db.write-chunk-size");
         ExecutionRepository executions = new ExecutionRepository(dataSource, chunk);

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,7 @@ public final class TwsConnection implements AutoCloseable {
     private final CompletableFuture<Integer> handshake = new CompletableFuture<>();
     private final CompletableFuture<Long> ready = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong bytesReceived = new AtomicLong();
     private volatile int serverVersion;
     private volatile String connectionTime;
     private volatile List<String> managedAccounts;
@@ -163,6 +165,7 @@ public final class TwsConnection implements AutoCloseable {
                     reason = new EOFException("the gateway closed the connection");
                     break;
                 }
+                bytesReceived.addAndGet(count);
                 for (byte[] payload : frames.feed(buffer, 0, count)) {
                     if (closed.get()) {
                         break;
@@ -316,6 +319,11 @@ public final class TwsConnection implements AutoCloseable {
     /** Why the connection closed ({@code null} while open or after {@link #close()}). */
     public Exception closeReason() {
         return closeReason;
+    }
+
+    /** Bytes read from the socket so far (a snapshot bounds what it reads by this). */
+    public long bytesReceived() {
+        return bytesReceived.get();
     }
 
     /** The version the handshake settled on (157..178). */
