@@ -163,6 +163,11 @@ public final class Database implements AutoCloseable {
         password.ifPresent(hikari::setPassword);
         hikari.setMaximumPoolSize(config.poolSize());
         hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
+        // A lock held elsewhere or a frozen server must fail the run with a reason, not hang it.
+        config.sessionTimeoutsSql().ifPresent(hikari::setConnectionInitSql);
+        if (config.socketTimeoutSeconds() > 0) {
+            hikari.addDataSourceProperty("socketTimeout", Integer.toString(config.socketTimeoutSeconds()));
+        }
         try {
             return new HikariDataSource(hikari);
         } catch (RuntimeException e) {
