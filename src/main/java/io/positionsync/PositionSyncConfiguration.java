@@ -140,10 +140,13 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         SyncTimerWatch timerWatch = new SyncTimerWatch("sync-timer", clock);
         context.getManagementStrategy().addEventNotifier(timerWatch);
         ProducerTemplate manualTrigger = context.createProducerTemplate();
-        registry.bind("syncApi", new SyncApi(
+        DatabaseHealthCheck databaseHealth = new DatabaseHealthCheck(dataSource, api.dbHealthTimeout());
+        SyncApi syncApi = resources.add(new SyncApi(
                 key -> manualTrigger.requestBodyAndHeader("direct:sync-manual", null, SyncRunSteps.IDEMPOTENCY_HEADER, key,
                         SyncCoordinator.InFlightRun.class),
-                tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock));
+                tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
+                databaseHealth::problem));
+        registry.bind("syncApi", syncApi);
         registry.bind("schedulerApi", new SchedulerApi(context, timerWatch, statistics, runs, api, clock));
         registry.bind("positionsApi", new PositionsApi(positions));
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, gateway::status, api, clock));
@@ -152,9 +155,11 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         HttpResponses httpResponses = new HttpResponses();
         registry.bind("httpResponses", httpResponses);
         context.addStartupListener(httpResponses.bodyLimit());
+        // Waiting manual triggers hold no HTTP worker (see HttpResponses.asyncTrigger).
+        context.addStartupListener(httpResponses.asyncTrigger(syncApi));
         // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).
         context.getComponent("platform-http", PlatformHttpComponent.class).setHeaderFilterStrategy(new ResponseHeaderFilter());
-        registry.bind("databaseHealthCheck", new DatabaseHealthCheck(dataSource, api.dbHealthTimeout()));
+        registry.bind("databaseHealthCheck", databaseHealth);
         registry.bind("gatewayHealthCheck", new GatewayHealthCheck(gateway::status));
     }
 
