@@ -50,6 +50,7 @@ import io.positionsync.store.SyncRunRepository;
 import io.positionsync.run.ReconcileProcessor;
 import io.positionsync.sync.SnapshotTransformer;
 import io.positionsync.run.SyncCoordinator;
+import io.positionsync.run.PendingRunFailures;
 import io.positionsync.run.SyncRunSteps;
 import io.positionsync.run.SyncTriggers;
 
@@ -61,6 +62,8 @@ import io.positionsync.run.SyncTriggers;
 public class PositionSyncConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(PositionSyncConfiguration.class);
     private static final Duration MIN_SYNC_PERIOD = Duration.ofSeconds(1);
+    /** Run failures kept while the database is away (one per failed run; runs are at least a second apart). */
+    private static final int PENDING_FAILURES_CAPACITY = 10_000;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -105,9 +108,11 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         SyncRunRepository runs = new SyncRunRepository(dataSource);
         BreakRepository breaks = new BreakRepository(dataSource);
         SyncStatistics statistics = new SyncStatistics(Clock.systemUTC());
+        PendingRunFailures pendingFailures = resources.add(new PendingRunFailures(runs, dataSource,
+                settings.getMillis("psync.sync.failure-retry-ms"), PENDING_FAILURES_CAPACITY));
         SyncRunSteps steps = new SyncRunSteps(gateway, dataSource, positions, executions, runs, breaks,
                 new SnapshotTransformer(), new BigDecimal(settings.get("psync.sync.break-tolerance")), Clock.systemUTC(),
-                statistics);
+                statistics, pendingFailures);
         steps.failInterruptedRuns();
 
         SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.getMillis("psync.sync.run-timeout-ms")));

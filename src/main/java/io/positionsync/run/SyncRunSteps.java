@@ -73,6 +73,7 @@ public final class SyncRunSteps {
     private final BigDecimal breakTolerance;
     private final Clock clock;
     private final Consumer<SyncRunSummary> onFinished;
+    private final PendingRunFailures pendingFailures;
 
     public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
@@ -87,6 +88,24 @@ public final class SyncRunSteps {
         this.breakTolerance = Objects.requireNonNull(breakTolerance, "breakTolerance");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.onFinished = onFinished == null ? summary -> { } : onFinished;
+        this.pendingFailures = null;
+    }
+
+    /** With a keeper for the failures the database cannot record when they happen. */
+    public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
+            ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
+            BigDecimal breakTolerance, Clock clock, Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures) {
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.positions = Objects.requireNonNull(positions, "positions");
+        this.executions = Objects.requireNonNull(executions, "executions");
+        this.runs = Objects.requireNonNull(runs, "runs");
+        this.breaks = Objects.requireNonNull(breaks, "breaks");
+        this.transformer = Objects.requireNonNull(transformer, "transformer");
+        this.breakTolerance = Objects.requireNonNull(breakTolerance, "breakTolerance");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.onFinished = onFinished == null ? summary -> { } : onFinished;
+        this.pendingFailures = pendingFailures;
     }
 
     /** Records the run as RUNNING (committed at once, so a crash leaves a trace) and puts its context on the exchange. */
@@ -98,6 +117,9 @@ public final class SyncRunSteps {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
             runId = runs.insertStarted(connection, trigger, startedAt, idempotencyKey);
+        }
+        if (pendingFailures != null) {
+            pendingFailures.flush(); // the database answers again: earlier failures first
         }
         exchange.setProperty(RUN_PROPERTY, new SyncRunContext(runId, trigger, startedAt, idempotencyKey));
         SyncCoordinator.InFlightRun inFlight = exchange.getProperty(IN_FLIGHT_PROPERTY, SyncCoordinator.InFlightRun.class);
@@ -189,6 +211,10 @@ public final class SyncRunSteps {
                         error, null, now);
             } catch (SQLException | RuntimeException e) {
                 LOG.error("sync run failed and could not be recorded: {} (recording failed: {})", error, describe(e));
+                if (pendingFailures != null) {
+                    pendingFailures.add(new PendingRunFailures.Pending(0, trigger,
+                            exchange.getMessage().getHeader(IDEMPOTENCY_HEADER, String.class), now, error, null, now));
+                }
             }
             SyncRunSummary summary = new SyncRunSummary(runId, trigger, SyncRunStatus.FAILED, 0, 0, 0, 0, now, now, error);
             LOG.info("sync run {} FAILED ({}) in 0 ms: {}", runId, trigger, error);
@@ -200,8 +226,12 @@ public final class SyncRunSteps {
             connection.setAutoCommit(true);
             runs.finish(connection, run.runId(), SyncRunStatus.FAILED, SyncCounts.NONE, error, run.brokerServerTime(), now);
         } catch (SQLException | RuntimeException e) {
-            // The run row stays RUNNING; the next start-up marks it failed as interrupted.
             LOG.error("sync run {} failed and its failure could not be recorded: {}", run.runId(), describe(e));
+            if (pendingFailures != null) {
+                // Written when the database answers again, so the row does not stay RUNNING.
+                pendingFailures.add(new PendingRunFailures.Pending(run.runId(), run.trigger(), run.idempotencyKey(),
+                        run.startedAt(), error, run.brokerServerTime(), now));
+            }
         }
         return finished(run, SyncRunStatus.FAILED, SyncCounts.NONE, error, now);
     }
