@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -24,7 +25,9 @@ import io.positionsync.api.DashboardAssets;
 import io.positionsync.api.DatabaseHealthCheck;
 import io.positionsync.api.GatewayHealthCheck;
 import io.positionsync.api.HttpResponses;
+import io.positionsync.api.HttpConnectionLimits;
 import io.positionsync.api.ListenAddressPolicy;
+import io.positionsync.api.RequestGuards;
 import io.positionsync.api.PortfolioApi;
 import io.positionsync.api.PositionsApi;
 import io.positionsync.api.ResponseHeaderFilter;
@@ -70,7 +73,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         Settings settings = Settings.fromCamel(context);
         // Before anything starts: refuse to listen beyond loopback without an API token.
         TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
-        ListenAddressPolicy.check(context, tokenGuard.configured());
+        ListenAddressPolicy.check(context, settings.find("psync.api.token").orElse(null));
         // A tight loop against the gateway would trip IB's pacing limits: refuse it before anything starts.
         if (settings.getMillis("psync.sync.period").compareTo(MIN_SYNC_PERIOD) < 0) {
             throw new IllegalStateException("PSYNC_SYNC_PERIOD must be at least " + MIN_SYNC_PERIOD.toSeconds()
@@ -78,6 +81,15 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         }
         Resources resources = new Resources();
         context.addService(resources, true, true);
+        // The HTTP server's Vert.x (found in the registry): idle connections closed, open ones capped.
+        HttpConnectionLimits connectionLimits = new HttpConnectionLimits(settings.getMillis("psync.http.idle-timeout-ms"),
+                settings.getInt("psync.http.max-connections"));
+        if (context.getPropertiesComponent().resolveProperty("camel.server.enabled").map(Boolean::parseBoolean).orElse(false)) {
+            io.vertx.core.Vertx vertx = connectionLimits.vertx();
+            resources.add(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+            context.getRegistry().bind("vertx", vertx);
+            context.getRegistry().bind("httpConnectionLimits", connectionLimits);
+        }
 
         Database database = resources.add(Database.start(settings));
         DataSource dataSource = database.dataSource();
@@ -160,6 +172,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         HttpResponses httpResponses = new HttpResponses();
         registry.bind("httpResponses", httpResponses);
         context.addStartupListener(httpResponses.bodyLimit());
+        // Security headers everywhere, HEAD, the token for reads off loopback, chunked bodies over the limit.
+        context.addStartupListener(new RequestGuards(httpResponses, tokenGuard).installer());
         // Waiting manual triggers hold no HTTP worker (see HttpResponses.asyncTrigger).
         context.addStartupListener(httpResponses.asyncTrigger(syncApi));
         // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).

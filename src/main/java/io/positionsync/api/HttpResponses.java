@@ -35,7 +35,7 @@ public final class HttpResponses {
     static final String CACHE_CONTROL = "no-store";
 
     /** Sent with every answer: never sniffed, never framed, no referrer. */
-    private static final Map<String, String> COMMON_HEADERS = Map.of(
+    static final Map<String, String> COMMON_HEADERS = Map.of(
             "X-Content-Type-Options", "nosniff",
             "X-Frame-Options", "DENY",
             "Referrer-Policy", "no-referrer");
@@ -142,7 +142,7 @@ public final class HttpResponses {
         };
     }
 
-    private static ApiResponse errorResponse(ApiException refusal) {
+    static ApiResponse errorResponse(ApiException refusal) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", refusal.getMessage());
         body.put("status", refusal.status());
@@ -204,7 +204,10 @@ public final class HttpResponses {
         };
     }
 
-    private void refuseLargeBody(HttpServerResponse response, long limit) {
+    void refuseLargeBody(HttpServerResponse response, long limit) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", "request body larger than " + limit + " bytes");
         body.put("status", STATUS_TOO_LARGE);

@@ -171,7 +171,10 @@ public final class Database implements AutoCloseable {
         try {
             return new HikariDataSource(hikari);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot connect to PostgreSQL at " + shown + ": " + rootMessage(e), e);
+            // The driver's own message may quote the URL as given, credentials included: masked, and the cause
+            // (which carries it too) is not attached.
+            throw new IllegalStateException("cannot connect to PostgreSQL at " + shown + ": "
+                    + config.masked(rootMessage(e)));
         }
     }
 

@@ -115,6 +115,49 @@ public record DatabaseConfig(
         return url.isEmpty();
     }
 
+    /**
+     * The JDBC URL without user, password or parameters: the one way a database URL is shown or logged
+     * ({@code jdbc:postgresql://user:pw@host:5432/db?password=x} -> {@code jdbc:postgresql://host:5432/db}).
+     */
+    public static String displayUrl(String url) {
+        return Database.displayUrl(url);
+    }
+
+    /**
+     * {@code text} (e.g. a driver's error message) with every secret this configuration holds replaced by
+     * {@code ***}: the password, and the credentials written inside the URL (user-info, {@code password=}).
+     */
+    public String masked(String text) {
+        if (text == null) {
+            return null;
+        }
+        java.util.List<String> secrets = new java.util.ArrayList<>();
+        password.ifPresent(secrets::add);
+        url.ifPresent(u -> {
+            int scheme = u.indexOf("//");
+            int path = scheme < 0 ? -1 : u.indexOf('/', scheme + 2);
+            int at = scheme < 0 ? -1 : u.lastIndexOf('@', path < 0 ? u.length() : path);
+            if (at > scheme && scheme >= 0) {
+                String userInfo = u.substring(scheme + 2, at);
+                int colon = userInfo.indexOf(':');
+                secrets.add(colon >= 0 ? userInfo.substring(colon + 1) : userInfo);
+                secrets.add(userInfo);
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)[?&](?:password|sslpassword)=([^&]*)").matcher(u);
+            while (m.find()) {
+                secrets.add(m.group(1));
+            }
+        });
+        secrets.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        String out = text;
+        for (String secret : secrets) {
+            if (!secret.isEmpty()) {
+                out = out.replace(secret, "***");
+            }
+        }
+        return out;
+    }
+
     /** Never shows the password. */
     @Override
     public String toString() {
