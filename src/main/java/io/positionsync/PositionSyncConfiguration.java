@@ -53,6 +53,7 @@ import io.positionsync.store.SyncRunRepository;
 import io.positionsync.run.ReconcileProcessor;
 import io.positionsync.sync.SnapshotTransformer;
 import io.positionsync.run.SyncCoordinator;
+import io.positionsync.run.GracefulStop;
 import io.positionsync.run.PendingRunFailures;
 import io.positionsync.run.SyncRunSteps;
 import io.positionsync.run.SyncTriggers;
@@ -164,6 +165,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
                 tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
                 databaseHealth::problem));
         registry.bind("syncApi", syncApi);
+        // SIGTERM: answer waiting callers, give the run in flight its grace, then cut its snapshot short.
+        context.getManagementStrategy().addEventNotifier(new GracefulStop(triggers.coordinator(),
+                settings.getMillis("psync.sync.shutdown-grace-ms"), syncApi::close, gateway::close));
         registry.bind("schedulerApi", new SchedulerApi(context, timerWatch, statistics, runs, api, clock));
         registry.bind("positionsApi", new PositionsApi(positions));
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, gateway::status, api, clock));

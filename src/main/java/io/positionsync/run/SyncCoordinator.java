@@ -32,6 +32,7 @@ public final class SyncCoordinator implements AutoCloseable {
     private final ExecutorService executor;
     private final AtomicLong joined = new AtomicLong();
     private InFlightRun inFlight;
+    private boolean stopping;
 
     /**
      * @param runner executes one run to its end and returns its summary; it must report the run id to
@@ -57,6 +58,13 @@ public final class SyncCoordinator implements AutoCloseable {
      * @param idempotencyKey recorded with the run if this request starts it (may be null)
      */
     public synchronized InFlightRun request(SyncTrigger trigger, String idempotencyKey) {
+        if (stopping) {
+            InFlightRun refused = new InFlightRun(trigger, idempotencyKey);
+            IllegalStateException reason = new IllegalStateException("the service is stopping: no new sync run starts");
+            refused.runId().completeExceptionally(reason);
+            refused.result().completeExceptionally(reason);
+            return refused;
+        }
         if (inFlight != null && !inFlight.result().isDone()) {
             joined.incrementAndGet();
             LOG.debug("{} trigger joins run in flight", trigger);
@@ -85,6 +93,33 @@ public final class SyncCoordinator implements AutoCloseable {
     /** True while a run executes. */
     public synchronized boolean inFlight() {
         return inFlight != null && !inFlight.result().isDone();
+    }
+
+    /** From now on no run starts (the service is stopping); a run in flight goes on. */
+    public synchronized void stopAccepting() {
+        stopping = true;
+    }
+
+    /** Waits up to {@code timeout} for the run in flight (if any) to end; true once none is in flight. */
+    public boolean awaitIdle(Duration timeout) {
+        InFlightRun run;
+        synchronized (this) {
+            run = inFlight;
+        }
+        if (run == null) {
+            return true;
+        }
+        try {
+            run.result().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !inFlight();
+        }
     }
 
     /** How many triggers joined a run in flight instead of starting one. */
