@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SyncCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncCoordinator.class);
+    /** How long {@link #close()} waits for the run thread before interrupting it. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private final BiFunction<SyncTrigger, InFlightRun, SyncRunSummary> runner;
     private final ExecutorService executor;
@@ -127,11 +129,15 @@ public final class SyncCoordinator implements AutoCloseable {
         return joined.get();
     }
 
+    /**
+     * Stops the run thread. A stopping service has already given the run in flight its grace (see
+     * {@link GracefulStop}), so this waits only briefly before interrupting what is left.
+     */
     @Override
     public void close() {
         executor.shutdown();
         try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+            if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 executor.shutdownNow();
             }
         } catch (InterruptedException e) {
