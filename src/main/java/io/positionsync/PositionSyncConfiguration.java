@@ -17,13 +17,18 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.positionsync.api.ApiSettings;
 import io.positionsync.api.DashboardAssets;
 import io.positionsync.api.DatabaseHealthCheck;
+import io.positionsync.api.DatabaseMetrics;
 import io.positionsync.api.GatewayHealthCheck;
+import io.positionsync.api.HttpRequestMetrics;
 import io.positionsync.api.HttpResponses;
 import io.positionsync.api.HttpConnectionLimits;
 import io.positionsync.api.ListenAddressPolicy;
@@ -51,6 +56,7 @@ import io.positionsync.store.Migrations;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.run.ReconcileProcessor;
+import io.positionsync.run.RunResultAggregation;
 import io.positionsync.sync.SnapshotTransformer;
 import io.positionsync.run.SyncCoordinator;
 import io.positionsync.run.GracefulStop;
@@ -102,7 +108,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
             Scenario demo = Scenario.demo();
             Duration tick = settings.getMillis("psync.sim.price-tick-ms");
             SimulatorOptions options = demo.simulatorOptions().withPort(0)
-                    .withPriceTickInterval(tick.isZero() ? null : tick);
+                    .withPriceTickInterval(tick.isZero() ? null : tick)
+                    .withTrading(settings.getMillis("psync.sim.trade-interval-ms"),
+                            settings.getInt("psync.sim.seed"));
             GatewaySimulator simulator = resources.add(new GatewaySimulator(demo.toState(), options).start());
             host = simulator.host();
             port = simulator.port();
@@ -120,7 +128,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         PositionRepository positions = new PositionRepository(dataSource, executions, chunk);
         SyncRunRepository runs = new SyncRunRepository(dataSource);
         BreakRepository breaks = new BreakRepository(dataSource);
-        SyncStatistics statistics = new SyncStatistics(Clock.systemUTC());
+        SyncStatistics statistics = new SyncStatistics(Clock.systemUTC(),
+                settings.getInt("psync.monitor.executions-missing-runs"), settings.getInt("psync.ibkr.client-id"));
         PendingRunFailures pendingFailures = resources.add(new PendingRunFailures(runs, dataSource,
                 settings.getMillis("psync.sync.failure-retry-ms"), PENDING_FAILURES_CAPACITY));
         SyncRunSteps steps = new SyncRunSteps(gateway, dataSource, positions, executions, runs, breaks,
@@ -140,6 +149,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("breakRepository", breaks);
         registry.bind("syncRunSteps", steps);
         registry.bind("reconcileProcessor", new ReconcileProcessor());
+        registry.bind("runResultAggregation", new RunResultAggregation());
         registry.bind("syncTriggers", triggers);
 
         // --- HTTP API, dashboard, health checks and metrics (io.positionsync.api, routes/api*.camel.yaml) ---
@@ -152,9 +162,19 @@ public class PositionSyncConfiguration implements CamelConfiguration {
             meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.bind("metricsRegistry", meters);
         }
-        SyncMetrics metrics = new SyncMetrics(meters, statistics, positions, gateway::status, triggers.coordinator()::inFlight);
-        metrics.refreshOpenPositions();
+        SyncMetrics metrics = new SyncMetrics(meters, statistics, gateway::status, triggers.coordinator()::inFlight,
+                settings.getMillis("psync.sync.period"));
         statistics.addListener(metrics::recordRun);
+        statistics.addFillsListener(metrics::recordFills);
+        // The sync steps report each successful run's fills here (recordFills); metrics and status follow.
+        registry.bind("syncStatistics", statistics);
+        DatabaseMetrics databaseMetrics = resources.add(new DatabaseMetrics(meters, positions, breaks,
+                settings.getMillis("psync.monitor.database-cache-ms"), settings.getMillis("psync.monitor.database-timeout-ms"),
+                clock));
+        statistics.addListener(run -> databaseMetrics.refresh());
+        // The pool's own meters (hikaricp_connections_*), set once on the running pool.
+        dataSource.unwrap(HikariDataSource.class).setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
+        context.getManagementStrategy().addEventNotifier(new HttpRequestMetrics(meters));
         SyncTimerWatch timerWatch = new SyncTimerWatch("sync-timer", clock);
         context.getManagementStrategy().addEventNotifier(timerWatch);
         ProducerTemplate manualTrigger = context.createProducerTemplate();

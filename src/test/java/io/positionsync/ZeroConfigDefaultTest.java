@@ -33,6 +33,8 @@ class ZeroConfigDefaultTest {
                 "psync.data.dir", dataDir.toString(),
                 // nothing else: the configuration file's defaults (no PSYNC_DB_URL, no PSYNC_IBKR_HOST)
                 "camel.server.enabled", "false",
+                // the demo standing still, so the database can be compared with the simulator's book
+                "psync.sim.trade-interval-ms", "0",
                 "camel.management.enabled", "false"));
         main.start();
         try {

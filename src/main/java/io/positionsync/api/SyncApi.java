@@ -244,6 +244,7 @@ public final class SyncApi implements AutoCloseable {
         staleness.put("amberSeconds", settings.staleAmberSeconds());
         staleness.put("redSeconds", settings.staleRedSeconds());
         json.put("staleness", staleness);
+        json.put("executionsMissing", statistics.executionsMissing().toJson());
         return json;
     }
 

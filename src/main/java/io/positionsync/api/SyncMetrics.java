@@ -1,15 +1,13 @@
 package io.positionsync.api;
 
-import java.sql.SQLException;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -17,20 +15,29 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.positionsync.ibkr.ConnectionState;
 import io.positionsync.ibkr.ConnectionStatus;
-import io.positionsync.store.PositionQuery;
-import io.positionsync.store.PositionRepository;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.sync.SyncTrigger;
 
 /**
- * The service's own meters, in the registry Camel scrapes at {@code /observe/metrics} (Prometheus names):
- * {@code psync_sync_runs_total{status}}, {@code psync_sync_run_duration_seconds} (histogram),
- * {@code psync_positions_open}, {@code psync_sync_last_success_age_seconds} (NaN before the first success),
- * {@code psync_sync_consecutive_failures}, {@code psync_sync_in_flight} and {@code psync_gateway_state{state}}
- * (1 for the current state, 0 for the others). Feed it every finished run ({@link #recordRun}, e.g. as a
- * {@link SyncStatistics} listener). Gauges read memory only, so a scrape never touches the
- * database; the open-position count is refreshed after every run. Gauges hold their sources strongly (Micrometer
- * holds them weakly by default, and a method reference would be collected at once, leaving NaN).
+ * The service's own in-memory meters, in the registry Camel scrapes at {@code /observe/metrics} (Prometheus
+ * names):
+ * <ul>
+ * <li>{@code psync_sync_runs_total{trigger,status}} finished runs, every combination present from the start;
+ * {@code psync_sync_run_duration_seconds} (histogram);</li>
+ * <li>{@code psync_sync_last_success_age_seconds} (NaN before the first success),
+ * {@code psync_sync_period_seconds} (the timer period, so alerts can speak in periods),
+ * {@code psync_sync_consecutive_failures}, {@code psync_sync_in_flight};</li>
+ * <li>{@code psync_gateway_state{state}} 1 for the current state, 0 for the others;</li>
+ * <li>{@code psync_fills_total{outcome}} and {@code psync_sync_last_run_fills{outcome}} with outcome
+ * {@code applied}, {@code deferred} or {@code estimated};</li>
+ * <li>{@code psync_executions_missing} (1 while the symptom is on) and
+ * {@code psync_executions_missing_runs} (the current streak).</li>
+ * </ul>
+ * Feed it every finished run ({@link #recordRun}) and every successful run's fills ({@link #recordFills}), e.g.
+ * as {@link SyncStatistics} listeners. Gauges read memory only; the database-backed figures are
+ * {@link DatabaseMetrics}. Gauges hold their sources strongly (Micrometer holds them weakly by default, and a
+ * method reference would be collected at once, leaving NaN).
  */
 public final class SyncMetrics {
     /** Histogram buckets of the run duration: a run takes milliseconds to minutes. */
@@ -39,29 +46,43 @@ public final class SyncMetrics {
         Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
         Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(300)};
 
-    private static final Logger LOG = LoggerFactory.getLogger(SyncMetrics.class);
+    /** What became of a fill in a run: the {@code outcome} label. */
+    public enum FillOutcome {
+        /** Explained by a real execution. */
+        APPLIED,
+        /** An execution kept for a later run. */
+        DEFERRED,
+        /** A position change no execution explains, priced at the market. */
+        ESTIMATED;
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     private final MeterRegistry registry;
-    private final PositionRepository positions;
-    private final AtomicLong openPositions = new AtomicLong();
     private final Timer duration;
+    private final Map<FillOutcome, Counter> fills = new EnumMap<>(FillOutcome.class);
+    private final Map<FillOutcome, AtomicInteger> lastRunFills = new EnumMap<>(FillOutcome.class);
 
-    public SyncMetrics(MeterRegistry registry, SyncStatistics statistics, PositionRepository positions,
-            Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight) {
+    /**
+     * @param period the sync timer's period
+     */
+    public SyncMetrics(MeterRegistry registry, SyncStatistics statistics, Supplier<ConnectionStatus> gateway,
+            BooleanSupplier inFlight, Duration period) {
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.positions = Objects.requireNonNull(positions, "positions");
-        for (SyncRunStatus status : SyncRunStatus.values()) {
-            if (status.finished()) {
-                runs(status); // every series exists from the start, at 0
+        Objects.requireNonNull(statistics, "statistics");
+        Objects.requireNonNull(period, "period");
+        for (SyncTrigger trigger : SyncTrigger.values()) {
+            for (SyncRunStatus status : SyncRunStatus.values()) {
+                if (status.finished()) {
+                    runs(trigger, status); // every series exists from the start, at 0
+                }
             }
         }
         duration = Timer.builder("psync.sync.run.duration")
                 .description("Duration of finished sync runs")
                 .serviceLevelObjectives(DURATION_BUCKETS)
-                .register(registry);
-        Gauge.builder("psync.positions.open", openPositions, AtomicLong::get)
-                .description("Open position lifecycles stored, after the last run")
-                .strongReference(true)
                 .register(registry);
         Gauge.builder("psync.sync.last.success.age", statistics,
                 s -> {
@@ -69,7 +90,12 @@ public final class SyncMetrics {
                     return age.isPresent() ? age.getAsLong() : Double.NaN;
                 })
                 .baseUnit("seconds")
-                .description("Seconds since the last successful sync run finished")
+                .description("Seconds since the last successful sync run finished (NaN before the first one)")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("psync.sync.period", period, p -> p.toMillis() / 1000.0)
+                .baseUnit("seconds")
+                .description("Period of the sync timer")
                 .strongReference(true)
                 .register(registry);
         Gauge.builder("psync.sync.consecutive.failures", statistics, s -> s.snapshot().consecutiveFailures())
@@ -85,32 +111,60 @@ public final class SyncMetrics {
                     .tag("state", state.name())
                     .description("Gateway connection state: 1 for the current one")
                     .strongReference(true)
-                .register(registry);
+                    .register(registry);
         }
+        for (FillOutcome outcome : FillOutcome.values()) {
+            fills.put(outcome, Counter.builder("psync.fills")
+                    .tag("outcome", outcome.label())
+                    .description("Fills of successful runs: applied (real execution), deferred, estimated (market price)")
+                    .register(registry));
+            AtomicInteger last = new AtomicInteger();
+            lastRunFills.put(outcome, last);
+            Gauge.builder("psync.sync.last.run.fills", last, AtomicInteger::get)
+                    .tag("outcome", outcome.label())
+                    .description("Fills of the last successful run by outcome")
+                    .strongReference(true)
+                    .register(registry);
+        }
+        Gauge.builder("psync.executions.missing", statistics, s -> s.executionsMissing().active() ? 1 : 0)
+                .description("1 while runs keep estimating fills with no execution: the gateway reports other "
+                        + "clients' executions only to the Master API client id")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("psync.executions.missing.runs", statistics, s -> s.executionsMissing().consecutiveRuns())
+                .description("Successful runs in a row that estimated fills and applied none")
+                .strongReference(true)
+                .register(registry);
     }
 
-    /** Counts the run, times it and refreshes the open-position count. */
+    /** Counts and times a finished run. */
     public void recordRun(SyncRunSummary run) {
-        runs(run.status()).increment();
+        runs(run.trigger(), run.status()).increment();
         if (run.startedAt() != null && run.finishedAt() != null) {
             duration.record(Duration.between(run.startedAt(), run.finishedAt()));
         }
-        refreshOpenPositions();
     }
 
-    /** Reads the open-position count; keeps the last value if the database cannot answer. */
-    public void refreshOpenPositions() {
-        try {
-            openPositions.set(positions.count(PositionQuery.open(1)));
-        } catch (SQLException | RuntimeException e) {
-            LOG.debug("open positions not counted: {}", e.toString());
+    /** Counts the fills of one successful run and keeps them as the last run's. */
+    public void recordFills(int applied, int deferred, int estimated) {
+        if (applied < 0 || deferred < 0 || estimated < 0) {
+            throw new IllegalArgumentException("fill counts cannot be negative: " + applied + "/" + deferred + "/" + estimated);
         }
+        record(FillOutcome.APPLIED, applied);
+        record(FillOutcome.DEFERRED, deferred);
+        record(FillOutcome.ESTIMATED, estimated);
     }
 
-    private Counter runs(SyncRunStatus status) {
+    private void record(FillOutcome outcome, int count) {
+        fills.get(outcome).increment(count);
+        lastRunFills.get(outcome).set(count);
+    }
+
+    private Counter runs(SyncTrigger trigger, SyncRunStatus status) {
         return Counter.builder("psync.sync.runs")
+                .tag("trigger", trigger.name())
                 .tag("status", status.name())
-                .description("Finished sync runs by status")
+                .description("Finished sync runs by trigger and status")
                 .register(registry);
     }
 }

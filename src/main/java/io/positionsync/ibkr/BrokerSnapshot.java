@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * Everything the broker says the managed accounts hold, taken on one connection: positions, portfolio
  * values per account, and today's executions joined with their commissions (deduplicated by execId,
- * corrections applied).
+ * corrections applied), and the accounts' {@code ExchangeRate} values.
  *
  * <p>{@code complete} is true only when every request reached its end marker on one connection with no
  * connectivity loss in between; otherwise {@code incompleteReason} says what was missing. An incomplete
@@ -22,7 +22,16 @@ public record BrokerSnapshot(
         List<String> accounts,
         List<BrokerPosition> positions,
         List<PortfolioValue> portfolio,
-        List<BrokerExecution> executions) {
+        List<BrokerExecution> executions,
+        List<ExchangeRate> exchangeRates) {
+
+    /** A snapshot without exchange rates. */
+    public BrokerSnapshot(int serverVersion, boolean complete, String incompleteReason, Instant takenAt,
+            Instant serverTime, List<String> accounts, List<BrokerPosition> positions, List<PortfolioValue> portfolio,
+            List<BrokerExecution> executions) {
+        this(serverVersion, complete, incompleteReason, takenAt, serverTime, accounts, positions, portfolio, executions,
+                List.of());
+    }
 
     public BrokerSnapshot {
         Objects.requireNonNull(takenAt, "takenAt");
@@ -30,6 +39,7 @@ public record BrokerSnapshot(
         positions = List.copyOf(positions);
         portfolio = List.copyOf(portfolio);
         executions = List.copyOf(executions);
+        exchangeRates = exchangeRates == null ? List.of() : List.copyOf(exchangeRates);
         if (complete && incompleteReason != null) {
             throw new IllegalArgumentException("a complete snapshot has no incomplete reason");
         }

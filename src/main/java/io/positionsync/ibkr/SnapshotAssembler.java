@@ -1,5 +1,6 @@
 package io.positionsync.ibkr;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,11 +26,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnapshotAssembler {
     private static final Logger log = LoggerFactory.getLogger(SnapshotAssembler.class);
+    /** The {@code updateAccountValue} key of an exchange rate. */
+    static final String EXCHANGE_RATE = "ExchangeRate";
 
     private final Map<AccountContract, IncomingMessage.Position> positions = new LinkedHashMap<>();
     private final Map<AccountContract, IncomingMessage.UpdatePortfolio> portfolio = new LinkedHashMap<>();
     private final Map<String, IncomingMessage.ExecDetails> executionsByBase = new LinkedHashMap<>();
     private final Map<String, IncomingMessage.CommissionReport> commissions = new HashMap<>();
+    private final Map<AccountCurrency, BigDecimal> exchangeRates = new LinkedHashMap<>();
+
+    private record AccountCurrency(String account, String currency) {
+    }
 
     private record AccountContract(String account, long conId) {
     }
@@ -44,7 +51,34 @@ public final class SnapshotAssembler {
             addExecution(execution);
         } else if (message instanceof IncomingMessage.CommissionReport report) {
             addCommission(report);
+        } else if (message instanceof IncomingMessage.UpdateAccountValue value) {
+            addAccountValue(value);
         }
+    }
+
+    /**
+     * Keeps the {@code ExchangeRate} values (base currency per unit of a currency, per account): commissions in
+     * another currency than the position's are converted with them. Other account values are not needed.
+     */
+    public void addAccountValue(IncomingMessage.UpdateAccountValue value) {
+        if (!EXCHANGE_RATE.equals(value.key()) || value.currency() == null || value.account() == null) {
+            return;
+        }
+        try {
+            BigDecimal rate = new BigDecimal(value.value().trim());
+            if (rate.signum() > 0) {
+                exchangeRates.put(new AccountCurrency(value.account(), value.currency()), rate);
+            }
+        } catch (NumberFormatException | NullPointerException e) {
+            log.debug("ignoring ExchangeRate '{}' for {} {}", value.value(), value.account(), value.currency());
+        }
+    }
+
+    /** The exchange rates received so far. */
+    public List<ExchangeRate> exchangeRates() {
+        List<ExchangeRate> out = new ArrayList<>(exchangeRates.size());
+        exchangeRates.forEach((key, rate) -> out.add(new ExchangeRate(key.account(), key.currency(), rate)));
+        return out;
     }
 
     public void addPosition(IncomingMessage.Position position) {
@@ -115,7 +149,8 @@ public final class SnapshotAssembler {
         for (IncomingMessage.ExecDetails e : executionsByBase.values()) {
             Contract c = e.contract();
             BrokerExecution execution = new BrokerExecution(e.execId(), e.account(), c.conId(), c.symbol(), c.secType(),
-                    e.side(), e.shares(), e.price(), e.time(), e.orderId(), e.permId(), null, null, null);
+                    e.side(), e.shares(), e.price(), e.time(), e.orderId(), e.permId(), null, null, null, c.currency(),
+                    c.multiplier());
             IncomingMessage.CommissionReport report = commissions.get(e.execId());
             if (report != null) {
                 execution = execution.withCommission(report.commission(), report.currency(), report.realizedPnl());
@@ -141,7 +176,7 @@ public final class SnapshotAssembler {
     /** A snapshot whose every request reached its end marker. */
     public BrokerSnapshot complete(int serverVersion, Instant takenAt, Instant serverTime, List<String> accounts) {
         return new BrokerSnapshot(serverVersion, true, null, takenAt, serverTime, accounts, positions(), portfolio(),
-                executions());
+                executions(), exchangeRates());
     }
 
     /**
@@ -151,6 +186,6 @@ public final class SnapshotAssembler {
     public BrokerSnapshot incomplete(int serverVersion, Instant takenAt, Instant serverTime, List<String> accounts,
             String reason) {
         return new BrokerSnapshot(serverVersion, false, reason, takenAt, serverTime, accounts == null ? List.of() : accounts,
-                positions(), portfolio(), executions());
+                positions(), portfolio(), executions(), exchangeRates());
     }
 }

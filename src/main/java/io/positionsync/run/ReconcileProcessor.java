@@ -1,34 +1,22 @@
 package io.positionsync.run;
 
-import io.positionsync.sync.PositionChange;
-import io.positionsync.sync.RunLedger;
-import io.positionsync.sync.SnapshotPosition;
-
-import java.util.List;
-
 import org.apache.camel.ExchangeProperty;
 
+import io.positionsync.sync.InstrumentFacts;
+import io.positionsync.sync.InstrumentReconciler;
+import io.positionsync.sync.InstrumentResult;
+
 /**
- * The reconcile step of the sync route: one call per instrument of the split snapshot, then one call
- * that closes what a complete snapshot no longer holds. The rules live in {@link RunLedger}; this bean
- * only finds the run's ledger on the exchange.
+ * The reconcile step of the sync route: one call per instrument of the split snapshot, returning that
+ * instrument's result ({@link RunResultAggregation} gathers them). The rules live in
+ * {@link InstrumentReconciler}; this bean only finds the run's shared inputs on the exchange.
  */
 public final class ReconcileProcessor {
+    private final InstrumentReconciler reconciler = new InstrumentReconciler();
 
-    /** Reconciles one instrument against its stored open lifecycle. */
-    public List<PositionChange> reconcile(SnapshotPosition position,
+    /** Reconciles one instrument: its new fills, late facts, and the broker's word on it. */
+    public InstrumentResult reconcile(InstrumentFacts facts,
             @ExchangeProperty(SyncRunSteps.RUN_PROPERTY) SyncRunContext run) {
-        return run.ledger().reconcile(position);
-    }
-
-    /**
-     * Closes every open lifecycle of the snapshot's accounts that the snapshot does not hold. Only
-     * reached for a complete snapshot: the route skips incomplete ones before the split.
-     */
-    public List<PositionChange> closeAbsent(@ExchangeProperty(SyncRunSteps.RUN_PROPERTY) SyncRunContext run) {
-        if (!run.snapshot().complete()) {
-            throw new IllegalStateException("refusing to close positions from an incomplete snapshot");
-        }
-        return run.ledger().closeAbsent(run.snapshot().accounts());
+        return reconciler.reconcile(facts, run.inputs());
     }
 }

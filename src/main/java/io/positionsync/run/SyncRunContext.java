@@ -1,16 +1,15 @@
 package io.positionsync.run;
 
-import io.positionsync.sync.RunLedger;
-import io.positionsync.sync.SyncTrigger;
-
-import java.sql.Connection;
 import java.time.Instant;
 
 import io.positionsync.ibkr.BrokerSnapshot;
+import io.positionsync.sync.RunInputs;
+import io.positionsync.sync.SyncTrigger;
 
 /**
  * The state of one sync run as it travels through the route (exchange property
- * {@value SyncRunSteps#RUN_PROPERTY}): nothing about a run lives in a bean field, so runs never share state.
+ * {@value SyncRunSteps#RUN_PROPERTY}): nothing about a run lives in a bean field, so runs never share state,
+ * and no database connection travels with it (each step that needs one opens and closes its own).
  */
 public final class SyncRunContext {
     private final long runId;
@@ -18,8 +17,8 @@ public final class SyncRunContext {
     private final Instant startedAt;
     private final String idempotencyKey;
     private BrokerSnapshot snapshot;
-    private Connection transaction;
-    private RunLedger ledger;
+    private RunInputs inputs;
+    private long committedRunsAtRead = -1;
 
     SyncRunContext(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey) {
         this.runId = runId;
@@ -52,24 +51,22 @@ public final class SyncRunContext {
         this.snapshot = value;
     }
 
-    Connection transaction() {
-        return transaction;
-    }
-
-    void transaction(Connection value) {
-        this.transaction = value;
-    }
-
-    /** The reconcile ledger of this run, present once the stored positions are loaded. */
-    public RunLedger ledger() {
-        if (ledger == null) {
-            throw new IllegalStateException("run " + runId + " has not loaded its stored positions yet");
+    /** What every instrument of this run shares, present once the stored state has been read. */
+    public RunInputs inputs() {
+        if (inputs == null) {
+            throw new IllegalStateException("run " + runId + " has not read its stored state yet");
         }
-        return ledger;
+        return inputs;
     }
 
-    void ledger(RunLedger value) {
-        this.ledger = value;
+    /** The run read the stored state when {@code committedRuns} runs had committed. */
+    void stateRead(RunInputs value, long committedRuns) {
+        this.inputs = value;
+        this.committedRunsAtRead = committedRuns;
+    }
+
+    long committedRunsAtRead() {
+        return committedRunsAtRead;
     }
 
     Instant brokerServerTime() {

@@ -1,14 +1,17 @@
 package io.positionsync.run;
 
+import io.positionsync.sync.BreakEvent;
+import io.positionsync.sync.BreakKind;
+import io.positionsync.sync.ExecutionRecord;
+import io.positionsync.sync.FillCounts;
+import io.positionsync.sync.InstrumentFacts;
+import io.positionsync.sync.InstrumentResult;
+import io.positionsync.sync.LifecycleWrite;
 import io.positionsync.sync.PositionKey;
-import io.positionsync.sync.ReconcileResult;
 import io.positionsync.sync.ReconcileWarning;
-import io.positionsync.sync.ReconciliationBreak;
-import io.positionsync.sync.RunLedger;
-import io.positionsync.sync.SnapshotExecutions;
-import io.positionsync.sync.SnapshotPosition;
+import io.positionsync.sync.RunInputs;
+import io.positionsync.sync.RunResult;
 import io.positionsync.sync.SnapshotTransformer;
-import io.positionsync.sync.StoredPosition;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
@@ -21,7 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -36,11 +39,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.positionsync.ibkr.BrokerException;
-import io.positionsync.ibkr.BrokerExecution;
 import io.positionsync.ibkr.BrokerGateway;
 import io.positionsync.ibkr.BrokerSnapshot;
+import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.ExecutionRepository;
+import io.positionsync.store.LedgerRepository;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.SyncCounts;
 import io.positionsync.store.SyncRunRepository;
@@ -69,7 +73,9 @@ public final class SyncRunSteps {
     private final ExecutionRepository executions;
     private final SyncRunRepository runs;
     private final BreakRepository breaks;
-    private final SnapshotTransformer transformer;
+    private final LedgerRepository ledger;
+    private final AccountRepository accounts;
+    private final RunStateReader reader;
     private final BigDecimal breakTolerance;
     private final Clock clock;
     private final Consumer<SyncRunSummary> onFinished;
@@ -78,30 +84,41 @@ public final class SyncRunSteps {
     public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
             BigDecimal breakTolerance, Clock clock, Consumer<SyncRunSummary> onFinished) {
-        this.gateway = Objects.requireNonNull(gateway, "gateway");
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-        this.positions = Objects.requireNonNull(positions, "positions");
-        this.executions = Objects.requireNonNull(executions, "executions");
-        this.runs = Objects.requireNonNull(runs, "runs");
-        this.breaks = Objects.requireNonNull(breaks, "breaks");
-        this.transformer = Objects.requireNonNull(transformer, "transformer");
-        this.breakTolerance = Objects.requireNonNull(breakTolerance, "breakTolerance");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.onFinished = onFinished == null ? summary -> { } : onFinished;
-        this.pendingFailures = null;
+        this(gateway, dataSource, positions, executions, runs, breaks, new LedgerRepository(positions.writeChunkSize()),
+                new AccountRepository(dataSource), transformer, breakTolerance, clock, onFinished);
+    }
+
+    public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
+            ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, LedgerRepository ledger,
+            AccountRepository accounts, SnapshotTransformer transformer, BigDecimal breakTolerance, Clock clock,
+            Consumer<SyncRunSummary> onFinished) {
+        this(gateway, dataSource, positions, executions, runs, breaks, ledger, accounts, transformer, breakTolerance,
+                clock, onFinished, null);
     }
 
     /** With a keeper for the failures the database cannot record when they happen. */
     public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
             BigDecimal breakTolerance, Clock clock, Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures) {
+        this(gateway, dataSource, positions, executions, runs, breaks, new LedgerRepository(positions.writeChunkSize()),
+                new AccountRepository(dataSource), transformer, breakTolerance, clock, onFinished, pendingFailures);
+    }
+
+    /** Every part given; {@code pendingFailures} may be null (failures the database cannot record are then only logged). */
+    public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
+            ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, LedgerRepository ledger,
+            AccountRepository accounts, SnapshotTransformer transformer, BigDecimal breakTolerance, Clock clock,
+            Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.positions = Objects.requireNonNull(positions, "positions");
         this.executions = Objects.requireNonNull(executions, "executions");
         this.runs = Objects.requireNonNull(runs, "runs");
         this.breaks = Objects.requireNonNull(breaks, "breaks");
-        this.transformer = Objects.requireNonNull(transformer, "transformer");
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.accounts = Objects.requireNonNull(accounts, "accounts");
+        this.reader = new RunStateReader(positions, executions, breaks, ledger, accounts,
+                Objects.requireNonNull(transformer, "transformer"));
         this.breakTolerance = Objects.requireNonNull(breakTolerance, "breakTolerance");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.onFinished = onFinished == null ? summary -> { } : onFinished;
@@ -149,48 +166,129 @@ public final class SyncRunSteps {
     }
 
     /**
-     * Opens the run's transaction, loads the open lifecycles and the executions already seen, and returns
-     * the snapshot as domain records for the split.
+     * Reads the stored state the run needs in one consistent read (no lock held: a long split never blocks
+     * another process) and returns one {@link InstrumentFacts} per instrument for the split.
      */
-    public List<SnapshotPosition> prepare(@ExchangeProperty(RUN_PROPERTY) SyncRunContext run) throws SQLException {
+    public List<InstrumentFacts> prepare(@ExchangeProperty(RUN_PROPERTY) SyncRunContext run) throws SQLException {
         BrokerSnapshot snapshot = run.snapshot();
-        Connection connection = dataSource.getConnection();
-        run.transaction(connection);
-        connection.setAutoCommit(false);
-        runs.lockForRun(connection);
-        Map<PositionKey, StoredPosition> open = positions.loadOpen(connection);
-        SnapshotExecutions snapshotExecutions = transformer.executions(snapshot);
-        run.ledger(new RunLedger(open, consumedExecIds(connection, snapshot.executions()), snapshotExecutions,
-                now(), breakTolerance));
-        return transformer.positions(snapshot);
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            connection.setReadOnly(true);
+            try {
+                long committed = runs.committedRuns(connection);
+                List<InstrumentFacts> facts = reader.read(connection, snapshot, breakTolerance);
+                run.stateRead(new RunInputs(run.runId(), now(), breakTolerance, RunStateReader.rates(snapshot)), committed);
+                return facts;
+            } finally {
+                connection.rollback();
+                connection.setReadOnly(false);
+                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
+        }
     }
 
-    /** Writes the run's changes, executions, breaks and its SUCCEEDED record, then commits them together. */
-    public SyncRunSummary persist(@ExchangeProperty(RUN_PROPERTY) SyncRunContext run) throws SQLException {
-        ReconcileResult result = run.ledger().result();
-        Connection connection = run.transaction();
-        Instant syncedAt = now();
-        positions.applyChanges(connection, run.runId(), result.changes(), syncedAt);
-        executions.upsert(connection, run.runId(), result.executions());
-        if (!result.breaks().isEmpty()) {
-            List<io.positionsync.store.ReconciliationBreak> rows = new ArrayList<>();
-            for (ReconciliationBreak b : result.breaks()) {
-                rows.add(io.positionsync.store.ReconciliationBreak.detected(run.runId(), null, b.account(), b.conId(),
-                        b.symbol(), null, b.ours(), b.broker(), breakTolerance, syncedAt, b.kind().name(),
-                        io.positionsync.store.ReconciliationBreak.REALIZED_PNL_MISMATCH));
+    /**
+     * The one transaction of the run: takes the database-wide run lock, checks that no other run committed
+     * since this run read its state (else the run fails and the next one starts from the new state), writes
+     * lifecycles, ledger entries, history, executions, breaks, accounts, rates and the run's SUCCEEDED record,
+     * and commits them together.
+     */
+    public SyncRunSummary persist(Exchange exchange) throws SQLException {
+        SyncRunContext run = exchange.getProperty(RUN_PROPERTY, SyncRunContext.class);
+        Object body = exchange.getMessage().getBody();
+        RunResult result = body instanceof RunResult r ? r : RunResult.EMPTY; // an empty split aggregates nothing
+        Instant syncedAt = run.inputs().now();
+        List<LifecycleWrite> writes = new ArrayList<>();
+        Map<Long, Map<Integer, Long>> ids = new HashMap<>();
+        int created = 0;
+        for (InstrumentResult instrument : result.instruments()) {
+            for (LifecycleWrite write : instrument.lifecycles()) {
+                created += write.created() ? 1 : 0;
             }
-            breaks.record(connection, rows);
         }
-        for (ReconcileWarning warning : result.warnings()) {
-            LOG.warn("run {}: {} {} {}: {}", run.runId(), warning.reason(), warning.key().account(), warning.symbol(),
-                    warning.detail());
+        int[] counts = result.lifecycleCounts();
+        SyncCounts syncCounts = new SyncCounts(counts[0], counts[1], counts[2], counts[3]);
+        FillCounts fills = result.fills();
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                runs.lockForRun(connection);
+                long committed = runs.committedRuns(connection);
+                if (committed != run.committedRunsAtRead()) {
+                    throw new IllegalStateException("another sync run committed while this run was reconciling;"
+                            + " nothing was written, the next run starts from the new state");
+                }
+                long[] reserved = positions.reserveIds(connection, created);
+                int next = 0;
+                List<io.positionsync.store.ReconciliationBreak> raised = new ArrayList<>();
+                Map<PositionKey, Set<BreakKind>> resolved = new HashMap<>();
+                List<ExecutionRecord> executionRecords = new ArrayList<>();
+                for (int i = 0; i < result.instruments().size(); i++) {
+                    InstrumentResult instrument = result.instruments().get(i);
+                    Map<Integer, Long> byRef = new HashMap<>();
+                    for (LifecycleWrite write : instrument.lifecycles()) {
+                        LifecycleWrite withId = write.created() ? write.withId(reserved[next++]) : write;
+                        byRef.put(write.ref(), withId.row().id());
+                        writes.add(withId);
+                    }
+                    ids.put((long) i, byRef);
+                    executionRecords.addAll(instrument.executions());
+                    for (BreakEvent event : instrument.breaks()) {
+                        raised.add(io.positionsync.store.ReconciliationBreak.detected(run.runId(),
+                                byRef.get(event.lifecycleRef()), instrument.key().account(), instrument.key().conId(),
+                                symbolOf(instrument), currencyOf(instrument), event.ours(), event.broker(), breakTolerance,
+                                syncedAt, event.note(), event.kind().name()));
+                    }
+                    if (!instrument.resolvedBreaks().isEmpty()) {
+                        resolved.put(instrument.key(), instrument.resolvedBreaks());
+                    }
+                }
+                positions.write(connection, run.runId(), writes, syncedAt);
+                ledger.write(connection, run.runId(), writes);
+                executions.upsert(connection, run.runId(), executionRecords);
+                breaks.resolve(connection, run.runId(), resolved, syncedAt);
+                breaks.record(connection, raised);
+                accounts.reported(connection, run.runId(), run.snapshot().accounts(), syncedAt);
+                accounts.saveRates(connection, run.runId(), run.snapshot().exchangeRates());
+                runs.recordFills(connection, run.runId(), fills);
+                Instant finishedAt = now();
+                runs.finish(connection, run.runId(), SyncRunStatus.SUCCEEDED, syncCounts, null, run.brokerServerTime(),
+                        finishedAt);
+                connection.commit();
+                logWarnings(run, result);
+                return finished(run, SyncRunStatus.SUCCEEDED, syncCounts, null, finishedAt, fills);
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection, run);
+                throw e;
+            }
         }
-        SyncCounts counts = new SyncCounts(result.opened(), result.updated(), result.closed(), result.unchanged());
-        Instant finishedAt = now();
-        runs.finish(connection, run.runId(), SyncRunStatus.SUCCEEDED, counts, null, run.brokerServerTime(), finishedAt);
-        connection.commit();
-        closeTransaction(run);
-        return finished(run, SyncRunStatus.SUCCEEDED, counts, null, finishedAt);
+    }
+
+    /** Each warning once, after the commit (nothing is logged for a run that rolled back). */
+    private static void logWarnings(SyncRunContext run, RunResult result) {
+        for (InstrumentResult instrument : result.instruments()) {
+            for (ReconcileWarning warning : instrument.warnings()) {
+                LOG.warn("run {}: {} {} {}: {}", run.runId(), warning.reason(), warning.key().account(), warning.symbol(),
+                        warning.detail());
+            }
+        }
+    }
+
+    private static String symbolOf(InstrumentResult instrument) {
+        return instrument.lifecycles().isEmpty() ? null : instrument.lifecycles().get(0).row().symbol();
+    }
+
+    private static String currencyOf(InstrumentResult instrument) {
+        return instrument.lifecycles().isEmpty() ? null : instrument.lifecycles().get(0).row().currency();
+    }
+
+    private static void rollbackQuietly(Connection connection, SyncRunContext run) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            LOG.warn("rollback of run {} failed: {}", run.runId(), describe(e));
+        }
     }
 
     /**
@@ -221,7 +319,6 @@ public final class SyncRunSteps {
             onFinished.accept(summary);
             return summary;
         }
-        rollback(run);
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
             runs.finish(connection, run.runId(), SyncRunStatus.FAILED, SyncCounts.NONE, error, run.brokerServerTime(), now);
@@ -247,8 +344,13 @@ public final class SyncRunSteps {
 
     private SyncRunSummary finished(SyncRunContext run, SyncRunStatus status, SyncCounts counts, String error,
             Instant finishedAt) {
+        return finished(run, status, counts, error, finishedAt, FillCounts.NONE);
+    }
+
+    private SyncRunSummary finished(SyncRunContext run, SyncRunStatus status, SyncCounts counts, String error,
+            Instant finishedAt, FillCounts fills) {
         SyncRunSummary summary = new SyncRunSummary(run.runId(), run.trigger(), status, counts.opened(), counts.updated(),
-                counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error);
+                counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error, fills);
         long millis = Duration.between(run.startedAt(), finishedAt).toMillis();
         if (error == null) {
             LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged", run.runId(), status,
@@ -263,43 +365,6 @@ public final class SyncRunSteps {
     /** The run's clock at PostgreSQL's precision, so a summary and its stored row show the same times. */
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
-    }
-
-    /**
-     * Executions seen by an earlier successful run (by execId, or by the base of a correction). Exit prices use
-     * only executions since the previous successful run, so these are never matched again.
-     */
-    private Set<String> consumedExecIds(Connection connection, List<BrokerExecution> snapshotExecutions) throws SQLException {
-        Set<String> ids = new HashSet<>();
-        for (BrokerExecution execution : snapshotExecutions) {
-            ids.add(execution.execId());
-        }
-        return executions.seenExecIds(connection, ids);
-    }
-
-    private void rollback(SyncRunContext run) {
-        Connection connection = run.transaction();
-        if (connection == null) {
-            return;
-        }
-        try {
-            connection.rollback();
-        } catch (SQLException e) {
-            LOG.warn("rollback of run {} failed: {}", run.runId(), describe(e));
-        }
-        closeTransaction(run);
-    }
-
-    private static void closeTransaction(SyncRunContext run) {
-        Connection connection = run.transaction();
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                LOG.debug("closing the connection of run {} failed", run.runId(), e);
-            }
-            run.transaction(null);
-        }
     }
 
     private static String describe(Throwable t) {

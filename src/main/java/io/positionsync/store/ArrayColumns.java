@@ -95,4 +95,38 @@ final class ArrayColumns {
         }
         return joined.toString();
     }
+
+    /**
+     * Runs {@code sql} once per {@code chunk} rows: {@code leading} values are bound first (as their own
+     * types), then one text array per column.
+     *
+     * @return the sum of the update counts
+     */
+    static int executeChunked(Connection connection, String sql, int columnCount, int chunk, List<Object[]> rows,
+            Object... leading) throws SQLException {
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        int total = 0;
+        ArrayColumns columns = new ArrayColumns(columnCount, Math.min(chunk, rows.size()));
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < rows.size(); i++) {
+                columns.add(rows.get(i));
+                if (columns.rows() == chunk || i == rows.size() - 1) {
+                    int index = 1;
+                    for (Object value : leading) {
+                        if (value instanceof Instant instant) {
+                            Jdbc.setInstant(statement, index++, instant);
+                        } else {
+                            statement.setObject(index++, value);
+                        }
+                    }
+                    columns.bind(connection, statement, index);
+                    columns.clear();
+                    total += statement.executeUpdate();
+                }
+            }
+        }
+        return total;
+    }
 }

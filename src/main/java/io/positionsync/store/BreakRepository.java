@@ -7,11 +7,17 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 
 import javax.sql.DataSource;
+
+import io.positionsync.sync.BreakKind;
+import io.positionsync.sync.PositionKey;
 
 /** The {@code reconciliation_breaks} table: written in the run's transaction, read by the status API. */
 public final class BreakRepository {
@@ -72,6 +78,32 @@ public final class BreakRepository {
             statement.setLong(3, conId);
             return statement.executeUpdate();
         }
+    }
+
+    /** Kinds of every open break, by contract (the run decides which to resolve and which not to raise again). */
+    public Map<PositionKey, Set<BreakKind>> openKinds(Connection connection) throws SQLException {
+        Map<PositionKey, Set<BreakKind>> open = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT DISTINCT account, con_id, kind FROM reconciliation_breaks WHERE resolved_at IS NULL");
+                ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                open.computeIfAbsent(new PositionKey(rows.getString(1), rows.getLong(2)),
+                        k -> EnumSet.noneOf(BreakKind.class)).add(BreakKind.valueOf(rows.getString(3)));
+            }
+        }
+        return open;
+    }
+
+    /** Resolves, in the run's transaction, every open break of each (contract, kind) the run found agreeing again. */
+    public int resolve(Connection connection, long runId, Map<PositionKey, Set<BreakKind>> resolved, Instant at)
+            throws SQLException {
+        List<Object[]> rows = new ArrayList<>();
+        resolved.forEach((key, kinds) -> kinds.forEach(kind -> rows.add(new Object[] {key.account(), key.conId(), kind})));
+        return ArrayColumns.executeChunked(connection, """
+                UPDATE reconciliation_breaks b SET resolved_at = ?, resolved_run_id = ?
+                FROM unnest(?::text[], ?::bigint[], ?::text[]) AS u(account, con_id, kind)
+                WHERE b.account = u.account AND b.con_id = u.con_id AND b.kind = u.kind AND b.resolved_at IS NULL
+                """, 3, 5000, rows, at, runId);
     }
 
     /** Open breaks, newest first. */

@@ -21,6 +21,7 @@ import javax.sql.DataSource;
 import io.positionsync.ibkr.BrokerExecution;
 import io.positionsync.ibkr.ExecIds;
 import io.positionsync.sync.ExecutionRecord;
+import io.positionsync.sync.ExecutionState;
 
 /**
  * The {@code executions} table: every fill stored once by execId, whatever how often a snapshot replays
@@ -35,42 +36,46 @@ public final class ExecutionRepository {
 
     static final String COLUMNS = "exec_id, account, con_id, symbol, sec_type, side, shares, price, exec_time, "
             + "order_id, perm_id, commission, commission_currency, ib_realized_pnl, first_seen_run_id, applied_run_id, "
-            + "superseded_by";
+            + "superseded_by, state, currency, multiplier";
 
     /**
-     * New fills are inserted; a fill seen before only gains what it lacked (its commission report, the run that
-     * applied it), so a replay writes nothing.
+     * New fills are inserted; a fill seen before only gains what it lacked (its commission report) and moves
+     * forward from SEEN (applied, or covered by an opening balance), never back: a replay writes nothing. The
+     * WHERE of the conflict branch makes "nothing new" a no-op, and {@code xmax = 0} tells inserted rows from
+     * updated ones without a second query.
      */
     private static final String UPSERT = """
             WITH written AS (
                 INSERT INTO executions (exec_id, base_exec_id, account, con_id, symbol, sec_type, side, shares, price,
                                         exec_time, order_id, perm_id, commission, commission_currency, ib_realized_pnl,
-                                        first_seen_run_id, applied_run_id)
+                                        first_seen_run_id, applied_run_id, state, currency, multiplier)
                 SELECT u.exec_id, u.base_exec_id, u.account, u.con_id, u.symbol, u.sec_type, u.side, u.shares, u.price,
                        u.exec_time, u.order_id, u.perm_id, u.commission, u.commission_currency, u.ib_realized_pnl,
-                       ?, CASE WHEN u.applied THEN ?::bigint END
+                       ?, CASE WHEN u.state = 'APPLIED' THEN ?::bigint END, u.state, u.currency, u.multiplier
                 FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[],
                             ?::numeric[], ?::timestamptz[], ?::bigint[], ?::bigint[], ?::numeric[], ?::text[],
-                            ?::numeric[], ?::boolean[])
+                            ?::numeric[], ?::text[], ?::text[], ?::numeric[])
                     AS u(exec_id, base_exec_id, account, con_id, symbol, sec_type, side, shares, price, exec_time,
-                         order_id, perm_id, commission, commission_currency, ib_realized_pnl, applied)
+                         order_id, perm_id, commission, commission_currency, ib_realized_pnl, state, currency,
+                         multiplier)
                 ON CONFLICT (exec_id) DO UPDATE SET
                     commission = coalesce(executions.commission, excluded.commission),
                     commission_currency = coalesce(executions.commission_currency, excluded.commission_currency),
                     ib_realized_pnl = coalesce(executions.ib_realized_pnl, excluded.ib_realized_pnl),
-                    applied_run_id = coalesce(executions.applied_run_id, excluded.applied_run_id)
+                    applied_run_id = coalesce(executions.applied_run_id, excluded.applied_run_id),
+                    state = CASE WHEN executions.state = 'SEEN' THEN excluded.state ELSE executions.state END
                 WHERE (executions.commission IS NULL AND excluded.commission IS NOT NULL)
                    OR (executions.ib_realized_pnl IS NULL AND excluded.ib_realized_pnl IS NOT NULL)
-                   OR (executions.applied_run_id IS NULL AND excluded.applied_run_id IS NOT NULL)
+                   OR (executions.state = 'SEEN' AND excluded.state <> 'SEEN')
                 RETURNING (xmax = 0) AS inserted
             )
             SELECT count(*) FILTER (WHERE inserted) FROM written
             """;
-    private static final int UPSERT_COLUMN_COUNT = 16;
+    private static final int UPSERT_COLUMN_COUNT = 18;
 
     /** The first correction wins the pointer; a replayed older correction changes nothing. */
     private static final String SUPERSEDE = """
-            UPDATE executions e SET superseded_by = c.exec_id
+            UPDATE executions e SET superseded_by = c.exec_id, state = 'SUPERSEDED'
             FROM unnest(?::text[], ?::text[]) AS c(exec_id, supersedes)
             WHERE e.exec_id = c.supersedes AND e.superseded_by IS NULL AND e.exec_id <> c.exec_id
             """;
@@ -106,7 +111,7 @@ public final class ExecutionRepository {
                 BrokerExecution e = record.execution();
                 rows.add(e.execId(), ExecIds.base(e.execId()), e.account(), e.conId(), e.symbol(), e.secType(), e.side(),
                         e.shares(), e.price(), e.time(), e.orderId(), e.permId(), e.commission(), e.commissionCurrency(),
-                        e.realizedPnl(), record.applied());
+                        e.realizedPnl(), record.state(), e.currency(), e.multiplier());
                 if (rows.rows() == writeChunkSize) {
                     inserted += runUpsert(connection, statement, rows, runId);
                 }
@@ -152,16 +157,48 @@ public final class ExecutionRepository {
         }
     }
 
-    /** One record per execId: applied if any copy is, with the commission report if any copy has it. */
+    /** One record per execId: the furthest state any copy has, with the commission report if any copy has it. */
     private static Collection<ExecutionRecord> merge(List<ExecutionRecord> records) {
         Map<String, ExecutionRecord> byId = new LinkedHashMap<>();
         for (ExecutionRecord record : records) {
             byId.merge(record.execution().execId(), record, (a, b) -> new ExecutionRecord(
                     a.execution().commission() != null ? a.execution() : b.execution(),
                     a.supersedesExecId() != null ? a.supersedesExecId() : b.supersedesExecId(),
-                    a.applied() || b.applied()));
+                    a.state().compareTo(b.state()) >= 0 ? a.state() : b.state()));
         }
         return byId.values();
+    }
+
+    /**
+     * Every stored revision of the executions with these base ids (the fills of a snapshot and the rows they
+     * replay, correct or complete), by execId.
+     */
+    public Map<String, StoredExecution> findByBases(Connection connection, Collection<String> baseExecIds)
+            throws SQLException {
+        return query(connection, "SELECT " + COLUMNS + " FROM executions WHERE base_exec_id = ANY (?)", baseExecIds);
+    }
+
+    /** Executions stored but not applied yet (deferred), by execId. */
+    public Map<String, StoredExecution> notYetApplied(Connection connection) throws SQLException {
+        return query(connection, "SELECT " + COLUMNS + " FROM executions WHERE state = 'SEEN'", null);
+    }
+
+    /** {@code ids} binds the statement's one array parameter; {@code null} for a statement without one. */
+    private static Map<String, StoredExecution> query(Connection connection, String sql, Collection<String> ids)
+            throws SQLException {
+        Map<String, StoredExecution> found = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            if (ids != null) {
+                statement.setArray(1, connection.createArrayOf("text", ids.toArray(new String[0])));
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    StoredExecution execution = execution(rows);
+                    found.put(execution.execId(), execution);
+                }
+            }
+        }
+        return found;
     }
 
     /** Those of {@code execIds} that are stored. */
@@ -289,8 +326,10 @@ public final class ExecutionRepository {
                 rows.getLong("perm_id"),
                 rows.getBigDecimal("commission"),
                 rows.getString("commission_currency"),
-                rows.getBigDecimal("ib_realized_pnl"));
+                rows.getBigDecimal("ib_realized_pnl"),
+                rows.getString("currency"),
+                rows.getBigDecimal("multiplier"));
         return new StoredExecution(execution, rows.getLong("first_seen_run_id"), Jdbc.nullableLong(rows, "applied_run_id"),
-                rows.getString("superseded_by"));
+                rows.getString("superseded_by"), ExecutionState.valueOf(rows.getString("state")));
     }
 }

@@ -1,12 +1,14 @@
 package io.positionsync.store;
 
 import io.positionsync.ibkr.BrokerExecution;
+import io.positionsync.sync.ExecutionState;
 
 /**
  * A row of {@code executions}: the fill as the broker reported it, the run that first saw it, the run
- * whose realized P&L used it ({@code null} if none yet) and the correction that replaced it, if any.
+ * whose realized P&L used it ({@code null} if none yet), the correction that replaced it, if any, and its state.
  */
-public record StoredExecution(BrokerExecution execution, long firstSeenRunId, Long appliedRunId, String supersededBy) {
+public record StoredExecution(BrokerExecution execution, long firstSeenRunId, Long appliedRunId, String supersededBy,
+        ExecutionState state) {
 
     public String execId() {
         return execution.execId();

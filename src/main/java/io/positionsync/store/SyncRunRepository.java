@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import io.positionsync.sync.FillCounts;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncTrigger;
 
@@ -129,6 +130,31 @@ public final class SyncRunRepository {
         try (PreparedStatement statement = connection.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
             statement.setLong(1, SYNC_LOCK_KEY);
             statement.execute();
+        }
+    }
+
+    /**
+     * How many runs have committed a result: a run reads its state without the lock, and before it writes it
+     * checks under the lock that this number did not move (no other run committed in between).
+     */
+    public long committedRuns(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT count(*) FROM sync_runs WHERE status = 'SUCCEEDED'");
+                ResultSet rows = statement.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    /** What the run did with fills, in the run's transaction. */
+    public void recordFills(Connection connection, long runId, FillCounts fills) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "UPDATE sync_runs SET fills_applied = ?, fills_deferred = ?, fills_estimated = ? WHERE id = ?")) {
+            statement.setInt(1, fills.applied());
+            statement.setInt(2, fills.deferred());
+            statement.setInt(3, fills.estimated());
+            statement.setLong(4, runId);
+            statement.executeUpdate();
         }
     }
 

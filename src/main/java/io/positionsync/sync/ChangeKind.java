@@ -11,5 +11,10 @@ public enum ChangeKind {
     /** Smaller absolute quantity, same sign: realized P&L of the reduced quantity is added. */
     REDUCED,
     /** Quantity back to zero (or absent from a complete snapshot): final realized P&L. */
-    CLOSED
+    CLOSED,
+    /**
+     * Late facts (a correction, a commission report, real fills replacing an estimate) changed the lifecycle's
+     * figures after the fact: recomputed from its fills, old and new realized P&L recorded.
+     */
+    ADJUSTED
 }

@@ -3,9 +3,14 @@ package io.positionsync.sync;
 import io.positionsync.ibkr.BrokerExecution;
 
 /**
- * An execution to store (once, by execId; a correction replaces the row of the id it supersedes),
- * and the lifecycle it was applied to if it explained a change. {@code applied} is false for fills that
- * were seen but not needed to explain a reduction (e.g. opening fills).
+ * An execution to store (once, by execId) and the state this run leaves it in. A store never moves an
+ * execution back: {@code APPLIED} stays applied whatever a later record says, and a record only adds what
+ * the stored row lacked (its commission report). {@code supersedesExecId} names the id of the same base this
+ * correction replaces; that row becomes {@link ExecutionState#SUPERSEDED}.
  */
-public record ExecutionRecord(BrokerExecution execution, String supersedesExecId, boolean applied) {
+public record ExecutionRecord(BrokerExecution execution, String supersedesExecId, ExecutionState state) {
+
+    public boolean applied() {
+        return state == ExecutionState.APPLIED;
+    }
 }

@@ -28,8 +28,10 @@ public record SnapshotExecutions(Map<PositionKey, List<BrokerExecution>> byKey, 
     /** A snapshot without executions. */
     public static final SnapshotExecutions NONE = new SnapshotExecutions(Map.of(), Map.of());
 
-    private static final Comparator<BrokerExecution> OLDEST_FIRST =
-            Comparator.comparing(BrokerExecution::time, Comparator.nullsLast(Comparator.<Instant>naturalOrder()));
+    /** Fold order of fills: execution time (unknown last), then execId. */
+    public static final Comparator<BrokerExecution> OLDEST_FIRST =
+            Comparator.comparing(BrokerExecution::time, Comparator.nullsLast(Comparator.<Instant>naturalOrder()))
+                    .thenComparing(BrokerExecution::execId);
 
     public SnapshotExecutions {
         Map<PositionKey, List<BrokerExecution>> copy = new LinkedHashMap<>();

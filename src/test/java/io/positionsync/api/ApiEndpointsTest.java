@@ -469,11 +469,13 @@ class ApiEndpointsTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         String text = response.body();
-        assertThat(metric(text, "psync_sync_runs_total{status=\"SUCCEEDED\"}")).isGreaterThanOrEqualTo(2);
-        assertThat(metric(text, "psync_sync_runs_total{status=\"FAILED\"}")).isZero();
+        assertThat(metric(text, "psync_sync_runs_total{status=\"SUCCEEDED\",trigger=\"STARTUP\"}")).isEqualTo(1.0);
+        assertThat(metric(text, "psync_sync_runs_total{status=\"SUCCEEDED\",trigger=\"MANUAL\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(metric(text, "psync_sync_runs_total{status=\"FAILED\",trigger=\"MANUAL\"}")).isZero();
         assertThat(metric(text, "psync_sync_run_duration_seconds_count")).isGreaterThanOrEqualTo(2);
         assertThat(text).contains("psync_sync_run_duration_seconds_bucket{le=\"1.0\"}");
-        assertThat(metric(text, "psync_positions_open")).isEqualTo(open);
+        assertThat(metric(text, "psync_positions_open{account=\"DU1000001\"}")
+                + metric(text, "psync_positions_open{account=\"DU1000002\"}")).isEqualTo(open);
         assertThat(metric(text, "psync_sync_last_success_age_seconds")).isBetween(0.0, 60.0);
         assertThat(metric(text, "psync_sync_consecutive_failures")).isZero();
         assertThat(metric(text, "psync_gateway_state{state=\"UP\"}")).isEqualTo(1.0);

@@ -88,7 +88,7 @@ class GatewayDownTest {
         assertThat(scheduler.at("/statistics/failures").asLong()).isEqualTo(2);
         assertThat(scheduler.at("/statisticsSinceStart/failed").asLong()).isEqualTo(2);
         String metrics = service.get("observe/metrics").body();
-        assertThat(metric(metrics, "psync_sync_runs_total{status=\"FAILED\"}")).isEqualTo(2.0);
+        assertThat(metric(metrics, "psync_sync_runs_total{status=\"FAILED\",trigger=\"MANUAL\"}")).isEqualTo(2.0);
         assertThat(metric(metrics, "psync_sync_consecutive_failures")).isEqualTo(2.0);
         assertThat(metric(metrics, "psync_gateway_state{state=\"DOWN\"}")).isEqualTo(1.0);
         assertThat(metric(metrics, "psync_gateway_state{state=\"UP\"}")).isZero();

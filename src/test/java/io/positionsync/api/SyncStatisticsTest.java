@@ -1,6 +1,7 @@
 package io.positionsync.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.time.Duration;
@@ -94,6 +95,49 @@ class SyncStatisticsTest {
         assertThat(statistics.snapshot().lastSuccessAt()).isEqualTo(successEnd);
         assertThat(statistics.snapshot().runs()).as("only runs finished by this process are counted").isZero();
         assertThat(statistics.lastSuccessAgeSeconds()).hasValue(239);
+    }
+
+    @Test
+    void executionsMissingTurnsOnAfterTheThresholdOfEstimateOnlyRunsAndOffWithARealFill() {
+        TestClock clock = new TestClock(T0);
+        SyncStatistics statistics = new SyncStatistics(clock, 3, 17);
+        List<String> heard = new ArrayList<>();
+        statistics.addFillsListener((applied, deferred, estimated) -> heard.add(applied + "/" + deferred + "/" + estimated));
+
+        assertThat(statistics.executionsMissing()).isEqualTo(new SyncStatistics.ExecutionsMissing(false, null, 0, 3, null));
+        statistics.recordFills(0, 0, 2);
+        Instant streakStart = clock.instant();
+        clock.advance(Duration.ofSeconds(60));
+        statistics.recordFills(0, 0, 0); // a quiet run: neither counts nor breaks the streak
+        statistics.recordFills(0, 1, 1);
+        assertThat(statistics.executionsMissing().active()).isFalse();
+        assertThat(statistics.executionsMissing().consecutiveRuns()).isEqualTo(2);
+        clock.advance(Duration.ofSeconds(60));
+        statistics.recordFills(0, 0, 1);
+
+        SyncStatistics.ExecutionsMissing on = statistics.executionsMissing();
+        assertThat(on.active()).isTrue();
+        assertThat(on.consecutiveRuns()).isEqualTo(3);
+        assertThat(on.since()).isEqualTo(streakStart);
+        assertThat(on.hint()).contains("Master API client ID").contains("17 (PSYNC_IBKR_CLIENT_ID)");
+        assertThat(on.toJson()).containsEntry("active", true).containsEntry("since", streakStart.toString())
+                .containsEntry("consecutiveRuns", 3).containsKey("hint");
+
+        statistics.recordFills(0, 0, 4);
+        assertThat(statistics.executionsMissing().consecutiveRuns()).isEqualTo(4);
+        statistics.recordFills(1, 0, 3); // one real fill: the executions do arrive
+        assertThat(statistics.executionsMissing()).isEqualTo(new SyncStatistics.ExecutionsMissing(false, null, 0, 3, null));
+        assertThat(heard).containsExactly("0/0/2", "0/0/0", "0/1/1", "0/0/1", "0/0/4", "1/0/3");
+    }
+
+    @Test
+    void executionsMissingRefusesNonsense() {
+        assertThatThrownBy(() -> new SyncStatistics(new TestClock(T0), 0, 17)).isInstanceOf(IllegalArgumentException.class);
+        SyncStatistics statistics = new SyncStatistics(new TestClock(T0), 1, null);
+        assertThatThrownBy(() -> statistics.recordFills(0, 0, -1)).isInstanceOf(IllegalArgumentException.class);
+        statistics.recordFills(0, 0, 1);
+        assertThat(statistics.executionsMissing().active()).as("a threshold of one run").isTrue();
+        assertThat(statistics.executionsMissing().hint()).contains("the client id this service uses");
     }
 
     private static Instant store(SyncRunRepository runs, Connection connection, Instant startedAt, SyncRunStatus status)

@@ -72,12 +72,17 @@ class SyncPipelineTest {
         assertThat(recorded.get("started_at")).as("summary and row agree").isEqualTo(run.startedAt());
         assertThat(recorded.get("finished_at")).isEqualTo(run.finishedAt());
         assertThat(h.count("SELECT count(*) FROM executions")).isEqualTo(3);
-        // the opening is traced to the run and the fill that caused it
+        // first sight of an account: the broker's positions are opening balances; the day's earlier fills are
+        // stored but covered by the balance, never applied
         Map<String, Object> history = h.query("SELECT run_id, change_kind, exec_ids FROM position_history WHERE position_id = ?",
                 es.get("id")).get(0);
         assertThat(history.get("run_id")).isEqualTo(run.runId());
         assertThat(history.get("change_kind")).isEqualTo("OPENED");
-        assertThat((String[]) ((java.sql.Array) history.get("exec_ids")).getArray()).containsExactly(esBuy.execId());
+        assertThat((String[]) ((java.sql.Array) history.get("exec_ids")).getArray()).isEmpty();
+        assertThat(h.query("SELECT state FROM executions WHERE exec_id = ?", esBuy.execId()).get(0).get("state"))
+                .isEqualTo("COVERED");
+        assertThat(h.query("SELECT kind, quantity FROM ledger_entries WHERE position_id = ?", es.get("id")))
+                .singleElement().satisfies(entry -> assertThat(entry.get("kind")).isEqualTo("OPENING_BALANCE"));
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.Set;
 
 import io.positionsync.ibkr.BrokerExecution;
 import io.positionsync.sync.ExecutionRecord;
+import io.positionsync.sync.ExecutionState;
 import io.positionsync.sync.SyncTrigger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,11 +51,11 @@ class ExecutionRepositoryTest {
     }
 
     private static ExecutionRecord seen(BrokerExecution e) {
-        return new ExecutionRecord(e, null, false);
+        return new ExecutionRecord(e, null, ExecutionState.SEEN);
     }
 
     private static ExecutionRecord applied(BrokerExecution e) {
-        return new ExecutionRecord(e, null, true);
+        return new ExecutionRecord(e, null, ExecutionState.APPLIED);
     }
 
     /** Upserts in a committed run of its own; returns {runId, inserted}. */
@@ -138,7 +139,7 @@ class ExecutionRepositoryTest {
         BrokerExecution correction = fill("0001f4e8.1a2b.02", "SLD", "10", "150.05", 0, "0.10", null);
         store(List.of(applied(original)));
 
-        store(List.of(seen(original), new ExecutionRecord(correction, original.execId(), false)));
+        store(List.of(seen(original), new ExecutionRecord(correction, original.execId(), ExecutionState.SEEN)));
 
         Map<String, StoredExecution> rows = stored(original.execId(), correction.execId());
         assertThat(rows.get(original.execId()).supersededBy()).isEqualTo(correction.execId());
@@ -163,7 +164,7 @@ class ExecutionRepositoryTest {
         BrokerExecution other = fill("y.01", "BOT", "5", "148.00", 3, null, null);
         BrokerExecution older = fill("z.01", "BOT", "5", "148.00", -10, null, null);
 
-        store(List.of(seen(original), new ExecutionRecord(correction, "x.01", false), seen(other), seen(older)));
+        store(List.of(seen(original), new ExecutionRecord(correction, "x.01", ExecutionState.SEEN), seen(other), seen(older)));
 
         try (Connection connection = db.connection()) {
             assertThat(executions.unappliedSince(connection, T0)).extracting(StoredExecution::execId)

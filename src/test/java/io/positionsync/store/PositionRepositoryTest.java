@@ -23,7 +23,8 @@ import java.util.Map;
 import io.positionsync.ibkr.BrokerExecution;
 import io.positionsync.sync.ChangeKind;
 import io.positionsync.sync.ExecutionRecord;
-import io.positionsync.sync.PositionChange;
+import io.positionsync.sync.ExecutionState;
+import io.positionsync.sync.LifecycleWrite;
 import io.positionsync.sync.PositionKey;
 import io.positionsync.sync.PositionStatus;
 import io.positionsync.sync.RealizedPnlSource;
@@ -64,11 +65,11 @@ class PositionRepositoryTest {
     }
 
     /** One committed run applying {@code changes}; returns its id. */
-    private static long run(Instant at, PositionChange... changes) throws SQLException {
+    private static long run(Instant at, LifecycleWrite... changes) throws SQLException {
         try (Connection connection = db.connection()) {
             connection.setAutoCommit(false);
             long runId = runs.insertStarted(connection, SyncTrigger.TIMER, at, null);
-            positions.applyChanges(connection, runId, List.of(changes), at);
+            Changes.apply(positions, connection, runId, List.of(changes), at);
             connection.commit();
             return runId;
         }
@@ -118,11 +119,11 @@ class PositionRepositoryTest {
     @Test
     void notSyncedInTheLastHourUsesTheLastSyncedAtIndex() throws SQLException {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        List<PositionChange> changes = new ArrayList<>();
+        List<LifecycleWrite> changes = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
             changes.add(opened("DU" + (i % 3), i, "S" + i, "10", "1.5", now));
         }
-        run(now, changes.toArray(PositionChange[]::new));
+        run(now, changes.toArray(LifecycleWrite[]::new));
         try (Connection connection = db.connection(); Statement statement = connection.createStatement()) {
             statement.executeUpdate("UPDATE positions SET last_synced_at = now() - interval '2 hours' WHERE con_id < 40");
             statement.executeUpdate("UPDATE positions SET last_synced_at = NULL WHERE con_id BETWEEN 40 AND 44");
@@ -162,10 +163,12 @@ class PositionRepositoryTest {
 
     @Test
     void openedInsertsAnOpenRowAndItsHistory() throws SQLException {
-        PositionChange change = new PositionChange(ChangeKind.OPENED, null, "DU1", 495512552L, "ES", "FUT", "USD",
-                new BigDecimal("50"), BigDecimal.ZERO, new BigDecimal("2"), new BigDecimal("5000.048"),
-                new BigDecimal("5001.25"), new BigDecimal("120.20"), null, null, null, null, null, null, T0,
-                List.of("0001f4e8.0001.01"));
+        LifecycleWrite change = new LifecycleWrite(0, true, new StoredPosition(0, "DU1", 495512552L, "ES", "FUT", "USD",
+                new BigDecimal("50"), new BigDecimal("2"), new BigDecimal("5000.048"), new BigDecimal("5001.25"),
+                new BigDecimal("120.20"), null, null, PositionStatus.OPEN, T0, null, null), List.of(), 0, false,
+                List.of(new io.positionsync.sync.HistoryEntry(ChangeKind.OPENED, BigDecimal.ZERO, new BigDecimal("2"),
+                        new BigDecimal("5000.048"), new BigDecimal("5001.25"), null, null, null, null, null, null, null,
+                        List.of("0001f4e8.0001.01"), T0)), false);
 
         long runId = run(T1, change);
 
@@ -211,22 +214,6 @@ class PositionRepositoryTest {
         assertThat(after.averagePrice()).isEqualByComparingTo("150.01");
         assertThat(after.openedAt()).isEqualTo(T0);
         assertThat(history(after.id())).extracting(PositionHistoryEntry::kind).containsExactly(ChangeKind.OPENED);
-    }
-
-    @Test
-    void unchangedThatCarriesExecutionsKeepsHistory() throws SQLException {
-        run(T0, opened("DU1", 1, "AAPL", "100", "150.01", T0));
-        StoredPosition p = open("DU1", 1);
-        PositionChange roundTrip = new PositionChange(ChangeKind.UNCHANGED, p.id(), "DU1", 1, "AAPL", "STK", "USD",
-                BigDecimal.ONE, p.quantity(), p.quantity(), p.averagePrice(), null, null, null, null, null, null, null,
-                null, T1, List.of("e.1", "e.2"));
-
-        run(T1, roundTrip);
-
-        assertThat(history(p.id())).extracting(PositionHistoryEntry::kind)
-                .containsExactly(ChangeKind.OPENED, ChangeKind.UNCHANGED);
-        StoredPosition after = open("DU1", 1);
-        assertThat(after.marketPrice()).as("a missing market price keeps the last one").isEqualByComparingTo("150.01");
     }
 
     @Test
@@ -310,22 +297,24 @@ class PositionRepositoryTest {
     }
 
     @Test
-    void realizedPnlAccumulatesAndAnEstimateKeepsTheWholeFigureFlagged() throws SQLException {
+    void theRowTakesTheLedgersTotalAndSourceAndHistoryKeepsEachStep() throws SQLException {
         run(T0, opened("DU1", 3, "MSFT", "30", "400", T0));
         StoredPosition p = open("DU1", 3);
-        // an estimate (no execution explains it); the total is left to the store to add up
-        run(T1, reduced(p, "20", "50.00", null, RealizedPnlSource.MARKET_PRICE, "405", null, null, T1));
+        // an estimate (no execution explains it): the ledger's total is MARKET_PRICE from here on
+        run(T1, reduced(p, "20", "50.00", "50.00", RealizedPnlSource.MARKET_PRICE, "405", null, null, T1));
         StoredPosition reducedOnce = open("DU1", 3);
         assertThat(reducedOnce.realizedPnl()).isEqualByComparingTo("50.00");
         assertThat(reducedOnce.realizedPnlSource()).isEqualTo(RealizedPnlSource.MARKET_PRICE);
 
-        run(T2, closed(reducedOnce, "195.50", null, RealizedPnlSource.EXECUTIONS, "419.60", "0.50", null, T2, "m.1"));
+        run(T2, closed(reducedOnce, "195.50", "245.50", RealizedPnlSource.MARKET_PRICE, "419.60", "0.50", null, T2,
+                "m.1"));
 
         StoredPosition row = positions.findById(p.id()).orElseThrow();
         assertThat(row.realizedPnl()).isEqualByComparingTo("245.50");
         assertThat(row.realizedPnlSource()).isEqualTo(RealizedPnlSource.MARKET_PRICE);
-        assertThat(history(p.id())).extracting(PositionHistoryEntry::realizedPnlSource)
-                .containsExactly(null, RealizedPnlSource.MARKET_PRICE, RealizedPnlSource.EXECUTIONS);
+        assertThat(history(p.id())).extracting(PositionHistoryEntry::realizedPnlDelta)
+                .usingElementComparator(java.util.Comparator.nullsFirst(java.math.BigDecimal::compareTo))
+                .containsExactly(null, new java.math.BigDecimal("50.00"), new java.math.BigDecimal("195.50"));
     }
 
     @Test
@@ -361,7 +350,7 @@ class PositionRepositoryTest {
         try (Connection connection = db.connection()) {
             connection.setAutoCommit(false);
             long runId = runs.insertStarted(connection, SyncTrigger.TIMER, T2, null);
-            assertThatThrownBy(() -> positions.applyChanges(connection, runId, List.of(unchanged(p, "1", "1")), T2))
+            assertThatThrownBy(() -> Changes.apply(positions, connection, runId, List.of(unchanged(p, "1", "1")), T2))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("not open");
             connection.rollback();
@@ -375,35 +364,25 @@ class PositionRepositoryTest {
     void malformedChangesAreRejectedBeforeAnyWrite() throws SQLException {
         run(T0, opened("DU1", 1, "AAPL", "100", "150.01", T0));
         StoredPosition p = open("DU1", 1);
-        PositionChange openedWithId = new PositionChange(ChangeKind.OPENED, 5L, "DU1", 2, "X", "STK", "USD",
-                BigDecimal.ONE, BigDecimal.ZERO, BigDecimal.ONE, BigDecimal.ONE, null, null, null, null, null, null, null,
-                null, T1, List.of());
-        PositionChange pnlWithoutSource = new PositionChange(ChangeKind.REDUCED, p.id(), "DU1", 1, "AAPL", "STK", "USD",
-                BigDecimal.ONE, p.quantity(), BigDecimal.TEN, p.averagePrice(), null, null, BigDecimal.ONE, null, null,
-                null, null, null, T1, List.of());
+        LifecycleWrite withoutId = opened("DU1", 2, "X", "1", "1", T1);
 
         try (Connection connection = db.connection()) {
-            assertThatThrownBy(() -> positions.applyChanges(connection, 1, List.of(openedWithId), T1))
-                    .isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> positions.applyChanges(connection, 1, List.of(pnlWithoutSource), T1))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("source");
-            assertThatThrownBy(() -> positions.applyChanges(connection, 1,
+            assertThatThrownBy(() -> positions.write(connection, 1, List.of(withoutId), T1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("without an id");
+            assertThatThrownBy(() -> Changes.apply(positions, connection, 1,
                     List.of(unchanged(p, "1", "1"), unchanged(p, "2", "2")), T1))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two changes");
-            assertThatThrownBy(() -> positions.applyChanges(connection, 1,
-                    List.of(opened("DU1", 2, "X", "1", "1", T1), opened("DU1", 2, "X", "1", "1", T1)), T1))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two OPENED");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("written twice");
         }
         assertThat(open("DU1", 1).lastSyncedAt()).isEqualTo(T0);
     }
 
     @Test
     void tenThousandOpensInOneRunSpanningSeveralChunks() throws SQLException {
-        List<PositionChange> changes = new ArrayList<>();
+        List<LifecycleWrite> changes = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
             changes.add(opened("DU" + (i % 4), 1_000_000 + i, "S" + i, String.valueOf(i + 1), "2.5", T0, "o." + i));
         }
-        long runId = run(T0, changes.toArray(PositionChange[]::new));
+        long runId = run(T0, changes.toArray(LifecycleWrite[]::new));
 
         Map<PositionKey, StoredPosition> open;
         try (Connection connection = db.connection()) {
@@ -429,12 +408,12 @@ class PositionRepositoryTest {
             connection.setAutoCommit(false);
             long runId = runs.insertStarted(connection, SyncTrigger.MANUAL, T1, null);
             // the touch and the close are applied first; then opening an already-open contract fails in the database
-            List<PositionChange> changes = List.of(
+            List<LifecycleWrite> changes = List.of(
                     unchanged(aapl, "170", "1999"),
                     closed(open("DU1", 2), "5", "5", RealizedPnlSource.EXECUTIONS, "400.5", null, null, T1),
                     opened("DU2", 3, "IBM", "5", "200", T1),
                     opened("DU1", 1, "AAPL", "5", "1", T1));
-            assertThatThrownBy(() -> positions.applyChanges(connection, runId, changes, T1))
+            assertThatThrownBy(() -> Changes.apply(positions, connection, runId, changes, T1))
                     .isInstanceOf(SQLException.class)
                     .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"));
             connection.rollback();
@@ -484,17 +463,17 @@ class PositionRepositoryTest {
         try (Connection connection = db.connection()) {
             connection.setAutoCommit(false);
             firstRun = runs.insertStarted(connection, SyncTrigger.TIMER, T0, null);
-            executions.upsert(connection, firstRun, List.of(new ExecutionRecord(buy, null, false)));
-            positions.applyChanges(connection, firstRun, List.of(opened("DU1", 1, "AAPL", "100", "150.01", T0, "b.01")), T0);
+            executions.upsert(connection, firstRun, List.of(new ExecutionRecord(buy, null, ExecutionState.SEEN)));
+            Changes.apply(positions, connection, firstRun, List.of(opened("DU1", 1, "AAPL", "100", "150.01", T0, "b.01")), T0);
             connection.commit();
         }
         StoredPosition p = open("DU1", 1);
         try (Connection connection = db.connection()) {
             connection.setAutoCommit(false);
             long runId = runs.insertStarted(connection, SyncTrigger.TIMER, T2, null);
-            executions.upsert(connection, runId, List.of(new ExecutionRecord(buy, null, false),
-                    new ExecutionRecord(sell, null, true)));
-            positions.applyChanges(connection, runId, List.of(closed(p, "998.00", "998.00", RealizedPnlSource.EXECUTIONS,
+            executions.upsert(connection, runId, List.of(new ExecutionRecord(buy, null, ExecutionState.SEEN),
+                    new ExecutionRecord(sell, null, ExecutionState.APPLIED)));
+            Changes.apply(positions, connection, runId, List.of(closed(p, "998.00", "998.00", RealizedPnlSource.EXECUTIONS,
                     "160.00", "1.00", "998.00", T1, "s.01", "unknown.01")), T2);
             connection.commit();
         }

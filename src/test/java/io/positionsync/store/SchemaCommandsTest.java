@@ -63,14 +63,15 @@ class SchemaCommandsTest {
     @Test
     void migrateThenRollbackThenMigrateAgainEachSayWhatTheyDidInOneLine() {
         assertThat(migrate(settings())).isZero();
-        assertThat(stdout()).startsWith("migrated schema from version 0 to " + LATEST + " (" + LATEST + " migrations applied, jdbc:postgresql://")
+        assertThat(stdout()).startsWith("migrated schema from version 0 to " + LATEST + " (" + MigrationsTest.COUNT + " migrations applied, jdbc:postgresql://")
                 .endsWith(")\n").hasLineCount(1);
 
         assertThat(migrate(settings())).isZero();
         assertThat(stdout()).startsWith("schema is up to date at version " + LATEST).hasLineCount(1);
 
         assertThat(rollback(settings(), "--to", "3")).isZero();
-        List<String> undone = new java.util.ArrayList<>(MigrationsTest.shippedScripts("db/rollback").subList(3, LATEST));
+        List<String> undone = new java.util.ArrayList<>(MigrationsTest.shippedScripts("db/rollback").stream()
+                .filter(script -> MigrationsTest.version(script) > 3).toList());
         java.util.Collections.reverse(undone);
         assertThat(stdout()).startsWith("rolled back schema from version " + LATEST + " to 3 (" + String.join(", ", undone)
                 + ", jdbc:postgresql://").hasLineCount(1);
@@ -80,7 +81,7 @@ class SchemaCommandsTest {
         assertThat(stdout()).startsWith("schema is already at version 3; nothing to roll back");
 
         assertThat(migrate(settings())).isZero();
-        assertThat(stdout()).startsWith("migrated schema from version 3 to " + LATEST + " (" + (LATEST - 3) + " migrations applied");
+        assertThat(stdout()).startsWith("migrated schema from version 3 to " + LATEST + " (" + (MigrationsTest.COUNT - 3) + " migrations applied");
         assertThat(stderr()).isEmpty();
     }
 

@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -237,8 +239,8 @@ final class ClientSession {
                 break;
             case MessageIds.REQ_EXECUTIONS:
                 reader.readInt();
-                long reqId = reader.readInt();
-                executions(reqId, readFilter(reader));
+                Integer reqId = reader.readIntOrAbsent();
+                executions(reqId == null ? 0 : reqId, readFilter(reader));
                 break;
             default:
                 LOG.info("connection {}: unknown request id {} ignored", connection, id);
@@ -284,7 +286,9 @@ final class ClientSession {
             state.execution(execId).ifPresent(execution -> {
                 Instrument instrument = state.instrument(execution.conId()).orElseThrow();
                 enqueue(messages.execDetails(NOT_TIED_TO_REQUEST, execution, instrument).frame());
-                enqueue(messages.commissionReport(execution.commissionReport()).frame());
+                if (!state.isCommissionWithheld(execId)) {
+                    enqueue(messages.commissionReport(execution.commissionReport()).frame());
+                }
             });
         }
     }
@@ -329,11 +333,19 @@ final class ClientSession {
         });
     }
 
+    /**
+     * Answers {@code reqExecutions}: today's executions this connection may see (its own, or all when its
+     * clientId is the master) that pass the filter, each with its commission report unless that is withheld.
+     * Steps scripted around this request run just before and just after the answer is queued.
+     */
     private void executions(long reqId, ExecutionFilter filter) {
         state.withLock(() -> {
+            int requestNumber = state.executionsRequestArrived();
+            int requester = clientId;
             List<Execution> matching = new ArrayList<>();
             for (Execution execution : state.executions()) {
-                if (filter.accepts(execution, state.instrument(execution.conId()).orElseThrow())) {
+                if (!state.isPriorDay(execution.execId()) && state.isVisibleTo(execution, requester)
+                        && filter.accepts(execution, state.instrument(execution.conId()).orElseThrow())) {
                     matching.add(execution);
                 }
             }
@@ -341,16 +353,19 @@ final class ClientSession {
             Fault late = faults.get(Fault.Kind.LATE_COMMISSION_REPORTS);
             List<OutboundMessage> data = new ArrayList<>();
             List<Execution> byMessage = new ArrayList<>();
-            List<OutboundMessage> reports = new ArrayList<>();
+            Map<String, OutboundMessage> reports = new LinkedHashMap<>();
             for (Execution execution : matching) {
                 data.add(messages.execDetails(reqId, execution, state.instrument(execution.conId()).orElseThrow()));
                 byMessage.add(execution);
+                if (state.isCommissionWithheld(execution.execId())) {
+                    continue;
+                }
                 OutboundMessage report = messages.commissionReport(execution.commissionReport());
                 if (late == null) {
                     data.add(report);
                     byMessage.add(null);
                 } else {
-                    reports.add(report);
+                    reports.put(execution.execId(), report);
                 }
             }
             int clientIdNow = clientId;
@@ -369,9 +384,11 @@ final class ClientSession {
                 if (delayedEnd != null) {
                     after = after.plus(delayedEnd.delay());
                 }
-                List<OutboundMessage> sentReports = reports.subList(0, sent.size());
+                List<OutboundMessage> sentReports = sent.stream().map(reports::get)
+                        .filter(Objects::nonNull).toList();
                 later(after, () -> sentReports.forEach(r -> enqueue(r.frame())));
             }
+            state.executionsRequestAnswered(requestNumber);
             return null;
         });
     }
@@ -380,7 +397,8 @@ final class ClientSession {
         if (!reader.hasMore()) {
             return ExecutionFilter.NONE;
         }
-        int filterClientId = reader.readInt();
+        // Some clients (@stoqey/ib) send an empty filter with empty numeric fields: empty means 0, "no filter".
+        Integer filterClientId = reader.readIntOrAbsent();
         String account = next(reader);
         String time = next(reader);
         String symbol = next(reader);
@@ -401,7 +419,8 @@ final class ClientSession {
                 side = "";
             }
         }
-        return new ExecutionFilter(filterClientId, account, since, symbol, secType, exchange, side);
+        return new ExecutionFilter(filterClientId == null ? 0 : filterClientId, account, since, symbol, secType,
+                exchange, side);
     }
 
     private static String next(FieldReader reader) {

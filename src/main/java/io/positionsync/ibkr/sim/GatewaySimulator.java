@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * The server side of the TWS API socket protocol on a real socket, answering from a {@link SimulatorState}:
  * the handshake with version negotiation, startApi with unique clientIds, and the snapshot requests
  * (positions, account updates, executions) in the field layout of the negotiated version, with subscriptions
- * that push later state changes. {@link #faults()} arms failures real gateways show. One reader and one writer
- * thread per client; thread-safe; restartable on the same port.
+ * that push later state changes. {@link #faults()} arms failures real gateways show. With a trade interval in
+ * its options the demo trades on its own ({@link DemoTrading}). One reader and one writer thread per client;
+ * thread-safe; restartable on the same port.
  *
  * <pre>{@code
  * try (GatewaySimulator sim = GatewaySimulator.startDemo()) {
@@ -92,13 +93,14 @@ public final class GatewaySimulator implements AutoCloseable {
     private Thread acceptor;
     private ScheduledExecutorService scheduler;
     private int boundPort = -1;
+    private DemoTrading trading;
 
     public GatewaySimulator(SimulatorState state, SimulatorOptions options) {
         this.state = state;
         this.options = options;
     }
 
-    /** The built-in demo scenario on an ephemeral loopback port, prices standing still: started. */
+    /** The built-in demo scenario on an ephemeral loopback port, prices standing still, nobody trading: started. */
     public static GatewaySimulator startDemo() throws IOException {
         return new GatewaySimulator(Scenario.demo().toState(), SimulatorOptions.defaults()).start();
     }
@@ -129,6 +131,7 @@ public final class GatewaySimulator implements AutoCloseable {
         acceptor.setDaemon(true);
         acceptor.start();
         startPriceMotion();
+        startTrading();
         LOG.debug("gateway simulator bound to {}:{}", options.host(), boundPort);
         return this;
     }
@@ -304,6 +307,27 @@ public final class GatewaySimulator implements AutoCloseable {
                 LOG.warn("accept failed: {}", e.getMessage());
             }
         }
+    }
+
+    /** The demo trades on its own at the options' trade interval (none: nobody trades). */
+    private void startTrading() {
+        Duration interval = options.tradeInterval();
+        if (interval == null) {
+            return;
+        }
+        if (trading == null) {
+            // One trader for the simulator's life: a restart carries on with the same sequence, not from its start.
+            trading = new DemoTrading(state, options.tradeSeed());
+        }
+        DemoTrading trader = trading;
+        scheduler.scheduleAtFixedRate(() -> {
+            try {
+                trader.step();
+            } catch (RuntimeException e) {
+                LOG.warn("demo trade failed: {}", e.getMessage());
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("demo trading every {} ms (seed {})", interval.toMillis(), options.tradeSeed());
     }
 
     private void startPriceMotion() {

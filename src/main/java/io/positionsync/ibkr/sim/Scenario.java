@@ -11,7 +11,10 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -33,7 +36,11 @@ public record Scenario(
         List<InstrumentSpec> instruments,
         List<PositionSpec> positions,
         List<ExecutionSpec> executions,
-        PriceMotionSpec priceMotion) {
+        PriceMotionSpec priceMotion,
+        Map<String, BigDecimal> exchangeRates,
+        Integer masterClientId,
+        List<StepSpec> script,
+        TradingSpec trading) {
 
     /** Classpath location of the built-in demo scenario. */
     public static final String DEMO_RESOURCE = "/sim/demo-scenario.json";
@@ -64,12 +71,75 @@ public record Scenario(
     }
 
     /**
-     * A fill of today: side {@code BOT}/{@code SLD}, positive quantity, per-unit price, commission. Its time is
-     * {@code time} (ISO-8601 instant), else {@code minutesAgo} before loading, else spread a minute apart before
-     * loading in file order.
+     * A fill: side {@code BOT}/{@code SLD}, positive quantity, per-unit price, commission (in
+     * {@code commissionCurrency}, default the instrument's), placed by API client {@code clientId} (default 0, a
+     * manual TWS order). Its time is {@code time} (ISO-8601 instant), else {@code minutesAgo} (plus
+     * {@code daysAgo} days) before it is made, else spread a minute apart before loading in file order. A fill
+     * with {@code daysAgo} >= 1 is from an earlier trading day: it moves the position, {@code reqExecutions}
+     * never returns it. {@code withholdCommission}: no commission report until a {@code releaseCommission} step.
+     * {@code ref} names it for later steps.
      */
     public record ExecutionSpec(String account, long conId, String side, BigDecimal quantity, BigDecimal price,
-            BigDecimal commission, Long minutesAgo, String time) {
+            BigDecimal commission, Long minutesAgo, String time, String commissionCurrency, Integer clientId,
+            Boolean withholdCommission, Integer daysAgo, String ref) {
+
+        Fill toFill(Instant time) {
+            if (side == null || quantity == null || price == null) {
+                throw new IllegalArgumentException("a fill of " + account + "/" + conId + " needs side, quantity and price");
+            }
+            if (daysAgo != null && daysAgo < 0) {
+                throw new IllegalArgumentException("daysAgo cannot be negative, got " + daysAgo);
+            }
+            Fill fill = Fill.of(account, conId, Side.parse(side), quantity, price, commission).at(time)
+                    .withCommissionCurrency(commissionCurrency).withClientId(clientId == null ? 0 : clientId);
+            if (Boolean.TRUE.equals(withholdCommission)) {
+                fill = fill.withCommissionWithheld();
+            }
+            return isPriorDay() ? fill.fromPriorDay() : fill;
+        }
+
+        boolean isPriorDay() {
+            return daysAgo != null && daysAgo > 0;
+        }
+
+        /** When the fill happened, seen from {@code now}; {@code fallbackMinutes} when the spec names no time. */
+        Instant timeFrom(Instant now, long fallbackMinutes) {
+            if (time != null && !time.isBlank()) {
+                try {
+                    return Instant.parse(time);
+                } catch (DateTimeParseException e) {
+                    throw new IllegalArgumentException("execution time '" + time + "' is not an ISO-8601 instant", e);
+                }
+            }
+            long minutes = minutesAgo != null ? minutesAgo : isPriorDay() ? 0 : fallbackMinutes;
+            return now.minus(Duration.ofMinutes(minutes)).minus(Duration.ofDays(daysAgo == null ? 0 : daysAgo));
+        }
+    }
+
+    /**
+     * One scripted step: exactly one trigger ({@code afterSnapshot} N: right after the N-th executions request is
+     * answered, i.e. between snapshot N and N+1; {@code beforeExecutions} N: when the N-th executions request
+     * arrives, before its answer, i.e. between the positions and the executions replies of snapshot N) and
+     * exactly one action.
+     */
+    public record StepSpec(Integer afterSnapshot, Integer beforeExecutions, ExecutionSpec trade,
+            String releaseCommission, CorrectionSpec correct, PositionRefSpec brokerClose, PriceSpec price) {
+    }
+
+    /** A correction of the fill named {@code ref}: new {@code price} and/or {@code quantity}. */
+    public record CorrectionSpec(String ref, BigDecimal price, BigDecimal quantity) {
+    }
+
+    /** One position: {@code account} and {@code conId}. */
+    public record PositionRefSpec(String account, long conId) {
+    }
+
+    /** A new market price for {@code conId}. */
+    public record PriceSpec(long conId, BigDecimal price) {
+    }
+
+    /** The demo's own trading: a move every {@code intervalMs} (0 = none), chosen from {@code seed}. */
+    public record TradingSpec(Long seed, long intervalMs) {
     }
 
     /** A seeded random walk: every {@code tickIntervalMs}, each price moves at most {@code maxStepPercent} percent. */
@@ -85,6 +155,8 @@ public record Scenario(
         instruments = instruments == null ? List.of() : List.copyOf(instruments);
         positions = positions == null ? List.of() : List.copyOf(positions);
         executions = executions == null ? List.of() : List.copyOf(executions);
+        exchangeRates = exchangeRates == null ? Map.of() : Map.copyOf(exchangeRates);
+        script = script == null ? List.of() : List.copyOf(script);
     }
 
     /** The built-in demo scenario. */
@@ -141,11 +213,16 @@ public record Scenario(
 
     /**
      * Options for serving this scenario as it asks: default host and ephemeral port, its {@code maxServerVersion},
-     * and prices moving at its price motion's tick interval (standing still without one).
+     * prices moving at its price motion's tick interval (standing still without one) and its trading (none
+     * without one).
      */
     public SimulatorOptions simulatorOptions() {
         SimulatorOptions options = SimulatorOptions.defaults()
                 .withMaxServerVersion(maxServerVersionOr(SimulatorOptions.DEFAULT_MAX_SERVER_VERSION));
+        if (trading != null) {
+            options = options.withTrading(Duration.ofMillis(trading.intervalMs()),
+                    trading.seed() == null ? SimulatorOptions.DEFAULT_TRADE_SEED : trading.seed());
+        }
         return priceMotion == null ? options
                 : options.withPriceTickInterval(priceMotion.toPriceMotion().tickInterval());
     }
@@ -187,20 +264,21 @@ public record Scenario(
             state.setPosition(position.account(), position.conId(), position.quantity(),
                     position.avgCost() == null ? BigDecimal.ZERO : position.avgCost());
         }
+        exchangeRates.forEach(state::exchangeRate);
+        state.masterClientId(masterClientId);
         Instant now = clock.instant();
+        Map<String, String> refs = new HashMap<>();
         List<Timed> timed = new ArrayList<>();
         for (int i = 0; i < executions.size(); i++) {
             ExecutionSpec spec = executions.get(i);
-            timed.add(new Timed(spec, timeOf(spec, now, executions.size() - i), i));
+            timed.add(new Timed(spec, spec.timeFrom(now, executions.size() - i), i));
         }
         timed.sort(Comparator.comparing(Timed::time).thenComparingInt(Timed::order));
         for (Timed t : timed) {
-            ExecutionSpec e = t.spec();
-            if (e.side() == null || e.quantity() == null || e.price() == null) {
-                throw new IllegalArgumentException("execution " + (t.order() + 1) + " needs side, quantity and price");
-            }
-            state.trade(e.account(), e.conId(), Side.parse(e.side()), e.quantity(), e.price(),
-                    e.commission() == null ? BigDecimal.ZERO : e.commission(), t.time());
+            remember(refs, t.spec().ref(), state.trade(t.spec().toFill(t.time())));
+        }
+        for (int i = 0; i < script.size(); i++) {
+            scheduleStep(state, script.get(i), i + 1, refs);
         }
         if (priceMotion != null) {
             state.priceMotion(priceMotion.toPriceMotion());
@@ -208,16 +286,75 @@ public record Scenario(
         return state;
     }
 
-    private static Instant timeOf(ExecutionSpec spec, Instant now, int minutesBefore) {
-        if (spec.time() != null && !spec.time().isBlank()) {
-            try {
-                return Instant.parse(spec.time());
-            } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("execution time '" + spec.time() + "' is not an ISO-8601 instant", e);
-            }
+    private static void remember(Map<String, String> refs, String ref, Execution execution) {
+        if (ref != null && !ref.isBlank() && refs.putIfAbsent(ref, execution.execId()) != null) {
+            throw new IllegalArgumentException("execution ref '" + ref + "' is used twice");
         }
-        long minutes = spec.minutesAgo() != null ? spec.minutesAgo() : minutesBefore;
-        return now.minus(Duration.ofMinutes(minutes));
+    }
+
+    /** Checks a script step now (so a typo fails at load) and registers it with its trigger. */
+    private static void scheduleStep(SimulatorState state, StepSpec step, int number, Map<String, String> refs) {
+        String where = "script step " + number;
+        if ((step.afterSnapshot() == null) == (step.beforeExecutions() == null)) {
+            throw new IllegalArgumentException(where + " needs exactly one of afterSnapshot, beforeExecutions");
+        }
+        int actions = (step.trade() == null ? 0 : 1) + (step.releaseCommission() == null ? 0 : 1)
+                + (step.correct() == null ? 0 : 1) + (step.brokerClose() == null ? 0 : 1) + (step.price() == null ? 0 : 1);
+        if (actions != 1) {
+            throw new IllegalArgumentException(where
+                    + " needs exactly one of trade, releaseCommission, correct, brokerClose, price");
+        }
+        Consumer<SimulatorState> action;
+        if (step.trade() != null) {
+            ExecutionSpec trade = step.trade();
+            requireKnown(state, where, trade.account(), trade.conId());
+            trade.toFill(null);
+            action = s -> {
+                Instant now = s.clock().instant();
+                boolean timed = trade.time() != null || trade.minutesAgo() != null || trade.isPriorDay();
+                remember(refs, trade.ref(), s.trade(trade.toFill(timed ? trade.timeFrom(now, 0) : null)));
+            };
+        } else if (step.releaseCommission() != null) {
+            String ref = step.releaseCommission();
+            action = s -> s.releaseCommission(execId(refs, ref, where));
+        } else if (step.correct() != null) {
+            CorrectionSpec correction = step.correct();
+            if (correction.price() == null && correction.quantity() == null) {
+                throw new IllegalArgumentException(where + ": a correction needs a price or a quantity");
+            }
+            action = s -> s.correctExecution(execId(refs, correction.ref(), where), correction.price(),
+                    correction.quantity());
+        } else if (step.brokerClose() != null) {
+            PositionRefSpec position = step.brokerClose();
+            requireKnown(state, where, position.account(), position.conId());
+            action = s -> s.brokerClose(position.account(), position.conId());
+        } else {
+            PriceSpec price = step.price();
+            requireKnown(state, where, null, price.conId());
+            action = s -> s.setMarketPrice(price.conId(), price.price());
+        }
+        if (step.afterSnapshot() != null) {
+            state.afterExecutionsReply(step.afterSnapshot(), action);
+        } else {
+            state.beforeExecutionsReply(step.beforeExecutions(), action);
+        }
+    }
+
+    private static void requireKnown(SimulatorState state, String where, String account, long conId) {
+        if (account != null && !state.hasAccount(account)) {
+            throw new IllegalArgumentException(where + ": unknown account '" + account + "'");
+        }
+        if (state.instrument(conId).isEmpty()) {
+            throw new IllegalArgumentException(where + ": unknown instrument conId " + conId);
+        }
+    }
+
+    private static String execId(Map<String, String> refs, String ref, String where) {
+        String execId = refs.get(ref);
+        if (execId == null) {
+            throw new IllegalArgumentException(where + ": no execution with ref '" + ref + "' (yet)");
+        }
+        return execId;
     }
 
     private record Timed(ExecutionSpec spec, Instant time, int order) {

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 import org.slf4j.Logger;
@@ -13,10 +14,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code simulator} command: runs the gateway simulator until the process is killed.
  *
- * <pre>simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]</pre>
+ * <pre>simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]
+ *           [--trade-interval-ms MS] [--seed N]</pre>
  *
  * Without {@code --scenario} it serves the built-in demo scenario. Prices move as the scenario's price motion
- * says. Bad arguments: one {@code error: ...} line on stderr and exit code 2.
+ * says; the demo trades as the scenario's {@code trading} says unless {@code --trade-interval-ms} (0 = no
+ * trading) or {@code --seed} say otherwise. Bad arguments: one {@code error: ...} line on stderr and exit code 2.
  */
 public final class SimulatorCommand {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatorCommand.class);
@@ -24,7 +27,8 @@ public final class SimulatorCommand {
     public static final int DEFAULT_PORT = 7497;
     public static final int EXIT_USAGE = 2;
     private static final String USAGE =
-            "usage: simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]";
+            "usage: simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]"
+                    + " [--trade-interval-ms MS] [--seed N]";
 
     private SimulatorCommand() {
     }
@@ -74,6 +78,8 @@ public final class SimulatorCommand {
         String host = null;
         Path scenarioFile = null;
         Integer serverVersion = null;
+        Integer tradeIntervalMs = null;
+        Long seed = null;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (!option.startsWith("--")) {
@@ -100,6 +106,16 @@ public final class SimulatorCommand {
                     serverVersion = intValue(option, value, SimulatorOptions.DEFAULT_MIN_SERVER_VERSION,
                             SimulatorOptions.FIRST_BINARY_SERVER_VERSION - 1);
                     break;
+                case "--trade-interval-ms":
+                    tradeIntervalMs = intValue(option, value, 0, Integer.MAX_VALUE);
+                    break;
+                case "--seed":
+                    try {
+                        seed = Long.parseLong(value.trim());
+                    } catch (NumberFormatException e) {
+                        throw new UsageException("--seed must be an integer, got '" + value + "'");
+                    }
+                    break;
                 default:
                     throw new UsageException("unknown option '" + option + "'; " + USAGE);
             }
@@ -111,6 +127,10 @@ public final class SimulatorCommand {
         }
         if (serverVersion != null) {
             options = options.withMaxServerVersion(serverVersion);
+        }
+        if (tradeIntervalMs != null || seed != null) {
+            Duration interval = tradeIntervalMs != null ? Duration.ofMillis(tradeIntervalMs) : options.tradeInterval();
+            options = options.withTrading(interval, seed != null ? seed : options.tradeSeed());
         }
         if (options.maxServerVersion() < options.minServerVersion()) {
             throw new UsageException("server version must be at least " + options.minServerVersion());

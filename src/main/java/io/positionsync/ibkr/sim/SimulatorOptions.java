@@ -13,9 +13,14 @@ import java.util.Objects;
  * @param maxServerVersion   highest server version offered (default 178; must stay below 201)
  * @param priceTickInterval  how often prices take a random-walk step; {@code null}: prices stand still (tests)
  * @param timeZone           zone of the time texts the gateway writes (execution times), like the TWS login zone
+ * @param tradeInterval      how often the {@link DemoTrading} makes a move; {@code null}: nobody trades (tests)
+ * @param tradeSeed          the seed of the moves {@link DemoTrading} makes
  */
 public record SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
-        Duration priceTickInterval, ZoneId timeZone) {
+        Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed) {
+
+    /** The seed of the demo's trading when nobody names one. */
+    public static final long DEFAULT_TRADE_SEED = 7;
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_MIN_SERVER_VERSION = 100;
@@ -41,35 +46,54 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
         if (priceTickInterval != null && (priceTickInterval.isNegative() || priceTickInterval.isZero())) {
             throw new IllegalArgumentException("price tick interval must be positive");
         }
+        if (tradeInterval != null && (tradeInterval.isNegative() || tradeInterval.isZero())) {
+            throw new IllegalArgumentException("trade interval must be positive");
+        }
     }
 
-    /** Loopback, ephemeral port, versions 100..178, prices standing still, UTC. */
+    /** Loopback, ephemeral port, versions 100..178, prices standing still, nobody trading, UTC. */
     public static SimulatorOptions defaults() {
         return new SimulatorOptions(DEFAULT_HOST, 0, DEFAULT_MIN_SERVER_VERSION, DEFAULT_MAX_SERVER_VERSION, null,
-                ZoneId.of("UTC"));
+                ZoneId.of("UTC"), null, DEFAULT_TRADE_SEED);
     }
 
     public SimulatorOptions withHost(String newHost) {
-        return new SimulatorOptions(newHost, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone);
+        return new SimulatorOptions(newHost, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed);
     }
 
     public SimulatorOptions withPort(int newPort) {
-        return new SimulatorOptions(host, newPort, minServerVersion, maxServerVersion, priceTickInterval, timeZone);
+        return new SimulatorOptions(host, newPort, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed);
     }
 
     public SimulatorOptions withMinServerVersion(int version) {
-        return new SimulatorOptions(host, port, version, maxServerVersion, priceTickInterval, timeZone);
+        return new SimulatorOptions(host, port, version, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed);
     }
 
     public SimulatorOptions withMaxServerVersion(int version) {
-        return new SimulatorOptions(host, port, minServerVersion, version, priceTickInterval, timeZone);
+        return new SimulatorOptions(host, port, minServerVersion, version, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed);
     }
 
     public SimulatorOptions withPriceTickInterval(Duration interval) {
-        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, interval, timeZone);
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, interval, timeZone,
+                tradeInterval, tradeSeed);
     }
 
     public SimulatorOptions withTimeZone(ZoneId zone) {
-        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, zone);
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, zone,
+                tradeInterval, tradeSeed);
+    }
+
+    /**
+     * Trading on its own every {@code interval} from {@code seed} ({@link DemoTrading}); a {@code null} or zero
+     * interval: nobody trades.
+     */
+    public SimulatorOptions withTrading(Duration interval, long seed) {
+        Duration effective = interval == null || interval.isZero() ? null : interval;
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                effective, seed);
     }
 }

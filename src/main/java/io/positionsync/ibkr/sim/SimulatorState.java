@@ -7,13 +7,21 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.positionsync.ibkr.ExecIds;
 import io.positionsync.sync.PositionKey;
@@ -26,8 +34,17 @@ import io.positionsync.sync.PositionKey;
  *
  * <p>Positions follow IB's arithmetic (see {@link #trade}): avgCost per contract including multiplier and
  * commissions, realized P&L on reducing fills, flips split into a closing and an opening leg.
+ *
+ * <p>What a real gateway does beyond that, on demand: executions carry the clientId that placed them and
+ * only the {@linkplain #masterClientId master API client} sees every client's; a commission report can be
+ * {@linkplain Fill#withCommissionWithheld withheld} and {@linkplain #releaseCommission released} later; a
+ * {@linkplain Fill#fromPriorDay prior-day fill} moves a position without ever being returned by
+ * {@code reqExecutions}; {@code ExchangeRate} account values per currency; and steps scripted to run
+ * {@linkplain #beforeExecutionsReply before} or {@linkplain #afterExecutionsReply after} the N-th executions
+ * request, so a test can place changes exactly between two snapshots or between the replies of one.
  */
 public final class SimulatorState {
+    private static final Logger LOG = LoggerFactory.getLogger(SimulatorState.class);
     /** Server part of generated execIds, in the shape IB uses ({@code 0000e0d5.6573a3b1.01.01}). */
     private static final String EXEC_ID_PREFIX = "0000e0d5";
     private static final String FIRST_REVISION = "01";
@@ -48,6 +65,14 @@ public final class SimulatorState {
     private long nextOrderId = 1;
     private long nextPermId;
     private long execSequence;
+    /** Base currency per unit of each currency; the base currency itself is always 1. */
+    private final Map<String, BigDecimal> exchangeRates = new TreeMap<>();
+    private Integer masterClientId;
+    private final Set<String> withheldCommissions = new LinkedHashSet<>();
+    private final Set<String> priorDayExecIds = new HashSet<>();
+    private int executionsRequests;
+    private final Map<Integer, List<Consumer<SimulatorState>>> beforeExecutionsReply = new HashMap<>();
+    private final Map<Integer, List<Consumer<SimulatorState>>> afterExecutionsReply = new HashMap<>();
 
     /** A state on the system clock (UTC). */
     public SimulatorState() {
@@ -127,6 +152,106 @@ public final class SimulatorState {
         return nextOrderId;
     }
 
+    /**
+     * Sets how many units of the base currency one unit of {@code currency} is worth, as the gateway's
+     * {@code ExchangeRate} account value says. Commissions in another currency than their instrument's are
+     * converted with these rates, cash flows and account totals too (a currency without a rate counts 1:1 in
+     * totals; a commission in it is refused).
+     */
+    public synchronized SimulatorState exchangeRate(String currency, BigDecimal rate) {
+        Objects.requireNonNull(currency, "currency");
+        if (rate == null || rate.signum() <= 0) {
+            throw new IllegalArgumentException("exchange rate of " + currency + " must be positive, got " + rate);
+        }
+        exchangeRates.put(currency, rate);
+        return this;
+    }
+
+    /** Base currency per unit of {@code currency}: 1 for the base currency, empty when no rate is known. */
+    public synchronized Optional<BigDecimal> exchangeRate(String currency) {
+        if (baseCurrency.equals(currency)) {
+            return Optional.of(BigDecimal.ONE);
+        }
+        return Optional.ofNullable(exchangeRates.get(currency));
+    }
+
+    /**
+     * The Master API client ID set in TWS / IB Gateway: a connection with this clientId gets every client's
+     * executions (and manual orders', clientId 0) from {@code reqExecutions}, any other connection only its
+     * own. {@code null} (the default): no master is modelled and every connection sees every execution.
+     */
+    public synchronized SimulatorState masterClientId(Integer clientId) {
+        this.masterClientId = clientId;
+        return this;
+    }
+
+    public synchronized Optional<Integer> masterClientId() {
+        return Optional.ofNullable(masterClientId);
+    }
+
+    /** Whether a connection with {@code requestingClientId} may see {@code execution} (see {@link #masterClientId}). */
+    public synchronized boolean isVisibleTo(Execution execution, int requestingClientId) {
+        return masterClientId == null || masterClientId == requestingClientId
+                || execution.clientId() == requestingClientId;
+    }
+
+    /**
+     * Runs {@code step} when the {@code n}-th {@code reqExecutions} (counted over every connection, from 1) has
+     * arrived and before it is answered: that snapshot's positions and account updates, already sent, do not
+     * show the change; its executions do.
+     */
+    public synchronized SimulatorState beforeExecutionsReply(int n, Consumer<SimulatorState> step) {
+        return schedule(beforeExecutionsReply, n, step);
+    }
+
+    /**
+     * Runs {@code step} right after the {@code n}-th {@code reqExecutions} has been answered
+     * ({@code execDetailsEnd} queued): the change falls between that snapshot and the next one.
+     */
+    public synchronized SimulatorState afterExecutionsReply(int n, Consumer<SimulatorState> step) {
+        return schedule(afterExecutionsReply, n, step);
+    }
+
+    /** How many {@code reqExecutions} have arrived so far, over every connection. */
+    public synchronized int executionsRequests() {
+        return executionsRequests;
+    }
+
+    private SimulatorState schedule(Map<Integer, List<Consumer<SimulatorState>>> steps, int n,
+            Consumer<SimulatorState> step) {
+        if (n < 1) {
+            throw new IllegalArgumentException("executions requests are counted from 1, got " + n);
+        }
+        steps.computeIfAbsent(n, k -> new ArrayList<>()).add(Objects.requireNonNull(step, "step"));
+        return this;
+    }
+
+    /** A {@code reqExecutions} arrived: counts it, runs the steps due before its reply, returns its number. */
+    synchronized int executionsRequestArrived() {
+        int n = ++executionsRequests;
+        runSteps(beforeExecutionsReply.remove(n), "before executions reply " + n);
+        return n;
+    }
+
+    /** The {@code n}-th {@code reqExecutions} has been answered: runs the steps due after it. */
+    synchronized void executionsRequestAnswered(int n) {
+        runSteps(afterExecutionsReply.remove(n), "after executions reply " + n);
+    }
+
+    private void runSteps(List<Consumer<SimulatorState>> steps, String when) {
+        if (steps == null) {
+            return;
+        }
+        for (Consumer<SimulatorState> step : steps) {
+            try {
+                step.accept(this);
+            } catch (RuntimeException e) {
+                // A scripted step that cannot apply must not take the connection down with it.
+                LOG.warn("scripted step {} failed: {}", when, e.getMessage());
+            }
+        }
+    }
+
     public void addListener(StateListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
@@ -164,88 +289,143 @@ public final class SimulatorState {
         return position;
     }
 
-    /** A fill now; see {@link #trade(String, long, Side, BigDecimal, BigDecimal, BigDecimal, Instant)}. */
+    /** A fill now; see {@link #trade(Fill)}. */
     public Execution trade(String account, long conId, Side side, BigDecimal shares, BigDecimal price,
             BigDecimal commission) {
-        return trade(account, conId, side, shares, price, commission, clock.instant());
+        return trade(Fill.of(account, conId, side, shares, price, commission));
+    }
+
+    /** A fill at {@code time}; see {@link #trade(Fill)}. */
+    public Execution trade(String account, long conId, Side side, BigDecimal shares, BigDecimal price,
+            BigDecimal commission, Instant time) {
+        return trade(Fill.of(account, conId, side, shares, price, commission).at(time));
     }
 
     /**
      * Records a fill of {@code shares} (> 0) at {@code price} (per unit, before the multiplier) with its
      * {@code commission}, updates the position IB-style and returns the execution ({@code <base>.01}) with its
-     * commission report, whose realizedPNL is set when the fill reduced the position. Cash moves by the notional
-     * and the commission. Subscribed clients receive the new position.
+     * commission report, whose realizedPNL is set when the fill reduced the position. A commission in another
+     * currency than the instrument's counts in the position at the {@linkplain #exchangeRate exchange rates}.
+     * Cash moves by the notional and the commission. Subscribed clients receive the new position.
      */
-    public synchronized Execution trade(String account, long conId, Side side, BigDecimal shares, BigDecimal price,
-            BigDecimal commission, Instant time) {
+    public synchronized Execution trade(Fill fill) {
+        String account = fill.account();
         requireAccount(account);
-        Instrument instrument = requireInstrument(conId);
-        Objects.requireNonNull(side, "side");
+        Instrument instrument = requireInstrument(fill.conId());
+        BigDecimal shares = fill.shares();
+        BigDecimal price = fill.price();
+        BigDecimal commission = fill.commission();
         if (shares == null || shares.signum() <= 0) {
             throw new IllegalArgumentException("shares must be positive, got " + shares);
         }
         if (price == null || price.signum() < 0) {
             throw new IllegalArgumentException("price must be >= 0, got " + price);
         }
-        if (commission == null || commission.signum() < 0) {
+        if (commission.signum() < 0) {
             throw new IllegalArgumentException("commission must be >= 0, got " + commission);
         }
-        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, conId),
-                k -> new Ledger(new Position(account, conId, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO)));
-        AverageCost.Outcome outcome = fill(ledger.current, instrument, side, shares, price, commission);
+        String commissionCurrency = fill.commissionCurrency() == null ? instrument.currency()
+                : fill.commissionCurrency();
+        BigDecimal positionCommission = inCurrency(commission, commissionCurrency, instrument.currency());
+        Instant time = fill.time() != null ? fill.time()
+                : fill.priorDay() ? clock.instant().minus(1, ChronoUnit.DAYS) : clock.instant();
+        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, fill.conId()),
+                k -> new Ledger(new Position(account, fill.conId(), BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO)));
+        AverageCost.Outcome outcome = fill(ledger.current, instrument, fill.side(), shares, price, positionCommission);
         String execId = String.format("%s.%08x.01.%s", EXEC_ID_PREFIX, execSequence++, FIRST_REVISION);
         long orderId = nextOrderId++;
-        Execution execution = new Execution(execId, account, conId, side, shares, price,
-                time.truncatedTo(ChronoUnit.SECONDS), orderId, nextPermId++, 0, venue(instrument), shares, price,
-                new CommissionReport(execId, commission, instrument.currency(), outcome.realized()));
+        Execution execution = new Execution(execId, account, fill.conId(), fill.side(), shares, price,
+                time.truncatedTo(ChronoUnit.SECONDS), orderId, nextPermId++, fill.clientId(), venue(instrument), shares,
+                price, new CommissionReport(execId, commission, commissionCurrency, outcome.realized()));
         executions.add(execution);
-        ledger.applied.add(execution);
+        if (fill.commissionWithheld()) {
+            withheldCommissions.add(execId);
+        }
+        if (fill.priorDay()) {
+            priorDayExecIds.add(execId);
+        }
+        ledger.applied.add(new Applied(execution, positionCommission));
         ledger.current = next(ledger.current, outcome);
-        cash.merge(account, cashFlow(instrument, side, shares, price).subtract(commission), BigDecimal::add);
+        cash.merge(account, toBase(cashFlow(instrument, fill.side(), shares, price), instrument.currency())
+                .subtract(toBase(commission, commissionCurrency)), BigDecimal::add);
         notifyPosition(ledger.current, instrument);
         return execution;
     }
 
     /**
-     * Corrects the price of an execution: records {@code <base>.<nn+1>} with the new price (same time, shares and
-     * commission) and a fresh commission report, and recomputes the position as if the fill had been at the new
-     * price (unless the position was reset since, by {@link #setPosition} or {@link #brokerClose}). Commission
-     * reports already sent for later fills are not re-issued, as at IB.
+     * Sends a withheld commission report from now on: the next {@code reqExecutions} replies carry it (it is not
+     * pushed to connected clients, so it arrives in a later snapshot, never in the one already running).
+     *
+     * @return whether the report was withheld
      */
-    public synchronized Execution correctExecution(String execId, BigDecimal newPrice) {
+    public synchronized boolean releaseCommission(String execId) {
+        return withheldCommissions.remove(execId);
+    }
+
+    /** Whether the commission report of {@code execId} is still withheld. */
+    public synchronized boolean isCommissionWithheld(String execId) {
+        return withheldCommissions.contains(execId);
+    }
+
+    /** Whether {@code execId} happened before today's trading day (never returned by {@code reqExecutions}). */
+    public synchronized boolean isPriorDay(String execId) {
+        return priorDayExecIds.contains(execId);
+    }
+
+    /** Corrects the price of an execution; see {@link #correctExecution(String, BigDecimal, BigDecimal)}. */
+    public Execution correctExecution(String execId, BigDecimal newPrice) {
+        return correctExecution(execId, newPrice, null);
+    }
+
+    /**
+     * Corrects an execution: records {@code <base>.<nn+1>} with the new price and/or quantity ({@code null} keeps
+     * the current one; same time and commission) and a fresh commission report, and recomputes the position as
+     * if the fill had been so (unless the position was reset since, by {@link #setPosition} or
+     * {@link #brokerClose}). Commission reports already sent for later fills are not re-issued, as at IB.
+     */
+    public synchronized Execution correctExecution(String execId, BigDecimal newPrice, BigDecimal newShares) {
         Execution original = execution(execId)
                 .orElseThrow(() -> new IllegalArgumentException("no execution " + execId));
-        if (newPrice == null || newPrice.signum() < 0) {
+        String base = ExecIds.base(execId);
+        Execution latest = executions.stream().filter(e -> ExecIds.base(e.execId()).equals(base))
+                .reduce((a, b) -> ExecIds.revision(b.execId()) > ExecIds.revision(a.execId()) ? b : a)
+                .orElse(original);
+        BigDecimal price = newPrice == null ? latest.price() : newPrice;
+        BigDecimal shares = newShares == null ? latest.shares() : newShares;
+        if (price.signum() < 0) {
             throw new IllegalArgumentException("price must be >= 0, got " + newPrice);
         }
+        if (shares.signum() <= 0) {
+            throw new IllegalArgumentException("shares must be positive, got " + newShares);
+        }
         Instrument instrument = requireInstrument(original.conId());
-        String base = ExecIds.base(execId);
-        int revision = executions.stream().filter(e -> ExecIds.base(e.execId()).equals(base))
-                .mapToInt(e -> ExecIds.revision(e.execId())).max().orElse(0) + 1;
-        String correctedId = String.format("%s.%02d", base, revision);
+        String correctedId = String.format("%s.%02d", base, ExecIds.revision(latest.execId()) + 1);
         Ledger ledger = ledgers.get(new PositionKey(original.account(), original.conId()));
         int index = -1;
         for (int i = 0; ledger != null && i < ledger.applied.size(); i++) {
-            if (ExecIds.base(ledger.applied.get(i).execId()).equals(base)) {
+            if (ExecIds.base(ledger.applied.get(i).execution().execId()).equals(base)) {
                 index = i;
             }
         }
         Execution corrected = new Execution(correctedId, original.account(), original.conId(), original.side(),
-                original.shares(), newPrice, original.time(), original.orderId(), original.permId(),
-                original.clientId(), original.exchange(), original.cumQty(), newPrice,
-                new CommissionReport(correctedId, original.commission(), original.commissionReport().currency(),
-                        original.realizedPnl()));
-        Execution replaced = index >= 0 ? ledger.applied.get(index) : original;
+                shares, price, original.time(), original.orderId(), original.permId(), original.clientId(),
+                original.exchange(), shares, price,
+                new CommissionReport(correctedId, latest.commission(), latest.commissionReport().currency(),
+                        latest.realizedPnl()));
         if (index >= 0) {
-            ledger.applied.set(index, corrected);
+            Applied replaced = ledger.applied.get(index);
+            ledger.applied.set(index, new Applied(corrected, replaced.positionCommission()));
             BigDecimal realized = ledger.replay(instrument, index);
             corrected = withRealized(corrected, realized);
-            ledger.applied.set(index, corrected);
+            ledger.applied.set(index, new Applied(corrected, replaced.positionCommission()));
         }
         executions.add(corrected);
-        BigDecimal priceChange = cashFlow(instrument, original.side(), original.shares(), newPrice)
-                .subtract(cashFlow(instrument, original.side(), original.shares(), replaced.price()));
-        cash.merge(original.account(), priceChange, BigDecimal::add);
+        if (priorDayExecIds.contains(latest.execId())) {
+            priorDayExecIds.add(correctedId);
+        }
+        BigDecimal cashChange = cashFlow(instrument, original.side(), shares, price)
+                .subtract(cashFlow(instrument, original.side(), latest.shares(), latest.price()));
+        cash.merge(original.account(), toBase(cashChange, instrument.currency()), BigDecimal::add);
         if (index >= 0) {
             notifyPosition(ledger.current, instrument);
         }
@@ -353,7 +533,10 @@ public final class SimulatorState {
                 AverageCost.normalize(unrealized));
     }
 
-    /** The {@code updateAccountValue} lines of one account, money in its base currency. */
+    /**
+     * The {@code updateAccountValue} lines of one account, money in its base currency, then one
+     * {@code ExchangeRate} line per currency with a rate (base currency per unit; the base currency itself 1).
+     */
     public synchronized List<AccountValue> accountValues(String account) {
         BigDecimal cashBalance = cash(account);
         BigDecimal positionsValue = BigDecimal.ZERO;
@@ -361,22 +544,31 @@ public final class SimulatorState {
         BigDecimal unrealized = BigDecimal.ZERO;
         BigDecimal realized = BigDecimal.ZERO;
         for (PortfolioEntry entry : portfolio(account)) {
-            BigDecimal value = entry.marketValue() != null ? entry.marketValue()
-                    : entry.position().quantity().multiply(entry.position().avgCost());
+            String currency = entry.instrument().currency();
+            BigDecimal value = toBase(entry.marketValue() != null ? entry.marketValue()
+                    : entry.position().quantity().multiply(entry.position().avgCost()), currency);
             positionsValue = positionsValue.add(value);
             gross = gross.add(value.abs());
             if (entry.unrealizedPnl() != null) {
-                unrealized = unrealized.add(entry.unrealizedPnl());
+                unrealized = unrealized.add(toBase(entry.unrealizedPnl(), currency));
             }
-            realized = realized.add(entry.position().realizedPnlToday());
+            realized = realized.add(toBase(entry.position().realizedPnlToday(), currency));
         }
-        return List.of(
+        List<AccountValue> values = new ArrayList<>(List.of(
                 new AccountValue("AccountCode", account, ""),
                 new AccountValue("NetLiquidation", money(cashBalance.add(positionsValue)), baseCurrency),
                 new AccountValue("TotalCashValue", money(cashBalance), baseCurrency),
                 new AccountValue("GrossPositionValue", money(gross), baseCurrency),
                 new AccountValue("UnrealizedPnL", money(unrealized), baseCurrency),
-                new AccountValue("RealizedPnL", money(realized), baseCurrency));
+                new AccountValue("RealizedPnL", money(realized), baseCurrency)));
+        values.add(new AccountValue("ExchangeRate", money(BigDecimal.ONE), baseCurrency));
+        for (Map.Entry<String, BigDecimal> rate : exchangeRates.entrySet()) {
+            if (!rate.getKey().equals(baseCurrency)) {
+                values.add(new AccountValue("ExchangeRate", AverageCost.normalize(rate.getValue()).toPlainString(),
+                        rate.getKey()));
+            }
+        }
+        return values;
     }
 
     /** Runs {@code action} with the state locked: a consistent read plus whatever must not interleave with changes. */
@@ -385,6 +577,23 @@ public final class SimulatorState {
     }
 
     // ------------------------------------------------------------------ internals
+
+    /** An amount in {@code currency} in the base currency; a currency without a rate counts 1:1. */
+    private BigDecimal toBase(BigDecimal amount, String currency) {
+        return amount.multiply(exchangeRate(currency).orElse(BigDecimal.ONE));
+    }
+
+    /** {@code amount} in {@code from} expressed in {@code to}: {@code amount * rate(from) / rate(to)}. */
+    private BigDecimal inCurrency(BigDecimal amount, String from, String to) {
+        if (from.equals(to) || amount.signum() == 0) {
+            return amount;
+        }
+        BigDecimal fromRate = exchangeRate(from).orElseThrow(() -> new IllegalArgumentException(
+                "no exchange rate for " + from + " (a commission in " + from + " on a " + to + " instrument)"));
+        BigDecimal toRate = exchangeRate(to).orElseThrow(() -> new IllegalArgumentException(
+                "no exchange rate for " + to + " (a commission in " + from + " on a " + to + " instrument)"));
+        return AverageCost.divide(amount.multiply(fromRate), toRate);
+    }
 
     private static String money(BigDecimal value) {
         return value.setScale(MONEY_SCALE, RoundingMode.HALF_EVEN).toPlainString();
@@ -439,11 +648,15 @@ public final class SimulatorState {
                 new CommissionReport(report.execId(), report.commission(), report.currency(), realized));
     }
 
+    /** A fill as a ledger applies it: the execution and its commission in the position's currency. */
+    private record Applied(Execution execution, BigDecimal positionCommission) {
+    }
+
     /** One (account, conId): where it stood at the last reset and the fills applied since, latest revisions. */
     private static final class Ledger {
         Position opening;
         Position current;
-        final List<Execution> applied = new ArrayList<>();
+        final List<Applied> applied = new ArrayList<>();
 
         Ledger() {
         }
@@ -463,9 +676,9 @@ public final class SimulatorState {
             Position position = opening;
             BigDecimal realizedAtIndex = null;
             for (int i = 0; i < applied.size(); i++) {
-                Execution e = applied.get(i);
+                Execution e = applied.get(i).execution();
                 AverageCost.Outcome outcome = fill(position, instrument, e.side(), e.shares(), e.price(),
-                        e.commission());
+                        applied.get(i).positionCommission());
                 if (i == index) {
                     realizedAtIndex = outcome.realized();
                 }

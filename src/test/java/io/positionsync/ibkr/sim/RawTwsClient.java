@@ -119,6 +119,12 @@ final class RawTwsClient implements AutoCloseable {
         return startup;
     }
 
+    /** Writes {@code bytes} exactly as given (a captured handshake, or a frame with its length prefix). */
+    void sendBytes(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
     void send(Object... fields) throws IOException {
         FieldWriter writer = new FieldWriter();
         for (Object field : fields) {

@@ -158,6 +158,61 @@ class ScenarioTest {
     }
 
     @Test
+    void scriptStepsAreCheckedWhenTheScenarioLoads(@TempDir Path dir) throws Exception {
+        String book = """
+                "accounts": [ { "code": "U1" } ],
+                "instruments": [ { "conId": 1, "symbol": "A", "price": 10 } ],
+                """;
+        Map<String, String> broken = Map.of(
+                "{ \"afterSnapshot\": 1, \"beforeExecutions\": 1, \"releaseCommission\": \"x\" }",
+                "exactly one of afterSnapshot, beforeExecutions",
+                "{ \"afterSnapshot\": 1 }", "exactly one of trade, releaseCommission",
+                "{ \"afterSnapshot\": 1, \"brokerClose\": { \"account\": \"U9\", \"conId\": 1 } }",
+                "unknown account 'U9'",
+                "{ \"afterSnapshot\": 0, \"price\": { \"conId\": 1, \"price\": 11 } }", "counted from 1",
+                "{ \"afterSnapshot\": 1, \"correct\": { \"ref\": \"x\" } }", "needs a price or a quantity");
+        for (Map.Entry<String, String> step : broken.entrySet()) {
+            Path file = dir.resolve("script.json");
+            Files.writeString(file, "{" + book + "\"script\": [" + step.getKey() + "] }");
+            Scenario scenario = Scenario.load(file);
+            assertThatThrownBy(() -> scenario.toState(Clock.fixed(LOADED, ZoneOffset.UTC)))
+                    .as(step.getKey()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(step.getValue());
+        }
+        Path typo = dir.resolve("typo.json");
+        Files.writeString(typo, "{" + book + "\"script\": [ { \"afterSnapshots\": 1 } ] }");
+        assertThatThrownBy(() -> Scenario.load(typo)).hasMessageContaining("afterSnapshots");
+    }
+
+    @Test
+    void scenarioSetsRatesMasterClientIdAndPriorDayFills(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("s.json");
+        Files.writeString(file, """
+                { "accounts": [ { "code": "U1" } ],
+                  "instruments": [ { "conId": 1, "symbol": "A", "currency": "EUR", "price": 10 } ],
+                  "exchangeRates": { "EUR": 1.1 },
+                  "masterClientId": 17,
+                  "executions": [
+                    { "account": "U1", "conId": 1, "side": "BUY", "quantity": 10, "price": 10, "commission": 1.1,
+                      "commissionCurrency": "USD", "daysAgo": 2, "clientId": 4 },
+                    { "account": "U1", "conId": 1, "side": "SELL", "quantity": 4, "price": 11, "commission": 1,
+                      "withholdCommission": true, "minutesAgo": 5 } ] }
+                """);
+        SimulatorState state = Scenario.load(file).toState(Clock.fixed(LOADED, ZoneOffset.UTC));
+        assertThat(state.exchangeRate("EUR")).hasValue(new BigDecimal("1.1"));
+        assertThat(state.exchangeRate("USD")).hasValue(BigDecimal.ONE);
+        assertThat(state.masterClientId()).hasValue(17);
+        List<Execution> fills = state.executions();
+        assertThat(fills.get(0).time()).isEqualTo(LOADED.minus(Duration.ofDays(2)));
+        assertThat(state.isPriorDay(fills.get(0).execId())).isTrue();
+        assertThat(fills.get(0).clientId()).isEqualTo(4);
+        assertThat(state.isCommissionWithheld(fills.get(1).execId())).isTrue();
+        // 1.10 USD = 1.00 EUR: (10 * 10 + 1) / 10; the sale realizes (11 - 10.10) * 4 - 1
+        assertThat(fills.get(1).realizedPnl()).isEqualByComparingTo("2.60");
+        assertThat(state.position("U1", 1).orElseThrow().avgCost()).isEqualByComparingTo("10.10");
+    }
+
+    @Test
     void priceWalkIsSeededBoundedAndOnTheTick() {
         SimulatorState a = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));
         SimulatorState b = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));

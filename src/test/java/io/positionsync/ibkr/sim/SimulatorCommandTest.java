@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,9 @@ class SimulatorCommandTest {
             "--server-version 201|error: --server-version must be in 100..200, got 201",
             "--server-version 99|error: --server-version must be in 100..200, got 99",
             "--scenario /nonexistent/scenario.json|error: scenario file not found: /nonexistent/scenario.json",
-            "stray|error: unexpected argument 'stray'"})
+            "stray|error: unexpected argument 'stray'",
+            "--seed x|error: --seed must be an integer, got 'x'",
+            "--trade-interval-ms -5|error: --trade-interval-ms must be in 0..2147483647, got -5"})
     void badArgumentsGiveOneErrorLineAndExitCode2(String args, String expected) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -83,6 +86,22 @@ class SimulatorCommandTest {
             assertThat(sim.state().accounts()).containsExactly("DU1000001", "DU1000002");
             assertThat(sim.options().priceTickInterval()).as("the command lets prices move").isNotNull();
             assertThat(sim.host()).isEqualTo("127.0.0.1");
+        }
+    }
+
+    @Test
+    void theDemoTradesAsItsScenarioSaysUnlessTheOptionsSayOtherwise() throws Exception {
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0"})) {
+            assertThat(sim.options().tradeInterval()).isEqualTo(Duration.ofMillis(5000));
+            assertThat(sim.options().tradeSeed()).isEqualTo(7);
+        }
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--seed", "42",
+                "--trade-interval-ms", "250"})) {
+            assertThat(sim.options().tradeInterval()).isEqualTo(Duration.ofMillis(250));
+            assertThat(sim.options().tradeSeed()).isEqualTo(42);
+        }
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--trade-interval-ms", "0"})) {
+            assertThat(sim.options().tradeInterval()).as("0: no trading").isNull();
         }
     }
 }

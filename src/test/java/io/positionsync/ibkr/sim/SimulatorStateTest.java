@@ -257,4 +257,68 @@ class SimulatorStateTest {
         state.brokerClose(ACC1, ES);
         assertThat(heard).containsExactly("AAPL 10", "AAPL @151.5", "AAPL 6", "ES 1", "ES 0");
     }
+
+    @Test
+    void futureFlipsShortToLongWithTheMultiplier() {
+        state.setPosition(ACC1, ES, d("-2"), d("301010.10"));
+        Execution flip = state.trade(ACC1, ES, Side.BOT, d("3"), d("6000.00"), d("7.20"));
+        // close 2 with 4.80: (301010.10 - 300000) * 2 - 4.80; open 1 at 300000 + 2.40
+        assertThat(flip.realizedPnl()).isEqualByComparingTo("2015.40");
+        assertThat(position(ACC1, ES).quantity()).isEqualByComparingTo("1");
+        assertThat(position(ACC1, ES).avgCost()).isEqualByComparingTo("300002.40");
+    }
+
+    @Test
+    void fractionalFlipSplitsTheCommissionByQuantity() {
+        state.setPosition(ACC1, AAPL, d("0.5"), d("100.00"));
+        Execution flip = state.trade(ACC1, AAPL, Side.SLD, d("1.5"), d("110.00"), d("0.30"));
+        // close 0.5 with 0.10: (110 - 100) * 0.5 - 0.10; open -1 at 110 - 0.20
+        assertThat(flip.realizedPnl()).isEqualByComparingTo("4.90");
+        assertThat(position(ACC1, AAPL).quantity()).isEqualByComparingTo("-1");
+        assertThat(position(ACC1, AAPL).avgCost()).isEqualByComparingTo("109.80");
+    }
+
+    @Test
+    void aCommissionInAnotherCurrencyNeedsRatesAndCountsConverted() {
+        state.addInstrument(new Instrument(14204, "SAP", "STK", "EUR", "SMART", "IBIS", "SAP", "XETRA", null, null,
+                null, null, null));
+        assertThatThrownBy(() -> state.trade(Fill.of(ACC1, 14204, Side.BOT, d("10"), d("200"), d("1.08"))
+                .withCommissionCurrency("USD"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no exchange rate for EUR");
+        state.exchangeRate("EUR", d("1.08"));
+        Execution buy = state.trade(Fill.of(ACC1, 14204, Side.BOT, d("10"), d("200"), d("1.08"))
+                .withCommissionCurrency("USD"));
+        assertThat(buy.commissionReport().currency()).isEqualTo("USD");
+        assertThat(position(ACC1, 14204).avgCost()).isEqualByComparingTo("200.10");
+        // cash in USD: 100000 - 10 * 200 * 1.08 - 1.08
+        assertThat(state.cash(ACC1)).isEqualByComparingTo("97838.92");
+        assertThat(state.accountValues(ACC2)).contains(new AccountValue("ExchangeRate", "1.00", "USD"),
+                new AccountValue("ExchangeRate", "1.08", "EUR"));
+    }
+
+    @Test
+    void correctionCanChangeTheQuantity() {
+        Execution buy = state.trade(ACC1, AAPL, Side.BOT, d("100"), d("150.00"), d("1.00"));
+        Execution corrected = state.correctExecution(buy.execId(), null, d("80"));
+        assertThat(corrected.shares()).isEqualByComparingTo("80");
+        assertThat(corrected.price()).isEqualByComparingTo("150.00");
+        assertThat(position(ACC1, AAPL).quantity()).isEqualByComparingTo("80");
+        assertThat(position(ACC1, AAPL).avgCost()).isEqualByComparingTo("150.0125");
+        // cash: -15001 then +3000 back for the 20 shares that were not bought
+        assertThat(state.cash(ACC1)).isEqualByComparingTo("87999.00");
+    }
+
+    @Test
+    void onlyTheMasterSeesOtherClientsExecutions() {
+        Execution manual = state.trade(ACC1, AAPL, Side.BOT, d("1"), d("150"), d("1"));
+        Execution bot = state.trade(Fill.of(ACC1, AAPL, Side.BOT, d("1"), d("150"), d("1")).withClientId(23));
+        assertThat(state.isVisibleTo(manual, 23)).as("no master: everyone sees everything").isTrue();
+        state.masterClientId(17);
+        assertThat(state.isVisibleTo(manual, 17)).isTrue();
+        assertThat(state.isVisibleTo(bot, 17)).isTrue();
+        assertThat(state.isVisibleTo(bot, 23)).isTrue();
+        assertThat(state.isVisibleTo(manual, 23)).isFalse();
+        assertThat(state.isVisibleTo(manual, 0)).as("manual orders are clientId 0's own").isTrue();
+        assertThat(state.isVisibleTo(bot, 5)).isFalse();
+    }
 }

@@ -1,0 +1,250 @@
+package io.positionsync.ibkr.sim;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Predicate;
+
+/**
+ * The demo's own trader: each {@link #step()} is one move on a {@link SimulatorState}, chosen and sized from a
+ * seeded random sequence, so the same seed on the same state gives the same fills. Every round of moves (in an
+ * order the seed shuffles) has a buy, a partial sale, a flip, a round trip, a short sale or cover, a future, an
+ * option, a fill in a foreign currency (its commission at times charged in the base currency), a fill whose
+ * commission report is withheld until the next move, and a price correction of an earlier fill. Positions and
+ * realized P&L follow IB's arithmetic because every move is a {@link SimulatorState#trade} (or a correction);
+ * nothing is set directly, so positions always equal the fold of the fills.
+ *
+ * <p>Prices are the current market price moved by at most {@value #MAX_SLIPPAGE_TICKS} ticks. The trader only
+ * touches instruments with a market price; without stocks it does nothing.
+ */
+public final class DemoTrading {
+    /** The moves of one round; the seed shuffles their order each round. */
+    enum Move { BUY, PARTIAL_SALE, FLIP, ROUND_TRIP, SHORT, FUTURE, OPTION, FOREIGN, LATE_COMMISSION, CORRECTION }
+
+    private static final int MAX_SLIPPAGE_TICKS = 4;
+    private static final BigDecimal STOCK_COMMISSION_PER_SHARE = new BigDecimal("0.005");
+    private static final BigDecimal MIN_STOCK_COMMISSION = new BigDecimal("1.00");
+    private static final BigDecimal FUTURE_COMMISSION = new BigDecimal("2.25");
+    private static final BigDecimal OPTION_COMMISSION = new BigDecimal("0.65");
+    private static final int STOCK_LOTS = 10;
+    private static final BigDecimal STOCK_LOT = new BigDecimal("5");
+    private static final int DERIVATIVE_LOTS = 3;
+
+    private final SimulatorState state;
+    private final Random random;
+    private final List<Move> round = new ArrayList<>();
+    private final List<String> withheld = new ArrayList<>();
+    private Execution lastFill;
+
+    public DemoTrading(SimulatorState state, long seed) {
+        this.state = state;
+        this.random = new Random(seed);
+    }
+
+    /** One move: releases the commission reports withheld by the previous move, then trades; returns the new fills. */
+    public List<Execution> step() {
+        synchronized (state) {
+            withheld.forEach(state::releaseCommission);
+            withheld.clear();
+            if (stocks().isEmpty() || state.accounts().isEmpty()) {
+                return List.of();
+            }
+            if (round.isEmpty()) {
+                round.addAll(List.of(Move.values()));
+                Collections.shuffle(round, random);
+            }
+            Move move = round.remove(0);
+            List<Execution> fills = new ArrayList<>();
+            switch (move) {
+                case BUY -> fills.add(trade(account(), pick(stocks()), Side.BOT, stockQuantity(), false));
+                case PARTIAL_SALE -> partialSale(fills);
+                case FLIP -> flip(fills);
+                case ROUND_TRIP -> roundTrip(fills);
+                case SHORT -> shortSaleOrCover(fills);
+                case FUTURE -> derivative(fills, "FUT");
+                case OPTION -> derivative(fills, "OPT");
+                case FOREIGN -> foreign(fills);
+                case LATE_COMMISSION -> {
+                    Execution fill = trade(account(), pick(stocks()), random.nextBoolean() ? Side.BOT : Side.SLD,
+                            stockQuantity(), true);
+                    withheld.add(fill.execId());
+                    fills.add(fill);
+                }
+                case CORRECTION -> correction(fills);
+                default -> throw new IllegalStateException("unknown move " + move);
+            }
+            lastFill = fills.isEmpty() ? lastFill : fills.get(fills.size() - 1);
+            return fills;
+        }
+    }
+
+    private void partialSale(List<Execution> fills) {
+        Optional<Position> longPosition = held(1, stocks());
+        if (longPosition.isEmpty()) {
+            fills.add(trade(account(), pick(stocks()), Side.BOT, stockQuantity(), false));
+            return;
+        }
+        Position p = longPosition.get();
+        BigDecimal half = p.quantity().divide(BigDecimal.valueOf(2), 0, RoundingMode.DOWN).max(BigDecimal.ONE);
+        fills.add(trade(p.account(), instrument(p), Side.SLD, half.min(p.quantity()), false));
+    }
+
+    private void flip(List<Execution> fills) {
+        Optional<Position> open = held(0, stocks());
+        if (open.isEmpty()) {
+            fills.add(trade(account(), pick(stocks()), Side.BOT, stockQuantity(), false));
+            return;
+        }
+        Position p = open.get();
+        Side side = p.quantity().signum() > 0 ? Side.SLD : Side.BOT;
+        fills.add(trade(p.account(), instrument(p), side, p.quantity().abs().add(stockQuantity()), false));
+    }
+
+    private void roundTrip(List<Execution> fills) {
+        String account = account();
+        Instrument stock = pick(stocks());
+        BigDecimal quantity = stockQuantity();
+        fills.add(trade(account, stock, Side.BOT, quantity, false));
+        fills.add(trade(account, stock, Side.SLD, quantity, false));
+    }
+
+    private void shortSaleOrCover(List<Execution> fills) {
+        Optional<Position> shortPosition = held(-1, stocks());
+        if (shortPosition.isPresent()) {
+            Position p = shortPosition.get();
+            BigDecimal cover = random.nextBoolean() ? p.quantity().abs()
+                    : p.quantity().abs().divide(BigDecimal.valueOf(2), 0, RoundingMode.DOWN).max(BigDecimal.ONE);
+            fills.add(trade(p.account(), instrument(p), Side.BOT, cover, false));
+            return;
+        }
+        // Short where nothing is held, so the sale opens a short instead of reducing a long.
+        for (String account : shuffled(state.accounts())) {
+            for (Instrument stock : shuffled(stocks())) {
+                if (quantity(account, stock).signum() == 0) {
+                    fills.add(trade(account, stock, Side.SLD, stockQuantity(), false));
+                    return;
+                }
+            }
+        }
+        fills.add(trade(account(), pick(stocks()), Side.SLD, stockQuantity(), false));
+    }
+
+    private void derivative(List<Execution> fills, String secType) {
+        List<Instrument> candidates = priced(i -> secType.equals(i.secType()));
+        if (candidates.isEmpty()) {
+            fills.add(trade(account(), pick(stocks()), Side.BOT, stockQuantity(), false));
+            return;
+        }
+        String account = account();
+        Instrument instrument = pick(candidates);
+        BigDecimal held = quantity(account, instrument);
+        BigDecimal lots = BigDecimal.valueOf(1 + random.nextInt(DERIVATIVE_LOTS));
+        Side side = held.signum() > 0 ? Side.SLD : held.signum() < 0 ? Side.BOT
+                : random.nextBoolean() ? Side.BOT : Side.SLD;
+        fills.add(trade(account, instrument, side, lots, false));
+    }
+
+    private void foreign(List<Execution> fills) {
+        List<Instrument> candidates = priced(i -> !i.currency().equals(state.baseCurrency())
+                && state.exchangeRate(i.currency()).isPresent() && "STK".equals(i.secType()));
+        if (candidates.isEmpty()) {
+            fills.add(trade(account(), pick(stocks()), Side.BOT, stockQuantity(), false));
+            return;
+        }
+        String account = account();
+        Instrument instrument = pick(candidates);
+        Side side = quantity(account, instrument).signum() > 0 && random.nextBoolean() ? Side.SLD : Side.BOT;
+        BigDecimal held = quantity(account, instrument);
+        BigDecimal shares = side == Side.SLD ? held.min(stockQuantity()) : stockQuantity();
+        Fill fill = fill(account, instrument, side, shares);
+        if (random.nextBoolean()) {
+            // A commission charged in the base currency on a foreign stock, as IB does for some venues.
+            fill = fill.withCommissionCurrency(state.baseCurrency());
+        }
+        fills.add(state.trade(fill));
+    }
+
+    private void correction(List<Execution> fills) {
+        if (lastFill == null) {
+            fills.add(trade(account(), pick(stocks()), Side.BOT, stockQuantity(), false));
+            return;
+        }
+        Instrument instrument = state.instrument(lastFill.conId()).orElseThrow();
+        BigDecimal moved = lastFill.price().add(instrument.minTick().multiply(BigDecimal.valueOf(
+                random.nextBoolean() ? 1 : -1)));
+        fills.add(state.correctExecution(lastFill.execId(), moved.max(instrument.minTick())));
+    }
+
+    private Execution trade(String account, Instrument instrument, Side side, BigDecimal shares, boolean withhold) {
+        Fill fill = fill(account, instrument, side, shares);
+        return state.trade(withhold ? fill.withCommissionWithheld() : fill);
+    }
+
+    private Fill fill(String account, Instrument instrument, Side side, BigDecimal shares) {
+        BigDecimal market = state.marketPrice(instrument.conId()).orElseThrow();
+        BigDecimal tick = instrument.minTick();
+        int ticks = random.nextInt(2 * MAX_SLIPPAGE_TICKS + 1) - MAX_SLIPPAGE_TICKS;
+        BigDecimal price = AverageCost.normalize(market.add(tick.multiply(BigDecimal.valueOf(ticks))).max(tick));
+        return Fill.of(account, instrument.conId(), side, shares, price, commission(instrument, shares));
+    }
+
+    private static BigDecimal commission(Instrument instrument, BigDecimal shares) {
+        return switch (instrument.secType()) {
+            case "FUT" -> FUTURE_COMMISSION.multiply(shares);
+            case "OPT" -> OPTION_COMMISSION.multiply(shares);
+            default -> STOCK_COMMISSION_PER_SHARE.multiply(shares).max(MIN_STOCK_COMMISSION)
+                    .setScale(2, RoundingMode.HALF_UP);
+        };
+    }
+
+    private BigDecimal stockQuantity() {
+        return STOCK_LOT.multiply(BigDecimal.valueOf(1 + random.nextInt(STOCK_LOTS)));
+    }
+
+    private String account() {
+        return pick(state.accounts());
+    }
+
+    private List<Instrument> stocks() {
+        return priced(i -> "STK".equals(i.secType()) && i.currency().equals(state.baseCurrency()));
+    }
+
+    private List<Instrument> priced(Predicate<Instrument> which) {
+        return state.instruments().stream().filter(which)
+                .filter(i -> state.marketPrice(i.conId()).isPresent()).toList();
+    }
+
+    /** A random held position among {@code instruments}: long (sign 1), short (-1) or either (0). */
+    private Optional<Position> held(int sign, List<Instrument> instruments) {
+        List<Position> candidates = new ArrayList<>();
+        for (Instrument instrument : instruments) {
+            for (String account : state.accounts()) {
+                state.position(account, instrument.conId()).filter(p -> sign == 0
+                        ? p.quantity().signum() != 0 : p.quantity().signum() == sign).ifPresent(candidates::add);
+            }
+        }
+        return candidates.isEmpty() ? Optional.empty() : Optional.of(pick(candidates));
+    }
+
+    private BigDecimal quantity(String account, Instrument instrument) {
+        return state.position(account, instrument.conId()).map(Position::quantity).orElse(BigDecimal.ZERO);
+    }
+
+    private Instrument instrument(Position position) {
+        return state.instrument(position.conId()).orElseThrow();
+    }
+
+    private <T> T pick(List<T> items) {
+        return items.get(random.nextInt(items.size()));
+    }
+
+    private <T> List<T> shuffled(List<T> items) {
+        List<T> copy = new ArrayList<>(items);
+        Collections.shuffle(copy, random);
+        return copy;
+    }
+}

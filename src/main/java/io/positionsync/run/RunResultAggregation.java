@@ -1,0 +1,47 @@
+package io.positionsync.run;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.camel.AggregationStrategy;
+import org.apache.camel.Exchange;
+
+import io.positionsync.sync.InstrumentResult;
+import io.positionsync.sync.RunResult;
+
+/**
+ * Gathers the split's per-instrument results into the run's {@link RunResult}. The list being built lives in
+ * the aggregated exchange only (one per run); when the split completes it becomes the immutable result.
+ */
+public final class RunResultAggregation implements AggregationStrategy {
+    private static final String COLLECTED = "psyncInstrumentResults";
+
+    @Override
+    public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
+        Exchange target = oldExchange == null ? newExchange : oldExchange;
+        @SuppressWarnings("unchecked")
+        List<InstrumentResult> collected = target.getProperty(COLLECTED, List.class);
+        if (collected == null) {
+            collected = new ArrayList<>();
+            target.setProperty(COLLECTED, collected);
+        }
+        InstrumentResult result = newExchange.getMessage().getBody(InstrumentResult.class);
+        if (result == null) {
+            throw new IllegalStateException("the reconcile step returned no instrument result");
+        }
+        collected.add(result);
+        return target;
+    }
+
+    @Override
+    public void onCompletion(Exchange exchange, Exchange inputExchange) {
+        if (exchange == null) {
+            // nothing was split (no instrument can change): the route's next step sees the split's input
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        List<InstrumentResult> collected = exchange.getProperty(COLLECTED, List.class);
+        exchange.removeProperty(COLLECTED);
+        exchange.getMessage().setBody(new RunResult(collected == null ? List.of() : collected));
+    }
+}

@@ -1,0 +1,285 @@
+package io.positionsync.run;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import io.positionsync.ibkr.BrokerExecution;
+import io.positionsync.ibkr.BrokerSnapshot;
+import io.positionsync.ibkr.ExchangeRate;
+import io.positionsync.ibkr.ExecIds;
+import io.positionsync.store.AccountRepository;
+import io.positionsync.store.BreakRepository;
+import io.positionsync.store.ExecutionRepository;
+import io.positionsync.store.LedgerRepository;
+import io.positionsync.store.PositionRepository;
+import io.positionsync.store.StoredExecution;
+import io.positionsync.sync.BreakKind;
+import io.positionsync.sync.ExecutionRecord;
+import io.positionsync.sync.ExecutionState;
+import io.positionsync.sync.InstrumentFacts;
+import io.positionsync.sync.LedgerEntry;
+import io.positionsync.sync.Lifecycle;
+import io.positionsync.sync.PositionKey;
+import io.positionsync.sync.PositionStatus;
+import io.positionsync.sync.SnapshotExecutions;
+import io.positionsync.sync.SnapshotPosition;
+import io.positionsync.sync.SnapshotTransformer;
+import io.positionsync.sync.StoredPosition;
+
+/**
+ * Reads what a run needs from the database, in one consistent read, and turns the snapshot into one
+ * {@link InstrumentFacts} per instrument (the items of the split):
+ * <ul>
+ *   <li>each snapshot execution is classified against the stored ones: new (never stored, or stored but not
+ *       applied), a replay (nothing new), a late commission report of an applied fill, or a correction of an
+ *       applied (or covered, or deferred) fill; stored executions still waiting to be applied join their key;</li>
+ *   <li>a key is <em>active</em> when it has new facts, an open break, or the broker contradicts its stored row
+ *       (quantity, or average beyond the tolerance); only active keys load their ledger entries, so an unchanged
+ *       portfolio costs one read of the open rows and nothing per position;</li>
+ *   <li>the lifecycles that late facts touch (closed ones included) and those still waiting for an estimate to
+ *       be replaced or a commission to arrive are loaded with their entries.</li>
+ * </ul>
+ * Only keys of the snapshot's accounts are considered: open rows of an account the gateway no longer reports
+ * are left alone (the summary counts them as orphaned).
+ */
+final class RunStateReader {
+    private final PositionRepository positions;
+    private final ExecutionRepository executions;
+    private final BreakRepository breaks;
+    private final LedgerRepository ledger;
+    private final AccountRepository accounts;
+    private final SnapshotTransformer transformer;
+
+    RunStateReader(PositionRepository positions, ExecutionRepository executions, BreakRepository breaks,
+            LedgerRepository ledger, AccountRepository accounts, SnapshotTransformer transformer) {
+        this.positions = positions;
+        this.executions = executions;
+        this.breaks = breaks;
+        this.ledger = ledger;
+        this.accounts = accounts;
+        this.transformer = transformer;
+    }
+
+    /** The facts of every instrument that can change, plus the rates, read on {@code connection}. */
+    List<InstrumentFacts> read(Connection connection, BrokerSnapshot snapshot, BigDecimal tolerance)
+            throws SQLException {
+        Set<String> snapshotAccounts = new HashSet<>(snapshot.accounts());
+        Map<PositionKey, SnapshotPosition> brokerPositions = new LinkedHashMap<>();
+        for (SnapshotPosition position : transformer.positions(snapshot)) {
+            snapshotAccounts.add(position.account());
+            brokerPositions.put(position.key(), position);
+        }
+        Map<PositionKey, StoredPosition> open = positions.loadOpen(connection);
+        Set<String> known = accounts.known(connection);
+        Map<PositionKey, Set<BreakKind>> openBreaks = breaks.openKinds(connection);
+
+        Facts facts = classify(connection, snapshot);
+
+        Set<PositionKey> keys = new LinkedHashSet<>(brokerPositions.keySet());
+        for (PositionKey key : open.keySet()) {
+            if (snapshotAccounts.contains(key.account())) {
+                keys.add(key);
+            }
+        }
+        for (PositionKey key : facts.keys()) {
+            if (snapshotAccounts.contains(key.account())) {
+                keys.add(key);
+            }
+        }
+
+        Set<PositionKey> active = new LinkedHashSet<>();
+        for (PositionKey key : keys) {
+            if (!known.contains(key.account())) {
+                continue;
+            }
+            // a key with an open break is looked at closely too: this run may resolve it
+            if (facts.any(key) || contradicts(open.get(key), brokerPositions.get(key), tolerance)
+                    || openBreaks.containsKey(key)) {
+                active.add(key);
+            }
+        }
+
+        Set<Long> load = new LinkedHashSet<>();
+        for (PositionKey key : active) {
+            StoredPosition row = open.get(key);
+            if (row != null) {
+                load.add(row.id());
+            }
+        }
+        load.addAll(ledger.lifecyclesOf(connection, facts.touchedExecIds()));
+        load.addAll(ledger.waitingLifecycles(connection, active));
+        Map<Long, List<LedgerEntry>> entries = ledger.entries(connection, load);
+        Set<Long> closedIds = new LinkedHashSet<>(load);
+        open.values().forEach(row -> closedIds.remove(row.id()));
+        Map<PositionKey, List<Lifecycle>> adjustable = new HashMap<>();
+        for (StoredPosition row : positions.findByIds(connection, closedIds).values()) {
+            if (row.status() == PositionStatus.CLOSED) {
+                adjustable.computeIfAbsent(row.key(), k -> new ArrayList<>())
+                        .add(new Lifecycle(row, entries.getOrDefault(row.id(), List.of())));
+            }
+        }
+
+        List<InstrumentFacts> result = new ArrayList<>(keys.size());
+        for (PositionKey key : keys) {
+            StoredPosition row = open.get(key);
+            SnapshotPosition broker = brokerPositions.get(key);
+            boolean firstSight = !known.contains(key.account());
+            boolean isActive = active.contains(key);
+            if (row == null && !isActive && !firstSight && !facts.any(key)
+                    && (broker == null || broker.quantity().signum() == 0)) {
+                continue; // flat and nothing happened
+            }
+            result.add(new InstrumentFacts(key, broker, row,
+                    row != null && isActive ? entries.getOrDefault(row.id(), List.of()) : null,
+                    isActive ? adjustable.getOrDefault(key, List.of()) : List.of(),
+                    facts.newFills.getOrDefault(key, List.of()),
+                    facts.corrections.getOrDefault(key, Map.of()),
+                    facts.lateCommissions.getOrDefault(key, List.of()),
+                    facts.passive.getOrDefault(key, List.of()),
+                    firstSight,
+                    openBreaks.getOrDefault(key, EnumSet.noneOf(BreakKind.class))));
+        }
+        return result;
+    }
+
+    /** The snapshot's exchange rates: account -> currency -> base currency per unit (BASE itself excluded). */
+    static Map<String, Map<String, BigDecimal>> rates(BrokerSnapshot snapshot) {
+        Map<String, Map<String, BigDecimal>> rates = new TreeMap<>();
+        for (ExchangeRate rate : snapshot.exchangeRates()) {
+            if (!"BASE".equals(rate.currency())) {
+                rates.computeIfAbsent(rate.account(), a -> new TreeMap<>()).put(rate.currency(), rate.rate());
+            }
+        }
+        return rates;
+    }
+
+    private static boolean contradicts(StoredPosition row, SnapshotPosition broker, BigDecimal tolerance) {
+        BigDecimal brokerQuantity = broker == null ? BigDecimal.ZERO : broker.quantity();
+        if (row == null) {
+            return brokerQuantity.signum() != 0;
+        }
+        if (row.quantity().compareTo(brokerQuantity) != 0) {
+            return true;
+        }
+        return broker != null && broker.averagePrice() != null && row.averagePrice() != null
+                && row.averagePrice().subtract(broker.averagePrice()).abs().compareTo(tolerance) > 0;
+    }
+
+    /** The snapshot's executions sorted into what they mean for the ledger, by key. */
+    private static final class Facts {
+        final Map<PositionKey, List<BrokerExecution>> newFills = new HashMap<>();
+        final Map<PositionKey, Map<String, BrokerExecution>> corrections = new HashMap<>();
+        final Map<PositionKey, List<BrokerExecution>> lateCommissions = new HashMap<>();
+        final Map<PositionKey, List<ExecutionRecord>> passive = new HashMap<>();
+
+        Set<PositionKey> keys() {
+            Set<PositionKey> keys = new LinkedHashSet<>(newFills.keySet());
+            keys.addAll(corrections.keySet());
+            keys.addAll(lateCommissions.keySet());
+            keys.addAll(passive.keySet());
+            return keys;
+        }
+
+        boolean any(PositionKey key) {
+            return newFills.containsKey(key) || corrections.containsKey(key) || lateCommissions.containsKey(key);
+        }
+
+        Set<String> touchedExecIds() {
+            Set<String> ids = new HashSet<>();
+            corrections.values().forEach(map -> ids.addAll(map.keySet()));
+            lateCommissions.values().forEach(list -> list.forEach(e -> ids.add(e.execId())));
+            return ids;
+        }
+
+        void add(Map<PositionKey, List<BrokerExecution>> into, BrokerExecution execution) {
+            into.computeIfAbsent(key(execution), k -> new ArrayList<>()).add(execution);
+        }
+
+        void keep(BrokerExecution execution, String supersedes, ExecutionState state) {
+            passive.computeIfAbsent(key(execution), k -> new ArrayList<>())
+                    .add(new ExecutionRecord(execution, supersedes, state));
+        }
+    }
+
+    private static PositionKey key(BrokerExecution execution) {
+        return new PositionKey(execution.account(), execution.conId());
+    }
+
+    private Facts classify(Connection connection, BrokerSnapshot snapshot) throws SQLException {
+        Facts facts = new Facts();
+        List<BrokerExecution> reported = SnapshotExecutions.of(snapshot.executions()).all();
+        Set<String> bases = new HashSet<>();
+        reported.forEach(e -> bases.add(e.baseExecId()));
+        Map<String, StoredExecution> stored = new HashMap<>(executions.findByBases(connection, bases));
+        Map<String, StoredExecution> waiting = executions.notYetApplied(connection);
+        stored.putAll(waiting);
+        Map<String, StoredExecution> latestByBase = new HashMap<>();
+        for (StoredExecution e : stored.values()) {
+            latestByBase.merge(ExecIds.base(e.execId()), e,
+                    (a, b) -> ExecIds.revision(b.execId()) > ExecIds.revision(a.execId()) ? b : a);
+        }
+        Set<String> reportedIds = new HashSet<>();
+        for (BrokerExecution execution : reported) {
+            reportedIds.add(execution.execId());
+            StoredExecution same = stored.get(execution.execId());
+            if (same != null) {
+                if (same.state() == ExecutionState.SEEN) {
+                    facts.add(facts.newFills, withStoredCommission(execution, same));
+                } else if (same.state() == ExecutionState.APPLIED && same.execution().commission() == null
+                        && execution.commission() != null) {
+                    facts.add(facts.lateCommissions, execution);
+                } else {
+                    facts.keep(execution, null, ExecutionState.SEEN);
+                }
+                continue;
+            }
+            StoredExecution other = latestByBase.get(execution.baseExecId());
+            if (other == null) {
+                facts.add(facts.newFills, execution);
+            } else if (!ExecIds.supersedes(execution.execId(), other.execId())) {
+                continue; // an older revision replayed after its correction
+            } else if (other.state() == ExecutionState.APPLIED) {
+                facts.corrections.computeIfAbsent(key(execution), k -> new LinkedHashMap<>())
+                        .put(other.execId(), execution);
+            } else if (other.state() == ExecutionState.SEEN) {
+                // corrects a fill not applied yet: the correction is the new fill, the old row is superseded
+                facts.add(facts.newFills, execution);
+                facts.keep(execution, other.execId(), ExecutionState.SEEN);
+                reportedIds.add(other.execId());
+            } else {
+                facts.keep(execution, other.execId(), other.state() == ExecutionState.COVERED
+                        ? ExecutionState.COVERED : ExecutionState.SEEN);
+            }
+        }
+        // Deferred fills the snapshot no longer lists (the broker's day moved on) are still applied.
+        for (StoredExecution e : waiting.values()) {
+            if (!reportedIds.contains(e.execId())) {
+                facts.add(facts.newFills, e.execution());
+            }
+        }
+        for (List<BrokerExecution> fills : facts.newFills.values()) {
+            fills.sort(SnapshotExecutions.OLDEST_FIRST);
+        }
+        return facts;
+    }
+
+    /** A stored fill reported again keeps the commission report it already had. */
+    private static BrokerExecution withStoredCommission(BrokerExecution reported, StoredExecution stored) {
+        if (reported.commission() == null && stored.execution().commission() != null) {
+            BrokerExecution s = stored.execution();
+            return reported.withCommission(s.commission(), s.commissionCurrency(), s.realizedPnl());
+        }
+        return reported;
+    }
+}

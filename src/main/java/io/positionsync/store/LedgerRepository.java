@@ -1,0 +1,163 @@
+package io.positionsync.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.positionsync.sync.EntryKind;
+import io.positionsync.sync.LedgerEntry;
+import io.positionsync.sync.LifecycleWrite;
+import io.positionsync.sync.PositionKey;
+
+/**
+ * The {@code ledger_entries} table: each lifecycle's entries in fold order, enough to recompute its quantity,
+ * average and realized P&L from the database alone. Written in the run's transaction, set-based.
+ */
+public final class LedgerRepository {
+    private static final String COLUMNS = "position_id, seq, kind, exec_id, entry_time, quantity, price, commission, "
+            + "commission_pending, fill_shares, commission_raw, commission_currency, realized_opening, "
+            + "opening_estimated, broker_realized_pnl, run_id";
+
+    private static final String INSERT = """
+            INSERT INTO ledger_entries (%s)
+            SELECT * FROM unnest(?::bigint[], ?::integer[], ?::text[], ?::text[], ?::timestamptz[], ?::numeric[],
+                                 ?::numeric[], ?::numeric[], ?::boolean[], ?::numeric[], ?::numeric[], ?::text[],
+                                 ?::numeric[], ?::boolean[], ?::numeric[], ?::bigint[])
+            """.formatted(COLUMNS);
+
+    private final int writeChunkSize;
+
+    public LedgerRepository(int writeChunkSize) {
+        if (writeChunkSize < 1) {
+            throw new IllegalArgumentException("writeChunkSize must be at least 1, was " + writeChunkSize);
+        }
+        this.writeChunkSize = writeChunkSize;
+    }
+
+    /** The entries of each lifecycle in {@code positionIds}, in fold order. */
+    public Map<Long, List<LedgerEntry>> entries(Connection connection, Collection<Long> positionIds) throws SQLException {
+        Map<Long, List<LedgerEntry>> found = new LinkedHashMap<>();
+        if (positionIds.isEmpty()) {
+            return found;
+        }
+        for (Long id : positionIds) {
+            found.put(id, new ArrayList<>());
+        }
+        try (PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS
+                + " FROM ledger_entries WHERE position_id = ANY (?) ORDER BY position_id, seq")) {
+            statement.setArray(1, connection.createArrayOf("bigint", positionIds.toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.get(rows.getLong("position_id")).add(entry(rows));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Lifecycles holding a share of any of {@code execIds}. */
+    public Set<Long> lifecyclesOf(Connection connection, Collection<String> execIds) throws SQLException {
+        Set<Long> ids = new LinkedHashSet<>();
+        if (execIds.isEmpty()) {
+            return ids;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT DISTINCT position_id FROM ledger_entries WHERE exec_id = ANY (?)")) {
+            statement.setArray(1, connection.createArrayOf("text", execIds.toArray(new String[0])));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(rows.getLong(1));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Lifecycles of {@code keys} that still wait for something: an estimate real fills may replace, or a fill
+     * without its commission.
+     */
+    public Set<Long> waitingLifecycles(Connection connection, Collection<PositionKey> keys) throws SQLException {
+        Set<Long> ids = new LinkedHashSet<>();
+        if (keys.isEmpty()) {
+            return ids;
+        }
+        List<String> accounts = new ArrayList<>(keys.size());
+        List<Long> conIds = new ArrayList<>(keys.size());
+        for (PositionKey key : keys) {
+            accounts.add(key.account());
+            conIds.add(key.conId());
+        }
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT DISTINCT e.position_id
+                FROM unnest(?::text[], ?::bigint[]) AS k(account, con_id)
+                JOIN positions p ON p.account = k.account AND p.con_id = k.con_id
+                JOIN ledger_entries e ON e.position_id = p.id
+                WHERE e.kind = 'ESTIMATE' OR e.commission_pending
+                """)) {
+            statement.setArray(1, connection.createArrayOf("text", accounts.toArray(new String[0])));
+            statement.setArray(2, connection.createArrayOf("bigint", conIds.toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(rows.getLong(1));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Writes the run's entries: a rewritten lifecycle's stored entries are replaced, others only gain their new
+     * entries (from {@link LifecycleWrite#firstSeq()}). Every write carries its lifecycle's final id.
+     */
+    public void write(Connection connection, long runId, List<LifecycleWrite> writes) throws SQLException {
+        List<Long> rewritten = new ArrayList<>();
+        List<Object[]> rows = new ArrayList<>();
+        for (LifecycleWrite write : writes) {
+            long positionId = write.row().id();
+            if (write.rewriteEntries()) {
+                rewritten.add(positionId);
+            }
+            int seq = write.firstSeq();
+            for (LedgerEntry e : write.entries()) {
+                rows.add(new Object[] {positionId, seq++, e.kind(), e.execId(), e.time(), e.quantity(), e.price(),
+                    e.commission(), e.commissionPending(), e.fillShares(), e.commissionRaw(), e.commissionCurrency(),
+                    e.realizedOpening(), e.openingEstimated(), e.brokerRealizedPnl(), e.runId() == 0 ? runId : e.runId()});
+            }
+        }
+        if (!rewritten.isEmpty()) {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "DELETE FROM ledger_entries WHERE position_id = ANY (?)")) {
+                statement.setArray(1, connection.createArrayOf("bigint", rewritten.toArray()));
+                statement.executeUpdate();
+            }
+        }
+        ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, rows);
+    }
+
+    private static LedgerEntry entry(ResultSet rows) throws SQLException {
+        return new LedgerEntry(
+                EntryKind.valueOf(rows.getString("kind")),
+                rows.getString("exec_id"),
+                Jdbc.instant(rows, "entry_time"),
+                rows.getBigDecimal("quantity"),
+                rows.getBigDecimal("price"),
+                rows.getBigDecimal("commission"),
+                rows.getBoolean("commission_pending"),
+                rows.getBigDecimal("fill_shares"),
+                rows.getBigDecimal("commission_raw"),
+                rows.getString("commission_currency"),
+                rows.getBigDecimal("realized_opening"),
+                rows.getBoolean("opening_estimated"),
+                rows.getBigDecimal("broker_realized_pnl"),
+                rows.getLong("run_id"));
+    }
+}

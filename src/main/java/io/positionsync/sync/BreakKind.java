@@ -1,0 +1,15 @@
+package io.positionsync.sync;
+
+/** Kinds of reconciliation break: every way the ledger and the broker can disagree. */
+public enum BreakKind {
+    /** Our realized P&L of some fills differs from IB's realizedPNL of the same fills beyond the tolerance. */
+    REALIZED_PNL_MISMATCH,
+    /** The broker's quantity differs from the ledger's and no execution explains it: an estimated fill was booked. */
+    UNEXPLAINED_QUANTITY,
+    /** The ledger's average differs from the broker's avgCost / multiplier; the broker's is taken from then on. */
+    AVERAGE_MISMATCH,
+    /** A fill was applied before its commission report arrived (counted as zero until it does). */
+    COMMISSION_PENDING,
+    /** A commission in another currency could not be converted: no exchange rate for it in the snapshot. */
+    FX_RATE_MISSING
+}

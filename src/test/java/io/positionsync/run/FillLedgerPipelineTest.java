@@ -1,0 +1,238 @@
+package io.positionsync.run;
+
+import static io.positionsync.run.SyncHarness.AAPL;
+import static io.positionsync.run.SyncHarness.ABC;
+import static io.positionsync.run.SyncHarness.ACCOUNT;
+import static io.positionsync.run.SyncHarness.ES;
+import static io.positionsync.run.SyncHarness.XYZ;
+import static io.positionsync.run.SyncHarness.dec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.positionsync.ibkr.sim.Execution;
+import io.positionsync.ibkr.sim.Side;
+import io.positionsync.sync.SyncRunStatus;
+import io.positionsync.sync.SyncRunSummary;
+
+/**
+ * The fill ledger end to end: several fills between two runs, through the simulator over a real socket, the
+ * route and PostgreSQL. Every case starts from a run that has already seen the (empty) accounts, so positions
+ * are built from their fills, not taken as opening balances.
+ */
+class FillLedgerPipelineTest {
+    private SyncHarness h;
+
+    @BeforeEach
+    void start() throws Exception {
+        h = SyncHarness.start();
+        assertThat(h.sync().status()).isEqualTo(SyncRunStatus.SUCCEEDED);
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    private void assertMoney(Object actual, String expected) {
+        assertThat((BigDecimal) actual).isEqualByComparingTo(expected);
+    }
+
+    private SyncRunSummary sync() throws Exception {
+        SyncRunSummary run = h.sync();
+        assertThat(run.status()).as("run %s: %s", run.runId(), run.error()).isEqualTo(SyncRunStatus.SUCCEEDED);
+        return run;
+    }
+
+    @Test
+    void buysThenAPartialSellBetweenTwoRunsBookTheSale() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("10.00"), dec("1.00"));
+        sync();
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("50"), dec("12.00"), dec("0.50"));
+        h.broker().trade(ACCOUNT, AAPL, Side.SLD, dec("120"), dec("15.00"), dec("1.20"));
+
+        SyncRunSummary run = sync();
+
+        // worked example 5: the sale is priced at the average after the buy, 10.67667, not at 10.01
+        Map<String, Object> row = h.openRow(ACCOUNT, AAPL);
+        assertMoney(row.get("quantity"), "30");
+        assertMoney(row.get("realized_pnl"), "517.60");
+        assertThat(row.get("realized_pnl_source")).isEqualTo("EXECUTIONS");
+        assertMoney(row.get("average_price"), "10.67666667");
+        assertThat(run.fills().applied()).isEqualTo(2);
+        assertThat(run.fills().estimated()).isZero();
+        assertThat(h.count("SELECT count(*) FROM reconciliation_breaks")).isZero();
+    }
+
+    @Test
+    void netUpStillBooksTheSaleInBetween() throws Exception {
+        h.broker().trade(ACCOUNT, XYZ, Side.BOT, dec("100"), dec("20.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, XYZ, Side.SLD, dec("40"), dec("22.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, XYZ, Side.BOT, dec("60"), dec("21.00"), dec("1.00"));
+
+        sync();
+
+        Map<String, Object> row = h.openRow(ACCOUNT, XYZ);
+        assertMoney(row.get("quantity"), "120");
+        // A = 20.01; R = (22.00 - 20.01) * 40 - 1.00 = 78.60
+        assertMoney(row.get("realized_pnl"), "78.60");
+    }
+
+    @Test
+    void sellAndBuyBackTheSameQuantityBooksTheRoundTrip() throws Exception {
+        h.broker().trade(ACCOUNT, XYZ, Side.BOT, dec("100"), dec("20.00"), dec("1.00"));
+        sync();
+        h.broker().trade(ACCOUNT, XYZ, Side.SLD, dec("50"), dec("25.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, XYZ, Side.BOT, dec("50"), dec("24.00"), dec("1.00"));
+
+        sync();
+
+        Map<String, Object> row = h.openRow(ACCOUNT, XYZ);
+        assertMoney(row.get("quantity"), "100");
+        // (25.00 - 20.01) * 50 - 1.00 = 248.50; the buy back moves the average
+        assertMoney(row.get("realized_pnl"), "248.50");
+        // (50 * 20.01 + 50 * 24.00 + 1.00) / 100
+        assertMoney(row.get("average_price"), "22.015");
+        List<Map<String, Object>> history = h.query("SELECT change_kind, realized_pnl_delta FROM position_history"
+                + " WHERE position_id = ? ORDER BY run_id", row.get("id"));
+        assertThat(history).extracting(r -> r.get("change_kind")).containsExactly("OPENED", "REDUCED");
+        assertMoney(history.get(1).get("realized_pnl_delta"), "248.50");
+    }
+
+    @Test
+    void goingFlatAndReopeningBetweenTwoRunsIsTwoLifecycles() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+        sync();
+        Execution sale = h.broker().trade(ACCOUNT, AAPL, Side.SLD, dec("100"), dec("160.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("50"), dec("155.00"), dec("1.00"));
+
+        SyncRunSummary run = sync();
+
+        List<Map<String, Object>> rows = h.rows(ACCOUNT, AAPL);
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).get("status")).isEqualTo("CLOSED");
+        assertMoney(rows.get(0).get("realized_pnl"), "998.00");
+        assertThat(rows.get(0).get("closed_at")).isEqualTo(sale.time());
+        assertMoney(rows.get(0).get("unrealized_pnl"), "0");
+        assertThat(rows.get(1).get("status")).isEqualTo("OPEN");
+        assertMoney(rows.get(1).get("average_price"), "155.02");
+        assertThat(rows.get(1).get("realized_pnl")).isNull();
+        assertThat(run.closed()).isEqualTo(1);
+        assertThat(run.opened()).isEqualTo(1);
+    }
+
+    @Test
+    void aWholeRoundTripBetweenTwoRunsLeavesAClosedLifecycle() throws Exception {
+        h.broker().trade(ACCOUNT, ABC, Side.BOT, dec("200"), dec("9.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, ABC, Side.SLD, dec("200"), dec("9.50"), dec("1.00"));
+
+        sync();
+
+        List<Map<String, Object>> rows = h.rows(ACCOUNT, ABC);
+        assertThat(rows).singleElement().satisfies(row -> {
+            assertThat(row.get("status")).isEqualTo("CLOSED");
+            // A = 9.005; R = (9.50 - 9.005) * 200 - 1.00 = 98.00
+            assertMoney(row.get("realized_pnl"), "98.00");
+            assertThat(row.get("realized_pnl_source")).isEqualTo("EXECUTIONS");
+        });
+        assertThat(h.query("SELECT change_kind FROM position_history WHERE position_id = ?", rows.get(0).get("id")))
+                .extracting(r -> r.get("change_kind")).containsExactlyInAnyOrder("OPENED", "CLOSED");
+    }
+
+    @Test
+    void aFutureFlipClosesOneLifecycleAndOpensTheNextWithItsShareOfTheCommission() throws Exception {
+        h.broker().trade(ACCOUNT, ES, Side.BOT, dec("2"), dec("5000.00"), dec("4.80"));
+        sync();
+        h.broker().trade(ACCOUNT, ES, Side.SLD, dec("3"), dec("5010.00"), dec("7.20"));
+
+        sync();
+
+        List<Map<String, Object>> rows = h.rows(ACCOUNT, ES);
+        assertThat(rows).hasSize(2);
+        // A = 5000 + 4.80 / 50 / 2 = 5000.048; R = (5010 - 5000.048) * 2 * 50 - 7.20 * 2/3 = 990.40
+        assertMoney(rows.get(0).get("realized_pnl"), "990.40");
+        assertMoney(rows.get(1).get("quantity"), "-1");
+        // 5010 - 2.40 / 50 = 5009.952
+        assertMoney(rows.get(1).get("average_price"), "5009.952");
+    }
+
+    @Test
+    void aCorrectionOfAnAppliedFillAdjustsTheClosedLifecycle() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+        sync();
+        Execution sale = h.broker().trade(ACCOUNT, AAPL, Side.SLD, dec("100"), dec("160.00"), dec("1.00"));
+        sync();
+        assertMoney(h.rows(ACCOUNT, AAPL).get(0).get("realized_pnl"), "998.00");
+
+        Execution corrected = h.broker().correctExecution(sale.execId(), dec("161.00"));
+        SyncRunSummary run = sync();
+
+        Map<String, Object> row = h.rows(ACCOUNT, AAPL).get(0);
+        assertThat(row.get("status")).isEqualTo("CLOSED");
+        assertMoney(row.get("realized_pnl"), "1098.00");
+        List<Map<String, Object>> adjusted = h.query("SELECT run_id, realized_pnl_before, realized_pnl_total, exec_ids"
+                + " FROM position_history WHERE position_id = ? AND change_kind = 'ADJUSTED'", row.get("id"));
+        assertThat(adjusted).singleElement().satisfies(entry -> {
+            assertThat(entry.get("run_id")).isEqualTo(run.runId());
+            assertMoney(entry.get("realized_pnl_before"), "998.00");
+            assertMoney(entry.get("realized_pnl_total"), "1098.00");
+            assertThat((String[]) ((java.sql.Array) entry.get("exec_ids")).getArray()).contains(corrected.execId());
+        });
+        assertThat(h.query("SELECT state, superseded_by FROM executions WHERE exec_id = ?", sale.execId()))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.get("state")).isEqualTo("SUPERSEDED");
+                    assertThat(e.get("superseded_by")).isEqualTo(corrected.execId());
+                });
+    }
+
+    @Test
+    void aCloseWithoutAnyExecutionIsAnEstimateWithABreak() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+        sync();
+        h.broker().setMarketPrice(AAPL, dec("158.00"));
+        h.broker().brokerClose(ACCOUNT, AAPL);
+
+        SyncRunSummary run = sync();
+
+        Map<String, Object> row = h.rows(ACCOUNT, AAPL).get(0);
+        assertThat(row.get("status")).isEqualTo("CLOSED");
+        // (158.00 - 150.01) * 100 = 799.00 at the last market price
+        assertMoney(row.get("realized_pnl"), "799.00");
+        assertThat(row.get("realized_pnl_source")).isEqualTo("MARKET_PRICE");
+        assertThat(run.fills().estimated()).isEqualTo(1);
+        assertThat(h.query("SELECT kind, resolved_at FROM reconciliation_breaks")).singleElement()
+                .satisfies(b -> assertThat(b.get("kind")).isEqualTo("UNEXPLAINED_QUANTITY"));
+
+        // the next run agrees with the broker (flat): the break is resolved by it
+        SyncRunSummary next = sync();
+        assertThat(h.query("SELECT resolved_run_id FROM reconciliation_breaks")).singleElement()
+                .satisfies(b -> assertThat(b.get("resolved_run_id")).isEqualTo(next.runId()));
+    }
+
+    @Test
+    void anUnchangedReRunChangesNothingButTheSyncTime() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, XYZ, Side.SLD, dec("50"), dec("20.00"), dec("1.00"));
+        sync();
+        String before = h.query("SELECT id, quantity, average_price, realized_pnl, status FROM positions ORDER BY id")
+                .toString();
+        long entries = h.count("SELECT count(*) FROM ledger_entries");
+        long history = h.count("SELECT count(*) FROM position_history");
+
+        SyncRunSummary again = sync();
+
+        assertThat(h.query("SELECT id, quantity, average_price, realized_pnl, status FROM positions ORDER BY id")
+                .toString()).isEqualTo(before);
+        assertThat(h.count("SELECT count(*) FROM ledger_entries")).isEqualTo(entries);
+        assertThat(h.count("SELECT count(*) FROM position_history")).isEqualTo(history);
+        assertThat(again.unchanged()).isEqualTo(2);
+        assertThat(h.count("SELECT count(*) FROM positions WHERE last_synced_at = (SELECT max(last_synced_at) FROM positions)"))
+                .isEqualTo(2);
+    }
+}
