@@ -6,6 +6,7 @@ import static io.positionsync.run.SyncHarness.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -72,7 +73,7 @@ class DatabaseTimeoutsTest {
 
         SyncRunSummary next = h.sync();
         assertThat(next.status()).as("the lock is gone: the next run applies the sale").isEqualTo(SyncRunStatus.SUCCEEDED);
-        assertThat(h.openRow(ACCOUNT, AAPL).get("quantity")).isEqualTo(dec("60"));
+        assertThat((BigDecimal) h.openRow(ACCOUNT, AAPL).get("quantity")).isEqualByComparingTo("60");
     }
 
     @Test
