@@ -93,7 +93,18 @@ public class PositionSyncConfiguration implements CamelConfiguration {
                 settings.getInt("psync.http.max-connections"));
         if (context.getPropertiesComponent().resolveProperty("camel.server.enabled").map(Boolean::parseBoolean).orElse(false)) {
             io.vertx.core.Vertx vertx = connectionLimits.vertx();
-            resources.add(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+            // Closed once the context has stopped: the HTTP server stops on it first.
+            context.getManagementStrategy().addEventNotifier(new org.apache.camel.support.EventNotifierSupport() {
+                @Override
+                public boolean isEnabled(org.apache.camel.spi.CamelEvent event) {
+                    return event instanceof org.apache.camel.spi.CamelEvent.CamelContextStoppedEvent;
+                }
+
+                @Override
+                public void notify(org.apache.camel.spi.CamelEvent event) throws Exception {
+                    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                }
+            });
             context.getRegistry().bind("vertx", vertx);
             context.getRegistry().bind("httpConnectionLimits", connectionLimits);
         }
@@ -174,7 +185,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         statistics.addListener(run -> databaseMetrics.refresh());
         // The pool's own meters (hikaricp_connections_*), set once on the running pool.
         dataSource.unwrap(HikariDataSource.class).setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
-        context.getManagementStrategy().addEventNotifier(new HttpRequestMetrics(meters));
+        HttpRequestMetrics httpMetrics = new HttpRequestMetrics(meters);
+        context.getManagementStrategy().addEventNotifier(httpMetrics);
         SyncTimerWatch timerWatch = new SyncTimerWatch("sync-timer", clock);
         context.getManagementStrategy().addEventNotifier(timerWatch);
         ProducerTemplate manualTrigger = context.createProducerTemplate();
@@ -199,7 +211,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         // Security headers everywhere, HEAD, the token for reads off loopback, chunked bodies over the limit.
         context.addStartupListener(new RequestGuards(httpResponses, tokenGuard).installer());
         // Waiting manual triggers hold no HTTP worker (see HttpResponses.asyncTrigger).
-        context.addStartupListener(httpResponses.asyncTrigger(syncApi));
+        context.addStartupListener(httpResponses.asyncTrigger(syncApi, httpMetrics));
         // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).
         context.getComponent("platform-http", PlatformHttpComponent.class).setHeaderFilterStrategy(new ResponseHeaderFilter());
         registry.bind("databaseHealthCheck", databaseHealth);

@@ -105,8 +105,14 @@ public final class HttpResponses {
      * database) takes a worker for a moment.
      */
     public StartupListener asyncTrigger(SyncApi api) {
+        return asyncTrigger(api, null);
+    }
+
+    /** As {@link #asyncTrigger(SyncApi)}, each answer timed in {@code metrics} (may be null) like the routes' ones. */
+    public StartupListener asyncTrigger(SyncApi api, HttpRequestMetrics metrics) {
         return onRouter((context, router) -> router.route(io.vertx.core.http.HttpMethod.POST, TRIGGER_PATH).order(-1)
                 .handler(ctx -> {
+                    long started = System.nanoTime();
                     io.vertx.core.Context vertxContext = ctx.vertx().getOrCreateContext();
                     String request = "POST " + TRIGGER_PATH;
                     api.triggerAsync(ctx.request().getHeader("Authorization"),
@@ -115,6 +121,10 @@ public final class HttpResponses {
                             .whenComplete((response, failure) -> vertxContext.runOnContext(v -> {
                                 ApiResponse answer = failure == null ? response : errorResponse(refusal(failure, request));
                                 send(ctx.response(), answer);
+                                if (metrics != null) {
+                                    metrics.record("POST", TRIGGER_PATH, answer.status(),
+                                            java.time.Duration.ofNanos(System.nanoTime() - started));
+                                }
                             }));
                 }));
     }

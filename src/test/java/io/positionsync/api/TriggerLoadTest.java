@@ -104,6 +104,8 @@ class TriggerLoadTest {
         long runsAfter = service.getJson("api/sync/status").get("totals").get("runs").asLong();
         assertThat(runsAfter - runsBefore).as("runs made by 200 triggers").isEqualTo(1);
         assertThat(api.waitingTriggers()).isZero();
+        assertThat(service.get("observe/metrics").body()).as("answers on the router are timed like the routes' ones")
+                .contains("http_server_requests_seconds_count{method=\"POST\",status=\"200\",uri=\"/api/sync/positions\"}");
         System.out.println("http trigger load: " + TRIGGERS + " triggers, slowest probe/read " + slowest.toMillis() + " ms");
         SUMMARY.held();
     }
