@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -30,7 +31,9 @@ import io.positionsync.api.DatabaseMetrics;
 import io.positionsync.api.GatewayHealthCheck;
 import io.positionsync.api.HttpRequestMetrics;
 import io.positionsync.api.HttpResponses;
+import io.positionsync.api.HttpConnectionLimits;
 import io.positionsync.api.ListenAddressPolicy;
+import io.positionsync.api.RequestGuards;
 import io.positionsync.api.PortfolioApi;
 import io.positionsync.api.PositionsApi;
 import io.positionsync.api.ResponseHeaderFilter;
@@ -41,6 +44,7 @@ import io.positionsync.api.SyncStatistics;
 import io.positionsync.api.SyncTimerWatch;
 import io.positionsync.api.TokenGuard;
 import io.positionsync.api.UnmatchedRequests;
+import io.positionsync.ibkr.SnapshotLimits;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.TwsGatewayConfig;
 import io.positionsync.ibkr.sim.GatewaySimulator;
@@ -57,6 +61,8 @@ import io.positionsync.run.ReconcileProcessor;
 import io.positionsync.run.RunResultAggregation;
 import io.positionsync.sync.SnapshotTransformer;
 import io.positionsync.run.SyncCoordinator;
+import io.positionsync.run.GracefulStop;
+import io.positionsync.run.PendingRunFailures;
 import io.positionsync.run.SyncRunSteps;
 import io.positionsync.run.SyncTriggers;
 
@@ -67,6 +73,8 @@ import io.positionsync.run.SyncTriggers;
  */
 public class PositionSyncConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(PositionSyncConfiguration.class);
+    /** Run failures kept while the database is away (one per failed run; runs are at least a second apart). */
+    private static final int PENDING_FAILURES_CAPACITY = 10_000;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -80,10 +88,30 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         GatewayChoice gatewayChoice = GatewayChoice.of(settings, unknown);
         // Refuse to listen beyond loopback without an API token.
         TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
-        ListenAddressPolicy.check(context, tokenGuard.configured());
+        ListenAddressPolicy.check(context, settings.find("psync.api.token").orElse(null));
         StartupReport.refuseTakenHttpPort(context, settings);
         Resources resources = new Resources();
         context.addService(resources, true, true);
+        // The HTTP server's Vert.x (found in the registry): idle connections closed, open ones capped.
+        HttpConnectionLimits connectionLimits = new HttpConnectionLimits(settings.getMillis("psync.http.idle-timeout-ms"),
+                settings.getInt("psync.http.max-connections"));
+        if (context.getPropertiesComponent().resolveProperty("camel.server.enabled").map(Boolean::parseBoolean).orElse(false)) {
+            io.vertx.core.Vertx vertx = connectionLimits.vertx();
+            // Closed once the context has stopped: the HTTP server stops on it first.
+            context.getManagementStrategy().addEventNotifier(new org.apache.camel.support.EventNotifierSupport() {
+                @Override
+                public boolean isEnabled(org.apache.camel.spi.CamelEvent event) {
+                    return event instanceof org.apache.camel.spi.CamelEvent.CamelContextStoppedEvent;
+                }
+
+                @Override
+                public void notify(org.apache.camel.spi.CamelEvent event) throws Exception {
+                    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                }
+            });
+            context.getRegistry().bind("vertx", vertx);
+            context.getRegistry().bind("httpConnectionLimits", connectionLimits);
+        }
 
         Database database = resources.add(Database.start(settings));
         DataSource dataSource = database.dataSource();
@@ -109,7 +137,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
             host = settings.get("psync.ibkr.host");
             port = settings.getInt("psync.ibkr.port");
         }
-        TwsBrokerGateway gateway = resources.add(new TwsBrokerGateway(TwsGatewayConfig.fromSettings(settings, host, port)));
+        TwsBrokerGateway gateway = resources.add(new TwsBrokerGateway(TwsGatewayConfig.fromSettings(settings, host, port),
+                SnapshotLimits.fromSettings(settings), Clock.systemUTC()));
 
         int chunk = settings.getInt("psync.db.write-chunk-size");
         ExecutionRepository executions = new ExecutionRepository(dataSource, chunk);
@@ -120,9 +149,11 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         BreakRepository breaks = new BreakRepository(dataSource);
         SyncStatistics statistics = new SyncStatistics(Clock.systemUTC(),
                 settings.getInt("psync.monitor.executions-missing-runs"), settings.getInt("psync.ibkr.client-id"));
+        PendingRunFailures pendingFailures = resources.add(new PendingRunFailures(runs, dataSource,
+                settings.getMillis("psync.sync.failure-retry-ms"), PENDING_FAILURES_CAPACITY));
         SyncRunSteps steps = new SyncRunSteps(gateway, dataSource, positions, executions, runs, breaks,
                 new SnapshotTransformer(), new BigDecimal(settings.get("psync.sync.break-tolerance")), Clock.systemUTC(),
-                statistics);
+                statistics, pendingFailures);
         steps.failInterruptedRuns();
 
         SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.getMillis("psync.sync.run-timeout-ms")));
@@ -162,15 +193,21 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         statistics.addListener(run -> databaseMetrics.refresh());
         // The pool's own meters (hikaricp_connections_*), set once on the running pool.
         dataSource.unwrap(HikariDataSource.class).setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
-        context.getManagementStrategy().addEventNotifier(new HttpRequestMetrics(meters));
+        HttpRequestMetrics httpMetrics = new HttpRequestMetrics(meters);
+        context.getManagementStrategy().addEventNotifier(httpMetrics);
         SyncTimerWatch timerWatch = new SyncTimerWatch("sync-timer", clock);
         context.getManagementStrategy().addEventNotifier(timerWatch);
         ProducerTemplate manualTrigger = context.createProducerTemplate();
-        registry.bind("syncApi", new SyncApi(
+        DatabaseHealthCheck databaseHealth = new DatabaseHealthCheck(dataSource, api.dbHealthTimeout());
+        SyncApi syncApi = resources.add(new SyncApi(
                 key -> manualTrigger.requestBodyAndHeader("direct:sync-manual", null, SyncRunSteps.IDEMPOTENCY_HEADER, key,
                         SyncCoordinator.InFlightRun.class),
                 tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
-                Boolean.parseBoolean(settings.get("psync.sync.timer-enabled"))));
+                Boolean.parseBoolean(settings.get("psync.sync.timer-enabled")), databaseHealth::problem));
+        registry.bind("syncApi", syncApi);
+        // SIGTERM: answer waiting callers, give the run in flight its grace, then cut its snapshot short.
+        context.getManagementStrategy().addEventNotifier(new GracefulStop(triggers.coordinator(),
+                settings.getMillis("psync.sync.shutdown-grace-ms"), syncApi::close, gateway::close));
         registry.bind("schedulerApi", new SchedulerApi(context, timerWatch, statistics, runs, api, clock));
         registry.bind("positionsApi", new PositionsApi(positions));
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, gateway::status, api, clock));
@@ -179,9 +216,13 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         HttpResponses httpResponses = new HttpResponses();
         registry.bind("httpResponses", httpResponses);
         context.addStartupListener(httpResponses.bodyLimit());
+        // Security headers everywhere, HEAD, the token for reads off loopback, chunked bodies over the limit.
+        context.addStartupListener(new RequestGuards(httpResponses, tokenGuard).installer());
+        // Waiting manual triggers hold no HTTP worker (see HttpResponses.asyncTrigger).
+        context.addStartupListener(httpResponses.asyncTrigger(syncApi, httpMetrics));
         // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).
         context.getComponent("platform-http", PlatformHttpComponent.class).setHeaderFilterStrategy(new ResponseHeaderFilter());
-        registry.bind("databaseHealthCheck", new DatabaseHealthCheck(dataSource, api.dbHealthTimeout()));
+        registry.bind("databaseHealthCheck", databaseHealth);
         registry.bind("gatewayHealthCheck", new GatewayHealthCheck(gateway::status));
         StartupReport.logListenAddressWhenStarted(context);
     }

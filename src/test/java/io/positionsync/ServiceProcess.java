@@ -1,71 +1,122 @@
 package io.positionsync;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.positionsync.ibkr.sim.GatewaySimulator;
+import io.positionsync.store.TestDatabase;
 
 /**
- * The application in a JVM of its own, as an operator starts it: {@code Application} with arguments and
- * {@code PSYNC_*} variables (none inherited from the test's environment), the production logback
- * configuration, the working directory's {@code config/} and {@code routes/}. For start-up refusals,
- * whose whole point is the exit code and the line printed.
+ * The service as a child JVM (the real {@link Application} main, configuration from {@code config/} and
+ * {@code PSYNC_*} variables) against a test database and a simulator of the parent, on a loopback port: for
+ * tests that signal or kill the process.
  */
-final class ServiceProcess {
-    static final Duration LIMIT = Duration.ofSeconds(90);
+public final class ServiceProcess implements AutoCloseable {
+    public static final String TOKEN = "service-process-token-0123456789abcdef";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How the process ended. */
-    record Result(int exitCode, String stdout, String stderr, Duration elapsed) {
-        List<String> stderrLines() {
-            return Arrays.stream(stderr.split("\\R")).filter(line -> !line.isBlank()).toList();
-        }
+    private final Process process;
+    private final String base;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
-        /** The lines starting with {@code error:}. */
-        List<String> errorLines() {
-            return stderrLines().stream().filter(line -> line.startsWith("error:")).toList();
-        }
+    private ServiceProcess(Process process, int port) {
+        this.process = process;
+        this.base = "http://127.0.0.1:" + port + "/";
     }
 
-    private ServiceProcess() {
-    }
-
-    static Result run(Map<String, String> environment, String... args) throws Exception {
+    /** Starts the service with the test settings plus {@code extra} environment variables. */
+    public static ServiceProcess start(TestDatabase db, GatewaySimulator sim, Map<String, String> extra) throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
-                Application.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(name -> name.startsWith("PSYNC_"));
-        builder.environment().putAll(environment);
-        long started = System.nanoTime();
-        Process process = builder.start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-        if (!process.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("the process did not end within " + LIMIT + ": " + err.getNow(""));
-        }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-        return new Result(process.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS), elapsed);
+        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                Application.class.getName())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Map<String, String> env = builder.environment();
+        env.put("PSYNC_DB_URL", db.jdbcUrl());
+        env.put("PSYNC_DB_USER", db.user());
+        env.put("PSYNC_DB_PASSWORD", db.password());
+        env.put("PSYNC_IBKR_HOST", sim.host());
+        env.put("PSYNC_IBKR_PORT", Integer.toString(sim.port()));
+        env.put("PSYNC_IBKR_REQUEST_TIMEOUT_MS", "120000");
+        env.put("PSYNC_IBKR_BACKOFF_INITIAL_MS", "50");
+        env.put("PSYNC_IBKR_BACKOFF_MAX_MS", "100");
+        env.put("PSYNC_HTTP_HOST", "127.0.0.1");
+        env.put("PSYNC_HTTP_PORT", Integer.toString(port));
+        env.put("PSYNC_API_TOKEN", TOKEN);
+        env.put("PSYNC_API_SYNC_WAIT_MS", "120000");
+        env.put("PSYNC_SYNC_PERIOD", "1h");
+        env.putAll(extra);
+        return new ServiceProcess(builder.start(), port);
     }
 
-    private static String read(InputStream in) {
-        try (in) {
-            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            in.transferTo(buffer);
-            return buffer.toString(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public Process process() {
+        return process;
+    }
+
+    /** Waits until the service answers and its start-up run has ended. */
+    public ServiceProcess awaitStartupRun(Duration atMost) {
+        Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> {
+                    JsonNode status = status();
+                    return !status.get("lastRun").isNull() && !status.get("inFlight").asBoolean();
+                });
+        return this;
+    }
+
+    /**
+     * Triggers runs until one succeeds (right after a restart the gateway may still hold the old connection's
+     * clientId for a moment).
+     */
+    public ServiceProcess syncUntilSucceeded(Duration atMost) {
+        Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> "SUCCEEDED".equals(json(triggerAsync().get().body()).get("status").asText()));
+        return this;
+    }
+
+    public JsonNode status() throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "api/sync/status")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(response.body());
+    }
+
+    /** {@code POST /api/sync/positions} with the token, answered whenever the run ends. */
+    public CompletableFuture<HttpResponse<String>> triggerAsync() {
+        return client.sendAsync(HttpRequest.newBuilder(URI.create(base + "api/sync/positions"))
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    public static JsonNode json(String text) throws IOException {
+        return JSON.readTree(text);
+    }
+
+    /** SIGKILL, and waits for the process to be gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
     }
 }

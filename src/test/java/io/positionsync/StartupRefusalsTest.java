@@ -55,7 +55,7 @@ class StartupRefusalsTest {
         return env;
     }
 
-    private static void assertRefused(ServiceProcess.Result result, String line) {
+    private static void assertRefused(CommandProcess.Result result, String line) {
         assertThat(result.exitCode()).as(result.stderr()).isNotZero();
         assertThat(result.errorLines()).as(result.stderr()).containsExactly(line);
         assertThat(result.stderr()).doesNotContain("SIGTERM").doesNotContain("\tat ");
@@ -65,7 +65,7 @@ class StartupRefusalsTest {
 
     @Test
     void aPortThatIsNotANumberNamesTheVariable() throws Exception {
-        ServiceProcess.Result result = ServiceProcess.run(environment("PSYNC_IBKR_HOST", "127.0.0.1",
+        CommandProcess.Result result = CommandProcess.run(environment("PSYNC_IBKR_HOST", "127.0.0.1",
                 "PSYNC_IBKR_PORT", "abc", "PSYNC_HTTP_PORT", "8080"));
 
         assertRefused(result, "error: PSYNC_IBKR_PORT must be an integer, got 'abc' (expected a port number 1..65535)");
@@ -73,7 +73,7 @@ class StartupRefusalsTest {
 
     @Test
     void aPeriodThatIsNotADurationSaysWhatIsExpected() throws Exception {
-        ServiceProcess.Result result = ServiceProcess.run(environment("PSYNC_SYNC_PERIOD", "abc", "PSYNC_HTTP_PORT", "8080"));
+        CommandProcess.Result result = CommandProcess.run(environment("PSYNC_SYNC_PERIOD", "abc", "PSYNC_HTTP_PORT", "8080"));
 
         assertRefused(result, "error: PSYNC_SYNC_PERIOD must be a duration (milliseconds such as 1500, or 30s, 5m, 1h30m) "
                 + "of at least 1s, got 'abc'");
@@ -83,7 +83,7 @@ class StartupRefusalsTest {
     void anExternalDatabaseWithoutAGatewayNeverGetsTheDemoPositions() throws Exception {
         long runsBefore = count("SELECT count(*) FROM sync_runs");
         // The gateway variable misspelt: sync-once used to sync the demo simulator into the real database.
-        ServiceProcess.Result result = ServiceProcess.run(environment("PSYNC_DB_URL", db.jdbcUrl(), "PSYNC_DB_USER", db.user(),
+        CommandProcess.Result result = CommandProcess.run(environment("PSYNC_DB_URL", db.jdbcUrl(), "PSYNC_DB_USER", db.user(),
                 "PSYNC_DB_PASSWORD", db.password(), "PSYNC_IBKR_HOTS", "127.0.0.1"), "sync-once");
 
         assertRefused(result, "error: PSYNC_DB_URL is set but PSYNC_IBKR_HOST is not (PSYNC_IBKR_HOTS is set: a typo?): "
@@ -100,7 +100,7 @@ class StartupRefusalsTest {
     void aTakenHttpPortIsOneLineNamingThePort() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            ServiceProcess.Result result = ServiceProcess.run(environment("PSYNC_HTTP_PORT", String.valueOf(port)));
+            CommandProcess.Result result = CommandProcess.run(environment("PSYNC_HTTP_PORT", String.valueOf(port)));
 
             assertRefused(result, "error: HTTP port " + port + " on 127.0.0.1 is already in use (PSYNC_HTTP_PORT): stop the "
                     + "process that listens there or choose another port");
@@ -109,7 +109,7 @@ class StartupRefusalsTest {
 
     @Test
     void logLinesAreJsonWhenAskedFor() throws Exception {
-        ServiceProcess.Result result = ServiceProcess.run(environment("PSYNC_LOG_FORMAT", "json", "PSYNC_SYNC_PERIOD", "0s",
+        CommandProcess.Result result = CommandProcess.run(environment("PSYNC_LOG_FORMAT", "json", "PSYNC_SYNC_PERIOD", "0s",
                 "PSYNC_HTTP_PORT", "8080"));
 
         assertThat(result.exitCode()).isNotZero();
@@ -126,7 +126,7 @@ class StartupRefusalsTest {
 
     @Test
     void anUnknownLogFormatIsRefused() throws Exception {
-        ServiceProcess.Result result = ServiceProcess.run(environment("PSYNC_LOG_FORMAT", "xml", "PSYNC_HTTP_PORT", "8080"));
+        CommandProcess.Result result = CommandProcess.run(environment("PSYNC_LOG_FORMAT", "xml", "PSYNC_HTTP_PORT", "8080"));
 
         assertRefused(result, "error: PSYNC_LOG_FORMAT must be text or json, got 'xml'");
     }

@@ -6,6 +6,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -63,6 +64,28 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
             Thread.currentThread().interrupt();
             builder.down().message("interrupted while checking the database");
         }
+    }
+
+    /**
+     * Why the database cannot be used right now, or empty when it answers: completes within the timeout
+     * without blocking the caller (the check in progress is shared).
+     */
+    public CompletableFuture<Optional<String>> problem() {
+        return validation().handle((ok, failure) -> {
+            if (failure == null) {
+                return Optional.<String>empty();
+            }
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof TimeoutException) {
+                return Optional.of("the database did not answer within " + timeout.toMillis() + " ms");
+            }
+            if (cause instanceof IllegalStateException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            return Optional.of("the database is unreachable: " + cause.getMessage());
+        }).completeOnTimeout(Optional.of("the database did not answer within " + timeout.toMillis() + " ms"),
+                timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private synchronized CompletableFuture<Void> validation() {

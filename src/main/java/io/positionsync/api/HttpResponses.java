@@ -35,7 +35,7 @@ public final class HttpResponses {
     static final String CACHE_CONTROL = "no-store";
 
     /** Sent with every answer: never sniffed, never framed, no referrer. */
-    private static final Map<String, String> COMMON_HEADERS = Map.of(
+    static final Map<String, String> COMMON_HEADERS = Map.of(
             "X-Content-Type-Options", "nosniff",
             "X-Frame-Options", "DENY",
             "Referrer-Policy", "no-referrer");
@@ -63,12 +63,15 @@ public final class HttpResponses {
 
     /** A caller's mistake keeps its message; anything else is logged here and answered without details. */
     static ApiException refusal(Throwable caught, Exchange exchange) {
+        return refusal(caught, exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class) + " "
+                + exchange.getMessage().getHeader(Exchange.HTTP_PATH, String.class));
+    }
+
+    static ApiException refusal(Throwable caught, String request) {
         ApiException api = find(caught, ApiException.class);
         if (api != null) {
             return api;
         }
-        String request = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class) + " "
-                + exchange.getMessage().getHeader(Exchange.HTTP_PATH, String.class);
         SQLException sql = find(caught, SQLException.class);
         if (sql != null) {
             LOG.warn("{}: database unavailable: {}", request, sql.getMessage());
@@ -92,6 +95,88 @@ public final class HttpResponses {
             message.setHeader(Exchange.CONTENT_TYPE, JSON);
             message.setBody(json.writeValueAsString(response.body()).getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * Serves {@code POST /api/sync/positions} straight on the server's router, ahead of the Camel route of the
+     * same path: Camel's HTTP consumer holds a worker thread until its route ends, so 200 callers waiting for a
+     * run would park every worker and starve probes and reads. Here a waiting caller holds no thread at all
+     * ({@link SyncApi#triggerAsync}); only the short start of a run (which may look an idempotency key up in the
+     * database) takes a worker for a moment.
+     */
+    public StartupListener asyncTrigger(SyncApi api) {
+        return asyncTrigger(api, null);
+    }
+
+    /** As {@link #asyncTrigger(SyncApi)}, each answer timed in {@code metrics} (may be null) like the routes' ones. */
+    public StartupListener asyncTrigger(SyncApi api, HttpRequestMetrics metrics) {
+        return onRouter((context, router) -> router.route(io.vertx.core.http.HttpMethod.POST, TRIGGER_PATH).order(-1)
+                .handler(ctx -> {
+                    long started = System.nanoTime();
+                    io.vertx.core.Context vertxContext = ctx.vertx().getOrCreateContext();
+                    String request = "POST " + TRIGGER_PATH;
+                    api.triggerAsync(ctx.request().getHeader("Authorization"),
+                            ctx.request().headers().getAll("Idempotency-Key"),
+                            task -> ctx.vertx().executeBlocking(task, false).toCompletionStage())
+                            .whenComplete((response, failure) -> vertxContext.runOnContext(v -> {
+                                ApiResponse answer = failure == null ? response : errorResponse(refusal(failure, request));
+                                send(ctx.response(), answer);
+                                if (metrics != null) {
+                                    metrics.record("POST", TRIGGER_PATH, answer.status(),
+                                            java.time.Duration.ofNanos(System.nanoTime() - started));
+                                }
+                            }));
+                }));
+    }
+
+    /** The path of the manual trigger. */
+    static final String TRIGGER_PATH = "/api/sync/positions";
+
+    private StartupListener onRouter(java.util.function.BiConsumer<CamelContext, VertxPlatformHttpRouter> install) {
+        return new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                // the server's router exists once the context is fully started
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+                int port = context.getPropertiesComponent().resolveProperty("camel.server.port").map(Integer::parseInt)
+                        .orElse(0);
+                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
+                        VertxPlatformHttpRouter.getRouterNameFromPort(port));
+                if (router != null) {
+                    install.accept(context, router);
+                }
+            }
+        };
+    }
+
+    static ApiResponse errorResponse(ApiException refusal) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", refusal.getMessage());
+        body.put("status", refusal.status());
+        return new ApiResponse(refusal.status(), body, null, refusal.headers());
+    }
+
+    /** Writes an answer straight to a vert.x response, with the same headers as {@link #write}. */
+    void send(HttpServerResponse response, ApiResponse answer) {
+        if (response.ended() || response.closed()) {
+            return; // the caller went away
+        }
+        byte[] bytes;
+        try {
+            bytes = answer.body() instanceof byte[] raw ? raw : json.writeValueAsBytes(answer.body());
+        } catch (JsonProcessingException e) {
+            LOG.error("cannot write the answer", e);
+            response.setStatusCode(500).end();
+            return;
+        }
+        COMMON_HEADERS.forEach(response::putHeader);
+        response.putHeader("Cache-Control", CACHE_CONTROL);
+        answer.headers().forEach(response::putHeader);
+        response.putHeader("Content-Type", answer.body() instanceof byte[] ? answer.contentType() : JSON);
+        response.setStatusCode(answer.status()).end(io.vertx.core.buffer.Buffer.buffer(bytes));
     }
 
     /**
@@ -129,7 +214,10 @@ public final class HttpResponses {
         };
     }
 
-    private void refuseLargeBody(HttpServerResponse response, long limit) {
+    void refuseLargeBody(HttpServerResponse response, long limit) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", "request body larger than " + limit + " bytes");
         body.put("status", STATUS_TOO_LARGE);

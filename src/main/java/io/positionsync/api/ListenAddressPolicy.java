@@ -54,7 +54,36 @@ public final class ListenAddressPolicy {
                 + "loopback only (PSYNC_HTTP_HOST=127.0.0.1).");
     }
 
-    static boolean isLoopback(String host) {
+    /** The shortest API token accepted when the server listens beyond loopback. */
+    public static final int MIN_TOKEN_LENGTH = 32;
+
+    /**
+     * As {@link #check(CamelContext, boolean)}, and beyond loopback the token must also be at least
+     * {@value #MIN_TOKEN_LENGTH} characters long.
+     */
+    public static void check(CamelContext context, String token) {
+        String trimmed = token == null ? "" : token.trim();
+        check(context, !trimmed.isEmpty());
+        PropertiesComponent properties = context.getPropertiesComponent();
+        for (String server : new String[] {"camel.server", "camel.management"}) {
+            if (properties.resolveProperty(server + ".enabled").map(Boolean::parseBoolean).orElse(false)) {
+                checkTokenLength(properties.resolveProperty(server + ".host").orElse("0.0.0.0"), trimmed);
+            }
+        }
+    }
+
+    /** @throws IllegalStateException if the server would listen beyond loopback with a short token */
+    public static void checkTokenLength(String host, String token) {
+        if (isLoopback(host) || token == null || token.isBlank() || token.trim().length() >= MIN_TOKEN_LENGTH) {
+            return;
+        }
+        throw new IllegalStateException("refusing to start: the HTTP API would listen on " + host + ", which is not a "
+                + "loopback address, and PSYNC_API_TOKEN is " + token.trim().length() + " characters long; off loopback it "
+                + "must be at least " + MIN_TOKEN_LENGTH + " (e.g. openssl rand -hex 32)");
+    }
+
+    /** Whether {@code host} is a loopback address (an empty host binds every interface: not loopback). */
+    public static boolean isLoopback(String host) {
         if (host == null || host.isBlank()) {
             return false; // an empty host binds every interface
         }

@@ -9,9 +9,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -30,10 +36,12 @@ import io.positionsync.sync.SyncRunSummary;
  * {@code POST /api/sync/positions} (manual trigger), {@code GET /api/sync/status} and
  * {@code GET /api/sync/runs}.
  */
-public final class SyncApi {
+public final class SyncApi implements AutoCloseable {
     /** Header that marks an answer replayed for a known idempotency key. */
     public static final String REPLAYED_HEADER = "Idempotent-Replayed";
     static final int IDEMPOTENCY_KEY_MAX_LENGTH = 128;
+    private static final String IDEMPOTENCY_KEY_RULE = "header 'Idempotency-Key' must be given once, as 1 to "
+            + IDEMPOTENCY_KEY_MAX_LENGTH + " visible ASCII characters";
     static final int RUNS_DEFAULT_LIMIT = 20;
     static final int RUNS_MAX_LIMIT = 500;
     /** Open breaks listed in the status (all are counted). */
@@ -49,6 +57,9 @@ public final class SyncApi {
     private final ApiSettings settings;
     private final Clock clock;
     private final boolean timerEnabled;
+    private final Supplier<CompletableFuture<Optional<String>>> databaseProblem;
+    private final Set<CompletableFuture<ApiResponse>> pending = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     /**
      * @param startManualRun starts or joins a run for a manual trigger with an optional idempotency key
@@ -58,6 +69,26 @@ public final class SyncApi {
     public SyncApi(java.util.function.Function<String, InFlightRun> startManualRun, TokenGuard tokenGuard,
             SyncRunRepository runs, BreakRepository breaks, Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight,
             SyncStatistics statistics, ApiSettings settings, Clock clock, boolean timerEnabled) {
+        this(startManualRun, tokenGuard, runs, breaks, gateway, inFlight, statistics, settings, clock, timerEnabled,
+                () -> CompletableFuture.completedFuture(Optional.empty()));
+    }
+
+    /** With the timer running. */
+    public SyncApi(java.util.function.Function<String, InFlightRun> startManualRun, TokenGuard tokenGuard,
+            SyncRunRepository runs, BreakRepository breaks, Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight,
+            SyncStatistics statistics, ApiSettings settings, Clock clock) {
+        this(startManualRun, tokenGuard, runs, breaks, gateway, inFlight, statistics, settings, clock, true);
+    }
+
+    /**
+     * @param databaseProblem why the database cannot be used right now (empty when it can), answered within a
+     *                        short bound: a manual trigger is refused with 503 and that reason at once
+     */
+    public SyncApi(java.util.function.Function<String, InFlightRun> startManualRun, TokenGuard tokenGuard,
+            SyncRunRepository runs, BreakRepository breaks, Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight,
+            SyncStatistics statistics, ApiSettings settings, Clock clock, boolean timerEnabled,
+            Supplier<CompletableFuture<Optional<String>>> databaseProblem) {
+        this.databaseProblem = Objects.requireNonNull(databaseProblem, "databaseProblem");
         this.tokenGuard = Objects.requireNonNull(tokenGuard, "tokenGuard");
         this.runs = Objects.requireNonNull(runs, "runs");
         this.breaks = Objects.requireNonNull(breaks, "breaks");
@@ -77,38 +108,120 @@ public final class SyncApi {
 
     /**
      * Starts a run (or joins the one in flight, or replays the run of a known idempotency key) and answers
-     * with its summary once it ends, or 202 with its id if it takes longer than the configured wait.
+     * with its summary once it ends, or 202 with its id if it takes longer than the configured wait. Blocks the
+     * calling thread while it waits: the HTTP server answers through {@link #triggerAsync} instead.
      */
     public ApiResponse trigger(@Header("Idempotency-Key") Object idempotencyKey) throws SQLException, InterruptedException {
         ManualRuns.Outcome outcome = manualRuns.request(idempotencyKey(idempotencyKey));
-        Optional<SyncRunSummary> finished = outcome.finished() != null ? Optional.of(outcome.finished())
-                : outcome.inFlight().await(settings.syncWait());
-        ApiResponse response;
-        if (finished.isPresent()) {
-            response = ApiResponse.ok(SyncRunJson.of(finished.get()));
-        } else {
-            InFlightRun run = outcome.inFlight();
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("runId", runId(run));
-            body.put("trigger", run.trigger().name());
-            body.put("status", "RUNNING");
-            body.put("message", "the run is still going after " + settings.syncWait().toMillis()
-                    + " ms; follow it in GET api/sync/runs");
-            response = ApiResponse.accepted(body);
+        try {
+            return reply(outcome).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
         }
-        return outcome.replayed() ? response.withHeader(REPLAYED_HEADER, "true") : response;
     }
 
     /**
-     * The id of a run still in flight. It exists as soon as the run is recorded, its first step; should the
-     * wait have ended before even that, this waits as long again for it, else answers null.
+     * The manual trigger without holding a thread while the run goes on: the token and the key are checked and
+     * the database probed at once (401 / 400 / 503 with the reason), then {@code start} (a short task on a
+     * worker: it may look the key up in the database) starts, joins or replays the run, and the answer
+     * completes when the run ends or the configured wait is over (200 / 202), or with 503 when the service
+     * shuts down first. Every answer still pending at {@link #close()} gets that 503.
+     *
+     * @param start runs a short blocking task off the event loop and completes with its result
      */
-    private Long runId(InFlightRun run) throws InterruptedException {
+    public CompletableFuture<ApiResponse> triggerAsync(String authorization, List<String> idempotencyKeys,
+            Function<Callable<ManualRuns.Outcome>, CompletionStage<ManualRuns.Outcome>> start) {
+        CompletableFuture<ApiResponse> answer = new CompletableFuture<>();
         try {
-            return run.runId().get(settings.syncWait().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            return null;
+            tokenGuard.check(authorization);
+            if (idempotencyKeys != null && idempotencyKeys.size() > 1) {
+                throw ApiException.badRequest(IDEMPOTENCY_KEY_RULE);
+            }
+            String key = idempotencyKey(idempotencyKeys == null || idempotencyKeys.isEmpty() ? null : idempotencyKeys.get(0));
+            pending.add(answer);
+            answer.whenComplete((r, t) -> pending.remove(answer));
+            if (closed) {
+                answer.completeExceptionally(shuttingDown());
+                return answer;
+            }
+            databaseProblem.get().thenCompose(problem -> {
+                if (problem.isPresent()) {
+                    throw new ApiException(503, "database unavailable: " + problem.get());
+                }
+                return start.apply(() -> manualRuns.request(key));
+            }).thenCompose(this::reply).whenComplete((response, failure) -> {
+                if (failure != null) {
+                    answer.completeExceptionally(failure instanceof CompletionException ce && ce.getCause() != null
+                            ? ce.getCause() : failure);
+                } else {
+                    answer.complete(response);
+                }
+            });
+        } catch (RuntimeException e) {
+            answer.completeExceptionally(e);
         }
+        return answer;
+    }
+
+    /** How many manual triggers are waiting for their answer. */
+    public int waitingTriggers() {
+        return pending.size();
+    }
+
+    /** Answers every trigger still waiting with 503: the service is stopping. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (CompletableFuture<ApiResponse> answer : List.copyOf(pending)) {
+            answer.completeExceptionally(shuttingDown());
+        }
+    }
+
+    private static ApiException shuttingDown() {
+        return new ApiException(503, "the service is shutting down; the run in flight finishes or rolls back and is "
+                + "recorded (see GET api/sync/runs after the restart)");
+    }
+
+    /** The answer for an outcome: the run's summary, or 202 once the wait is over, without blocking. */
+    private CompletableFuture<ApiResponse> reply(ManualRuns.Outcome outcome) {
+        CompletableFuture<ApiResponse> response;
+        if (outcome.finished() != null) {
+            response = CompletableFuture.completedFuture(finishedResponse(outcome.finished()));
+        } else {
+            InFlightRun run = outcome.inFlight();
+            long waitMs = settings.syncWait().toMillis();
+            response = run.result().thenApply(this::finishedResponse)
+                    .completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
+                    .thenCompose(done -> done != null ? CompletableFuture.completedFuture(done)
+                            : run.runId().handle((id, failure) -> id)
+                                    .completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
+                                    .thenApply(id -> stillRunning(run, id)));
+        }
+        return outcome.replayed() ? response.thenApply(r -> r.withHeader(REPLAYED_HEADER, "true")) : response;
+    }
+
+    /**
+     * 200 with the summary; 503 with the reason for a run that could not even be recorded (the database is
+     * down): there is no run to follow.
+     */
+    private ApiResponse finishedResponse(SyncRunSummary summary) {
+        if (summary.runId() <= 0) {
+            throw new ApiException(503, "database unavailable: the run could not be recorded: " + summary.error());
+        }
+        return ApiResponse.ok(SyncRunJson.of(summary));
+    }
+
+    private ApiResponse stillRunning(InFlightRun run, Long runId) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("runId", runId);
+        body.put("trigger", run.trigger().name());
+        body.put("status", "RUNNING");
+        body.put("message", "the run is still going after " + settings.syncWait().toMillis()
+                + " ms; follow it in GET api/sync/runs");
+        return ApiResponse.accepted(body);
     }
 
     /**
@@ -193,8 +306,7 @@ public final class SyncApi {
         }
         String key = raw instanceof String s ? s.trim() : null;
         if (key == null || key.isEmpty() || key.length() > IDEMPOTENCY_KEY_MAX_LENGTH || !key.matches("[\\x21-\\x7E]+")) {
-            throw ApiException.badRequest("header 'Idempotency-Key' must be given once, as 1 to "
-                    + IDEMPOTENCY_KEY_MAX_LENGTH + " visible ASCII characters");
+            throw ApiException.badRequest(IDEMPOTENCY_KEY_RULE);
         }
         return key;
     }

@@ -106,6 +106,21 @@ public final class SnapshotAssembler {
         commissions.put(report.execId(), report);
     }
 
+    /** Distinct positions received so far. */
+    public int positionCount() {
+        return positions.size();
+    }
+
+    /** Distinct portfolio values received so far. */
+    public int portfolioCount() {
+        return portfolio.size();
+    }
+
+    /** Distinct executions received so far (corrections counted once). */
+    public int executionCount() {
+        return executionsByBase.size();
+    }
+
     /** The positions received so far. */
     public List<BrokerPosition> positions() {
         List<BrokerPosition> out = new ArrayList<>(positions.size());

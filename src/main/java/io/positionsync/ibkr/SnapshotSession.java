@@ -3,7 +3,9 @@ package io.positionsync.ibkr;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -15,11 +17,16 @@ import org.slf4j.LoggerFactory;
  * The request/response exchange of one snapshot on one connection: managed accounts, server time,
  * positions until {@code positionEnd}, account updates per account until {@code accountDownloadEnd},
  * executions until {@code execDetailsEnd}, then a {@code reqCurrentTime} round trip as a barrier so that
- * commission reports the gateway sent after {@code execDetailsEnd} are joined. Every wait has the
- * per-request timeout. Commission reports can trail their executions by more than that barrier: while
- * some execution still has none, reading goes on until they are all in or the request timeout has passed
- * (those left without one are listed with a {@code null} commission and logged). Messages come from the
- * connection's reader thread through {@code events}.
+ * commission reports the gateway sent after {@code execDetailsEnd} are joined. The whole exchange has ONE
+ * deadline (the request timeout, counted from the start of the snapshot), however many accounts there are.
+ * Commission reports can trail their executions by more than that barrier: while some execution still has
+ * none, reading goes on until they are all in or the deadline has passed (those left without one are listed
+ * with a {@code null} commission and logged). Messages come from the connection's reader thread through
+ * {@code events}.
+ *
+ * <p>Bounded: more messages, records or bytes than {@link SnapshotLimits} allow end the snapshot incomplete;
+ * so do positions, portfolio values or executions of an account that is not in {@code managedAccounts}
+ * (such a snapshot contradicts itself, and a position of an account we never sync could never be closed).
  */
 final class SnapshotSession {
     private static final Logger log = LoggerFactory.getLogger(SnapshotSession.class);
@@ -56,21 +63,34 @@ final class SnapshotSession {
     private final BlockingQueue<Event> events;
     private final Duration requestTimeout;
     private final int executionsReqId;
+    private final SnapshotLimits limits;
     private final SnapshotAssembler assembler = new SnapshotAssembler();
+    private long deadline;
+    private long startBytes;
+    private long messages;
+    private Set<String> managed;
     private String phase = "snapshot start";
     private String connectivityProblem;
 
     SnapshotSession(TwsConnection connection, BlockingQueue<Event> events, Duration requestTimeout, int executionsReqId) {
+        this(connection, events, requestTimeout, executionsReqId, SnapshotLimits.DEFAULTS);
+    }
+
+    SnapshotSession(TwsConnection connection, BlockingQueue<Event> events, Duration requestTimeout, int executionsReqId,
+            SnapshotLimits limits) {
         this.connection = connection;
         this.events = events;
         this.requestTimeout = requestTimeout;
         this.executionsReqId = executionsReqId;
+        this.limits = limits;
     }
 
     Result run(Instant takenAt) {
         int version = connection.serverVersion();
         List<String> accounts = null;
         Instant serverTime = null;
+        deadline = System.nanoTime() + requestTimeout.toNanos();
+        startBytes = connection.bytesReceived();
         try {
             if (!connection.isOpen()) {
                 throw new Aborted("connection lost before the snapshot started: "
@@ -85,6 +105,7 @@ final class SnapshotSession {
             if (accounts.isEmpty()) {
                 throw new Aborted("the gateway reported no managed accounts", false);
             }
+            managed = new LinkedHashSet<>(accounts);
 
             phase = "server time";
             send(RequestEncoder.reqCurrentTime());
@@ -133,10 +154,10 @@ final class SnapshotSession {
 
     /** Reads events until a message of {@code type} matching {@code done} arrives, collecting data on the way. */
     private <T extends IncomingMessage> T await(String what, Class<T> type, Predicate<T> done) throws Aborted {
-        long deadline = System.nanoTime() + requestTimeout.toNanos();
         while (true) {
             IncomingMessage message = next(what, deadline);
             if (message == null) {
+                // The deadline counts from the start of the snapshot, not of this request.
                 throw new Aborted(what + " not received within " + requestTimeout.toMillis() + " ms", true);
             }
             handle(message);
@@ -148,11 +169,10 @@ final class SnapshotSession {
 
     /**
      * A gateway may send commission reports well after {@code execDetailsEnd} (and after the barrier's
-     * reply): waits for those still missing, up to the request timeout. Reports that never come leave their
+     * reply): waits for those still missing, up to the snapshot's deadline. Reports that never come leave their
      * executions without a commission, which the snapshot shows as {@code null} rather than as zero.
      */
     private void awaitMissingCommissionReports() throws Aborted {
-        long deadline = System.nanoTime() + requestTimeout.toNanos();
         List<String> missing = assembler.execIdsWithoutCommission();
         while (!missing.isEmpty()) {
             IncomingMessage message = next("commission reports", deadline);
@@ -186,6 +206,7 @@ final class SnapshotSession {
             if (event instanceof Closed closed) {
                 throw new Aborted(closeReason(closed.reason()), true);
             }
+            checkVolume();
             return ((Received) event).message();
         }
     }
@@ -193,12 +214,54 @@ final class SnapshotSession {
     private void handle(IncomingMessage message) throws Aborted {
         if (message instanceof IncomingMessage.ExecDetails execution) {
             if (execution.reqId() == executionsReqId) {
+                requireManaged("execution " + execution.execId(), execution.account());
                 assembler.addExecution(execution);
+                requireWithin(assembler.executionCount(), "executions");
             }
         } else if (message instanceof IncomingMessage.ErrorMessage error) {
             handleError(error);
+        } else if (message instanceof IncomingMessage.Position position) {
+            requireManaged("position of conId " + position.contract().conId(), position.account());
+            assembler.addPosition(position);
+            requireWithin(assembler.positionCount(), "positions");
+        } else if (message instanceof IncomingMessage.UpdatePortfolio update) {
+            requireManaged("portfolio value of conId " + update.contract().conId(), update.account());
+            assembler.addPortfolio(update);
+            requireWithin(assembler.portfolioCount(), "portfolio values");
         } else {
             assembler.add(message);
+        }
+    }
+
+    /** Counts one more message and the bytes read so far against the limits. */
+    private void checkVolume() throws Aborted {
+        messages++;
+        if (messages > limits.maxMessages()) {
+            throw new Aborted("more than " + limits.maxMessages() + " messages in one snapshot (limit "
+                    + "psync.ibkr.max-snapshot-messages) during " + phase, true);
+        }
+        long bytes = connection.bytesReceived() - startBytes;
+        if (bytes > limits.maxBytes()) {
+            throw new Aborted("more than " + limits.maxBytes() + " bytes in one snapshot (limit "
+                    + "psync.ibkr.max-snapshot-bytes) during " + phase, true);
+        }
+    }
+
+    private void requireWithin(int count, String what) throws Aborted {
+        if (count > limits.maxRecords()) {
+            throw new Aborted("more than " + limits.maxRecords() + " distinct " + what + " in one snapshot (limit "
+                    + "psync.ibkr.max-snapshot-positions) during " + phase, true);
+        }
+    }
+
+    /**
+     * Data of an account outside {@code managedAccounts} makes the snapshot incomplete rather than being
+     * dropped: the gateway contradicts itself, so nothing it sent in this snapshot is trusted.
+     */
+    private void requireManaged(String what, String account) throws Aborted {
+        if (managed == null || !managed.contains(account)) {
+            throw new Aborted(what + " belongs to account '" + account + "', which is not among the managed accounts "
+                    + (managed == null ? "(not known yet)" : managed), true);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -31,7 +32,16 @@ import org.slf4j.LoggerFactory;
 public final class TwsBrokerGateway implements BrokerGateway {
     private static final Logger log = LoggerFactory.getLogger(TwsBrokerGateway.class);
 
+    /**
+     * Messages the reader may queue ahead of the snapshot; when full the reader waits (and TCP pushes back
+     * on the gateway), so a gateway that floods cannot fill the heap with queued messages.
+     */
+    static final int EVENT_QUEUE_CAPACITY = 4096;
+    /** How long the reader waits per attempt to queue a message before checking the snapshot still wants it. */
+    private static final long OFFER_WAIT_MS = 50;
+
     private final TwsGatewayConfig config;
+    private final SnapshotLimits limits;
     private final Clock clock;
     private final Backoff backoff;
     private final List<Consumer<ConnectionStatus>> statusListeners = new CopyOnWriteArrayList<>();
@@ -55,7 +65,13 @@ public final class TwsBrokerGateway implements BrokerGateway {
 
     /** With the clock that stamps snapshots and state changes and times the backoff. */
     public TwsBrokerGateway(TwsGatewayConfig config, Clock clock) {
+        this(config, SnapshotLimits.DEFAULTS, clock);
+    }
+
+    /** With the bounds of one snapshot and the clock that stamps snapshots and state changes and times the backoff. */
+    public TwsBrokerGateway(TwsGatewayConfig config, SnapshotLimits limits, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.backoff = new Backoff(config.backoffInitial(), config.backoffMax());
         this.status = new ConnectionStatus(ConnectionState.DOWN, clock.instant(), "not connected yet", null);
@@ -112,7 +128,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
         TwsConnection conn = ensureConnected();
         long started = System.nanoTime();
         Instant takenAt = clock.instant();
-        BlockingQueue<SnapshotSession.Event> events = new LinkedBlockingQueue<>();
+        BlockingQueue<SnapshotSession.Event> events = new LinkedBlockingQueue<>(EVENT_QUEUE_CAPACITY);
         sessionEvents = events;
         SnapshotSession.Result result;
         try {
@@ -121,7 +137,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
                 result = new SnapshotSession.Result(
                         new SnapshotAssembler().incomplete(conn.serverVersion(), takenAt, null, List.of(), degraded), false);
             } else {
-                result = new SnapshotSession(conn, events, config.requestTimeout(), nextRequestId++).run(takenAt);
+                result = new SnapshotSession(conn, events, config.requestTimeout(), nextRequestId++, limits).run(takenAt);
             }
         } finally {
             sessionEvents = null;
@@ -273,10 +289,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
             if (message instanceof IncomingMessage.ErrorMessage error) {
                 onGatewayError(error);
             }
-            BlockingQueue<SnapshotSession.Event> events = sessionEvents;
-            if (events != null) {
-                events.add(new SnapshotSession.Received(message));
-            }
+            deliver(new SnapshotSession.Received(message));
         }
 
         private void onGatewayError(IncomingMessage.ErrorMessage error) {
@@ -324,9 +337,26 @@ public final class TwsBrokerGateway implements BrokerGateway {
                             + TwsConnection.describe(reason), null);
                 }
             }
+            deliver(new SnapshotSession.Closed(reason));
+        }
+
+        /**
+         * Hands an event to the snapshot in flight, waiting while its queue is full; gives up once that
+         * snapshot has ended (nobody reads the queue any more).
+         */
+        private void deliver(SnapshotSession.Event event) {
             BlockingQueue<SnapshotSession.Event> events = sessionEvents;
-            if (events != null) {
-                events.add(new SnapshotSession.Closed(reason));
+            if (events == null) {
+                return;
+            }
+            try {
+                while (!events.offer(event, OFFER_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                    if (sessionEvents != events) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,7 @@ public final class TwsConnection implements AutoCloseable {
     /** The API ports people mean, for error messages that say what to check. */
     static final String USUAL_PORTS = "TWS 7497 paper / 7496 live, IB Gateway 4002 paper / 4001 live";
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong bytesReceived = new AtomicLong();
     private volatile int serverVersion;
     private volatile String connectionTime;
     private volatile List<String> managedAccounts;
@@ -176,6 +178,7 @@ public final class TwsConnection implements AutoCloseable {
                     reason = new EOFException("the gateway closed the connection");
                     break;
                 }
+                bytesReceived.addAndGet(count);
                 for (byte[] payload : frames.feed(buffer, 0, count)) {
                     if (closed.get()) {
                         break;
@@ -331,6 +334,11 @@ public final class TwsConnection implements AutoCloseable {
     /** Why the connection closed ({@code null} while open or after {@link #close()}). */
     public Exception closeReason() {
         return closeReason;
+    }
+
+    /** Bytes read from the socket so far (a snapshot bounds what it reads by this). */
+    public long bytesReceived() {
+        return bytesReceived.get();
     }
 
     /** The version the handshake settled on (157..178). */

@@ -27,11 +27,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class SyncCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncCoordinator.class);
+    /** How long {@link #close()} waits for the run thread before interrupting it. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private final BiFunction<SyncTrigger, InFlightRun, SyncRunSummary> runner;
     private final ExecutorService executor;
     private final AtomicLong joined = new AtomicLong();
     private InFlightRun inFlight;
+    private boolean stopping;
 
     /**
      * @param runner executes one run to its end and returns its summary; it must report the run id to
@@ -57,6 +60,13 @@ public final class SyncCoordinator implements AutoCloseable {
      * @param idempotencyKey recorded with the run if this request starts it (may be null)
      */
     public synchronized InFlightRun request(SyncTrigger trigger, String idempotencyKey) {
+        if (stopping) {
+            InFlightRun refused = new InFlightRun(trigger, idempotencyKey);
+            IllegalStateException reason = new IllegalStateException("the service is stopping: no new sync run starts");
+            refused.runId().completeExceptionally(reason);
+            refused.result().completeExceptionally(reason);
+            return refused;
+        }
         if (inFlight != null && !inFlight.result().isDone()) {
             joined.incrementAndGet();
             LOG.debug("{} trigger joins run in flight", trigger);
@@ -87,16 +97,47 @@ public final class SyncCoordinator implements AutoCloseable {
         return inFlight != null && !inFlight.result().isDone();
     }
 
+    /** From now on no run starts (the service is stopping); a run in flight goes on. */
+    public synchronized void stopAccepting() {
+        stopping = true;
+    }
+
+    /** Waits up to {@code timeout} for the run in flight (if any) to end; true once none is in flight. */
+    public boolean awaitIdle(Duration timeout) {
+        InFlightRun run;
+        synchronized (this) {
+            run = inFlight;
+        }
+        if (run == null) {
+            return true;
+        }
+        try {
+            run.result().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !inFlight();
+        }
+    }
+
     /** How many triggers joined a run in flight instead of starting one. */
     public long joinedTriggers() {
         return joined.get();
     }
 
+    /**
+     * Stops the run thread. A stopping service has already given the run in flight its grace (see
+     * {@link GracefulStop}), so this waits only briefly before interrupting what is left.
+     */
     @Override
     public void close() {
         executor.shutdown();
         try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+            if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 executor.shutdownNow();
             }
         } catch (InterruptedException e) {

@@ -79,6 +79,7 @@ public final class SyncRunSteps {
     private final BigDecimal breakTolerance;
     private final Clock clock;
     private final Consumer<SyncRunSummary> onFinished;
+    private final PendingRunFailures pendingFailures;
 
     public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
@@ -91,6 +92,23 @@ public final class SyncRunSteps {
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, LedgerRepository ledger,
             AccountRepository accounts, SnapshotTransformer transformer, BigDecimal breakTolerance, Clock clock,
             Consumer<SyncRunSummary> onFinished) {
+        this(gateway, dataSource, positions, executions, runs, breaks, ledger, accounts, transformer, breakTolerance,
+                clock, onFinished, null);
+    }
+
+    /** With a keeper for the failures the database cannot record when they happen. */
+    public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
+            ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
+            BigDecimal breakTolerance, Clock clock, Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures) {
+        this(gateway, dataSource, positions, executions, runs, breaks, new LedgerRepository(positions.writeChunkSize()),
+                new AccountRepository(dataSource), transformer, breakTolerance, clock, onFinished, pendingFailures);
+    }
+
+    /** Every part given; {@code pendingFailures} may be null (failures the database cannot record are then only logged). */
+    public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
+            ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, LedgerRepository ledger,
+            AccountRepository accounts, SnapshotTransformer transformer, BigDecimal breakTolerance, Clock clock,
+            Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.positions = Objects.requireNonNull(positions, "positions");
@@ -104,6 +122,7 @@ public final class SyncRunSteps {
         this.breakTolerance = Objects.requireNonNull(breakTolerance, "breakTolerance");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.onFinished = onFinished == null ? summary -> { } : onFinished;
+        this.pendingFailures = pendingFailures;
     }
 
     /** Records the run as RUNNING (committed at once, so a crash leaves a trace) and puts its context on the exchange. */
@@ -115,6 +134,9 @@ public final class SyncRunSteps {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
             runId = runs.insertStarted(connection, trigger, startedAt, idempotencyKey);
+        }
+        if (pendingFailures != null) {
+            pendingFailures.flush(); // the database answers again: earlier failures first
         }
         exchange.setProperty(RUN_PROPERTY, new SyncRunContext(runId, trigger, startedAt, idempotencyKey));
         SyncCoordinator.InFlightRun inFlight = exchange.getProperty(IN_FLIGHT_PROPERTY, SyncCoordinator.InFlightRun.class);
@@ -287,6 +309,10 @@ public final class SyncRunSteps {
                         error, null, now);
             } catch (SQLException | RuntimeException e) {
                 LOG.error("sync run failed and could not be recorded: {} (recording failed: {})", error, describe(e));
+                if (pendingFailures != null) {
+                    pendingFailures.add(new PendingRunFailures.Pending(0, trigger,
+                            exchange.getMessage().getHeader(IDEMPOTENCY_HEADER, String.class), now, error, null, now));
+                }
             }
             SyncRunSummary summary = new SyncRunSummary(runId, trigger, SyncRunStatus.FAILED, 0, 0, 0, 0, now, now, error);
             LOG.warn("sync run {} FAILED ({}) in 0 ms: {}", runId, trigger, error);
@@ -297,8 +323,12 @@ public final class SyncRunSteps {
             connection.setAutoCommit(true);
             runs.finish(connection, run.runId(), SyncRunStatus.FAILED, SyncCounts.NONE, error, run.brokerServerTime(), now);
         } catch (SQLException | RuntimeException e) {
-            // The run row stays RUNNING; the next start-up marks it failed as interrupted.
             LOG.error("sync run {} failed and its failure could not be recorded: {}", run.runId(), describe(e));
+            if (pendingFailures != null) {
+                // Written when the database answers again, so the row does not stay RUNNING.
+                pendingFailures.add(new PendingRunFailures.Pending(run.runId(), run.trigger(), run.idempotencyKey(),
+                        run.startedAt(), error, run.brokerServerTime(), now));
+            }
         }
         return finished(run, SyncRunStatus.FAILED, SyncCounts.NONE, error, now);
     }

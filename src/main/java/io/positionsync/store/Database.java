@@ -181,10 +181,18 @@ public final class Database implements AutoCloseable {
         password.ifPresent(hikari::setPassword);
         hikari.setMaximumPoolSize(config.poolSize());
         hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
+        // A lock held elsewhere or a frozen server must fail the run with a reason, not hang it.
+        config.sessionTimeoutsSql().ifPresent(hikari::setConnectionInitSql);
+        if (config.socketTimeoutSeconds() > 0) {
+            hikari.addDataSourceProperty("socketTimeout", Integer.toString(config.socketTimeoutSeconds()));
+        }
         try {
             return new HikariDataSource(hikari);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot connect to PostgreSQL at " + shown + ": " + rootMessage(e), e);
+            // The driver's own message may quote the URL as given, credentials included: masked, and the cause
+            // (which carries it too) is not attached.
+            throw new IllegalStateException("cannot connect to PostgreSQL at " + shown + ": "
+                    + config.masked(rootMessage(e)));
         }
     }
 

@@ -203,6 +203,10 @@ class MonitoringTest {
     @Test
     void theGrafanaDashboardParsesAndNamesOnlySeriesTheServiceExposes() throws IOException {
         JsonNode dashboard = JSON.readTree(DASHBOARD.toFile());
+        // jvm_gc_pause_seconds exists once a collection has happened since the binder was bound: make one.
+        System.gc();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> scrape().contains("jvm_gc_pause_seconds_sum"));
         Set<String> scraped = seriesNames(scrape());
 
         assertThat(dashboard.get("title").asText()).isEqualTo("position-sync");

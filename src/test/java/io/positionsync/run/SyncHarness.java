@@ -76,6 +76,11 @@ final class SyncHarness implements AutoCloseable {
     }
 
     static SyncHarness start(Map<String, String> extra) throws Exception {
+        return start(db -> extra);
+    }
+
+    /** With settings that depend on the harness's database (e.g. its URL through a relay). */
+    static SyncHarness start(java.util.function.Function<TestDatabase, Map<String, String>> extraFor) throws Exception {
         SimulatorState state = new SimulatorState()
                 .addAccount(ACCOUNT)
                 .addAccount(ACCOUNT_2)
@@ -91,7 +96,7 @@ final class SyncHarness implements AutoCloseable {
         GatewaySimulator simulator = new GatewaySimulator(state, SimulatorOptions.defaults()).start();
         TestDatabase db = TestDatabase.create();
         try {
-            return new SyncHarness(db, simulator, extra);
+            return new SyncHarness(db, simulator, extraFor.apply(db));
         } catch (Exception | Error e) {
             simulator.close();
             db.close();

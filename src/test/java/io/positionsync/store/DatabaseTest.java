@@ -129,6 +129,20 @@ class DatabaseTest {
     }
 
     @Test
+    void credentialsInsideTheUrlNeverReachTheMessage() {
+        DatabaseConfig config = new DatabaseConfig(Optional.of("jdbc:postgresql://bot:pw1secret@127.0.0.1:1/psync?password=pw2secret"),
+                Optional.empty(), Optional.empty(), dataDir, 1, CONNECTION_TIMEOUT, 0, STARTUP);
+
+        assertThatThrownBy(() -> Database.start(config))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/psync:")
+                .hasNoCause()
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("pw1secret").doesNotContain("pw2secret"));
+        assertThat(config.masked("bot:pw1secret@127.0.0.1 and pw2secret")).isEqualTo("***@127.0.0.1 and ***");
+        assertThat(DatabaseConfig.displayUrl("jdbc:postgresql://bot:pw@h:5432/db?password=x")).isEqualTo("jdbc:postgresql://h:5432/db");
+    }
+
+    @Test
     void urlsAreShownWithoutCredentialsAndBatchedInsertsAreRewritten() {
         assertThat(Database.displayUrl("jdbc:postgresql://bot:pw@db.internal:5432/trading?sslmode=require&password=x"))
                 .isEqualTo("jdbc:postgresql://db.internal:5432/trading");

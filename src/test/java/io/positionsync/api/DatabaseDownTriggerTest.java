@@ -1,0 +1,67 @@
+package io.positionsync.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.positionsync.DatabaseLink;
+import io.positionsync.GroupSummary;
+import io.positionsync.ibkr.sim.GatewaySimulator;
+import io.positionsync.run.SyncTriggers;
+import io.positionsync.store.TestDatabase;
+
+/** With the database away, a manual trigger answers 503 with the reason at once and starts no run. */
+class DatabaseDownTriggerTest {
+    private static final GroupSummary SUMMARY = new GroupSummary("database down, manual trigger");
+    static TestDatabase db;
+    static DatabaseLink link;
+    static GatewaySimulator sim;
+    static RunningService service;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = TestDatabase.create();
+        link = new DatabaseLink(db.jdbcUrl());
+        sim = GatewaySimulator.startDemo();
+        Map<String, String> properties = RunningService.defaults(db, sim);
+        properties.put("psync.db.url", link.url(db.jdbcUrl()));
+        properties.put("psync.db.connection-timeout-ms", "1000");
+        properties.put("psync.api.health-db-timeout-ms", "500");
+        service = RunningService.start(properties);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+    }
+
+    @AfterAll
+    static void stop() {
+        RunningService.closeAll(service, sim, link, db);
+        SUMMARY.print();
+    }
+
+    @Test
+    void aManualTriggerAnswers503WithTheReasonAtOnce() {
+        SUMMARY.begin(1);
+        SyncTriggers triggers = service.context().getRegistry().lookupByNameAndType("syncTriggers", SyncTriggers.class);
+        link.cut();
+
+        long started = System.nanoTime();
+        HttpResponse<String> refused = service.sync(null);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(RunningService.json(refused).get("error").asText()).startsWith("database unavailable: the database");
+        assertThat(refused.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+        assertThat(took).as("answered at once").isLessThan(Duration.ofSeconds(3));
+        assertThat(triggers.coordinator().inFlight()).as("no run started").isFalse();
+
+        link.restore();
+        await().atMost(Duration.ofSeconds(20)).until(() -> service.sync(null).statusCode() == 200);
+        SUMMARY.held();
+    }
+}

@@ -1,0 +1,97 @@
+package io.positionsync.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.positionsync.GroupSummary;
+import io.positionsync.ibkr.sim.GatewaySimulator;
+import io.positionsync.store.TestDatabase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+
+/**
+ * Off loopback, reads need the token too and the token must be long. Tests only ever listen on loopback: the
+ * guards are exercised as the service installs them when it listens elsewhere (reads need the token), on a
+ * loopback server; the start-up refusal happens before anything listens.
+ */
+class RequestGuardsTest {
+    private static final GroupSummary SUMMARY = new GroupSummary("http access off loopback");
+    private static final String TOKEN = "0123456789abcdef0123456789abcdef";
+    private static Vertx vertx;
+    private static HttpServer server;
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        Router router = Router.router(vertx);
+        new RequestGuards(new HttpResponses(), new TokenGuard(TOKEN), true, 16_384).install(router);
+        router.get("/api/positions").handler(ctx -> ctx.response().end("{\"positions\":[]}"));
+        router.get("/observe/health/live").handler(ctx -> ctx.response().end("{\"status\":\"UP\"}"));
+        server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        SUMMARY.print();
+    }
+
+    private static HttpResponse<String> get(String path, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + path));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void offLoopbackReadsNeedTheToken() throws Exception {
+        SUMMARY.begin(2);
+        HttpResponse<String> anonymous = get("/api/positions", null);
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.body()).isEqualTo("{\"error\":\"missing or invalid token\",\"status\":401}");
+        assertThat(anonymous.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+        assertThat(get("/api/positions", "Bearer wrong").statusCode()).isEqualTo(401);
+        assertThat(get("/api/positions", "Bearer " + TOKEN).statusCode()).isEqualTo(200);
+        assertThat(get("/observe/health/live", null).statusCode()).as("probes stay open").isEqualTo(200);
+        SUMMARY.held();
+    }
+
+    @Test
+    void offLoopbackATokenShorterThan32CharactersIsRefused() {
+        SUMMARY.begin(1);
+        assertThatThrownBy(() -> ListenAddressPolicy.checkTokenLength("0.0.0.0", "short-token"))
+                .hasMessageContaining("PSYNC_API_TOKEN is 11 characters long")
+                .hasMessageContaining("at least 32");
+        ListenAddressPolicy.checkTokenLength("0.0.0.0", TOKEN);
+        ListenAddressPolicy.checkTokenLength("127.0.0.1", "short-token"); // loopback: any token
+        SUMMARY.held();
+    }
+
+    @Test
+    void theServiceRefusesToStartOffLoopbackWithAShortTokenBeforeListening() throws Exception {
+        SUMMARY.begin(1);
+        try (TestDatabase db = TestDatabase.create(); GatewaySimulator sim = GatewaySimulator.startDemo()) {
+            Map<String, String> properties = RunningService.defaults(db, sim);
+            properties.put("psync.http.host", "0.0.0.0");
+            properties.put("psync.api.token", "short-token");
+            assertThatThrownBy(() -> RunningService.start(properties))
+                    .hasStackTraceContaining("PSYNC_API_TOKEN is 11 characters long; off loopback it must be at least 32");
+        }
+        SUMMARY.held();
+    }
+}

@@ -1,0 +1,118 @@
+package io.positionsync.run;
+
+import static io.positionsync.run.SyncHarness.AAPL;
+import static io.positionsync.run.SyncHarness.ABC;
+import static io.positionsync.run.SyncHarness.ACCOUNT;
+import static io.positionsync.run.SyncHarness.ACCOUNT_2;
+import static io.positionsync.run.SyncHarness.XYZ;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import io.positionsync.GroupSummary;
+import io.positionsync.ibkr.sim.Position;
+import io.positionsync.ibkr.sim.Side;
+import io.positionsync.sync.SyncRunStatus;
+
+/**
+ * Many runs against a seeded random-trading broker, the invariants checked after every run (stored open
+ * positions equal the broker's, no run left RUNNING, no execution stored twice), and the process's threads,
+ * file descriptors, heap and database connections flat from start to end. {@code -Dpsync.soak.runs=N}
+ * (default 200) for the long variant; {@code -Dpsync.soak.seed=S} replays one.
+ */
+class SoakTest {
+    private static final GroupSummary SUMMARY = new GroupSummary("soak");
+    private static final int RUNS = Integer.getInteger("psync.soak.runs", 200);
+    private static final long SEED = Long.getLong("psync.soak.seed", 20_261_130L);
+    private static final int WARM_UP = 20;
+    private static final long[] INSTRUMENTS = {AAPL, XYZ, ABC};
+    private static final String[] ACCOUNTS = {ACCOUNT, ACCOUNT_2};
+    private static final Map<Long, Integer> BASE_PRICE = Map.of(AAPL, 150, XYZ, 20, ABC, 9);
+
+    @AfterAll
+    static void summary() {
+        SUMMARY.print();
+    }
+
+    @Test
+    void manyRunsKeepTheInvariantsAndTheResourcesFlat() throws Exception {
+        Random random = new Random(SEED);
+        System.out.println("soak: seed " + SEED + ", " + RUNS + " runs (-Dpsync.soak.seed / -Dpsync.soak.runs)");
+        List<String> violations = new ArrayList<>();
+        long[] baseline = null;
+        try (SyncHarness h = SyncHarness.start()) {
+            for (int run = 1; run <= RUNS; run++) {
+                SUMMARY.begin(0);
+                int before = violations.size();
+                int trades = random.nextInt(4);
+                for (int t = 0; t < trades; t++) {
+                    long conId = INSTRUMENTS[random.nextInt(INSTRUMENTS.length)];
+                    BigDecimal price = BigDecimal.valueOf(BASE_PRICE.get(conId) * 100L + random.nextInt(200) - 100, 2);
+                    h.broker().trade(ACCOUNTS[random.nextInt(ACCOUNTS.length)], conId,
+                            random.nextBoolean() ? Side.BOT : Side.SLD, BigDecimal.valueOf(1 + random.nextInt(50)), price,
+                            BigDecimal.valueOf(random.nextInt(300), 2));
+                }
+                SyncRunStatus status = h.sync().status();
+                if (status != SyncRunStatus.SUCCEEDED) {
+                    violations.add("run " + run + " ended " + status);
+                }
+                violations.addAll(invariants(h, run));
+                if (violations.size() == before) {
+                    SUMMARY.held();
+                }
+                if (run == WARM_UP) {
+                    baseline = resources(h);
+                }
+            }
+            long[] end = resources(h);
+            assertThat(end[0]).as("threads").isLessThanOrEqualTo(baseline[0] + 5);
+            assertThat(end[1]).as("file descriptors").isLessThanOrEqualTo(baseline[1] + 10);
+            assertThat(end[2]).as("heap after GC (bytes)").isLessThanOrEqualTo(baseline[2] + 64L * 1024 * 1024);
+            assertThat(end[3]).as("database connections").isLessThanOrEqualTo(baseline[3] + 2);
+        }
+        assertThat(violations).as("invariant violations").isEmpty();
+    }
+
+    private static List<String> invariants(SyncHarness h, int run) throws Exception {
+        List<String> violations = new ArrayList<>();
+        Map<String, BigDecimal> broker = new HashMap<>();
+        for (Position p : h.broker().positions()) {
+            if (p.quantity().signum() != 0) {
+                broker.put(p.account() + "/" + p.conId(), p.quantity().stripTrailingZeros());
+            }
+        }
+        Map<String, BigDecimal> stored = new HashMap<>();
+        for (Map<String, Object> row : h.query("SELECT account, con_id, quantity FROM positions WHERE status = 'OPEN'")) {
+            stored.put(row.get("account") + "/" + row.get("con_id"), ((BigDecimal) row.get("quantity")).stripTrailingZeros());
+        }
+        if (!stored.equals(broker)) {
+            violations.add("run " + run + ": stored " + stored + ", broker " + broker);
+        }
+        if (h.count("SELECT count(*) FROM sync_runs WHERE status = 'RUNNING'") != 0) {
+            violations.add("run " + run + ": a run left RUNNING");
+        }
+        if (h.count("SELECT count(*) FROM (SELECT exec_id FROM executions GROUP BY exec_id HAVING count(*) > 1) d") != 0) {
+            violations.add("run " + run + ": an execution stored twice");
+        }
+        return violations;
+    }
+
+    /** Threads, open file descriptors, heap used after a GC, database backends. */
+    private static long[] resources(SyncHarness h) throws Exception {
+        System.gc();
+        String[] fds = new File("/proc/self/fd").list();
+        return new long[] {ManagementFactory.getThreadMXBean().getThreadCount(), fds == null ? 0 : fds.length,
+            ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
+            h.count("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")};
+    }
+}
