@@ -50,6 +50,7 @@ import io.positionsync.ibkr.TwsGatewayConfig;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Scenario;
 import io.positionsync.ibkr.sim.SimulatorOptions;
+import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.Database;
 import io.positionsync.store.ExecutionRepository;
@@ -210,7 +211,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
                 settings.getMillis("psync.sync.shutdown-grace-ms"), syncApi::close, gateway::close));
         registry.bind("schedulerApi", new SchedulerApi(context, timerWatch, statistics, runs, api, clock));
         registry.bind("positionsApi", new PositionsApi(positions));
-        registry.bind("portfolioApi", new PortfolioApi(positions, runs, gateway::status, api, clock));
+        registry.bind("portfolioApi", new PortfolioApi(positions, runs, new AccountRepository(dataSource),
+                gateway::status, api, clock));
         registry.bind("dashboardAssets", new DashboardAssets("web"));
         registry.bind("unmatchedRequests", new UnmatchedRequests(context));
         HttpResponses httpResponses = new HttpResponses();

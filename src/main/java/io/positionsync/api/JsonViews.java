@@ -131,7 +131,26 @@ final class JsonViews {
         json.put("openCount", s.openCount());
         json.put("closedCount", s.closedCount());
         json.put("currencies", List.copyOf(s.currencies()));
+        json.put("byCurrency", s.byCurrency().stream().map(JsonViews::currencyPnl).toList());
         json.put("lastSyncedAt", time(s.lastSyncedAt()));
+        return json;
+    }
+
+    static Map<String, Object> currencyPnl(io.positionsync.store.CurrencyPnl c) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("currency", c.currency());
+        json.put("totalPnl", decimal(c.totalPnl()));
+        json.put("realizedPnl", decimal(c.realizedPnl()));
+        json.put("unrealizedPnl", decimal(c.unrealizedPnl()));
+        return json;
+    }
+
+    static Map<String, Object> baseTotal(io.positionsync.store.BaseCurrencyTotal t) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("account", t.account());
+        json.put("baseCurrency", t.baseCurrency());
+        json.put("totalPnl", decimal(t.totalPnl()));
+        json.put("missingRates", t.missingRates());
         return json;
     }
 }

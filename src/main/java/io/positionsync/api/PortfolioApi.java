@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import io.positionsync.ibkr.ConnectionState;
 import io.positionsync.ibkr.ConnectionStatus;
 import io.positionsync.store.PortfolioSummary;
+import io.positionsync.store.AccountRepository;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.SyncRun;
 import io.positionsync.store.SyncRunRepository;
@@ -29,6 +30,7 @@ public final class PortfolioApi {
     public static final String DATABASE = "DATABASE";
 
     private final PositionRepository positions;
+    private final AccountRepository accounts;
     private final SyncRunRepository runs;
     private final Supplier<ConnectionStatus> gateway;
     private final ApiSettings settings;
@@ -36,6 +38,13 @@ public final class PortfolioApi {
 
     public PortfolioApi(PositionRepository positions, SyncRunRepository runs, Supplier<ConnectionStatus> gateway,
             ApiSettings settings, Clock clock) {
+        this(positions, runs, null, gateway, settings, clock);
+    }
+
+    /** @param accounts the last exchange rates per account, for base-currency totals ({@code null}: none) */
+    public PortfolioApi(PositionRepository positions, SyncRunRepository runs, AccountRepository accounts,
+            Supplier<ConnectionStatus> gateway, ApiSettings settings, Clock clock) {
+        this.accounts = accounts;
         this.positions = Objects.requireNonNull(positions, "positions");
         this.runs = Objects.requireNonNull(runs, "runs");
         this.gateway = Objects.requireNonNull(gateway, "gateway");
@@ -46,7 +55,7 @@ public final class PortfolioApi {
     public Map<String, Object> summary() throws SQLException {
         Instant now = clock.instant();
         ConnectionStatus connection = gateway.get();
-        PortfolioSummary summary = positions.summary();
+        PortfolioSummary summary = positions.summary(accounts == null ? Map.of() : accounts.latestRates());
         Instant lastSuccess = runs.lastSuccessful().map(SyncRun::finishedAt).orElse(null);
         Instant lastSyncedAt = lastSuccess != null ? lastSuccess : summary.overall().lastSyncedAt();
         boolean fresh = lastSuccess != null
@@ -63,6 +72,8 @@ public final class PortfolioApi {
         json.put("totalPnlDefinition", PortfolioSummary.TOTAL_PNL_DEFINITION);
         json.put("overall", JsonViews.pnl(summary.overall()));
         json.put("accounts", summary.accounts().stream().map(JsonViews::pnl).toList());
+        json.put("baseTotals", summary.baseTotals().stream().map(JsonViews::baseTotal).toList());
+        json.put("orphaned", summary.orphaned().stream().map(JsonViews::pnl).toList());
         return json;
     }
 

@@ -15,11 +15,13 @@ import java.util.List;
  *                          legacy rows without one
  * @param winRate           {@code wins / closedWithPnl}, {@link PortfolioSummary#WIN_RATE_SCALE} decimals
  *                          (half-even); {@code null} when no closed row has a P&L value
- * @param realizedPnl       sum of {@code realized_pnl} over all rows
- * @param unrealizedPnl     sum of {@code unrealized_pnl} over open rows
- * @param totalPnl          {@code realizedPnl + unrealizedPnl}
+ * @param realizedPnl       sum of {@code realized_pnl} over all rows, when they share one currency ({@code null}
+ *                          when they do not: see {@code byCurrency})
+ * @param unrealizedPnl     sum of {@code unrealized_pnl} over open rows, one currency only (else {@code null})
+ * @param totalPnl          {@code realizedPnl + unrealizedPnl}, one currency only (else {@code null})
  * @param lastSyncedAt      latest {@code last_synced_at}, {@code null} if never synced
- * @param currencies        currencies of the rows summed; more than one means the sums mix currencies
+ * @param currencies        currencies of the rows summed
+ * @param byCurrency        the sums per currency
  */
 public record PnlSummary(
         String account,
@@ -32,9 +34,11 @@ public record PnlSummary(
         BigDecimal unrealizedPnl,
         BigDecimal totalPnl,
         Instant lastSyncedAt,
-        List<String> currencies) {
+        List<String> currencies,
+        List<CurrencyPnl> byCurrency) {
 
     public PnlSummary {
         currencies = List.copyOf(currencies);
+        byCurrency = List.copyOf(byCurrency);
     }
 }

@@ -19,10 +19,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 import javax.sql.DataSource;
 
 import io.positionsync.sync.ChangeKind;
+import io.positionsync.sync.FillLedger;
 import io.positionsync.sync.HistoryEntry;
 import io.positionsync.sync.LifecycleWrite;
 import io.positionsync.sync.PositionKey;
@@ -330,41 +332,123 @@ public final class PositionRepository {
      * win), total = realized over all rows + unrealized over open rows.
      */
     public PortfolioSummary summary() throws SQLException {
+        return summary(Map.of());
+    }
+
+    /**
+     * The portfolio summary. Rows are grouped by account, currency and whether they are orphaned (open, of an
+     * account the last complete snapshot did not report); sums are only ever formed within one currency.
+     *
+     * @param rates the last exchange rates per account (account -> currency -> base currency per unit), for
+     *              the base-currency totals
+     */
+    public PortfolioSummary summary(Map<String, Map<String, BigDecimal>> rates) throws SQLException {
         String sql = """
-                SELECT account,
-                       grouping(account) AS overall,
-                       count(*) FILTER (WHERE status = 'OPEN') AS open_count,
-                       count(*) FILTER (WHERE status = 'CLOSED') AS closed_count,
-                       count(*) FILTER (WHERE status = 'CLOSED' AND coalesce(realized_pnl, unrealized_pnl) > 0) AS wins,
-                       count(*) FILTER (WHERE status = 'CLOSED' AND coalesce(realized_pnl, unrealized_pnl) IS NOT NULL)
-                           AS closed_with_pnl,
-                       coalesce(sum(realized_pnl), 0) AS realized_pnl,
-                       coalesce(sum(unrealized_pnl) FILTER (WHERE status = 'OPEN'), 0) AS unrealized_pnl,
-                       max(last_synced_at) AS last_synced_at,
-                       array_agg(DISTINCT currency ORDER BY currency) AS currencies
-                FROM positions
-                GROUP BY ROLLUP (account)
-                ORDER BY grouping(account), account
+                WITH latest AS (SELECT max(last_reported_run_id) AS run_id FROM accounts),
+                     reported AS (SELECT a.account, a.last_reported_run_id IS DISTINCT FROM l.run_id AS gone
+                                  FROM accounts a CROSS JOIN latest l)
+                SELECT p.account, p.currency,
+                       (p.status = 'OPEN' AND coalesce(r.gone, false)) AS orphaned,
+                       count(*) FILTER (WHERE p.status = 'OPEN') AS open_count,
+                       count(*) FILTER (WHERE p.status = 'CLOSED') AS closed_count,
+                       count(*) FILTER (WHERE p.status = 'CLOSED' AND coalesce(p.realized_pnl, p.unrealized_pnl) > 0)
+                           AS wins,
+                       count(*) FILTER (WHERE p.status = 'CLOSED' AND coalesce(p.realized_pnl, p.unrealized_pnl)
+                           IS NOT NULL) AS closed_with_pnl,
+                       coalesce(sum(p.realized_pnl), 0) AS realized_pnl,
+                       coalesce(sum(p.unrealized_pnl) FILTER (WHERE p.status = 'OPEN'), 0) AS unrealized_pnl,
+                       max(p.last_synced_at) AS last_synced_at
+                FROM positions p LEFT JOIN reported r ON r.account = p.account
+                GROUP BY p.account, p.currency, orphaned
+                ORDER BY p.account, p.currency
                 """;
-        PnlSummary overall = null;
-        List<PnlSummary> accounts = new ArrayList<>();
+        Map<String, SummaryBuilder> live = new TreeMap<>();
+        Map<String, SummaryBuilder> orphaned = new TreeMap<>();
+        SummaryBuilder overall = new SummaryBuilder(null);
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(sql);
                 ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
-                PnlSummary summary = pnlSummary(rows);
-                if (rows.getInt("overall") == 1) {
-                    overall = summary;
+                String account = rows.getString("account");
+                if (rows.getBoolean("orphaned")) {
+                    orphaned.computeIfAbsent(account, SummaryBuilder::new).add(rows);
                 } else {
-                    accounts.add(summary);
+                    live.computeIfAbsent(account, SummaryBuilder::new).add(rows);
+                    overall.add(rows);
                 }
             }
         }
-        if (overall == null) { // no rows at all: ROLLUP yields nothing
-            overall = new PnlSummary(null, 0, 0, 0, 0, null, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, null,
-                    List.of());
+        List<BaseCurrencyTotal> baseTotals = new ArrayList<>();
+        for (SummaryBuilder account : live.values()) {
+            BaseCurrencyTotal total = account.baseTotal(rates.getOrDefault(account.account, Map.of()));
+            if (total != null) {
+                baseTotals.add(total);
+            }
         }
-        return new PortfolioSummary(overall, accounts);
+        return new PortfolioSummary(overall.build(), live.values().stream().map(SummaryBuilder::build).toList(),
+                orphaned.values().stream().map(SummaryBuilder::build).toList(), baseTotals);
+    }
+
+    /** Adds up grouped summary rows of one account (or of all), keeping currencies apart. */
+    private static final class SummaryBuilder {
+        final String account;
+        long open;
+        long closed;
+        long wins;
+        long closedWithPnl;
+        Instant lastSyncedAt;
+        final Map<String, CurrencyPnl> byCurrency = new TreeMap<>();
+
+        SummaryBuilder(String account) {
+            this.account = account;
+        }
+
+        void add(ResultSet rows) throws SQLException {
+            open += rows.getLong("open_count");
+            closed += rows.getLong("closed_count");
+            wins += rows.getLong("wins");
+            closedWithPnl += rows.getLong("closed_with_pnl");
+            Instant synced = Jdbc.instant(rows, "last_synced_at");
+            if (synced != null && (lastSyncedAt == null || synced.isAfter(lastSyncedAt))) {
+                lastSyncedAt = synced;
+            }
+            String currency = rows.getString("currency");
+            CurrencyPnl zero = new CurrencyPnl(currency, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO);
+            byCurrency.put(currency, byCurrency.getOrDefault(currency, zero)
+                    .plus(rows.getBigDecimal("realized_pnl"), rows.getBigDecimal("unrealized_pnl")));
+        }
+
+        PnlSummary build() {
+            BigDecimal winRate = closedWithPnl == 0 ? null : BigDecimal.valueOf(wins)
+                    .divide(BigDecimal.valueOf(closedWithPnl), PortfolioSummary.WIN_RATE_SCALE, RoundingMode.HALF_EVEN);
+            CurrencyPnl only = byCurrency.size() == 1 ? byCurrency.values().iterator().next() : null;
+            BigDecimal none = byCurrency.isEmpty() ? BigDecimal.ZERO : null;
+            return new PnlSummary(account, open, closed, wins, closedWithPnl, winRate,
+                    only != null ? only.realizedPnl() : none, only != null ? only.unrealizedPnl() : none,
+                    only != null ? only.totalPnl() : none, lastSyncedAt, List.copyOf(byCurrency.keySet()),
+                    List.copyOf(byCurrency.values()));
+        }
+
+        /** The base currency is the one whose rate is 1; a currency without a rate leaves the total unknown. */
+        BaseCurrencyTotal baseTotal(Map<String, BigDecimal> rates) {
+            List<String> base = rates.entrySet().stream().filter(e -> e.getValue().compareTo(BigDecimal.ONE) == 0)
+                    .map(Map.Entry::getKey).toList();
+            if (base.size() != 1 || byCurrency.isEmpty()) {
+                return null;
+            }
+            BigDecimal total = BigDecimal.ZERO;
+            List<String> missing = new ArrayList<>();
+            for (CurrencyPnl pnl : byCurrency.values()) {
+                BigDecimal rate = rates.get(pnl.currency());
+                if (rate == null) {
+                    missing.add(pnl.currency());
+                } else {
+                    total = total.add(pnl.totalPnl().multiply(rate));
+                }
+            }
+            return new BaseCurrencyTotal(account, base.get(0),
+                    missing.isEmpty() ? total.setScale(FillLedger.SCALE, RoundingMode.HALF_EVEN) : null, missing);
+        }
     }
 
     /**
@@ -383,20 +467,6 @@ public final class PositionRepository {
             }
         }
         return counts;
-    }
-
-    private static PnlSummary pnlSummary(ResultSet rows) throws SQLException {
-        long wins = rows.getLong("wins");
-        long closedWithPnl = rows.getLong("closed_with_pnl");
-        BigDecimal winRate = closedWithPnl == 0 ? null
-                : BigDecimal.valueOf(wins).divide(BigDecimal.valueOf(closedWithPnl), PortfolioSummary.WIN_RATE_SCALE,
-                        RoundingMode.HALF_EVEN);
-        BigDecimal realized = rows.getBigDecimal("realized_pnl");
-        BigDecimal unrealized = rows.getBigDecimal("unrealized_pnl");
-        boolean overall = rows.getInt("overall") == 1;
-        return new PnlSummary(overall ? null : rows.getString("account"), rows.getLong("open_count"),
-                rows.getLong("closed_count"), wins, closedWithPnl, winRate, realized, unrealized,
-                realized.add(unrealized), Jdbc.instant(rows, "last_synced_at"), Jdbc.textList(rows, "currencies"));
     }
 
     /** The WHERE clause of a query (fixed fragments, values bound) and its parameters. */

@@ -530,8 +530,12 @@ class PositionRepositoryTest {
 
         PnlSummary du2 = summary.accounts().get(1);
         assertThat(du2.winRate()).isEqualTo(new BigDecimal("1.0000"));
-        assertThat(du2.totalPnl()).isEqualByComparingTo("-3.90");
+        // two currencies: no single total, one per currency
+        assertThat(du2.totalPnl()).isNull();
         assertThat(du2.currencies()).containsExactly("EUR", "USD");
+        assertThat(du2.byCurrency()).extracting(CurrencyPnl::currency, c -> c.totalPnl().stripTrailingZeros())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("EUR", new BigDecimal("-5")),
+                        org.assertj.core.groups.Tuple.tuple("USD", new BigDecimal("1.1")));
 
         PnlSummary overall = summary.overall();
         assertThat(overall.account()).isNull();
@@ -540,10 +544,56 @@ class PositionRepositoryTest {
         assertThat(overall.wins()).isEqualTo(3);
         assertThat(overall.closedWithPnl()).isEqualTo(5);
         assertThat(overall.winRate()).isEqualTo(new BigDecimal("0.6000"));
-        assertThat(overall.realizedPnl()).isEqualByComparingTo("61.60");
-        assertThat(overall.unrealizedPnl()).isEqualByComparingTo("25.25");
-        assertThat(overall.totalPnl()).isEqualByComparingTo("86.85");
+        assertThat(overall.totalPnl()).as("never added across currencies").isNull();
+        assertThat(overall.byCurrency()).extracting(CurrencyPnl::currency).containsExactly("EUR", "USD");
+        CurrencyPnl usd = overall.byCurrency().get(1);
+        assertThat(usd.realizedPnl()).isEqualByComparingTo("61.60");
+        assertThat(usd.unrealizedPnl()).isEqualByComparingTo("30.25");
+        assertThat(usd.totalPnl()).isEqualByComparingTo("91.85");
         assertThat(overall.lastSyncedAt()).isEqualTo(Instant.parse("2026-01-05T13:00:00Z"));
+        assertThat(summary.orphaned()).isEmpty();
+
+        // base-currency totals where the rates are known: DU2's EUR at 1.10 USD
+        PortfolioSummary converted = positions.summary(java.util.Map.of(
+                "DU2", java.util.Map.of("USD", BigDecimal.ONE, "EUR", new BigDecimal("1.10")),
+                "DU1", java.util.Map.of("EUR", BigDecimal.ONE)));
+        assertThat(converted.baseTotals()).hasSize(2);
+        assertThat(converted.baseTotals().get(0)).satisfies(t -> {
+            assertThat(t.account()).isEqualTo("DU1");
+            assertThat(t.totalPnl()).as("no USD rate for a EUR-based account: no total").isNull();
+            assertThat(t.missingRates()).containsExactly("USD");
+        });
+        assertThat(converted.baseTotals().get(1)).satisfies(t -> {
+            assertThat(t.account()).isEqualTo("DU2");
+            assertThat(t.baseCurrency()).isEqualTo("USD");
+            assertThat(t.totalPnl()).isEqualByComparingTo("-4.40"); // -5.00 * 1.10 + 1.10
+        });
+    }
+
+    @Test
+    void openRowsOfAnAccountTheGatewayNoLongerReportsAreCountedApart() throws SQLException {
+        try (Connection connection = db.connection(); Statement statement = connection.createStatement()) {
+            statement.executeUpdate("INSERT INTO positions (account, con_id, symbol, sec_type, currency, quantity,"
+                    + " average_price, unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at, closed_at,"
+                    + " last_synced_at) VALUES"
+                    + " ('DU1', 1, 'A', 'STK', 'USD', 10, 10, 5.00, NULL, NULL, 'OPEN', now(), NULL, now()),"
+                    + " ('DU9', 2, 'B', 'STK', 'USD', 20, 10, 7.00, NULL, NULL, 'OPEN', now(), NULL, '2026-01-01T00:00:00Z'),"
+                    + " ('DU9', 3, 'C', 'STK', 'USD', 0, 10, NULL, 3.00, 'EXECUTIONS', 'CLOSED', now(), now(), now())");
+            statement.executeUpdate("INSERT INTO accounts (account, first_seen_at, last_reported_run_id) VALUES"
+                    + " ('DU1', now(), 5), ('DU9', now(), 4)");
+        }
+
+        PortfolioSummary summary = positions.summary();
+
+        assertThat(summary.overall().openCount()).isEqualTo(1);
+        assertThat(summary.overall().unrealizedPnl()).isEqualByComparingTo("5.00");
+        assertThat(summary.overall().realizedPnl()).as("closed history stays").isEqualByComparingTo("3.00");
+        assertThat(summary.orphaned()).singleElement().satisfies(o -> {
+            assertThat(o.account()).isEqualTo("DU9");
+            assertThat(o.openCount()).isEqualTo(1);
+            assertThat(o.unrealizedPnl()).isEqualByComparingTo("7.00");
+            assertThat(o.lastSyncedAt()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+        });
     }
 
     @Test
