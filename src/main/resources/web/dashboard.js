@@ -192,6 +192,20 @@
     node.classList.toggle('pos', sign > 0);
   }
 
+  // Amounts of different currencies are never added: one figure per currency ("USD 1.00 · EUR 2.00").
+  function setMoneyByCurrency(id, figures, field) {
+    var list = figures.byCurrency || [];
+    if (list.length <= 1) {
+      setMoney(id, figures[field]);
+      var single = list.length === 1 ? list[0].currency : '';
+      $(id).title = single;
+      return;
+    }
+    var node = $(id);
+    node.textContent = list.map(function (c) { return c.currency + ' ' + formatMoney(c[field]); }).join(' \u00b7 ');
+    node.classList.remove('neg', 'pos');
+  }
+
   // --- Time formatting ------------------------------------------------------------------
   function pad2(n) { return (n < 10 ? '0' : '') + n; }
 
@@ -491,9 +505,9 @@
     if (!changed('summary', summary)) { return; }
 
     var o = summary.overall || {};
-    setMoney('summary-total-pnl', o.totalPnl);
-    setMoney('summary-realized-pnl', o.realizedPnl);
-    setMoney('summary-unrealized-pnl', o.unrealizedPnl);
+    setMoneyByCurrency('summary-total-pnl', o, 'totalPnl');
+    setMoneyByCurrency('summary-realized-pnl', o, 'realizedPnl');
+    setMoneyByCurrency('summary-unrealized-pnl', o, 'unrealizedPnl');
     var pct = formatRatioAsPercent(o.winRate);
     var winNode = $('summary-win-rate');
     winNode.textContent = pct || 'n/a';
