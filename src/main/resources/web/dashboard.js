@@ -363,7 +363,19 @@
     return head + (run.error ? ': ' + run.error : '');
   }
 
+  // The gateway reports only this client's executions unless it is the Master API client ID.
+  function renderExecutionsMissing(status) {
+    var missing = status.executionsMissing || {};
+    var banner = $('executions-banner');
+    banner.hidden = !missing.active;
+    if (missing.active) {
+      setText('executions-banner-text', (missing.hint || 'Positions change but no execution explains them.') +
+        ' (' + missing.consecutiveRuns + ' runs in a row, since ' + formatTime(missing.since) + ')');
+    }
+  }
+
   function renderStatus(status) {
+    renderExecutionsMissing(status);
     state.staleness = {
       amberSeconds: numberOr(status.staleness && status.staleness.amberSeconds, DEFAULT_STALENESS.amberSeconds),
       redSeconds: numberOr(status.staleness && status.staleness.redSeconds, DEFAULT_STALENESS.redSeconds)

@@ -69,6 +69,9 @@ public final class DatabaseMetrics implements AutoCloseable {
     private final Duration cacheFor;
     private final Duration timeout;
     private final Clock clock;
+    /** How long {@link #close} waits for a read in flight (reads are bounded by the statement timeout). */
+    private static final long CLOSE_WAIT_SECONDS = 10;
+
     private final ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "psync-metrics-db");
         thread.setDaemon(true);
@@ -238,8 +241,16 @@ public final class DatabaseMetrics implements AutoCloseable {
         return figures.up() ? value.applyAsDouble(figures) : Double.NaN;
     }
 
+    /** Stops the reader and waits for a read in flight, so nothing queries a database being shut down. */
     @Override
     public void close() {
         reader.shutdownNow();
+        try {
+            if (!reader.awaitTermination(CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("metrics: a database read was still running {} s after close", CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -141,9 +141,39 @@ class DashboardBrowserTest {
         screenshot("dashboard-after-sync.png");
     }
 
-    /** Runs last: it takes the gateway and the database away from the service. */
+    /** The gateway shows this client no execution (not the master client id): the page says so. */
     @Test
     @Order(2)
+    void warnsWhenNoExecutionExplainsTheChangesRunAfterRun() throws Exception {
+        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+        browser.get(service.baseUrl());
+        wait.until(d -> "UP".equals(text("gateway-state")));
+        assertThat(browser.findElement(By.id("executions-banner")).isDisplayed()).isFalse();
+
+        sim.state().masterClientId(0);
+        try {
+            String account = sim.state().accounts().get(0);
+            long conId = sim.state().positions(account).get(0).conId();
+            for (int i = 0; i < 3; i++) {
+                sim.state().trade(io.positionsync.ibkr.sim.Fill.of(account, conId, io.positionsync.ibkr.sim.Side.BOT,
+                        java.math.BigDecimal.ONE, new java.math.BigDecimal("100.00"), java.math.BigDecimal.ONE)
+                        .withClientId(7));
+                assertThat(service.sync(null).statusCode()).isEqualTo(200);
+            }
+            assertThat(service.getJson("api/sync/status").at("/executionsMissing/active").asBoolean()).isTrue();
+
+            browser.get(service.baseUrl());
+            wait.until(d -> d.findElement(By.id("executions-banner")).isDisplayed());
+            assertThat(text("executions-banner-text")).contains("Master API client ID").contains("3 runs in a row");
+            screenshot("dashboard-executions-missing.png");
+        } finally {
+            sim.state().masterClientId(null);
+        }
+    }
+
+    /** Runs last: it takes the gateway and the database away from the service. */
+    @Test
+    @Order(3)
     void neverClaimsMoreThanItKnows() throws Exception {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
 

@@ -329,4 +329,54 @@ class FillLedgerPipelineTest {
         assertThat(h.query("SELECT kind FROM reconciliation_breaks")).singleElement()
                 .satisfies(b -> assertThat(b.get("kind")).isEqualTo("UNEXPLAINED_QUANTITY"));
     }
+
+    @Test
+    void sellBuySellInterleavedPricesEachSaleAtTheAverageOfItsMoment() throws Exception {
+        h.broker().trade(ACCOUNT, XYZ, Side.BOT, dec("100"), dec("20.00"), dec("1.00"));
+        sync();
+        h.broker().trade(ACCOUNT, XYZ, Side.SLD, dec("50"), dec("22.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, XYZ, Side.BOT, dec("50"), dec("26.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, XYZ, Side.SLD, dec("80"), dec("25.00"), dec("1.00"));
+
+        sync();
+
+        Map<String, Object> row = h.openRow(ACCOUNT, XYZ);
+        assertMoney(row.get("quantity"), "20");
+        // A = 20.01; SLD 50: (22 - 20.01) * 50 - 1 = 98.50; BOT 50: A = (50 * 20.01 + 50 * 26 + 1) / 100 = 23.015;
+        // SLD 80: (25 - 23.015) * 80 - 1 = 157.80; total 256.30
+        assertMoney(row.get("realized_pnl"), "256.30");
+        assertMoney(row.get("average_price"), "23.015");
+    }
+
+    @Test
+    void aLateExecutionThatExplainsAnEarlierEstimateReplacesIt() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+        sync();
+        // the sale is placed by another client while this client is not the master: invisible to it
+        h.broker().masterClientId(0);
+        h.broker().setMarketPrice(AAPL, dec("158.00"));
+        h.broker().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, dec("100"), dec("160.00"), dec("1.00")).withClientId(7));
+        SyncRunSummary estimating = sync();
+        assertThat(estimating.fills().estimated()).isEqualTo(1);
+        Map<String, Object> row = h.rows(ACCOUNT, AAPL).get(0);
+        assertMoney(row.get("realized_pnl"), "799.00");
+        assertThat(row.get("realized_pnl_source")).isEqualTo("MARKET_PRICE");
+
+        // the operator makes this client the master: the sale shows up, executed before the estimate's run
+        h.broker().masterClientId(41);
+        SyncRunSummary explaining = sync();
+
+        row = h.rows(ACCOUNT, AAPL).get(0);
+        assertThat(h.rows(ACCOUNT, AAPL)).hasSize(1);
+        assertMoney(row.get("realized_pnl"), "998.00");
+        assertThat(row.get("realized_pnl_source")).isEqualTo("EXECUTIONS");
+        assertThat(h.query("SELECT realized_pnl_before, realized_pnl_total FROM position_history"
+                + " WHERE change_kind = 'ADJUSTED' AND run_id = ?", explaining.runId())).singleElement().satisfies(a -> {
+                    assertMoney(a.get("realized_pnl_before"), "799.00");
+                    assertMoney(a.get("realized_pnl_total"), "998.00");
+                });
+        assertThat(h.count("SELECT count(*) FROM ledger_entries WHERE kind = 'ESTIMATE'")).isZero();
+        assertThat(h.query("SELECT resolved_run_id FROM reconciliation_breaks WHERE kind = 'UNEXPLAINED_QUANTITY'"))
+                .singleElement().satisfies(b -> assertThat(b.get("resolved_run_id")).isNotNull());
+    }
 }
