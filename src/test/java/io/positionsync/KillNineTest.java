@@ -22,6 +22,7 @@ import io.positionsync.ibkr.sim.Position;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.ibkr.sim.SnapshotPhase;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.store.StoredLedgerCheck;
 
 /**
  * {@code kill -9} of the service (a child JVM) at many points of a run (while each phase of the snapshot is
@@ -103,6 +104,10 @@ class KillNineTest {
         }
         if (!stored.equals(broker)) {
             System.out.println("violation " + when + ": stored open positions " + stored + " but the broker holds " + broker);
+            violations++;
+        }
+        for (String ledger : StoredLedgerCheck.violations(db.dataSource())) {
+            System.out.println("violation " + when + ": " + ledger);
             violations++;
         }
         return violations;

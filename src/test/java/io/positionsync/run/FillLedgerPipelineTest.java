@@ -379,4 +379,24 @@ class FillLedgerPipelineTest {
         assertThat(h.query("SELECT resolved_run_id FROM reconciliation_breaks WHERE kind = 'UNEXPLAINED_QUANTITY'"))
                 .singleElement().satisfies(b -> assertThat(b.get("resolved_run_id")).isNotNull());
     }
+
+    @Test
+    void eachReconcileWarningIsLoggedOnceAtWarn() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+                new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        root.addAppender(events);
+        try {
+            h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+            sync();
+            h.broker().brokerClose(ACCOUNT, AAPL);
+            sync();
+        } finally {
+            root.detachAppender(events);
+        }
+        assertThat(events.list).filteredOn(e -> e.getFormattedMessage().contains("ESTIMATED_FILL"))
+                .singleElement().satisfies(e -> assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN));
+    }
 }

@@ -23,6 +23,7 @@ import io.positionsync.GroupSummary;
 import io.positionsync.ibkr.sim.Position;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.sync.SyncRunStatus;
+import io.positionsync.store.StoredLedgerCheck;
 
 /**
  * Many runs against a seeded random-trading broker, the invariants checked after every run (stored open
@@ -103,6 +104,9 @@ class SoakTest {
         }
         if (h.count("SELECT count(*) FROM (SELECT exec_id FROM executions GROUP BY exec_id HAVING count(*) > 1) d") != 0) {
             violations.add("run " + run + ": an execution stored twice");
+        }
+        for (String ledger : StoredLedgerCheck.violations(h.db.dataSource())) {
+            violations.add("run " + run + ": " + ledger);
         }
         return violations;
     }
