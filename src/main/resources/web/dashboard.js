@@ -281,10 +281,21 @@
     });
   }
 
+  // Off loopback the service wants the token for reads too: send it when this tab has one, and ask for it
+  // once when a read is refused.
   function getJson(path) {
-    return request(path).then(function (r) {
+    var token = loadToken();
+    var options = token ? { headers: { Authorization: 'Bearer ' + token } } : undefined;
+    return request(path, options).then(function (r) {
       if (!r.body || typeof r.body !== 'object') { throw new ApiError('empty or invalid JSON response', r.status); }
       return r.body;
+    }, function (err) {
+      if (err.status === 401 && !state.readTokenAsked) {
+        state.readTokenAsked = true;
+        state.tokenForReads = true;
+        askForToken('This service needs the API token to show its figures. Enter it (kept in this tab only).', !!token);
+      }
+      throw err;
     });
   }
 
@@ -798,6 +809,13 @@
     saveToken(token);
     input.value = '';
     hideTokenForm();
+    if (state.tokenForReads) {
+      // asked for because a read was refused: show the figures, start nothing
+      state.tokenForReads = false;
+      state.readTokenAsked = false;
+      pollOnce();
+      return;
+    }
     startSync(token);
   }
 
