@@ -35,6 +35,7 @@ import io.positionsync.api.HttpConnectionLimits;
 import io.positionsync.api.ListenAddressPolicy;
 import io.positionsync.api.RequestGuards;
 import io.positionsync.api.PortfolioApi;
+import io.positionsync.api.PnlApi;
 import io.positionsync.api.PositionsApi;
 import io.positionsync.api.ResponseHeaderFilter;
 import io.positionsync.api.SchedulerApi;
@@ -53,6 +54,7 @@ import io.positionsync.ibkr.sim.SimulatorOptions;
 import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.Database;
+import io.positionsync.store.DailyPnlRepository;
 import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.Migrations;
 import io.positionsync.store.PositionRepository;
@@ -213,6 +215,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("positionsApi", new PositionsApi(positions));
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, new AccountRepository(dataSource),
                 gateway::status, api, clock));
+        registry.bind("pnlApi", new PnlApi(new DailyPnlRepository(dataSource), clock));
         registry.bind("dashboardAssets", new DashboardAssets("web"));
         registry.bind("unmatchedRequests", new UnmatchedRequests(context));
         HttpResponses httpResponses = new HttpResponses();

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
@@ -28,6 +29,24 @@ public final class DashboardAssets {
         add("/", classpathDir + "/index.html", "text/html; charset=utf-8");
         add("/dashboard.js", classpathDir + "/dashboard.js", "text/javascript; charset=utf-8");
         add("/dashboard.css", classpathDir + "/dashboard.css", "text/css; charset=utf-8");
+        // The chart library, from its WebJar at whichever version the build packaged.
+        String uplot = "META-INF/resources/webjars/uplot/" + webJarVersion("uplot") + "/dist/";
+        add("/vendor/uplot.js", uplot + "uPlot.iife.min.js", "text/javascript; charset=utf-8");
+        add("/vendor/uplot.css", uplot + "uPlot.min.css", "text/css; charset=utf-8");
+    }
+
+    private static String webJarVersion(String name) {
+        String resource = "META-INF/maven/org.webjars.npm/" + name + "/pom.properties";
+        try (InputStream in = DashboardAssets.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("WebJar missing from the classpath: " + resource);
+            }
+            Properties properties = new Properties();
+            properties.load(in);
+            return properties.getProperty("version");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + resource, e);
+        }
     }
 
     /** The file at the request path; 404 for any other path. */

@@ -1,0 +1,1 @@
+DROP INDEX position_history_realized_at_idx;

@@ -1,0 +1,131 @@
+package io.positionsync.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.positionsync.ibkr.sim.GatewaySimulator;
+import io.positionsync.store.TestDatabase;
+
+/** {@code GET /api/pnl/daily} over real runs spread across several days (see {@link TradingDays}). */
+class DailyPnlApiTest {
+    static TestDatabase db;
+    static GatewaySimulator sim;
+    static RunningService service;
+    static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = TestDatabase.create();
+        sim = GatewaySimulator.startDemo();
+        service = RunningService.start(RunningService.defaults(db, sim));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        TradingDays.trade(sim, service, db);
+    }
+
+    @AfterAll
+    static void stop() {
+        RunningService.closeAll(service, sim, db);
+    }
+
+    @Test
+    void realizedPnlPerDayAccountAndCurrencyWithEstimatesApart() {
+        JsonNode json = service.getJson("api/pnl/daily?from=" + TODAY.minusDays(6) + "&to=" + TODAY);
+        assertThat(json.get("from").asText()).isEqualTo(TODAY.minusDays(6).toString());
+        List<JsonNode> days = list(json.get("days"));
+
+        assertThat(days).extracting(d -> d.get("day").asText() + " " + d.get("account").asText() + " "
+                + d.get("currency").asText() + " " + d.get("source").asText()).containsExactly(
+                TODAY.minusDays(3) + " DU1000001 USD EXECUTIONS",
+                TODAY.minusDays(1) + " DU1000001 EUR EXECUTIONS",
+                TODAY + " DU1000001 USD MARKET_PRICE");
+        assertThat(new BigDecimal(days.get(0).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.AAPL_REALIZED);
+        assertThat(new BigDecimal(days.get(1).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.SAP_REALIZED);
+        // The estimate: the market price's P&L of the 5 MSFT no execution explained, what its lifecycle says.
+        BigDecimal estimated = new BigDecimal(days.get(2).get("realizedPnl").asText());
+        assertThat(estimated).isEqualByComparingTo(lifecycleRealized(TradingDays.MSFT));
+        assertThat(estimated.signum()).isPositive();
+
+        // Totals per currency, execution-backed and estimated apart; USD and EUR never added.
+        List<JsonNode> totals = list(json.get("totals"));
+        assertThat(totals).extracting(t -> t.get("currency").asText()).containsExactly("EUR", "USD");
+        assertThat(new BigDecimal(totals.get(0).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.SAP_REALIZED);
+        assertThat(new BigDecimal(totals.get(1).get("executions").asText())).isEqualByComparingTo(TradingDays.AAPL_REALIZED);
+        assertThat(new BigDecimal(totals.get(1).get("estimated").asText())).isEqualByComparingTo(estimated);
+        assertThat(new BigDecimal(totals.get(1).get("realizedPnl").asText()))
+                .isEqualByComparingTo(TradingDays.AAPL_REALIZED.add(estimated));
+    }
+
+    @Test
+    void theRangeAndTheAccountNarrowIt() {
+        JsonNode recent = service.getJson("api/pnl/daily?from=" + TODAY.minusDays(1) + "&to=" + TODAY.minusDays(1));
+        assertThat(list(recent.get("days"))).extracting(d -> d.get("currency").asText()).containsExactly("EUR");
+        JsonNode other = service.getJson("api/pnl/daily?account=DU1000002&from=" + TODAY.minusDays(6));
+        assertThat(other.get("account").asText()).isEqualTo("DU1000002");
+        assertThat(other.get("days")).isEmpty();
+        assertThat(other.get("totals")).isEmpty();
+        // Without a range: the last 30 days up to today.
+        JsonNode defaults = service.getJson("api/pnl/daily");
+        assertThat(defaults.get("to").asText()).isEqualTo(TODAY.toString());
+        assertThat(defaults.get("from").asText()).isEqualTo(TODAY.minusDays(29).toString());
+        assertThat(defaults.get("days")).hasSize(3);
+    }
+
+    @Test
+    void badParametersAreRefusedByName() {
+        assertThat(service.get("api/pnl/daily?from=yesterday").statusCode()).isEqualTo(400);
+        assertThat(service.get("api/pnl/daily?from=2026-02-30").body()).contains("'from'");
+        assertThat(service.get("api/pnl/daily?from=2026-03-02&to=2026-03-01").body()).contains("must not be after");
+        assertThat(service.get("api/pnl/daily?from=2020-01-01&to=2026-01-01").body()).contains("at most 366 days");
+        assertThat(service.get("api/pnl/daily?account=a%27b").statusCode()).isEqualTo(400);
+        assertThat(service.post("api/pnl/daily").statusCode()).isEqualTo(405);
+    }
+
+    /** The planner can answer a date range from the index instead of reading every change ever recorded. */
+    @Test
+    void theRangeIsAnIndexScan() throws Exception {
+        try (Connection connection = db.connection(); Statement statement = connection.createStatement()) {
+            statement.execute("SET enable_seqscan = off");
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rows = statement.executeQuery("EXPLAIN SELECT sum(realized_pnl_delta) FROM position_history "
+                    + "WHERE realized_pnl_delta IS NOT NULL AND recorded_at >= now() - interval '7 days' "
+                    + "AND recorded_at < now()")) {
+                while (rows.next()) {
+                    plan.append(rows.getString(1)).append('\n');
+                }
+            }
+            assertThat(plan.toString()).contains("position_history_realized_at_idx");
+        }
+    }
+
+    private static BigDecimal lifecycleRealized(long conId) {
+        for (JsonNode position : service.getJson("api/positions?account=" + TradingDays.ACCOUNT + "&status=open").get("positions")) {
+            if (position.get("conId").asLong() == conId) {
+                assertThat(position.get("realizedPnlSource").asText()).isEqualTo("MARKET_PRICE");
+                return new BigDecimal(position.get("realizedPnl").asText());
+            }
+        }
+        throw new AssertionError("no open lifecycle of " + conId);
+    }
+
+    private static List<JsonNode> list(JsonNode array) {
+        List<JsonNode> list = new ArrayList<>();
+        array.forEach(list::add);
+        return list;
+    }
+}
