@@ -22,6 +22,11 @@
   var CLOSED_POSITIONS_LIMIT = 20;
   var RUNS_LIMIT = 10;
   var TOKEN_STORAGE_KEY = 'position-sync.apiToken';
+  /** While the API fails, the wait between polls doubles up to this. */
+  var MAX_BACKOFF_MS = 60000;
+  /** The P&L chart changes slowly: it is fetched again every this many polls. */
+  var PNL_EVERY_POLLS = 12;
+  var CHART_HEIGHT = 260;
 
   var API = {
     status: 'api/sync/status',
@@ -29,7 +34,9 @@
     runs: 'api/sync/runs?limit=' + RUNS_LIMIT,
     summary: 'api/portfolio/summary',
     openPositions: 'api/positions?status=open&limit=' + OPEN_POSITIONS_LIMIT,
-    closedPositions: 'api/positions?status=closed&limit=' + CLOSED_POSITIONS_LIMIT
+    closedPositions: 'api/positions?status=closed&limit=' + CLOSED_POSITIONS_LIMIT,
+    dailyPnl: 'api/pnl/daily',
+    history: function (id) { return 'api/positions/' + encodeURIComponent(id) + '/history'; }
   };
 
   var DASH = '\u2013';
@@ -48,7 +55,12 @@
     timerEnabled: true,
     gatewayState: null,
     syncing: false,
-    memoryToken: null
+    memoryToken: null,
+    pollDelayMs: POLL_INTERVAL_MS,
+    pollTimer: null,
+    polls: 0,
+    pnlPlot: null,
+    pnlData: null
   };
 
   // --- Small helpers --------------------------------------------------------------------
@@ -525,6 +537,7 @@
       summary.source === 'DATABASE' ? 'From the database (' + databaseReason(summary) + ')' : (summary.source || 'Unknown source');
     setText('summary-source', sourceText + ', last synced ' + formatTime(summary.lastSyncedAt) + '.');
     $('summary').setAttribute('data-source', summary.source || '');
+    renderAccountOptions((summary.accounts || []).map(function (a) { return a.account; }));
     if (!changed('summary', summary)) { return; }
 
     var o = summary.overall || {};
@@ -605,9 +618,12 @@
     return { 'data-id': String(p.id), 'data-account': String(p.account), 'data-con-id': String(p.conId) };
   }
 
+  /** The symbol opens the lifecycle's story (a button, so the keyboard reaches it too). */
   function symbolCell(p) {
-    return el('td', { className: 'symbol', text: p.symbol, title: 'conId ' + p.conId +
-      (p.multiplier && p.multiplier !== '1' ? ', multiplier ' + p.multiplier : '') });
+    var button = el('button', { className: 'link-button', text: p.symbol, title: 'conId ' + p.conId +
+      (p.multiplier && p.multiplier !== '1' ? ', multiplier ' + p.multiplier : '') + ': show its history',
+      attrs: { type: 'button', 'data-history': String(p.id), 'aria-haspopup': 'dialog' } });
+    return el('td', { className: 'symbol' }, [button]);
   }
 
   function renderOpenPositions(body) {
@@ -706,11 +722,13 @@
     })).then(function (errors) {
       var failed = errors.map(function (e, i) { return e ? { name: names[i], error: e } : null; })
         .filter(function (x) { return x; });
+      state.pollDelayMs = failed.length === 0 ? POLL_INTERVAL_MS : Math.min(state.pollDelayMs * 2, MAX_BACKOFF_MS);
+      $('main').setAttribute('data-poll-delay-ms', String(state.pollDelayMs));
       if (failed.length === 0) {
         setApiStatus(true, 'API connected', 'updated ' + formatTime(new Date().toISOString()));
       } else if (failed.every(function (f) { return f.error.status === 0; })) {
-        setApiStatus(false, 'API unreachable: showing the last data received. Retrying every ' +
-          (POLL_INTERVAL_MS / 1000) + ' s.');
+        setApiStatus(false, 'API unreachable: showing the last data received. Retrying in ' +
+          (state.pollDelayMs / 1000) + ' s.');
       } else {
         // Group by message: one failing database usually fails every endpoint the same way.
         var byMessage = {};
@@ -728,8 +746,32 @@
     });
   }
 
+  // Polite polling: nothing while the tab is hidden (one poll at once when it shows again), and while the
+  // API fails the wait doubles up to MAX_BACKOFF_MS, back to normal after the first answer.
   function schedulePoll() {
-    pollOnce().finally(function () { setTimeout(schedulePoll, POLL_INTERVAL_MS); });
+    state.pollTimer = null;
+    if (document.hidden) {
+      $('main').setAttribute('data-polling', 'paused');
+      return;
+    }
+    $('main').setAttribute('data-polling', 'on');
+    state.polls++;
+    var jobs = [pollOnce()];
+    if (state.polls % PNL_EVERY_POLLS === 1) { jobs.push(loadPnl().catch(function () { return null; })); }
+    Promise.all(jobs).finally(function () {
+      if (!document.hidden && state.pollTimer === null) {
+        state.pollTimer = setTimeout(schedulePoll, state.pollDelayMs);
+      }
+    });
+  }
+
+  function onVisibilityChange() {
+    if (document.hidden) {
+      if (state.pollTimer !== null) { clearTimeout(state.pollTimer); state.pollTimer = null; }
+      $('main').setAttribute('data-polling', 'paused');
+    } else if (state.pollTimer === null) {
+      schedulePoll();
+    }
   }
 
   // --- Token ------------------------------------------------------------------------------
@@ -883,6 +925,320 @@
     });
   }
 
+  // --- Exact decimal sums (BigInt, scaled): totals shown are never float sums ------------
+  function toScaled(value, scale) {
+    var p = parseDecimal(value);
+    if (!p) { return BigInt(0); }
+    var frac = (p.frac + '0'.repeat(scale)).substring(0, scale);
+    var n = BigInt(p.int + frac);
+    return p.neg ? -n : n;
+  }
+
+  function fromScaled(n, scale) {
+    var neg = n < 0;
+    var digits = (neg ? -n : n).toString().padStart(scale + 1, '0');
+    return (neg ? '-' : '') + digits.substring(0, digits.length - scale) + '.' + digits.substring(digits.length - scale);
+  }
+
+  var SUM_SCALE = 10;
+
+  function addDecimals(a, b) { return fromScaled(toScaled(a, SUM_SCALE) + toScaled(b, SUM_SCALE), SUM_SCALE); }
+
+  // --- P&L over time ----------------------------------------------------------------------
+  function startPnl() {
+    ['pnl-currency', 'pnl-account', 'pnl-from', 'pnl-to'].forEach(function (id) {
+      $(id).addEventListener('change', function () {
+        if (id === 'pnl-currency') { drawPnl(); } else { loadPnl().catch(function () { return null; }); }
+      });
+    });
+    $('pnl-controls').addEventListener('submit', function (event) { event.preventDefault(); });
+    window.addEventListener('resize', function () {
+      if (state.pnlPlot) { state.pnlPlot.setSize({ width: chartWidth(), height: CHART_HEIGHT }); }
+    });
+  }
+
+  function pnlQuery() {
+    var query = [];
+    [['from', 'pnl-from'], ['to', 'pnl-to'], ['account', 'pnl-account']].forEach(function (p) {
+      var value = $(p[1]).value;
+      if (value) { query.push(p[0] + '=' + encodeURIComponent(value)); }
+    });
+    return API.dailyPnl + (query.length ? '?' + query.join('&') : '');
+  }
+
+  function loadPnl() {
+    return getJson(pnlQuery()).then(function (data) {
+      state.pnlData = data;
+      if (!$('pnl-from').value) { $('pnl-from').value = data.from; }
+      if (!$('pnl-to').value) { $('pnl-to').value = data.to; }
+      setText('pnl-day-definition', data.dayDefinition || DASH);
+      renderPnlTotals(data);
+      drawPnl();
+    }, function (err) {
+      // Keep the last chart, and say it is not current.
+      $('pnl').setAttribute('data-state', 'error');
+      setText('pnl-status', 'P&L over time unavailable: ' + err.message +
+        (state.pnlData ? ' (showing the last figures received)' : '') + '.');
+      throw err;
+    });
+  }
+
+  /** The accounts the summary knows, for the account filters (the chosen one kept). */
+  function renderAccountOptions(accounts) {
+    ['pnl-account', 'filter-account'].forEach(function (id) {
+      var select = $(id);
+      if (!select) { return; }
+      var chosen = select.value;
+      var have = Array.prototype.map.call(select.options, function (o) { return o.value; }).join('|');
+      var want = [''].concat(accounts).join('|');
+      if (have === want) { return; }
+      while (select.options.length > 1) { select.remove(1); }
+      accounts.forEach(function (a) { select.appendChild(el('option', { text: a, attrs: { value: a } })); });
+      select.value = accounts.indexOf(chosen) >= 0 ? chosen : '';
+    });
+  }
+
+  function renderPnlTotals(data) {
+    var list = $('pnl-totals');
+    clear(list);
+    var totals = data.totals || [];
+    var select = $('pnl-currency');
+    var chosen = select.value;
+    clear(select);
+    totals.forEach(function (t) { select.appendChild(el('option', { text: t.currency, attrs: { value: t.currency } })); });
+    if (totals.length === 0) { select.appendChild(el('option', { text: DASH, attrs: { value: '' } })); }
+    select.value = totals.some(function (t) { return t.currency === chosen; }) ? chosen :
+      (totals.length ? totals[0].currency : '');
+    totals.forEach(function (t) {
+      var item = el('li', { attrs: { 'data-currency': t.currency } }, [
+        el('strong', { text: t.currency + ' ' }), moneyNode(t.realizedPnl),
+        ' (from executions ' + t.currency + ' ' + formatMoney(t.executions) + ', estimated ' + t.currency + ' ' +
+          formatMoney(t.estimated) + ')'
+      ]);
+      list.appendChild(item);
+    });
+  }
+
+  function chartWidth() {
+    return Math.max(320, ($('pnl-chart').clientWidth || 800) - 4);
+  }
+
+  function utcDays(from, to) {
+    var days = [];
+    var t = Date.parse(from + 'T00:00:00Z');
+    var end = Date.parse(to + 'T00:00:00Z');
+    while (isFinite(t) && t <= end && days.length < 400) {
+      days.push(new Date(t).toISOString().substring(0, 10));
+      t += 86400000;
+    }
+    return days;
+  }
+
+  /** One currency at a time: amounts of different currencies are never drawn on one scale or summed. */
+  function drawPnl() {
+    var data = state.pnlData;
+    if (!data) { return; }
+    var section = $('pnl');
+    var currency = $('pnl-currency').value;
+    var byDay = {};
+    (data.days || []).forEach(function (d) {
+      if (d.currency !== currency) { return; }
+      var day = byDay[d.day] = byDay[d.day] || { executions: '0', estimated: '0' };
+      if (d.source === 'MARKET_PRICE') { day.estimated = addDecimals(day.estimated, d.realizedPnl); } else {
+        day.executions = addDecimals(day.executions, d.realizedPnl);
+      }
+    });
+    var days = utcDays(data.from, data.to);
+    var xs = [];
+    var executions = [];
+    var estimated = [];
+    var cumulative = [];
+    var running = '0';
+    var tbody = $('pnl-table').tBodies[0];
+    clear(tbody);
+    days.forEach(function (day) {
+      var d = byDay[day];
+      xs.push(Date.parse(day + 'T00:00:00Z') / 1000);
+      if (d) {
+        running = addDecimals(running, addDecimals(d.executions, d.estimated));
+        tbody.appendChild(el('tr', { attrs: { 'data-day': day } }, [
+          el('th', { text: day, attrs: { scope: 'row' } }),
+          el('td', { className: 'num' }, [moneyNode(d.executions)]),
+          el('td', { className: 'num' }, [moneyNode(d.estimated)]),
+          el('td', { className: 'num' }, [moneyNode(running)])
+        ]));
+      }
+      executions.push(d && signOf(d.executions) !== 0 ? Number(d.executions) : null);
+      estimated.push(d && signOf(d.estimated) !== 0 ? Number(d.estimated) : null);
+      cumulative.push(Number(running));
+    });
+    if (!tbody.rows.length) {
+      tbody.appendChild(emptyRow(4, 'Nothing realized in this range.'));
+    }
+    section.setAttribute('data-state', 'ok');
+    section.setAttribute('data-currency', currency);
+    section.setAttribute('data-cumulative', running);
+    section.setAttribute('data-bar-days', String(Object.keys(byDay).length));
+    var range = data.from + ' to ' + data.to + (data.account ? ', account ' + data.account : ', all accounts');
+    setText('pnl-status', currency ? 'Realized P&L in ' + currency + ', ' + range + ' (UTC days).' :
+      'Nothing realized from ' + range + '.');
+    $('pnl-chart').setAttribute('aria-label', currency ? 'Realized P&L in ' + currency + ' per day, ' + range +
+      ': cumulative ' + currency + ' ' + formatMoney(running) + '. The same figures are in the table below.' :
+      'No realized P&L in this range.');
+    renderChart(currency, [xs, executions, estimated, cumulative]);
+  }
+
+  function renderChart(currency, series) {
+    if (state.pnlPlot) { state.pnlPlot.destroy(); state.pnlPlot = null; }
+    if (typeof window.uPlot !== 'function' || !currency) { return; }
+    var bars = function (align) { return window.uPlot.paths.bars({ size: [0.35, 24], align: align }); };
+    var money = function (u, values) { return values.map(function (v) { return formatMoney(String(v)); }); };
+    state.pnlPlot = new window.uPlot({
+      width: chartWidth(),
+      height: CHART_HEIGHT,
+      legend: { show: false },
+      cursor: { show: true, drag: { x: false, y: false } },
+      tzDate: function (ts) { return window.uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); },
+      scales: { x: { time: true } },
+      axes: [{ stroke: '#374151' }, { stroke: '#374151', values: money, size: 80, label: currency }],
+      series: [
+        {},
+        { label: 'From executions', stroke: '#166534', fill: 'rgba(22, 101, 52, 0.7)', paths: bars(-1), points: { show: false } },
+        { label: 'Estimated', stroke: '#92400e', fill: 'rgba(217, 119, 6, 0.45)', dash: [4, 3], paths: bars(1),
+          points: { show: false } },
+        { label: 'Cumulative', stroke: '#1d4ed8', width: 2, points: { show: true, size: 5 } }
+      ]
+    }, series, $('pnl-chart'));
+  }
+
+  // --- A lifecycle's story ----------------------------------------------------------------
+  function startHistory() {
+    document.addEventListener('click', function (event) {
+      var target = event.target.closest ? event.target.closest('[data-history]') : null;
+      if (target) { openHistory(target.getAttribute('data-history'), target); }
+    });
+    $('history-close').addEventListener('click', function () { $('history-dialog').close(); });
+    $('history-dialog').addEventListener('close', function () {
+      if (state.historyOpener && document.body.contains(state.historyOpener)) { state.historyOpener.focus(); }
+    });
+  }
+
+  function openHistory(id, opener) {
+    var dialog = $('history-dialog');
+    state.historyOpener = opener;
+    dialog.setAttribute('data-position-id', String(id));
+    dialog.setAttribute('data-state', 'loading');
+    setText('history-title', 'Lifecycle ' + id);
+    setText('history-status', 'Loading\u2026');
+    clear($('history-facts'));
+    clear($('history-list'));
+    if (!dialog.open) { dialog.showModal(); }
+    getJson(API.history(id)).then(function (body) {
+      if (dialog.getAttribute('data-position-id') !== String(id)) { return; }
+      renderHistory(body);
+      dialog.setAttribute('data-state', 'ok');
+    }, function (err) {
+      dialog.setAttribute('data-state', 'error');
+      setText('history-status', 'History unavailable: ' + err.message + (err.status ? ' (HTTP ' + err.status + ')' : '') + '.');
+    });
+  }
+
+  function formatHolding(fromIso, toIso) {
+    var ms = new Date(toIso).getTime() - new Date(fromIso).getTime();
+    if (!isFinite(ms) || ms < 0) { return DASH; }
+    var min = Math.floor(ms / 60000);
+    var days = Math.floor(min / 1440);
+    var hours = Math.floor((min % 1440) / 60);
+    return (days ? days + ' d ' : '') + (days || hours ? hours + ' h ' : '') + (min % 60) + ' min';
+  }
+
+  function fact(list, label, value, key) {
+    var dd = el('dd', { attrs: key ? { 'data-fact': key } : {} }, [typeof value === 'string' ? value : value]);
+    list.appendChild(el('div', { className: 'history-facts__item' }, [el('dt', { text: label }), dd]));
+  }
+
+  function currencyMoney(currency, value) {
+    if (value === null || value === undefined) { return el('span', { className: 'muted', text: DASH }); }
+    return el('span', {}, [currency + ' ', moneyNode(value)]);
+  }
+
+  function renderHistory(body) {
+    var p = body.position;
+    var history = body.history || [];
+    var ccy = p.currency;
+    setText('history-title', p.symbol + ' ' + p.secType + ' in ' + p.account + ' (lifecycle ' + p.id + ')');
+    setText('history-status', history.length + (history.length === 1 ? ' change' : ' changes') + ' recorded.');
+    var facts = $('history-facts');
+    fact(facts, 'Status', p.status, 'status');
+    fact(facts, 'Quantity', formatQuantity(p.quantity), 'quantity');
+    fact(facts, 'Average price', ccy + ' ' + formatPrice(p.averagePrice), 'average');
+    var realized = el('span', {}, [currencyMoney(ccy, p.realizedPnl), ' ', pnlSourceNode(p.realizedPnlSource)]);
+    fact(facts, 'Realized P&L', realized, 'realized');
+    fact(facts, 'Opened', formatTime(p.openedAt), 'opened');
+    if (p.closedAt) {
+      fact(facts, 'Closed', formatTime(p.closedAt), 'closed');
+      var exits = history.filter(function (h) { return h.change === 'CLOSED' && h.exitPrice; });
+      fact(facts, 'Exit price', exits.length ? ccy + ' ' + formatPrice(exits[exits.length - 1].exitPrice) : DASH, 'exit-price');
+      fact(facts, 'Held for', formatHolding(p.openedAt, p.closedAt), 'holding');
+    } else {
+      fact(facts, 'Open for', formatHolding(p.openedAt, new Date().toISOString()), 'holding');
+    }
+
+    var list = $('history-list');
+    history.forEach(function (h) {
+      var item = el('li', { className: 'history-entry', attrs: { 'data-change': h.change, 'data-run-id': String(h.runId) } });
+      item.appendChild(el('p', { className: 'history-entry__head' }, [
+        el('span', { className: 'badge change-' + String(h.change).toLowerCase(), text: h.change }),
+        ' Run ' + h.runId + ', ', timeNode(h.recordedAt)
+      ]));
+      var lines = [];
+      lines.push('Quantity ' + formatQuantity(h.quantityBefore) + ' \u2192 ' + formatQuantity(h.quantityAfter) +
+        (h.averagePrice ? ', average ' + ccy + ' ' + formatPrice(h.averagePrice) : ''));
+      if (h.change === 'ADJUSTED') {
+        item.appendChild(el('p', { className: 'history-entry__adjusted' }, [
+          'Late facts changed realized P&L: ', currencyMoney(ccy, h.realizedPnlBefore), ' \u2192 ', currencyMoney(ccy, h.realizedPnlTotal)
+        ]));
+      } else if (h.realizedPnlDelta !== null && h.realizedPnlDelta !== undefined) {
+        item.appendChild(el('p', {}, ['Realized ', currencyMoney(ccy, h.realizedPnlDelta), ' (total ',
+          currencyMoney(ccy, h.realizedPnlTotal), ') ', pnlSourceNode(h.realizedPnlSource)]));
+      }
+      if (h.exitPrice) {
+        lines.push('Exit price ' + ccy + ' ' + formatPrice(h.exitPrice) +
+          (h.exitCommission ? ', commissions ' + ccy + ' ' + formatMoney(h.exitCommission) : ''));
+      }
+      lines.forEach(function (line) { item.appendChild(el('p', { text: line })); });
+      item.appendChild(executionsNode(h));
+      list.appendChild(item);
+    });
+    if (!history.length) { list.appendChild(el('li', { className: 'muted', text: 'No change recorded.' })); }
+  }
+
+  function executionsNode(h) {
+    var executions = h.executions || [];
+    if (!executions.length) {
+      return el('p', { className: 'muted', text: h.change === 'ADJUSTED' || h.change === 'UNCHANGED' ? '' :
+        'No execution explains this change' + (h.realizedPnlSource === 'MARKET_PRICE' ? ' (an estimate).' : '.') });
+    }
+    var rows = executions.map(function (e) {
+      return el('tr', { attrs: { 'data-exec-id': e.execId } }, [
+        el('td', { className: 'exec-id', text: e.execId }),
+        el('td', {}, [timeNode(e.time)]),
+        el('td', { text: e.side }),
+        el('td', { className: 'num', text: formatQuantity(e.shares) }),
+        el('td', { className: 'num', text: formatPrice(e.price) }),
+        el('td', { className: 'num', text: e.commission === null || e.commission === undefined ? 'pending' :
+          (e.commissionCurrency ? e.commissionCurrency + ' ' : '') + formatMoney(e.commission) })
+      ]);
+    });
+    var head = el('tr', {}, ['Execution', 'Time (UTC)', 'Side', 'Shares', 'Price', 'Commission'].map(function (t, i) {
+      return el('th', { text: t, className: i >= 3 ? 'num' : '', attrs: { scope: 'col' } });
+    }));
+    return el('div', { className: 'table-wrap' }, [el('table', { className: 'data-table executions-table' }, [
+      el('caption', { className: 'visually-hidden', text: 'Executions behind run ' + h.runId + ' ' + h.change }),
+      el('thead', {}, [head]), el('tbody', {}, rows)
+    ])]);
+  }
+
   // --- Start ------------------------------------------------------------------------------
   function start() {
     $('sync-now').addEventListener('click', onSyncClick);
@@ -898,6 +1254,9 @@
     $('token-forget').hidden = !loadToken();
     renderLastSynced();
     setInterval(renderLastSynced, TICK_INTERVAL_MS);
+    startPnl();
+    startHistory();
+    document.addEventListener('visibilitychange', onVisibilityChange);
     schedulePoll();
   }
 

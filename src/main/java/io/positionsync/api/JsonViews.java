@@ -71,6 +71,11 @@ final class JsonViews {
         json.put("marketPrice", decimal(h.marketPrice()));
         json.put("realizedPnlDelta", decimal(h.realizedPnlDelta()));
         json.put("realizedPnlTotal", decimal(h.realizedPnlTotal()));
+        if (h.kind() == io.positionsync.sync.ChangeKind.ADJUSTED) {
+            // the amount before the late facts: an adjustment's delta is the new amount minus the old
+            json.put("realizedPnlBefore", h.realizedPnlTotal() == null || h.realizedPnlDelta() == null ? null
+                    : decimal(h.realizedPnlTotal().subtract(h.realizedPnlDelta())));
+        }
         json.put("realizedPnlSource", h.realizedPnlSource() == null ? null : h.realizedPnlSource().name());
         json.put("exitPrice", decimal(h.exitPrice()));
         json.put("exitCommission", decimal(h.exitCommission()));

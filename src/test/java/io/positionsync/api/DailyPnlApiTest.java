@@ -53,11 +53,15 @@ class DailyPnlApiTest {
                 + d.get("currency").asText() + " " + d.get("source").asText()).containsExactly(
                 TODAY.minusDays(3) + " DU1000001 USD EXECUTIONS",
                 TODAY.minusDays(1) + " DU1000001 EUR EXECUTIONS",
+                TODAY + " DU1000001 USD EXECUTIONS",
                 TODAY + " DU1000001 USD MARKET_PRICE");
-        assertThat(new BigDecimal(days.get(0).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.AAPL_REALIZED);
+        assertThat(new BigDecimal(days.get(0).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.AAPL_REALIZED_DAY_3);
         assertThat(new BigDecimal(days.get(1).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.SAP_REALIZED);
+        // Today: the reduction booked without its commission, then the adjustment when the commission came.
+        assertThat(new BigDecimal(days.get(2).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.AAPL_REALIZED_TODAY);
+        assertThat(days.get(2).get("changes").asLong()).isEqualTo(2);
         // The estimate: the market price's P&L of the 5 MSFT no execution explained, what its lifecycle says.
-        BigDecimal estimated = new BigDecimal(days.get(2).get("realizedPnl").asText());
+        BigDecimal estimated = new BigDecimal(days.get(3).get("realizedPnl").asText());
         assertThat(estimated).isEqualByComparingTo(lifecycleRealized(TradingDays.MSFT));
         assertThat(estimated.signum()).isPositive();
 
@@ -65,10 +69,11 @@ class DailyPnlApiTest {
         List<JsonNode> totals = list(json.get("totals"));
         assertThat(totals).extracting(t -> t.get("currency").asText()).containsExactly("EUR", "USD");
         assertThat(new BigDecimal(totals.get(0).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.SAP_REALIZED);
-        assertThat(new BigDecimal(totals.get(1).get("executions").asText())).isEqualByComparingTo(TradingDays.AAPL_REALIZED);
+        BigDecimal usdExecutions = TradingDays.AAPL_REALIZED_DAY_3.add(TradingDays.AAPL_REALIZED_TODAY);
+        assertThat(new BigDecimal(totals.get(1).get("executions").asText())).isEqualByComparingTo(usdExecutions);
         assertThat(new BigDecimal(totals.get(1).get("estimated").asText())).isEqualByComparingTo(estimated);
         assertThat(new BigDecimal(totals.get(1).get("realizedPnl").asText()))
-                .isEqualByComparingTo(TradingDays.AAPL_REALIZED.add(estimated));
+                .isEqualByComparingTo(usdExecutions.add(estimated));
     }
 
     @Test
@@ -83,7 +88,7 @@ class DailyPnlApiTest {
         JsonNode defaults = service.getJson("api/pnl/daily");
         assertThat(defaults.get("to").asText()).isEqualTo(TODAY.toString());
         assertThat(defaults.get("from").asText()).isEqualTo(TODAY.minusDays(29).toString());
-        assertThat(defaults.get("days")).hasSize(3);
+        assertThat(defaults.get("days")).hasSize(4);
     }
 
     @Test

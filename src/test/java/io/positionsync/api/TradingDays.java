@@ -8,21 +8,23 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
+import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Fill;
 import io.positionsync.ibkr.sim.GatewaySimulator;
+import io.positionsync.ibkr.sim.Side;
 import io.positionsync.store.TestDatabase;
 
 /**
- * Trading over several days against the demo simulator: each day's fills go through a real sync run, then the
- * changes that run recorded are moved back to the day they stand for (the service's clock is the system's).
- * The days, in account DU1000001 (see the demo scenario):
+ * Trading over several days against the demo simulator: each day's fills go through real sync runs, then the
+ * changes those runs recorded are moved back to the day they stand for (the service's clock is the system's).
+ * In account DU1000001 (see the demo scenario), first sight takes AAPL 200 at 167.51 and MSFT 40 at 410.525; then:
  * <ol>
- *   <li>first sight (today): AAPL 200 at 167.51 and MSFT 40 at 410.525 taken as they stand</li>
  *   <li>three days ago: SLD 10 AAPL at 200.00 (commission 1.00): realized 323.90 USD</li>
- *   <li>two days ago: BOT 10 SAP at 200.00 (commission 1.00 EUR): opens, realizes nothing</li>
- *   <li>yesterday: SLD 4 SAP at 210.00 (commission 1.00 EUR): realized 38.60 EUR</li>
- *   <li>today: SLD 5 MSFT that no execution explains (another client, not the master): an estimate
- *       at the market price, {@code MARKET_PRICE}</li>
+ *   <li>two days ago: BOT 10 SAP at 200.00 (commission 1.00 EUR): opens at 200.10, realizes nothing</li>
+ *   <li>yesterday: SLD 10 SAP at 210.00 (commission 1.00 EUR): closes, realized 98.00 EUR</li>
+ *   <li>today: SLD 10 AAPL at 201.00 whose commission (1.00) comes one run late: 334.90, then ADJUSTED to
+ *       333.90 USD; and SLD 5 MSFT that no execution explains (another client, not the master): an estimate at
+ *       the market price, {@code MARKET_PRICE}</li>
  * </ol>
  */
 final class TradingDays {
@@ -30,38 +32,47 @@ final class TradingDays {
     static final long AAPL = 265598;
     static final long SAP = 14204;
     static final long MSFT = 272093;
-    static final BigDecimal AAPL_REALIZED = new BigDecimal("323.90");
-    static final BigDecimal SAP_REALIZED = new BigDecimal("38.60");
+    static final BigDecimal AAPL_REALIZED_DAY_3 = new BigDecimal("323.90");
+    static final BigDecimal SAP_REALIZED = new BigDecimal("98.00");
+    static final BigDecimal AAPL_REALIZED_TODAY = new BigDecimal("333.90");
 
     private TradingDays() {
     }
 
     static void trade(GatewaySimulator sim, RunningService service, TestDatabase db) throws SQLException {
-        day(sim, service, db, 3, Fill.of(ACCOUNT, AAPL, io.positionsync.ibkr.sim.Side.SLD, new BigDecimal("10"),
-                new BigDecimal("200.00"), BigDecimal.ONE));
-        day(sim, service, db, 2, Fill.of(ACCOUNT, SAP, io.positionsync.ibkr.sim.Side.BOT, new BigDecimal("10"),
-                new BigDecimal("200.00"), BigDecimal.ONE));
-        day(sim, service, db, 1, Fill.of(ACCOUNT, SAP, io.positionsync.ibkr.sim.Side.SLD, new BigDecimal("4"),
-                new BigDecimal("210.00"), BigDecimal.ONE));
+        sim.state().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, new BigDecimal("10"), new BigDecimal("200.00"), BigDecimal.ONE));
+        moveBack(db, sync(service), 3);
+        sim.state().trade(Fill.of(ACCOUNT, SAP, Side.BOT, new BigDecimal("10"), new BigDecimal("200.00"), BigDecimal.ONE));
+        moveBack(db, sync(service), 2);
+        sim.state().trade(Fill.of(ACCOUNT, SAP, Side.SLD, new BigDecimal("10"), new BigDecimal("210.00"), BigDecimal.ONE));
+        moveBack(db, sync(service), 1);
+
+        Execution late = sim.state().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, new BigDecimal("10"), new BigDecimal("201.00"),
+                BigDecimal.ONE).withCommissionWithheld());
+        sync(service);
+        assertThat(sim.state().releaseCommission(late.execId())).isTrue();
+        sync(service);
         sim.state().masterClientId(0);
         try {
-            day(sim, service, db, 0, Fill.of(ACCOUNT, MSFT, io.positionsync.ibkr.sim.Side.SLD, new BigDecimal("5"),
-                    new BigDecimal("416.00"), BigDecimal.ONE).withClientId(7));
+            sim.state().trade(Fill.of(ACCOUNT, MSFT, Side.SLD, new BigDecimal("5"), new BigDecimal("416.00"), BigDecimal.ONE)
+                    .withClientId(7));
+            sync(service);
         } finally {
             sim.state().masterClientId(null);
         }
     }
 
-    private static void day(GatewaySimulator sim, RunningService service, TestDatabase db, int daysAgo, Fill fill)
-            throws SQLException {
-        sim.state().trade(fill);
+    private static long sync(RunningService service) {
         HttpResponse<String> response = service.sync(null);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        long runId = RunningService.json(response).get("runId").asLong();
+        return RunningService.json(response).get("runId").asLong();
+    }
+
+    private static void moveBack(TestDatabase db, long runId, int days) throws SQLException {
         try (Connection connection = db.connection();
                 PreparedStatement statement = connection.prepareStatement(
                         "UPDATE position_history SET recorded_at = recorded_at - make_interval(days => ?) WHERE run_id = ?")) {
-            statement.setInt(1, daysAgo);
+            statement.setInt(1, days);
             statement.setLong(2, runId);
             assertThat(statement.executeUpdate()).as("changes of run " + runId).isPositive();
         }

@@ -1,0 +1,245 @@
+package io.positionsync.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.positionsync.ibkr.sim.GatewaySimulator;
+import io.positionsync.store.TestDatabase;
+
+/**
+ * What a trader opens the dashboard for, in a real headless Chromium against the running service after
+ * several days of trading ({@link TradingDays}): realized P&L over time per currency, a lifecycle's story on a
+ * click, the page polling politely. Every test ends with no error in the browser's console.
+ * Needs Debian's chromium and chromium-driver: without them it fails when CI=true and is skipped otherwise.
+ */
+class DashboardTraderBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Duration UI_WAIT = Duration.ofSeconds(20);
+    private static final Path SCREENSHOTS = Path.of("target");
+
+    static TestDatabase db;
+    static GatewaySimulator sim;
+    static RunningService service;
+    static WebDriver browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        requireBrowser();
+        db = TestDatabase.create();
+        sim = GatewaySimulator.startDemo();
+        service = RunningService.start(RunningService.defaults(db, sim));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        TradingDays.trade(sim, service, db);
+
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1280,1800");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService driverService = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(driverService, options);
+    }
+
+    private static void requireBrowser() {
+        if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
+            return;
+        }
+        String missing = "the dashboard browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
+                + " (apt-get install -y chromium chromium-driver)";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            Assertions.fail(missing + ": missing on CI");
+        }
+        Assumptions.abort("skipped: " + missing);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        RunningService.closeAll(service, sim, db);
+    }
+
+    /** No page error, failed script or failed resource load in the console. */
+    @AfterEach
+    void noConsoleErrors() {
+        List<LogEntry> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .toList();
+        assertThat(severe).as("console errors").isEmpty();
+    }
+
+    @Test
+    void chartsRealizedPnlPerDayOneCurrencyAtATimeWithEstimatesApart() throws IOException {
+        JsonNode api = service.getJson("api/pnl/daily");
+        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+        browser.get(service.baseUrl());
+
+        wait.until(d -> "ok".equals(attribute("pnl", "data-state")));
+        // EUR first (alphabetical): one day, the SAP close; never added to the USD figures.
+        assertThat(attribute("pnl", "data-currency")).isEqualTo("EUR");
+        assertThat(new BigDecimal(attribute("pnl", "data-cumulative"))).isEqualByComparingTo(TradingDays.SAP_REALIZED);
+        assertThat(attribute("pnl", "data-bar-days")).isEqualTo("1");
+        assertThat(browser.findElements(By.cssSelector("#pnl-chart canvas"))).isNotEmpty();
+
+        new Select(browser.findElement(By.id("pnl-currency"))).selectByValue("USD");
+        wait.until(d -> "USD".equals(attribute("pnl", "data-currency")));
+        BigDecimal usdTotal = new BigDecimal(api.at("/totals/1/realizedPnl").asText());
+        assertThat(new BigDecimal(attribute("pnl", "data-cumulative"))).isEqualByComparingTo(usdTotal);
+        assertThat(attribute("pnl", "data-bar-days")).isEqualTo("2");
+        assertThat(text("pnl-status")).startsWith("Realized P&L in USD");
+
+        // The table behind the chart: per day, executions and estimates apart, the running total in the currency.
+        browser.findElement(By.cssSelector(".pnl-details summary")).click();
+        List<WebElement> rows = browser.findElements(By.cssSelector("#pnl-table tbody tr[data-day]"));
+        assertThat(rows).hasSize(2);
+        List<WebElement> today = rows.get(1).findElements(By.tagName("td"));
+        assertThat(today.get(0).getText()).isEqualTo("333.90");
+        assertThat(today.get(1).getText()).isEqualTo(formatMoney(api.at("/days/3/realizedPnl").asText()));
+        assertThat(today.get(2).getText()).isEqualTo(formatMoney(usdTotal.toPlainString()));
+        assertThat(browser.findElement(By.cssSelector("#pnl-totals li[data-currency='USD']")).getText())
+                .startsWith("USD " + formatMoney(usdTotal.toPlainString())).contains("estimated USD");
+        assertThat(browser.findElement(By.cssSelector("#pnl-totals li[data-currency='EUR']")).getText())
+                .startsWith("EUR 98.00");
+        screenshot("dashboard-pnl.png");
+
+        // A narrower range, from the inputs: only the last two days (yesterday's EUR, today's USD).
+        setDate("pnl-from", api.get("to").asText().equals(java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString())
+                ? java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString() : api.get("to").asText());
+        wait.until(d -> "1".equals(attribute("pnl", "data-bar-days")) && "USD".equals(attribute("pnl", "data-currency")));
+        assertThat(new BigDecimal(attribute("pnl", "data-cumulative"))).isEqualByComparingTo(
+                usdTotal.subtract(TradingDays.AAPL_REALIZED_DAY_3));
+    }
+
+    @Test
+    void aClickTellsALifecyclesStoryWithItsFillsAndAdjustments() throws IOException {
+        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+        browser.get(service.baseUrl());
+        long aapl = positionId(TradingDays.AAPL, "open");
+        wait.until(d -> !d.findElements(By.cssSelector("#open-positions button[data-history='" + aapl + "']")).isEmpty());
+        browser.findElement(By.cssSelector("#open-positions button[data-history='" + aapl + "']")).click();
+
+        wait.until(d -> "ok".equals(attribute("history-dialog", "data-state")));
+        assertThat(browser.findElement(By.id("history-dialog")).isDisplayed()).isTrue();
+        assertThat(text("history-title")).startsWith("AAPL STK in DU1000001");
+        List<String> changes = browser.findElements(By.cssSelector("#history-list li[data-change]")).stream()
+                .map(li -> li.getAttribute("data-change")).toList();
+        assertThat(changes).containsExactly("OPENED", "REDUCED", "REDUCED", "ADJUSTED");
+        // A reduction: its execution, exit price and realized amount, in the position's currency.
+        WebElement reduced = browser.findElements(By.cssSelector("#history-list li[data-change='REDUCED']")).get(0);
+        assertThat(reduced.findElements(By.cssSelector("tr[data-exec-id]"))).hasSize(1);
+        assertThat(reduced.getText()).contains("Exit price USD 200.00").contains("Realized USD 323.90")
+                .contains("SLD").contains("executions");
+        // The adjustment: the commission that came one run late, old and new amounts.
+        WebElement adjusted = browser.findElement(By.cssSelector("#history-list li[data-change='ADJUSTED']"));
+        assertThat(adjusted.getText()).contains("Late facts changed realized P&L: USD 658.80 \u2192 USD 657.80");
+        assertThat(text("history-facts")).contains("USD 657.80").contains("Open for");
+        screenshot("dashboard-history-open.png");
+        browser.findElement(By.id("history-close")).click();
+        wait.until(d -> !d.findElement(By.id("history-dialog")).isDisplayed());
+
+        // A closed lifecycle: exit price and holding time.
+        long sap = positionId(TradingDays.SAP, "closed");
+        wait.until(d -> !d.findElements(By.cssSelector("#closed-positions button[data-history='" + sap + "']")).isEmpty());
+        browser.findElement(By.cssSelector("#closed-positions button[data-history='" + sap + "']")).click();
+        wait.until(d -> "ok".equals(attribute("history-dialog", "data-state"))
+                && String.valueOf(sap).equals(attribute("history-dialog", "data-position-id")));
+        assertThat(browser.findElement(By.cssSelector("[data-fact='exit-price']")).getText()).isEqualTo("EUR 210.00");
+        assertThat(browser.findElement(By.cssSelector("[data-fact='holding']")).getText()).matches("(\\d+ d )?(\\d+ h )?\\d+ min");
+        assertThat(browser.findElement(By.cssSelector("[data-fact='realized']")).getText()).startsWith("EUR 98.00");
+        assertThat(browser.findElements(By.cssSelector("#history-list li[data-change]")).stream()
+                .map(li -> li.getAttribute("data-change")).toList()).containsExactly("OPENED", "CLOSED");
+        screenshot("dashboard-history-closed.png");
+        browser.findElement(By.id("history-close")).click();
+    }
+
+    @Test
+    void pollsOnlyWhileVisibleAndBacksOffWhileTheApiFails() {
+        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+        browser.get(service.baseUrl());
+        wait.until(d -> "on".equals(attribute("main", "data-polling")));
+        assertThat(attribute("main", "data-poll-delay-ms")).isEqualTo("5000");
+
+        // Hidden: the page stops polling (Chromium's emulation of a hidden tab).
+        ((JavascriptExecutor) browser).executeScript(
+                "Object.defineProperty(document, 'hidden', {configurable: true, get: function () { return true; }});"
+                        + "document.dispatchEvent(new Event('visibilitychange'));");
+        wait.until(d -> "paused".equals(attribute("main", "data-polling")));
+        ((JavascriptExecutor) browser).executeScript(
+                "Object.defineProperty(document, 'hidden', {configurable: true, get: function () { return false; }});"
+                        + "document.dispatchEvent(new Event('visibilitychange'));");
+        wait.until(d -> "on".equals(attribute("main", "data-polling")));
+    }
+
+    private long positionId(long conId, String status) {
+        for (JsonNode p : service.getJson("api/positions?status=" + status + "&account=" + TradingDays.ACCOUNT).get("positions")) {
+            if (p.get("conId").asLong() == conId) {
+                return p.get("id").asLong();
+            }
+        }
+        throw new AssertionError("no " + status + " lifecycle of " + conId);
+    }
+
+    private void setDate(String id, String isoDay) {
+        ((JavascriptExecutor) browser).executeScript("var i = document.getElementById(arguments[0]); i.value = arguments[1];"
+                + "i.dispatchEvent(new Event('change', {bubbles: true}));", id, isoDay);
+    }
+
+    private String attribute(String id, String name) {
+        return browser.findElement(By.id(id)).getAttribute(name);
+    }
+
+    private String text(String id) {
+        return browser.findElement(By.id(id)).getText().trim();
+    }
+
+    private static String formatMoney(String decimal) {
+        return String.format(java.util.Locale.ROOT, "%,.2f", new BigDecimal(decimal));
+    }
+
+    private void screenshot(String name) throws IOException {
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.createDirectories(SCREENSHOTS);
+        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
