@@ -21,6 +21,7 @@
   var OPEN_POSITIONS_LIMIT = 200;
   var CLOSED_POSITIONS_LIMIT = 20;
   var RUNS_LIMIT = 10;
+  var RESOLVED_BREAKS_LIMIT = 10;
   var TOKEN_STORAGE_KEY = 'position-sync.apiToken';
   /** While the API fails, the wait between polls doubles up to this. */
   var MAX_BACKOFF_MS = 60000;
@@ -35,6 +36,7 @@
     summary: 'api/portfolio/summary',
     openPositions: 'api/positions?status=open&limit=' + OPEN_POSITIONS_LIMIT,
     closedPositions: 'api/positions?status=closed&limit=' + CLOSED_POSITIONS_LIMIT,
+    resolvedBreaks: 'api/breaks?status=resolved&limit=' + RESOLVED_BREAKS_LIMIT,
     dailyPnl: 'api/pnl/daily',
     history: function (id) { return 'api/positions/' + encodeURIComponent(id) + '/history'; }
   };
@@ -486,16 +488,49 @@
     section.classList.toggle('has-breaks', breaks.length > 0);
     $('breaks-empty').hidden = breaks.length > 0;
     $('breaks-table-wrap').hidden = breaks.length === 0;
-    breaks.forEach(function (b) {
-      tbody.appendChild(el('tr', { className: 'break-row' }, [
-        el('td', { text: b.account }),
-        el('td', { text: b.symbol }),
-        el('td', { text: b.conId }),
-        el('td', { className: 'num money', text: formatMoney(b.ours) }),
-        el('td', { className: 'num money', text: formatMoney(b.broker) }),
-        el('td', { className: 'num money difference', text: formatMoney(b.difference) })
-      ]));
-    });
+    breaks.forEach(function (b) { tbody.appendChild(breakRow(b, false)); });
+  }
+
+  /** An amount of a break in its currency; a missing side is shown as missing, not as 0. */
+  function breakAmount(b, value) {
+    var cell = el('td', { className: 'num' });
+    cell.appendChild(value === null || value === undefined ? el('span', { className: 'muted', text: DASH }) :
+      el('span', { className: 'money', text: (b.currency ? b.currency + ' ' : '') + formatMoney(value) }));
+    return cell;
+  }
+
+  function breakRow(b, resolved) {
+    var cells = [
+      el('td', { text: b.kind || DASH, title: b.note || '' }),
+      el('td', { text: b.account }),
+      el('td', { text: b.symbol || ('conId ' + b.conId), title: 'conId ' + b.conId }),
+      breakAmount(b, b.ours),
+      breakAmount(b, b.broker),
+      breakAmount(b, b.difference),
+      el('td', {}, ['run ' + b.runId + ', ', timeNode(b.detectedAt)])
+    ];
+    if (resolved) {
+      cells.push(el('td', {}, [(b.resolvedRunId ? 'run ' + b.resolvedRunId + ', ' : ''), timeNode(b.resolvedAt)]));
+    }
+    return el('tr', { className: 'break-row', attrs: { 'data-break-id': String(b.id), 'data-kind': String(b.kind) } }, cells);
+  }
+
+  function renderResolvedBreaks(body) {
+    var breaks = (body && body.breaks) || [];
+    if (!changed('resolved', breaks)) { return; }
+    var tbody = $('resolved-table').tBodies[0];
+    clear(tbody);
+    setText('resolved-empty', 'None resolved recently.');
+    $('resolved-empty').hidden = breaks.length > 0;
+    $('resolved-table-wrap').hidden = breaks.length === 0;
+    breaks.forEach(function (b) { tbody.appendChild(breakRow(b, true)); });
+  }
+
+  function resolvedBreaksUnknown() {
+    state.lastRendered.resolved = null;
+    setText('resolved-empty', 'Recently resolved breaks unknown: they could not be read.');
+    $('resolved-empty').hidden = false;
+    $('resolved-table-wrap').hidden = true;
   }
 
   // --- Banner -----------------------------------------------------------------------------
@@ -714,9 +749,10 @@
       getJson(API.summary).then(renderSummary),
       getJson(API.openPositions).then(renderOpenPositions),
       getJson(API.closedPositions).then(renderClosedPositions),
-      getJson(API.runs).then(renderRuns)
+      getJson(API.runs).then(renderRuns),
+      getJson(API.resolvedBreaks).then(renderResolvedBreaks, function (err) { resolvedBreaksUnknown(); throw err; })
     ];
-    var names = ['status', 'summary', 'open positions', 'closed positions', 'runs'];
+    var names = ['status', 'summary', 'open positions', 'closed positions', 'runs', 'resolved breaks'];
     return Promise.all(jobs.map(function (job) {
       return job.then(function () { return null; }, function (err) { return err; });
     })).then(function (errors) {

@@ -25,6 +25,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.positionsync.api.ApiSettings;
+import io.positionsync.api.BreaksApi;
 import io.positionsync.api.DashboardAssets;
 import io.positionsync.api.DatabaseHealthCheck;
 import io.positionsync.api.DatabaseMetrics;
@@ -216,6 +217,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, new AccountRepository(dataSource),
                 gateway::status, api, clock));
         registry.bind("pnlApi", new PnlApi(new DailyPnlRepository(dataSource), clock));
+        registry.bind("breaksApi", new BreaksApi(breaks));
         registry.bind("dashboardAssets", new DashboardAssets("web"));
         registry.bind("unmatchedRequests", new UnmatchedRequests(context));
         HttpResponses httpResponses = new HttpResponses();

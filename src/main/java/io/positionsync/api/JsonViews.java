@@ -119,6 +119,9 @@ final class JsonViews {
         json.put("tolerance", decimal(b.tolerance()));
         json.put("detectedAt", time(b.detectedAt()));
         json.put("note", b.note());
+        json.put("kind", b.kind());
+        json.put("resolvedAt", time(b.resolvedAt()));
+        json.put("resolvedRunId", b.resolvedRunId());
         return json;
     }
 

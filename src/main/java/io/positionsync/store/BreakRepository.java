@@ -117,6 +117,12 @@ public final class BreakRepository {
         return list("SELECT " + COLUMNS + " FROM reconciliation_breaks ORDER BY detected_at DESC, id DESC LIMIT ?", limit);
     }
 
+    /** Resolved breaks, the most recently resolved first. */
+    public List<ReconciliationBreak> recentlyResolved(int limit) throws SQLException {
+        return list("SELECT " + COLUMNS + " FROM reconciliation_breaks WHERE resolved_at IS NOT NULL "
+                + "ORDER BY resolved_at DESC, id DESC LIMIT ?", limit);
+    }
+
     public long countUnresolved() throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(

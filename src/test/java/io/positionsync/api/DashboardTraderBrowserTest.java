@@ -18,7 +18,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -45,6 +48,7 @@ import io.positionsync.store.TestDatabase;
  * click, the page polling politely. Every test ends with no error in the browser's console.
  * Needs Debian's chromium and chromium-driver: without them it fails when CI=true and is skipped otherwise.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardTraderBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -110,6 +114,7 @@ class DashboardTraderBrowserTest {
     }
 
     @Test
+    @Order(1)
     void chartsRealizedPnlPerDayOneCurrencyAtATimeWithEstimatesApart() throws IOException {
         JsonNode api = service.getJson("api/pnl/daily");
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
@@ -152,6 +157,7 @@ class DashboardTraderBrowserTest {
     }
 
     @Test
+    @Order(2)
     void aClickTellsALifecyclesStoryWithItsFillsAndAdjustments() throws IOException {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
         browser.get(service.baseUrl());
@@ -194,6 +200,7 @@ class DashboardTraderBrowserTest {
     }
 
     @Test
+    @Order(3)
     void pollsOnlyWhileVisibleAndBacksOffWhileTheApiFails() {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
         browser.get(service.baseUrl());
@@ -209,6 +216,45 @@ class DashboardTraderBrowserTest {
                 "Object.defineProperty(document, 'hidden', {configurable: true, get: function () { return false; }});"
                         + "document.dispatchEvent(new Event('visibilitychange'));");
         wait.until(d -> "on".equals(attribute("main", "data-polling")));
+
+        // The network fails (every request of the page refused): the wait between polls doubles, and the page
+        // says it shows the last data; the first answer brings the normal pace back.
+        WebDriverWait slow = new WebDriverWait(browser, Duration.ofSeconds(40));
+        ((JavascriptExecutor) browser).executeScript("window.realFetch = window.fetch;"
+                + "window.fetch = function () { return Promise.reject(new TypeError('offline')); };");
+        slow.until(d -> "10000".equals(attribute("main", "data-poll-delay-ms")));
+        assertThat(text("api-status-text")).isEqualTo("API unreachable: showing the last data received. Retrying in 10 s.");
+        ((JavascriptExecutor) browser).executeScript("window.fetch = window.realFetch;");
+        slow.until(d -> "5000".equals(attribute("main", "data-poll-delay-ms")));
+        assertThat(text("api-status-text")).isEqualTo("API connected");
+    }
+
+    /** Runs last: the run it starts replaces the estimate (and so changes today's figures). */
+    @Test
+    @Order(4)
+    void aBreakIsShownOpenThenResolvedWithTheRunsThatRaisedAndResolvedIt() throws IOException {
+        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+        browser.get(service.baseUrl());
+        By openEstimate = By.cssSelector("#breaks-table tbody tr[data-kind='UNEXPLAINED_QUANTITY']");
+        wait.until(d -> !d.findElements(openEstimate).isEmpty());
+        WebElement row = browser.findElement(openEstimate);
+        long raisedBy = service.getJson("api/breaks").at("/breaks/0/runId").asLong();
+        assertThat(row.getText()).contains("MSFT").contains("USD 40.00").contains("USD 35.00").contains("USD 5.00")
+                .contains("run " + raisedBy);
+        // The late commission's break, resolved by the next run.
+        wait.until(d -> !d.findElements(By.cssSelector("#resolved-table tr[data-kind='COMMISSION_PENDING']")).isEmpty());
+        screenshot("dashboard-breaks-open.png");
+
+        // The execution behind the estimate becomes visible: the next run replaces the estimate and resolves it.
+        long runId = RunningService.json(service.sync(null)).get("runId").asLong();
+        assertThat(service.getJson("api/breaks").get("openCount").asLong()).isZero();
+        wait.until(d -> d.findElements(openEstimate).isEmpty());
+        assertThat(text("breaks-empty")).isEqualTo("No open breaks: our ledger matches the broker.");
+        By resolved = By.cssSelector("#resolved-table tbody tr[data-kind='UNEXPLAINED_QUANTITY']");
+        wait.until(d -> !d.findElements(resolved).isEmpty());
+        assertThat(browser.findElement(resolved).getText()).contains("MSFT").contains("run " + raisedBy)
+                .contains("run " + runId);
+        screenshot("dashboard-breaks-resolved.png");
     }
 
     private long positionId(long conId, String status) {

@@ -22,8 +22,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
 
-/** {@code GET /api/pnl/daily} over real runs spread across several days (see {@link TradingDays}). */
-class DailyPnlApiTest {
+/**
+ * The reads behind the dashboard a trader uses, over real runs spread across several days (see
+ * {@link TradingDays}): {@code GET /api/pnl/daily} and {@code GET /api/breaks}.
+ */
+class TraderReadsApiTest {
     static TestDatabase db;
     static GatewaySimulator sim;
     static RunningService service;
@@ -116,6 +119,41 @@ class DailyPnlApiTest {
             }
             assertThat(plan.toString()).contains("position_history_realized_at_idx");
         }
+    }
+
+    /** The late commission raised a COMMISSION_PENDING break the next run resolved; the estimate's break is open. */
+    @Test
+    void breaksOpenAndRecentlyResolvedWithTheirRuns() {
+        JsonNode open = service.getJson("api/breaks");
+        assertThat(open.get("status").asText()).isEqualTo("open");
+        assertThat(open.get("openCount").asLong()).isEqualTo(open.get("breaks").size());
+        JsonNode unexplained = only(open.get("breaks"), "UNEXPLAINED_QUANTITY");
+        assertThat(unexplained.get("conId").asLong()).isEqualTo(TradingDays.MSFT);
+        assertThat(unexplained.get("currency").asText()).isEqualTo("USD");
+        assertThat(new BigDecimal(unexplained.get("ours").asText())).isEqualByComparingTo("40");
+        assertThat(new BigDecimal(unexplained.get("broker").asText())).isEqualByComparingTo("35");
+        assertThat(unexplained.get("resolvedAt").isNull()).isTrue();
+        assertThat(unexplained.get("runId").asLong()).isPositive();
+
+        JsonNode resolved = service.getJson("api/breaks?status=resolved&limit=5");
+        JsonNode pending = only(resolved.get("breaks"), "COMMISSION_PENDING");
+        assertThat(pending.get("conId").asLong()).isEqualTo(TradingDays.AAPL);
+        assertThat(pending.get("resolvedRunId").asLong()).isGreaterThan(pending.get("runId").asLong());
+        assertThat(pending.get("resolvedAt").asText()).isNotEmpty();
+
+        assertThat(service.get("api/breaks?status=closed").statusCode()).isEqualTo(400);
+        assertThat(service.get("api/breaks?limit=0").statusCode()).isEqualTo(400);
+    }
+
+    private static JsonNode only(JsonNode breaks, String kind) {
+        List<JsonNode> found = new ArrayList<>();
+        breaks.forEach(b -> {
+            if (kind.equals(b.get("kind").asText())) {
+                found.add(b);
+            }
+        });
+        assertThat(found).as(kind + " in " + breaks).hasSize(1);
+        return found.get(0);
     }
 
     private static BigDecimal lifecycleRealized(long conId) {
