@@ -34,7 +34,8 @@
     syncPositions: 'api/sync/positions',
     runs: 'api/sync/runs?limit=' + RUNS_LIMIT,
     summary: 'api/portfolio/summary',
-    openPositions: 'api/positions?status=open&limit=' + OPEN_POSITIONS_LIMIT,
+    positions: 'api/positions',
+    positionsCsv: 'api/positions.csv',
     closedPositions: 'api/positions?status=closed&limit=' + CLOSED_POSITIONS_LIMIT,
     resolvedBreaks: 'api/breaks?status=resolved&limit=' + RESOLVED_BREAKS_LIMIT,
     dailyPnl: 'api/pnl/daily',
@@ -661,13 +662,49 @@
     return el('td', { className: 'symbol' }, [button]);
   }
 
+  /** The filters of the positions table, as a query string (shared by the table and the CSV export). */
+  function positionFilters() {
+    var query = [];
+    [['status', 'filter-status'], ['account', 'filter-account'], ['symbol', 'filter-symbol'],
+      ['from', 'filter-from'], ['to', 'filter-to']].forEach(function (f) {
+      var value = $(f[1]).value.trim();
+      if (value) { query.push(f[0] + '=' + encodeURIComponent(value)); }
+    });
+    return query.join('&');
+  }
+
+  function loadPositions() {
+    var filters = positionFilters();
+    $('positions-csv').setAttribute('href', API.positionsCsv + (filters ? '?' + filters : ''));
+    return getJson(API.positions + '?limit=' + OPEN_POSITIONS_LIMIT + (filters ? '&' + filters : '')).then(function (body) {
+      // an answer to filters changed since is dropped: the newer request renders
+      if (positionFilters() === filters) { renderOpenPositions(body); }
+    });
+  }
+
+  function startPositionFilters() {
+    ['filter-status', 'filter-account', 'filter-from', 'filter-to'].forEach(function (id) {
+      $(id).addEventListener('change', function () { loadPositions().catch(function () { return null; }); });
+    });
+    var typing = null;
+    $('filter-symbol').addEventListener('input', function () {
+      if (typing) { clearTimeout(typing); }
+      typing = setTimeout(function () { loadPositions().catch(function () { return null; }); }, 300);
+    });
+    $('positions-filters').addEventListener('submit', function (event) { event.preventDefault(); });
+  }
+
   function renderOpenPositions(body) {
     var positions = (body && body.positions) || [];
+    var total = body && typeof body.total === 'number' ? body.total : positions.length;
+    // The true total of what the filters select, not the rows loaded.
+    setText('open-count', positions.length < total ? '(showing ' + positions.length + ' of ' + total + ')' :
+      '(' + total + ')');
+    $('positions').setAttribute('data-total', String(total));
     if (!changed('open', positions)) { return; }
-    setText('open-count', '(' + positions.length + ')');
     var tbody = $('open-positions').tBodies[0];
     clear(tbody);
-    if (positions.length === 0) { tbody.appendChild(emptyRow(11, 'No open positions.')); }
+    if (positions.length === 0) { tbody.appendChild(emptyRow(12, 'No positions match the filters.')); }
     positions.forEach(function (p) {
       var qtySign = signOf(p.quantity);
       tbody.appendChild(el('tr', { attrs: positionAttrs(p) }, [
@@ -682,7 +719,8 @@
         el('td', { className: 'num' }, [moneyNode(p.unrealizedPnl)]),
         realizedCell(p),
         el('td', {}, [timeNode(p.openedAt)]),
-        el('td', {}, [timeNode(p.lastSyncedAt)])
+        el('td', {}, [timeNode(p.lastSyncedAt)]),
+        el('td', { text: p.status })
       ]));
     });
   }
@@ -747,12 +785,12 @@
     var jobs = [
       getJson(API.status).then(renderStatus),
       getJson(API.summary).then(renderSummary),
-      getJson(API.openPositions).then(renderOpenPositions),
+      loadPositions(),
       getJson(API.closedPositions).then(renderClosedPositions),
       getJson(API.runs).then(renderRuns),
       getJson(API.resolvedBreaks).then(renderResolvedBreaks, function (err) { resolvedBreaksUnknown(); throw err; })
     ];
-    var names = ['status', 'summary', 'open positions', 'closed positions', 'runs', 'resolved breaks'];
+    var names = ['status', 'summary', 'positions', 'closed positions', 'runs', 'resolved breaks'];
     return Promise.all(jobs.map(function (job) {
       return job.then(function () { return null; }, function (err) { return err; });
     })).then(function (errors) {
@@ -1292,6 +1330,7 @@
     setInterval(renderLastSynced, TICK_INTERVAL_MS);
     startPnl();
     startHistory();
+    startPositionFilters();
     document.addEventListener('visibilitychange', onVisibilityChange);
     schedulePoll();
   }

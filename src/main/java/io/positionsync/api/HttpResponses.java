@@ -91,6 +91,10 @@ public final class HttpResponses {
         if (response.body() instanceof byte[] bytes) {
             message.setHeader(Exchange.CONTENT_TYPE, response.contentType());
             message.setBody(bytes);
+        } else if (response.body() instanceof java.io.InputStream stream) {
+            // a download produced while it is sent (e.g. the positions CSV): the server copies it in chunks
+            message.setHeader(Exchange.CONTENT_TYPE, response.contentType());
+            message.setBody(stream);
         } else {
             message.setHeader(Exchange.CONTENT_TYPE, JSON);
             message.setBody(json.writeValueAsString(response.body()).getBytes(StandardCharsets.UTF_8));

@@ -90,7 +90,7 @@ public final class PnlApi {
         return json;
     }
 
-    private static LocalDate day(String name, Object raw, LocalDate defaultValue) {
+    static LocalDate day(String name, Object raw, LocalDate defaultValue) {
         if (raw == null || raw.toString().isBlank()) {
             return defaultValue;
         }

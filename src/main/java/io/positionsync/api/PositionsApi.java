@@ -1,6 +1,8 @@
 package io.positionsync.api;
 
 import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,8 @@ public final class PositionsApi {
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
     static final int ACCOUNT_MAX_LENGTH = 64;
+    static final int SYMBOL_MAX_LENGTH = 32;
+    static final String CSV = "text/csv; charset=utf-8";
     /** A year: anything older is simply "stale". */
     static final int MAX_STALE_MINUTES = 525_600;
 
@@ -29,30 +33,61 @@ public final class PositionsApi {
     }
 
     /**
-     * Stored lifecycles, filtered by status ({@code open|closed|all}, default all), account, and
-     * {@code stale_minutes} (not synced within that many minutes), a page at a time.
+     * Stored lifecycles, filtered by status ({@code open|closed|all}, default all), account, symbol,
+     * {@code stale_minutes} (not synced within that many minutes) and the UTC days {@code from}..{@code to} (both
+     * included) in which they were open at some time, a page at a time; {@code total} counts every match.
      */
     public Map<String, Object> list(@Header("status") Object status, @Header("account") Object account,
-            @Header("stale_minutes") Object staleMinutes, @Header("limit") Object limit, @Header("offset") Object offset)
-            throws SQLException {
-        String statusValue = QueryParameters.oneOf("status", status, "all", Set.of("open", "closed", "all"));
-        String accountValue = QueryParameters.optionalCode("account", account, ACCOUNT_MAX_LENGTH);
-        Integer stale = QueryParameters.optionalInt("stale_minutes", staleMinutes, 0, MAX_STALE_MINUTES);
+            @Header("stale_minutes") Object staleMinutes, @Header("limit") Object limit, @Header("offset") Object offset,
+            @Header("symbol") Object symbol, @Header("from") Object from, @Header("to") Object to) throws SQLException {
         int limitValue = QueryParameters.intParam("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
         int offsetValue = QueryParameters.intParam("offset", offset, 0, 0, Integer.MAX_VALUE);
-        PositionQuery query = new PositionQuery(PositionQuery.Status.parse(statusValue), accountValue, stale, limitValue,
-                offsetValue);
+        PositionQuery query = query(status, account, staleMinutes, symbol, from, to).withPage(limitValue, offsetValue);
 
         List<Map<String, Object>> page = positions.find(query).stream().map(JsonViews::position).toList();
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("status", statusValue);
-        json.put("account", accountValue);
-        json.put("staleMinutes", stale);
+        json.put("status", query.status().name().toLowerCase(java.util.Locale.ROOT));
+        json.put("account", query.account());
+        json.put("staleMinutes", query.staleMinutes());
+        json.put("symbol", query.symbol());
+        json.put("from", from == null || from.toString().isBlank() ? null : from.toString().trim());
+        json.put("to", to == null || to.toString().isBlank() ? null : to.toString().trim());
         json.put("limit", limitValue);
         json.put("offset", offsetValue);
         json.put("total", positions.count(query));
         json.put("positions", page);
         return json;
+    }
+
+    /**
+     * {@code GET /api/positions.csv}: every lifecycle the same filters select (no page limit), as CSV streamed a
+     * page at a time.
+     */
+    public ApiResponse csv(@Header("status") Object status, @Header("account") Object account,
+            @Header("stale_minutes") Object staleMinutes, @Header("symbol") Object symbol, @Header("from") Object from,
+            @Header("to") Object to) throws SQLException {
+        PositionQuery query = query(status, account, staleMinutes, symbol, from, to).withPage(MAX_LIMIT, 0);
+        return new ApiResponse(200, new PositionsCsv(positions, query, MAX_LIMIT), CSV,
+                Map.of("Content-Disposition", "attachment; filename=\"positions.csv\""));
+    }
+
+    private static PositionQuery query(Object status, Object account, Object staleMinutes, Object symbol, Object from,
+            Object to) {
+        String statusValue = QueryParameters.oneOf("status", status, "all", Set.of("open", "closed", "all"));
+        String accountValue = QueryParameters.optionalCode("account", account, ACCOUNT_MAX_LENGTH);
+        Integer stale = QueryParameters.optionalInt("stale_minutes", staleMinutes, 0, MAX_STALE_MINUTES);
+        String symbolValue = symbol == null || symbol.toString().isBlank() ? null : symbol.toString().trim();
+        if (symbolValue != null && !symbolValue.matches("[A-Za-z0-9._ -]{1," + SYMBOL_MAX_LENGTH + "}")) {
+            throw ApiException.badRequest("parameter 'symbol' is not a valid value");
+        }
+        LocalDate fromDay = PnlApi.day("from", from, null);
+        LocalDate toDay = PnlApi.day("to", to, null);
+        if (fromDay != null && toDay != null && fromDay.isAfter(toDay)) {
+            throw ApiException.badRequest("parameter 'from' must not be after 'to'");
+        }
+        return new PositionQuery(PositionQuery.Status.parse(statusValue), accountValue, stale, 1, 0, symbolValue,
+                fromDay == null ? null : fromDay.atStartOfDay(ZoneOffset.UTC).toInstant(),
+                toDay == null ? null : toDay.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
     }
 
     /** How one lifecycle changed, run by run, each change with the executions that explain it. */

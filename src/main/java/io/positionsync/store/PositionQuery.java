@@ -1,5 +1,6 @@
 package io.positionsync.store;
 
+import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -10,8 +11,12 @@ import java.util.Locale;
  * @param staleMinutes only rows not synced in the last N minutes (or never synced), or {@code null}
  * @param limit        page size, at least 1
  * @param offset       rows to skip, 0 or more
+ * @param symbol       only this symbol, or {@code null} for every symbol
+ * @param activeFrom   only lifecycles still open at or after this instant (closed before it: left out), or {@code null}
+ * @param activeTo     only lifecycles opened before this instant, or {@code null}
  */
-public record PositionQuery(Status status, String account, Integer staleMinutes, int limit, int offset) {
+public record PositionQuery(Status status, String account, Integer staleMinutes, int limit, int offset, String symbol,
+        Instant activeFrom, Instant activeTo) {
 
     /** Which lifecycles a query returns. */
     public enum Status {
@@ -43,6 +48,13 @@ public record PositionQuery(Status status, String account, Integer staleMinutes,
         if (offset < 0) {
             throw new IllegalArgumentException("offset must be 0 or more, was " + offset);
         }
+        if (symbol != null && symbol.isBlank()) {
+            symbol = null;
+        }
+    }
+
+    public PositionQuery(Status status, String account, Integer staleMinutes, int limit, int offset) {
+        this(status, account, staleMinutes, limit, offset, null, null, null);
     }
 
     /** Every open position, up to {@code limit}. */
@@ -51,18 +63,18 @@ public record PositionQuery(Status status, String account, Integer staleMinutes,
     }
 
     public PositionQuery withStatus(Status newStatus) {
-        return new PositionQuery(newStatus, account, staleMinutes, limit, offset);
+        return new PositionQuery(newStatus, account, staleMinutes, limit, offset, symbol, activeFrom, activeTo);
     }
 
     public PositionQuery withAccount(String newAccount) {
-        return new PositionQuery(status, newAccount, staleMinutes, limit, offset);
+        return new PositionQuery(status, newAccount, staleMinutes, limit, offset, symbol, activeFrom, activeTo);
     }
 
     public PositionQuery withStaleMinutes(Integer minutes) {
-        return new PositionQuery(status, account, minutes, limit, offset);
+        return new PositionQuery(status, account, minutes, limit, offset, symbol, activeFrom, activeTo);
     }
 
     public PositionQuery withPage(int newLimit, int newOffset) {
-        return new PositionQuery(status, account, staleMinutes, newLimit, newOffset);
+        return new PositionQuery(status, account, staleMinutes, newLimit, newOffset, symbol, activeFrom, activeTo);
     }
 }

@@ -495,6 +495,18 @@ public final class PositionRepository {
             conditions.add("(last_synced_at < now() - make_interval(mins => ?) OR last_synced_at IS NULL)");
             parameters.add(query.staleMinutes());
         }
+        if (query.symbol() != null) {
+            conditions.add("symbol = ?");
+            parameters.add(query.symbol());
+        }
+        if (query.activeFrom() != null) {
+            conditions.add("(closed_at IS NULL OR closed_at >= ?)");
+            parameters.add(java.time.OffsetDateTime.ofInstant(query.activeFrom(), java.time.ZoneOffset.UTC));
+        }
+        if (query.activeTo() != null) {
+            conditions.add("opened_at < ?");
+            parameters.add(java.time.OffsetDateTime.ofInstant(query.activeTo(), java.time.ZoneOffset.UTC));
+        }
         String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
         return new Filter(where, List.copyOf(parameters));
     }

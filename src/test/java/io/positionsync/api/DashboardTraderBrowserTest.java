@@ -200,7 +200,7 @@ class DashboardTraderBrowserTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void pollsOnlyWhileVisibleAndBacksOffWhileTheApiFails() {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
         browser.get(service.baseUrl());
@@ -229,9 +229,44 @@ class DashboardTraderBrowserTest {
         assertThat(text("api-status-text")).isEqualTo("API connected");
     }
 
+    @Test
+    @Order(3)
+    void filtersNarrowThePositionsWithTheTrueTotalAndTheCsvHoldsWhatIsShown() throws IOException {
+        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+        browser.get(service.baseUrl());
+        long open = service.getJson("api/positions?status=open").get("total").asLong();
+        wait.until(d -> String.valueOf(open).equals(attribute("positions", "data-total")));
+        assertThat(text("open-count")).isEqualTo("(" + open + ")");
+        assertThat(rows("#open-positions tbody tr[data-id]")).hasSize((int) open);
+
+        // All statuses, one account, one symbol: the closed SAP lifecycle only.
+        new Select(browser.findElement(By.id("filter-status"))).selectByValue("all");
+        wait.until(d -> new Select(d.findElement(By.id("filter-account"))).getOptions().size() > 1);
+        new Select(browser.findElement(By.id("filter-account"))).selectByValue(TradingDays.ACCOUNT);
+        browser.findElement(By.id("filter-symbol")).sendKeys("SAP");
+        wait.until(d -> "1".equals(attribute("positions", "data-total")));
+        List<WebElement> shown = rows("#open-positions tbody tr[data-id]");
+        assertThat(shown).hasSize(1);
+        assertThat(shown.get(0).getText()).contains("SAP").contains("EUR").contains("CLOSED");
+        assertThat(text("open-count")).isEqualTo("(1)");
+
+        // The export: the same filters, every row shown.
+        String href = browser.findElement(By.id("positions-csv")).getAttribute("href");
+        assertThat(href).contains("api/positions.csv?status=all&account=DU1000001&symbol=SAP");
+        String csv = service.get(href.substring(service.baseUrl().length())).body();
+        assertThat(csv.split("\r\n")).hasSize(2);
+        assertThat(csv.split("\r\n")[1]).startsWith(shown.get(0).getAttribute("data-id") + ",DU1000001,SAP,STK,EUR,CLOSED,");
+        screenshot("dashboard-filters.png");
+
+        // A day range before anything was open: nothing, said so.
+        setDate("filter-to", java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString());
+        wait.until(d -> "0".equals(attribute("positions", "data-total")));
+        assertThat(text("open-positions")).contains("No positions match the filters.");
+    }
+
     /** Runs last: the run it starts replaces the estimate (and so changes today's figures). */
     @Test
-    @Order(4)
+    @Order(5)
     void aBreakIsShownOpenThenResolvedWithTheRunsThatRaisedAndResolvedIt() throws IOException {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
         browser.get(service.baseUrl());
@@ -269,6 +304,10 @@ class DashboardTraderBrowserTest {
     private void setDate(String id, String isoDay) {
         ((JavascriptExecutor) browser).executeScript("var i = document.getElementById(arguments[0]); i.value = arguments[1];"
                 + "i.dispatchEvent(new Event('change', {bubbles: true}));", id, isoDay);
+    }
+
+    private List<WebElement> rows(String css) {
+        return browser.findElements(By.cssSelector(css));
     }
 
     private String attribute(String id, String name) {

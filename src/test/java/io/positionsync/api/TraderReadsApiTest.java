@@ -145,6 +145,59 @@ class TraderReadsApiTest {
         assertThat(service.get("api/breaks?limit=0").statusCode()).isEqualTo(400);
     }
 
+    @Test
+    void positionsByAccountSymbolStatusAndDaysWithTheTrueTotal() {
+        JsonNode all = service.getJson("api/positions?limit=1");
+        assertThat(all.get("positions")).hasSize(1);
+        assertThat(all.get("total").asLong()).isEqualTo(service.getJson("api/positions?limit=1000").get("positions").size());
+
+        JsonNode sap = service.getJson("api/positions?symbol=SAP&account=DU1000001&status=closed");
+        assertThat(sap.get("total").asLong()).isEqualTo(1);
+        assertThat(sap.at("/positions/0/currency").asText()).isEqualTo("EUR");
+        // Open at some time in the range: every lifecycle of today, none that closed before the range.
+        assertThat(service.getJson("api/positions?symbol=SAP&from=" + TODAY).get("total").asLong()).isEqualTo(1);
+        assertThat(service.getJson("api/positions?from=" + TODAY.plusDays(1)).get("total").asLong())
+                .isEqualTo(service.getJson("api/positions?status=open").get("total").asLong());
+        assertThat(service.getJson("api/positions?to=" + TODAY.minusDays(1)).get("total").asLong()).isZero();
+        assertThat(service.get("api/positions?symbol=%3Dcmd()").statusCode()).isEqualTo(400);
+        assertThat(service.get("api/positions?from=" + TODAY + "&to=" + TODAY.minusDays(1)).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void theCsvHoldsEveryRowTheFiltersSelect() {
+        java.net.http.HttpResponse<String> csv = service.get("api/positions.csv?account=DU1000001");
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("Content-Type")).hasValue("text/csv; charset=utf-8");
+        assertThat(csv.headers().firstValue("Content-Disposition")).hasValue("attachment; filename=\"positions.csv\"");
+        String[] lines = csv.body().split("\r\n");
+        assertThat(lines[0]).isEqualTo(PositionsCsv.HEADER.strip());
+        JsonNode listed = service.getJson("api/positions?account=DU1000001&limit=1000");
+        assertThat(lines).hasSize(1 + listed.get("total").asInt());
+        JsonNode first = listed.at("/positions/0");
+        assertThat(lines[1]).startsWith(first.get("id").asLong() + ",DU1000001," + first.get("symbol").asText() + ",");
+        String sap = java.util.Arrays.stream(lines).filter(l -> l.contains(",SAP,")).findFirst().orElseThrow();
+        assertThat(sap).contains(",EUR,CLOSED,0,200.10000000,").contains(",98.00000000,EXECUTIONS,");
+        assertThat(service.get("api/positions.csv?status=nope").statusCode()).isEqualTo(400);
+    }
+
+    /** More rows than one page: the stream reads page after page and ends after the last row. */
+    @Test
+    void theCsvStreamReadsPageAfterPage() throws Exception {
+        io.positionsync.store.PositionRepository repository = new io.positionsync.store.PositionRepository(db.dataSource(),
+                new io.positionsync.store.ExecutionRepository(db.dataSource(), 100), 100);
+        io.positionsync.store.PositionQuery everything = new io.positionsync.store.PositionQuery(
+                io.positionsync.store.PositionQuery.Status.ALL, null, null, 1, 0);
+        long total = repository.count(everything);
+        assertThat(total).isGreaterThan(3);
+        try (PositionsCsv csv = new PositionsCsv(repository, everything, 2)) {
+            String text = new String(csv.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(text.split("\r\n")).hasSize((int) total + 1);
+            assertThat(text.lines().skip(1).map(l -> l.substring(0, l.indexOf(','))).distinct().count()).isEqualTo(total);
+        }
+        assertThat(PositionsCsv.text("=HYPERLINK(\"x\")")).isEqualTo("\"'=HYPERLINK(\"\"x\"\")\"");
+        assertThat(PositionsCsv.text("BRK B")).isEqualTo("BRK B");
+    }
+
     private static JsonNode only(JsonNode breaks, String kind) {
         List<JsonNode> found = new ArrayList<>();
         breaks.forEach(b -> {
