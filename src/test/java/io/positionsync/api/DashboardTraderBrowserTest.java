@@ -200,7 +200,7 @@ class DashboardTraderBrowserTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void pollsOnlyWhileVisibleAndBacksOffWhileTheApiFails() {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
         browser.get(service.baseUrl());
@@ -264,9 +264,57 @@ class DashboardTraderBrowserTest {
         assertThat(text("open-positions")).contains("No positions match the filters.");
     }
 
+    /**
+     * axe-core (from the npm registry, see .ci/run) run in the page, with every panel filled and with a
+     * lifecycle's story open: no serious or critical violation of WCAG 2.1 A/AA rules.
+     */
+    @Test
+    @Order(4)
+    void hasNoSeriousAccessibilityViolations() throws IOException {
+        String axe = axeSource();
+        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+        browser.get(service.baseUrl());
+        wait.until(d -> "ok".equals(attribute("pnl", "data-state")));
+        wait.until(d -> !d.findElements(By.cssSelector("#breaks-table tbody tr")).isEmpty()
+                && !d.findElements(By.cssSelector("#resolved-table tbody tr")).isEmpty()
+                && !d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).isEmpty());
+        browser.findElement(By.cssSelector(".pnl-details summary")).click();
+        assertThat(seriousViolations(axe)).as("axe on the dashboard").isEmpty();
+
+        browser.findElement(By.cssSelector("#open-positions button[data-history]")).click();
+        wait.until(d -> "ok".equals(attribute("history-dialog", "data-state")));
+        assertThat(seriousViolations(axe)).as("axe with a lifecycle's story open").isEmpty();
+        browser.findElement(By.id("history-close")).click();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> seriousViolations(String axe) {
+        ((JavascriptExecutor) browser).executeScript(axe);
+        Object result = ((JavascriptExecutor) browser).executeAsyncScript("var done = arguments[arguments.length - 1];"
+                + "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+                + ".then(function (r) { done(r.violations.filter(function (v) {"
+                + "  return v.impact === 'serious' || v.impact === 'critical'; }).map(function (v) {"
+                + "  return v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 3).map(function (n) {"
+                + "    return n.target.join(' '); }).join(', '); })); }, function (e) { done(['axe failed: ' + e]); });");
+        return (List<String>) result;
+    }
+
+    private static String axeSource() throws IOException {
+        Path axe = Path.of(System.getProperty("psync.axe", "node_modules/axe-core/axe.min.js"));
+        if (!Files.isReadable(axe)) {
+            String missing = "the accessibility check needs axe-core at " + axe.toAbsolutePath()
+                    + " (npm install --no-save axe-core, as .ci/run does)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                Assertions.fail(missing + ": missing on CI");
+            }
+            Assumptions.abort("skipped: " + missing);
+        }
+        return Files.readString(axe);
+    }
+
     /** Runs last: the run it starts replaces the estimate (and so changes today's figures). */
     @Test
-    @Order(5)
+    @Order(6)
     void aBreakIsShownOpenThenResolvedWithTheRunsThatRaisedAndResolvedIt() throws IOException {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
         browser.get(service.baseUrl());
