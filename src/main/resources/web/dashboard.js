@@ -198,27 +198,27 @@
     return el(tag || 'span', { className: cls, text: text });
   }
 
-  function setMoney(id, value) {
-    var node = $(id);
-    var text = formatMoney(value);
-    var sign = displayedSign(text);
-    node.textContent = text;
-    node.classList.toggle('neg', sign < 0);
-    node.classList.toggle('pos', sign > 0);
+  // Amounts of different currencies are never added: one figure per currency, each with its currency
+  // ("USD 1.00" / "EUR 2.00", one per line).
+  function moneyByCurrencyNode(figures, field, tag) {
+    var list = figures.byCurrency || [];
+    var node = el(tag || 'span', { className: 'money-list' });
+    if (list.length === 0) {
+      node.appendChild(figures[field] === null || figures[field] === undefined ?
+        el('span', { className: 'muted', text: DASH }) : moneyNode(figures[field]));
+      return node;
+    }
+    list.forEach(function (c) {
+      node.appendChild(el('span', { className: 'money-list__item', attrs: { 'data-currency': c.currency } },
+        [c.currency + ' ', moneyNode(c[field])]));
+    });
+    return node;
   }
 
-  // Amounts of different currencies are never added: one figure per currency ("USD 1.00 · EUR 2.00").
   function setMoneyByCurrency(id, figures, field) {
-    var list = figures.byCurrency || [];
-    if (list.length <= 1) {
-      setMoney(id, figures[field]);
-      var single = list.length === 1 ? list[0].currency : '';
-      $(id).title = single;
-      return;
-    }
     var node = $(id);
-    node.textContent = list.map(function (c) { return c.currency + ' ' + formatMoney(c[field]); }).join(' \u00b7 ');
-    node.classList.remove('neg', 'pos');
+    clear(node);
+    node.appendChild(moneyByCurrencyNode(figures, field));
   }
 
   // --- Time formatting ------------------------------------------------------------------
@@ -599,9 +599,9 @@
       var rate = formatRatioAsPercent(a.winRate);
       tbody.appendChild(el('tr', { attrs: { 'data-account': a.account } }, [
         el('th', { text: a.account, attrs: { scope: 'row' } }),
-        el('td', { className: 'num' }, [moneyNode(a.totalPnl)]),
-        el('td', { className: 'num' }, [moneyNode(a.realizedPnl)]),
-        el('td', { className: 'num' }, [moneyNode(a.unrealizedPnl)]),
+        el('td', { className: 'num' }, [moneyByCurrencyNode(a, 'totalPnl')]),
+        el('td', { className: 'num' }, [moneyByCurrencyNode(a, 'realizedPnl')]),
+        el('td', { className: 'num' }, [moneyByCurrencyNode(a, 'unrealizedPnl')]),
         el('td', { className: 'num', text: rate || 'n/a', title: summary.winRateDefinition || '' }),
         el('td', { className: 'num', text: numberOr(a.wins, 0) + ' / ' + numberOr(a.closedWithPnl, 0) }),
         el('td', { className: 'num', text: numberOr(a.openCount, 0) }),

@@ -29,6 +29,8 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
 
@@ -101,7 +103,10 @@ class DashboardBrowserTest {
     @Order(1)
     void showsTheStatusAndSummaryAndSyncsWithTheToken() throws IOException {
         long lastRunId = service.getJson("api/sync/runs?limit=1").at("/runs/0/runId").asLong();
-        String totalPnl = service.getJson("api/portfolio/summary").at("/overall/totalPnl").asText();
+        JsonNode overall = service.getJson("api/portfolio/summary").get("overall");
+        assertThat(overall.get("byCurrency")).hasSize(1);
+        String totalPnl = overall.at("/byCurrency/0/totalPnl").asText();
+        String currency = overall.at("/byCurrency/0/currency").asText();
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
 
         browser.get(service.baseUrl());
@@ -111,7 +116,8 @@ class DashboardBrowserTest {
         assertThat(text("last-synced-age")).matches("\\d+ s ago");
         assertThat(text("last-synced-cue")).isEqualTo("Up to date");
         wait.until(d -> "LIVE".equals(d.findElement(By.id("summary")).getAttribute("data-source")));
-        assertThat(text("summary-total-pnl")).isEqualTo(formatMoney(totalPnl));
+        // Every amount carries its currency.
+        assertThat(text("summary-total-pnl")).isEqualTo(currency + " " + formatMoney(totalPnl));
         assertThat(text("summary-open-count")).isEqualTo(
                 String.valueOf(service.getJson("api/positions?status=open").get("total").asLong()));
         assertThat(text("win-rate-definition")).contains("realized_pnl > 0");

@@ -148,6 +148,14 @@ class DashboardTraderBrowserTest {
                 .startsWith("EUR 98.00");
         screenshot("dashboard-pnl.png");
 
+        // Amounts carry their currency and are never added across currencies: the summary and the account rows
+        // give one figure per currency.
+        JsonNode summary = service.getJson("api/portfolio/summary");
+        assertThat(browser.findElement(By.id("summary-realized-pnl")).getText().split("\n")).containsExactly(
+                "EUR 98.00", "USD " + formatMoney(summary.at("/overall/byCurrency/1/realizedPnl").asText()));
+        assertThat(browser.findElement(By.cssSelector("#accounts-table tr[data-account='DU1000001']")).getText())
+                .contains("EUR 98.00").contains("USD ");
+
         // A narrower range, from the inputs: only the last two days (yesterday's EUR, today's USD).
         setDate("pnl-from", api.get("to").asText().equals(java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString())
                 ? java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString() : api.get("to").asText());
