@@ -206,6 +206,10 @@ class DashboardBrowserTest {
             assertThat(text("last-run")).isEqualTo("Unknown: the database is unavailable.");
             assertThat(text("db-banner-title")).isEqualTo("Database unavailable.");
             assertThat(text("db-banner-text")).doesNotContain("never synced");
+            // The newer panels say so too, rather than showing nothing as if there were nothing.
+            wait.until(d -> "error".equals(d.findElement(By.id("pnl")).getAttribute("data-state")));
+            assertThat(text("pnl-status")).isEqualTo("P&L over time unavailable: database unavailable.");
+            wait.until(d -> text("resolved-empty").equals("Recently resolved breaks unknown: they could not be read."));
             screenshot("dashboard-database-down.png");
         });
 
@@ -221,6 +225,28 @@ class DashboardBrowserTest {
             assertThat(text("db-banner-text")).contains("The periodic sync is off");
             assertThat(browser.findElement(By.tagName("body")).getText()).doesNotContainIgnoringCase("unreachable");
             screenshot("dashboard-timer-off.png");
+        }
+    }
+
+    /** Stale data: amber past the first threshold, red past the second, never "Up to date". */
+    @Test
+    @Order(4)
+    void saysWhenTheDataIsGettingStaleThenStale() throws Exception {
+        java.util.Map<String, String> properties = RunningService.defaults(db, sim);
+        properties.put("psync.api.stale-amber-seconds", "3");
+        properties.put("psync.api.stale-red-seconds", "8");
+        try (RunningService stale = RunningService.start(properties)) {
+            // a run now (the schema also holds the earlier services' runs): fresh, then amber, then red
+            assertThat(stale.sync(null).statusCode()).isEqualTo(200);
+            WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+            browser.get(stale.baseUrl());
+            wait.until(d -> "fresh".equals(d.findElement(By.id("last-synced")).getAttribute("data-level")));
+            wait.until(d -> "amber".equals(d.findElement(By.id("last-synced")).getAttribute("data-level")));
+            assertThat(text("last-synced-cue")).isEqualTo("Getting stale: older than 3 s");
+            wait.until(d -> "red".equals(d.findElement(By.id("last-synced")).getAttribute("data-level")));
+            assertThat(text("last-synced-cue")).isEqualTo("Stale: older than 8 s");
+            wait.until(d -> text("summary-source").startsWith("From the database"));
+            screenshot("dashboard-stale.png");
         }
     }
 
