@@ -692,6 +692,32 @@
       typing = setTimeout(function () { loadPositions().catch(function () { return null; }); }, 300);
     });
     $('positions-filters').addEventListener('submit', function (event) { event.preventDefault(); });
+    $('positions-csv').addEventListener('click', downloadWithToken);
+  }
+
+  // A plain link cannot send the token that reads need off loopback: with a token in this tab the export is
+  // fetched with it and handed to the browser as a file.
+  function downloadWithToken(event) {
+    var token = loadToken();
+    if (!token) { return; }
+    event.preventDefault();
+    var link = event.currentTarget;
+    fetch(link.href, { cache: 'no-store', credentials: 'same-origin', headers: { Authorization: 'Bearer ' + token } })
+      .then(function (response) {
+        if (!response.ok) { throw new ApiError('export refused', response.status); }
+        return response.blob();
+      })
+      .then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var save = el('a', { attrs: { href: url, download: 'positions.csv' } });
+        document.body.appendChild(save);
+        save.click();
+        save.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 0);
+      })
+      .catch(function (err) {
+        setApiStatus(false, 'CSV export failed: ' + (err.status ? 'HTTP ' + err.status : 'API unreachable') + '.');
+      });
   }
 
   function renderOpenPositions(body) {

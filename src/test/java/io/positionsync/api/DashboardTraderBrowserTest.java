@@ -54,6 +54,7 @@ class DashboardTraderBrowserTest {
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration UI_WAIT = Duration.ofSeconds(20);
     private static final Path SCREENSHOTS = Path.of("target");
+    private static final Path DOWNLOADS = Path.of("target", "downloads");
 
     static TestDatabase db;
     static GatewaySimulator sim;
@@ -77,6 +78,9 @@ class DashboardTraderBrowserTest {
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
+        Files.createDirectories(DOWNLOADS);
+        options.setExperimentalOption("prefs", java.util.Map.of("download.default_directory",
+                DOWNLOADS.toAbsolutePath().toString(), "download.prompt_for_download", false));
         ChromeDriverService driverService = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
@@ -213,7 +217,7 @@ class DashboardTraderBrowserTest {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
         browser.get(service.baseUrl());
         wait.until(d -> "on".equals(attribute("main", "data-polling")));
-        assertThat(attribute("main", "data-poll-delay-ms")).isEqualTo("5000");
+        wait.until(d -> "5000".equals(attribute("main", "data-poll-delay-ms")));
 
         // Hidden: the page stops polling (Chromium's emulation of a hidden tab).
         ((JavascriptExecutor) browser).executeScript(
@@ -265,6 +269,20 @@ class DashboardTraderBrowserTest {
         assertThat(csv.split("\r\n")).hasSize(2);
         assertThat(csv.split("\r\n")[1]).startsWith(shown.get(0).getAttribute("data-id") + ",DU1000001,SAP,STK,EUR,CLOSED,");
         screenshot("dashboard-filters.png");
+
+        // With a token in the tab (reads need it off loopback) the page fetches the export with it: the file
+        // the browser saves is the same CSV.
+        Path saved = DOWNLOADS.resolve("positions.csv");
+        Files.deleteIfExists(saved);
+        ((JavascriptExecutor) browser).executeScript("sessionStorage.setItem('position-sync.apiToken', arguments[0]);",
+                RunningService.TOKEN);
+        try {
+            browser.findElement(By.id("positions-csv")).click();
+            await().atMost(UI_WAIT).until(() -> Files.isRegularFile(saved) && Files.size(saved) > 0);
+            assertThat(Files.readString(saved)).isEqualTo(csv);
+        } finally {
+            ((JavascriptExecutor) browser).executeScript("sessionStorage.removeItem('position-sync.apiToken');");
+        }
 
         // A day range before anything was open: nothing, said so.
         setDate("filter-to", java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString());
