@@ -20,8 +20,9 @@ import java.util.function.Predicate;
  * P&L follow IB's arithmetic because every move is a {@link SimulatorState#trade} (or a correction); nothing is
  * set directly, so positions always equal the fold of the fills.
  *
- * <p>A withheld report is released by the first move after an executions reply has gone out since it was
- * withheld: a client taking snapshots sees the fill with its commission pending (or the position change with no
+ * <p>Reports are withheld only once some client has asked for executions (a report nobody has been waiting for
+ * is not late). A withheld report is released by the first move after an executions reply has gone out since it
+ * was withheld: a client taking snapshots sees the fill with its commission pending (or the position change with no
  * fill to explain it) in one snapshot and the missing report in a later one, however fast it polls. The first
  * round opens with those two moves and a round trip, so that a sync starting with the demo shows a late fill, a
  * pending commission and a closed lifecycle within its first few runs.
@@ -125,12 +126,15 @@ public final class DemoTrading {
 
     /** A sale of part of a long (a buy when none is held) whose commission report comes later. */
     private void lateCommission(List<Execution> fills) {
+        boolean watched = state.executionsRequests() > 0;
         Optional<Position> longPosition = held(1, stocks());
         Execution fill = longPosition.isPresent()
                 ? trade(longPosition.get().account(), instrument(longPosition.get()), Side.SLD,
-                        half(longPosition.get().quantity()), true)
-                : trade(account(), pick(stocks()), Side.BOT, stockQuantity(), true);
-        withheld.add(new Withheld(fill.execId(), false, state.executionsRequests()));
+                        half(longPosition.get().quantity()), watched)
+                : trade(account(), pick(stocks()), Side.BOT, stockQuantity(), watched);
+        if (watched) {
+            withheld.add(new Withheld(fill.execId(), false, state.executionsRequests()));
+        }
         fills.add(fill);
     }
 
@@ -147,8 +151,10 @@ public final class DemoTrading {
         Position p = open.get();
         Execution fill = trade(p.account(), instrument(p), p.quantity().signum() > 0 ? Side.SLD : Side.BOT,
                 half(p.quantity().abs()), false);
-        state.withholdExecution(fill.execId());
-        withheld.add(new Withheld(fill.execId(), true, state.executionsRequests()));
+        if (state.executionsRequests() > 0) {
+            state.withholdExecution(fill.execId());
+            withheld.add(new Withheld(fill.execId(), true, state.executionsRequests()));
+        }
         fills.add(fill);
     }
 

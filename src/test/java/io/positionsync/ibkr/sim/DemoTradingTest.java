@@ -88,6 +88,7 @@ class DemoTradingTest {
     void aWithheldReportIsReleasedByTheFirstMoveAfterAnExecutionsReplyShowedItMissing() {
         SimulatorState state = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));
         DemoTrading trading = new DemoTrading(state, 7);
+        answerExecutionsRequest(state);
         int commissions = 0;
         int executions = 0;
         for (int i = 0; i < 60; i++) {
@@ -102,8 +103,7 @@ class DemoTradingTest {
             trading.step();
             assertThat(pending).as("no snapshot has seen it missing yet")
                     .allMatch(id -> state.isCommissionWithheld(id) || state.isExecutionWithheld(id));
-            int n = state.executionsRequestArrived();
-            state.executionsRequestAnswered(n);
+            answerExecutionsRequest(state);
             trading.step();
             assertThat(pending).as("released after a reply showed it missing")
                     .noneMatch(id -> state.isCommissionWithheld(id) || state.isExecutionWithheld(id));
@@ -116,6 +116,7 @@ class DemoTradingTest {
     void theFirstRoundOpensWithALateExecutionALateCommissionAndARoundTrip() {
         SimulatorState state = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));
         DemoTrading trading = new DemoTrading(state, 7);
+        answerExecutionsRequest(state);
 
         List<Execution> late = trading.step();
         assertThat(late).singleElement().satisfies(e -> {
@@ -129,6 +130,22 @@ class DemoTradingTest {
         Execution buy = roundTrip.get(0);
         assertThat(state.position(buy.account(), buy.conId()).orElseThrow().quantity()).as("flat again").isZero();
         assertThat(roundTrip.get(1).realizedPnl()).isNotNull();
+    }
+
+    @Test
+    void nothingIsWithheldBeforeAnyClientHasAskedForExecutions() {
+        SimulatorState state = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));
+        DemoTrading trading = new DemoTrading(state, 7);
+        for (int i = 0; i < 30; i++) {
+            trading.step();
+        }
+        assertThat(state.executions()).noneMatch(e -> state.isCommissionWithheld(e.execId())
+                || state.isExecutionWithheld(e.execId()));
+    }
+
+    /** What a client's snapshot does to the state: one executions request, answered. */
+    private static void answerExecutionsRequest(SimulatorState state) {
+        state.executionsRequestAnswered(state.executionsRequestArrived());
     }
 
     @Test
