@@ -3,7 +3,10 @@ package io.positionsync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.awaitility.core.ConditionTimeoutException;
@@ -22,7 +25,7 @@ class DemoTradingServiceTest {
             "psync.sync.period", "1s",
             "psync.sim.trade-interval-ms", "250",
             "psync.ibkr.commission-wait-ms", "200",
-            "psync.api.token", "demo-test-token");
+            "psync.api.token", ApiExamples.TOKEN);
     private static final Duration DEADLINE = Duration.ofSeconds(90);
 
     @Test
@@ -46,6 +49,12 @@ class DemoTradingServiceTest {
             assertThat(progress.resolvedKind("COMMISSION_PENDING")).isTrue();
             assertThat(service.getJson("api/sync/runs?limit=500").get("runs"))
                     .allSatisfy(run -> assertThat(run.get("status").asText()).as("run %s", run).isEqualTo("SUCCEEDED"));
+
+            // The documented examples still have the fields the service answers with (regenerate them with
+            // ApiDocsRegenerationTest when this fails).
+            List<ApiExamples.Example> examples = ApiExamples.capture(service, progress.estimateReplaced);
+            String doc = Files.readString(ApiDocsRegenerationTest.API_DOC, StandardCharsets.UTF_8);
+            assertThat(ApiExamples.shapeDifferences(doc, examples)).as("docs/api.md against the service").isEmpty();
         }
     }
 
