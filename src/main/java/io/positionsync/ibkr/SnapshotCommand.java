@@ -98,7 +98,7 @@ public final class SnapshotCommand {
                     : Duration.ofSeconds(timeoutSeconds);
             return new TwsGatewayConfig(host, port, clientId, connectTimeout, requestTimeout,
                     settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"),
-                    settings.getMillis("psync.ibkr.commission-wait-ms"));
+                    TwsGatewayConfig.commissionWait(settings));
         }
     }
 

@@ -63,7 +63,13 @@ public record TwsGatewayConfig(String host, int port, int clientId, Duration con
         return new TwsGatewayConfig(host, port, settings.getInt("psync.ibkr.client-id"),
                 settings.getMillis("psync.ibkr.connect-timeout-ms"), settings.getMillis("psync.ibkr.request-timeout-ms"),
                 settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"),
-                settings.getMillis("psync.ibkr.commission-wait-ms"));
+                commissionWait(settings));
+    }
+
+    /** {@code psync.ibkr.commission-wait-ms}, or the default where a configuration does not have the key. */
+    public static Duration commissionWait(Settings settings) {
+        return settings.find("psync.ibkr.commission-wait-ms").isPresent()
+                ? settings.getMillis("psync.ibkr.commission-wait-ms") : DEFAULT_COMMISSION_WAIT;
     }
 
     /** {@code host:port}. */
