@@ -32,12 +32,11 @@ class ApiDocsRegenerationTest {
     void regeneratesTheExamplesFromTheDemoAtItsDefaultPace() throws Exception {
         try (DemoService service = DemoService.start(Map.of("psync.api.token", ApiExamples.TOKEN))) {
             DemoProgress progress = DemoTradingServiceTest.awaitEverything(service, WITHIN_A_MINUTE);
+            assertThat(progress.complete()).isTrue();
 
             List<ApiExamples.Example> examples = ApiExamples.capture(service, progress.estimateReplaced);
             String doc = Files.readString(API_DOC, StandardCharsets.UTF_8);
-            String regenerated = ApiExamples.rewrite(doc, examples);
-            Files.writeString(API_DOC, regenerated, StandardCharsets.UTF_8);
-            assertThat(ApiExamples.shapeDifferences(regenerated, examples)).isEmpty();
+            Files.writeString(API_DOC, ApiExamples.rewrite(doc, examples), StandardCharsets.UTF_8);
         }
     }
 }
