@@ -87,6 +87,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         ConfigurationCheck.validate(settings);
         LOG.info("configuration in use: {}", StartupReport.configuration(settings));
         GatewayChoice gatewayChoice = GatewayChoice.of(settings, unknown);
+        if (gatewayChoice == GatewayChoice.SIMULATOR) {
+            settings = demoSyncPeriod(context, settings);
+        }
         // Refuse to listen beyond loopback without an API token.
         TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
         ListenAddressPolicy.check(context, settings.find("psync.api.token").orElse(null));
@@ -227,6 +230,22 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("databaseHealthCheck", databaseHealth);
         registry.bind("gatewayHealthCheck", new GatewayHealthCheck(gateway::status));
         StartupReport.logListenAddressWhenStarted(context);
+    }
+
+    /**
+     * On the built-in simulator the timer runs at {@code psync.sim.sync-period} unless {@code psync.sync.period} was
+     * set: the demo trades every few seconds, and one run a minute would hide what it shows. Set before the routes
+     * read the period, so the timer, the scheduler status and the metrics all see the same value.
+     */
+    private static Settings demoSyncPeriod(CamelContext context, Settings settings) {
+        String variable = settings.variableOf("psync.sync.period");
+        if (System.getenv(variable) != null || !settings.isFileDefault("psync.sync.period")) {
+            return settings;
+        }
+        String period = settings.get("psync.sim.sync-period");
+        context.getPropertiesComponent().addOverrideProperty("psync.sync.period", period);
+        LOG.info("sync timer period {} on the built-in simulator ({} is not set; PSYNC_SIM_SYNC_PERIOD)", period, variable);
+        return Settings.fromCamel(context);
     }
 
     /** Which gateway the service talks to: decided from the configuration before anything starts. */

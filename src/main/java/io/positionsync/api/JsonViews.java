@@ -102,6 +102,7 @@ final class JsonViews {
     static Map<String, Object> reconciliationBreak(ReconciliationBreak b) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", b.id());
+        json.put("kind", b.kind());
         json.put("runId", b.runId());
         json.put("positionId", b.positionId());
         json.put("account", b.account());

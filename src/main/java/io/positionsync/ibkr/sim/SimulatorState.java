@@ -37,8 +37,9 @@ import io.positionsync.sync.PositionKey;
  *
  * <p>What a real gateway does beyond that, on demand: executions carry the clientId that placed them and
  * only the {@linkplain #masterClientId master API client} sees every client's; a commission report can be
- * {@linkplain Fill#withCommissionWithheld withheld} and {@linkplain #releaseCommission released} later; a
- * {@linkplain Fill#fromPriorDay prior-day fill} moves a position without ever being returned by
+ * {@linkplain Fill#withCommissionWithheld withheld} and {@linkplain #releaseCommission released} later; so can
+ * an execution itself ({@linkplain #withholdExecution late execution report}: the position moves, the fill that
+ * explains it is reported later); a {@linkplain Fill#fromPriorDay prior-day fill} moves a position without ever being returned by
  * {@code reqExecutions}; {@code ExchangeRate} account values per currency; and steps scripted to run
  * {@linkplain #beforeExecutionsReply before} or {@linkplain #afterExecutionsReply after} the N-th executions
  * request, so a test can place changes exactly between two snapshots or between the replies of one.
@@ -69,6 +70,7 @@ public final class SimulatorState {
     private final Map<String, BigDecimal> exchangeRates = new TreeMap<>();
     private Integer masterClientId;
     private final Set<String> withheldCommissions = new LinkedHashSet<>();
+    private final Set<String> withheldExecutions = new LinkedHashSet<>();
     private final Set<String> priorDayExecIds = new HashSet<>();
     private int executionsRequests;
     private final Map<Integer, List<Consumer<SimulatorState>>> beforeExecutionsReply = new HashMap<>();
@@ -360,6 +362,31 @@ public final class SimulatorState {
      */
     public synchronized boolean releaseCommission(String execId) {
         return withheldCommissions.remove(execId);
+    }
+
+    /**
+     * Keeps an execution (and its commission report) out of {@code reqExecutions} replies until
+     * {@linkplain #releaseExecution released}: the position it made is reported at once, the fill that explains it
+     * only later, with its original time. A client sees a quantity change no execution explains, then the fill.
+     *
+     * @return whether the execution exists and was not withheld already
+     */
+    public synchronized boolean withholdExecution(String execId) {
+        return execution(execId).isPresent() && withheldExecutions.add(execId);
+    }
+
+    /**
+     * Reports a withheld execution from now on, in later {@code reqExecutions} replies only.
+     *
+     * @return whether it was withheld
+     */
+    public synchronized boolean releaseExecution(String execId) {
+        return withheldExecutions.remove(execId);
+    }
+
+    /** Whether {@code execId} is still kept out of {@code reqExecutions} replies. */
+    public synchronized boolean isExecutionWithheld(String execId) {
+        return withheldExecutions.contains(execId);
     }
 
     /** Whether the commission report of {@code execId} is still withheld. */
