@@ -22,8 +22,8 @@ import io.positionsync.sync.LifecycleWrite;
  * match links the row, anything else is a {@code BOT_ROW_UNMATCHED} break and the row is left as it is;</li>
  * <li>lifecycles of the run no row stands for (and no unmatched row may mean) get a new bot row, linked;</li>
  * <li>every linked row of a lifecycle the run wrote takes its quantity, average, market price, unrealized and
- * realized P&amp;L, status (in the bot's spelling), open and close times and {@code last_synced_at}, in the bot's
- * column types (times in UTC where the bot's columns have no time zone);</li>
+ * realized P&amp;L, status (in the bot's spelling), close time and {@code last_synced_at}, in the bot's column types
+ * (times in UTC where the bot's columns have no time zone); its open time only when it has none;</li>
  * <li>breaks of rows that are linked now, or no longer open, are resolved.</li>
  * </ol>
  * The bot's table is always named in full (schema and table); the link table lives in the service's schema, where
@@ -165,8 +165,13 @@ public final class BotTableProjection implements PositionProjection {
     private void updateLinkedRows(Connection connection, long[] written) throws SQLException {
         Values values = values();
         List<String> assignments = new ArrayList<>();
+        String openedAt = table.column(columns.openedAt()).map(c -> q(c.name())).orElse(null);
         for (int i = 0; i < values.names().size(); i++) {
-            assignments.add(values.names().get(i) + " = " + values.expressions().get(i));
+            String name = values.names().get(i);
+            // A row the bot opened knows better when than the service's first sight (an opening balance).
+            String value = name.equals(openedAt) ? "coalesce(b." + name + ", " + values.expressions().get(i) + ")"
+                    : values.expressions().get(i);
+            assignments.add(name + " = " + value);
         }
         String sql = "UPDATE " + table.qualifiedName() + " b SET " + String.join(", ", assignments)
                 + " FROM " + Adoption.LINK_TABLE + " l JOIN positions p ON p.id = l.position_id"
