@@ -299,7 +299,9 @@ public final class Adoption {
             boolean optional = List.of("average price", "market price", "unrealized P&L", "opened at", "closed at",
                     "account", "security type", "currency").contains(role.getKey());
             if (optional && table.column(name).isEmpty()) {
-                notes.add(role.getKey() + ": no column " + name + " (not kept)");
+                boolean identifies = List.of("account", "security type", "currency").contains(role.getKey());
+                notes.add(role.getKey() + ": no column " + name + (identifies ? " (rows are matched without it)"
+                        : " (not kept)"));
             }
         }
         // The columns adoption adds, in the bot's own types.
