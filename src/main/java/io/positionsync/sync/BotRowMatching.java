@@ -68,10 +68,18 @@ public final class BotRowMatching {
 
     /** Every row's outcome, in the rows' order. */
     public static List<Match> match(List<BotRow> rows, List<Candidate> positions) {
+        // By symbol first: a first sync may hold many thousands of positions, a bot a few open rows.
+        Map<String, List<Candidate>> bySymbol = new HashMap<>();
+        for (Candidate position : positions) {
+            if (position.symbol() != null) {
+                bySymbol.computeIfAbsent(normal(position.symbol()), s -> new ArrayList<>()).add(position);
+            }
+        }
         List<List<Candidate>> found = new ArrayList<>();
         Map<Long, Integer> soleClaims = new HashMap<>();
         for (BotRow row : rows) {
-            List<Candidate> candidates = positions.stream().filter(p -> matches(row, p)).toList();
+            List<Candidate> candidates = row.symbol() == null ? List.of()
+                    : bySymbol.getOrDefault(normal(row.symbol()), List.of()).stream().filter(p -> matches(row, p)).toList();
             found.add(candidates);
             if (candidates.size() == 1) {
                 soleClaims.merge(candidates.get(0).id(), 1, Integer::sum);
