@@ -77,7 +77,8 @@ public final class BotTableProjection implements PositionProjection {
         // 1. Link the bot's open rows that no link names yet.
         List<BotRowMatching.BotRow> unlinked = Adoption.openUnlinkedRows(connection, table, columns, statusOpen,
                 Adoption.LINK_TABLE);
-        List<BotRowMatching.Match> matches = BotRowMatching.match(unlinked, openUnlinkedLifecycles(connection));
+        List<BotRowMatching.Match> matches = BotRowMatching.match(unlinked, openLifecycles(connection, false),
+                unlinked.isEmpty() ? List.of() : openLifecycles(connection, true));
         List<BreakRepository.BotRowBreak> unmatched = new ArrayList<>();
         Set<Long> meant = new HashSet<>();
         try (PreparedStatement link = connection.prepareStatement("INSERT INTO " + Adoption.LINK_TABLE
@@ -112,11 +113,13 @@ public final class BotTableProjection implements PositionProjection {
                 .toList(), syncedAt);
     }
 
-    private static List<BotRowMatching.Candidate> openUnlinkedLifecycles(Connection connection) throws SQLException {
+    /** Open lifecycles that a bot row stands for ({@code linked}) or that none does. */
+    private static List<BotRowMatching.Candidate> openLifecycles(Connection connection, boolean linked)
+            throws SQLException {
         List<BotRowMatching.Candidate> candidates = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement("SELECT p.id, p.account, p.symbol, p.sec_type, "
-                + "p.currency FROM positions p WHERE p.status = 'OPEN' AND NOT EXISTS (SELECT 1 FROM " + Adoption.LINK_TABLE
-                + " l WHERE l.position_id = p.id) ORDER BY p.id");
+                + "p.currency FROM positions p WHERE p.status = 'OPEN' AND " + (linked ? "" : "NOT ") + "EXISTS (SELECT 1 FROM "
+                + Adoption.LINK_TABLE + " l WHERE l.position_id = p.id) ORDER BY p.id");
                 ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
                 candidates.add(new BotRowMatching.Candidate(rows.getLong(1), rows.getString(2), rows.getString(3),

@@ -19,6 +19,8 @@ import java.util.Objects;
  * <tr><th>candidates</th><th>other rows whose only candidate is the same</th><th>outcome</th></tr>
  * <tr><td>exactly one</td><td>none</td><td>{@link Outcome#LINKED}: the row stands for it from now on</td></tr>
  * <tr><td>exactly one</td><td>one or more</td><td>{@link Outcome#CLAIMED_TWICE}: break, every claiming row left as it is</td></tr>
+ * <tr><td>none, but a position another row already stands for matches</td><td>-</td>
+ * <td>{@link Outcome#ALREADY_HAS_ROW}: break, row left as it is (a second row for one position)</td></tr>
  * <tr><td>none</td><td>-</td><td>{@link Outcome#NO_POSITION}: break, row left as it is</td></tr>
  * <tr><td>several</td><td>-</td><td>{@link Outcome#SEVERAL_POSITIONS}: break, row left as it is</td></tr>
  * </table>
@@ -40,7 +42,7 @@ public final class BotRowMatching {
 
     /** How a row came out. */
     public enum Outcome {
-        LINKED, NO_POSITION, SEVERAL_POSITIONS, CLAIMED_TWICE
+        LINKED, NO_POSITION, ALREADY_HAS_ROW, SEVERAL_POSITIONS, CLAIMED_TWICE
     }
 
     /** The outcome for one row; {@code candidates} as found (the linked one alone when linked). */
@@ -57,6 +59,8 @@ public final class BotRowMatching {
             return switch (outcome) {
                 case LINKED -> what + " stands for " + candidates.get(0).account() + " " + candidates.get(0).symbol();
                 case NO_POSITION -> what + ": no open broker position matches it; the row is left as it is";
+                case ALREADY_HAS_ROW -> what + ": the broker position it matches (" + candidates.get(0).account() + " "
+                        + candidates.get(0).symbol() + ") already has a bot row; the row is left as it is";
                 case SEVERAL_POSITIONS -> what + ": " + candidates.size() + " open broker positions match it (set its "
                         + "account, security type or currency); the row is left as it is";
                 case CLAIMED_TWICE -> what + ": other open bot rows match the same broker position ("
@@ -66,8 +70,16 @@ public final class BotRowMatching {
         }
     }
 
-    /** Every row's outcome, in the rows' order. */
+    /** Every row's outcome, in the rows' order, when no position has a row yet. */
     public static List<Match> match(List<BotRow> rows, List<Candidate> positions) {
+        return match(rows, positions, List.of());
+    }
+
+    /**
+     * Every row's outcome, in the rows' order; {@code withRows} are the open positions some row already stands for
+     * (never candidates, only named when they are what a row means).
+     */
+    public static List<Match> match(List<BotRow> rows, List<Candidate> positions, List<Candidate> withRows) {
         // By symbol first: a first sync may hold many thousands of positions, a bot a few open rows.
         Map<String, List<Candidate>> bySymbol = new HashMap<>();
         for (Candidate position : positions) {
@@ -90,7 +102,9 @@ public final class BotRowMatching {
             List<Candidate> candidates = found.get(i);
             Outcome outcome;
             if (candidates.isEmpty()) {
-                outcome = Outcome.NO_POSITION;
+                BotRow row = rows.get(i);
+                candidates = withRows.stream().filter(p -> matches(row, p)).toList();
+                outcome = candidates.isEmpty() ? Outcome.NO_POSITION : Outcome.ALREADY_HAS_ROW;
             } else if (candidates.size() > 1) {
                 outcome = Outcome.SEVERAL_POSITIONS;
             } else {

@@ -156,6 +156,9 @@ class AdoptedBotTableTest {
                 + "VALUES ('NVDA', 10, 500.00, '{{OPEN}}', 'DU5550001', 'momentum')"));
         h.execute(variant.sql("UPDATE positions SET status = '{{CLOSED}}', closed_at = now() AT TIME ZONE 'UTC' "
                 + "WHERE id = 5"));
+        // ... and, by mistake, a second row for XYZ, which row 2 already stands for.
+        h.execute(variant.sql("INSERT INTO positions (symbol, quantity, entry_price, status, account) "
+                + "VALUES ('XYZ', -50, 20.02, '{{OPEN}}', 'DU5550001')"));
         h.broker().trade(ACCOUNT, AAPL, Side.SLD, dec("100"), dec("160.00"), dec("1.00"));
 
         SyncRunSummary second = h.sync();
@@ -176,8 +179,11 @@ class AdoptedBotTableTest {
         assertThat((BigDecimal) botRow(4).get("quantity")).isEqualByComparingTo("2");
         assertThat((BigDecimal) botRow(4).get("entry_price")).isEqualByComparingTo("5000.048");
         assertThat(botRow(5).get("status")).isEqualTo(variant.closed);
-        assertThat(openBotRowBreaks()).extracting(r -> ((Number) r.get("bot_row_id")).longValue()).containsExactly(3L);
-        assertThat(h.count("SELECT count(*) FROM positions")).isEqualTo(10);
+        assertThat(openBotRowBreaks()).extracting(r -> ((Number) r.get("bot_row_id")).longValue())
+                .containsExactly(3L, 11L);
+        assertThat(openBotRowBreaks().get(1).get("note")).isEqualTo("bot row 11 (XYZ in DU5550001): the broker position "
+                + "it matches (DU5550001 XYZ) already has a bot row; the row is left as it is");
+        assertThat(h.count("SELECT count(*) FROM positions")).isEqualTo(11);
 
         // The bot's own queries, unchanged.
         List<Long> notSynced = h.query(NOT_SYNCED_IN_THE_LAST_HOUR).stream()
@@ -206,7 +212,7 @@ class AdoptedBotTableTest {
         }
         assertThat(BotFixture.catalog(db.dataSource(), db.schema())).isEqualTo(catalogBeforeAdoption);
         assertThat(BotFixture.catalog(db.dataSource(), BotFixture.serviceSchema(db))).isEmpty();
-        assertThat(h.count("SELECT count(*) FROM positions")).isEqualTo(10);
+        assertThat(h.count("SELECT count(*) FROM positions")).isEqualTo(11);
     }
 
     @ParameterizedTest

@@ -56,6 +56,16 @@ class BotRowMatchingTest {
     }
 
     @Test
+    void aSecondRowForAPositionThatHasOneAlreadySaysSo() {
+        Match match = BotRowMatching.match(List.of(new BotRow(9, "ES", "DU1", null, null)),
+                List.of(AAPL_1), List.of(ES)).get(0);
+
+        assertThat(match.outcome()).isEqualTo(Outcome.ALREADY_HAS_ROW);
+        assertThat(match.describe()).isEqualTo("bot row 9 (ES in DU1): the broker position it matches (DU1 ES) already "
+                + "has a bot row; the row is left as it is");
+    }
+
+    @Test
     void twoRowsWhoseOnlyCandidateIsTheSamePositionAreBothLeftAlone() {
         List<Match> matches = BotRowMatching.match(List.of(new BotRow(4, "ES", "DU1", null, null),
                 new BotRow(5, "ES", null, "FUT", null), new BotRow(1, "AAPL", "DU1", null, null)), HELD);
