@@ -212,8 +212,8 @@ public final class SyncRunSteps {
     /**
      * The one transaction of the run: takes the database-wide run lock, checks that no other run committed
      * since this run read its state (else the run fails and the next one starts from the new state), writes
-     * lifecycles, ledger entries, history, executions, breaks, accounts, rates and the run's SUCCEEDED record,
-     * and commits them together.
+     * lifecycles, ledger entries, history, executions, breaks, accounts, rates, the projection (an adopted bot's
+     * table) and the run's SUCCEEDED record, and commits them together.
      */
     public SyncRunSummary persist(Exchange exchange) throws SQLException {
         SyncRunContext run = exchange.getProperty(RUN_PROPERTY, SyncRunContext.class);
