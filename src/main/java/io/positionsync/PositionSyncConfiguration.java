@@ -51,6 +51,8 @@ import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Scenario;
 import io.positionsync.ibkr.sim.SimulatorOptions;
 import io.positionsync.store.AccountRepository;
+import io.positionsync.store.Adoption;
+import io.positionsync.store.AdoptionSettings;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.Database;
 import io.positionsync.store.ExecutionRepository;
@@ -157,7 +159,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
                 settings.getMillis("psync.sync.failure-retry-ms"), PENDING_FAILURES_CAPACITY));
         SyncRunSteps steps = new SyncRunSteps(gateway, dataSource, positions, executions, runs, breaks,
                 new SnapshotTransformer(), new BigDecimal(settings.get("psync.sync.break-tolerance")), Clock.systemUTC(),
-                statistics, pendingFailures);
+                statistics, pendingFailures, Adoption.projection(database, AdoptionSettings.from(settings)));
         steps.failInterruptedRuns();
 
         SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.getMillis("psync.sync.run-timeout-ms")));

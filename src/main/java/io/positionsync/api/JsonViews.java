@@ -115,6 +115,8 @@ final class JsonViews {
         json.put("tolerance", decimal(b.tolerance()));
         json.put("detectedAt", time(b.detectedAt()));
         json.put("note", b.note());
+        // Which disagreement it is (BOT_ROW_UNMATCHED: an adopted bot's row, named in the note, no contract).
+        json.put("kind", b.kind());
         return json;
     }
 
