@@ -372,6 +372,16 @@ public final class SimulatorState {
         return priorDayExecIds.contains(execId);
     }
 
+    /**
+     * The broker's trading day rolls over: every execution so far becomes a prior-day one, which
+     * {@code reqExecutions} no longer returns (positions keep what those fills did).
+     */
+    public synchronized void rollTradingDay() {
+        for (Execution execution : executions) {
+            priorDayExecIds.add(execution.execId());
+        }
+    }
+
     /** Corrects the price of an execution; see {@link #correctExecution(String, BigDecimal, BigDecimal)}. */
     public Execution correctExecution(String execId, BigDecimal newPrice) {
         return correctExecution(execId, newPrice, null);
