@@ -47,7 +47,8 @@ import io.positionsync.ibkr.sim.SimulatorOptions;
  * <p>System properties: {@code psync.bench.sizes} (1000,10000,100000), {@code psync.bench.runs} (5),
  * {@code psync.bench.large-runs} (runs of the 100 000 cases, 5), {@code psync.bench.warmups} (1),
  * {@code psync.bench.scaling-accounts} (1,10,100,1000), {@code psync.bench.xmx} (256m), {@code psync.bench.jfr}
- * (true: a flight recording of the service per scenario under {@code target/bench/}).
+ * (true: a flight recording of the service per scenario under {@code target/bench/}),
+ * {@code psync.bench.set.<key>} (any setting of the service, e.g. to compare configurations).
  */
 class SyncBench {
     private static final int LARGE = 100_000;
@@ -65,7 +66,7 @@ class SyncBench {
 
     /** One measured case, as results.json holds it. */
     record CaseResult(String name, int positions, int accounts, double median_s, double baseline_s, double ratio,
-            double peak_heap_mb, int runs, double min_s, double max_s, String measures, String target,
+            double peak_heap_mb, double gc_s, int runs, double min_s, double max_s, String measures, String target,
             Double vs_one_account) {
     }
 
@@ -75,7 +76,7 @@ class SyncBench {
 
     /** One sync run in the child. */
     record Run(double seconds, String status, int opened, int updated, int closed, int unchanged, long peakHeap,
-            String error) {
+            long peakUsed, double gcSeconds, String error) {
     }
 
     @Test
@@ -144,6 +145,7 @@ class SyncBench {
                 portfolio.state().rollTradingDay();
                 BenchPortfolio.Churn churned = portfolio.churn(0.10, 0.05, 0.05);
                 Run run = service.sync();
+                assertThat(run.status()).as("churn run " + i + ": " + run.error()).isEqualTo("SUCCEEDED");
                 assertThat(run.opened()).as("new positions").isEqualTo(churned.opened());
                 assertThat(run.closed()).as("closed positions").isGreaterThanOrEqualTo(churned.closed());
                 assertThat(run.updated()).as("changed positions").isGreaterThanOrEqualTo(churned.changed());
@@ -187,7 +189,7 @@ class SyncBench {
                 }
             }
             results.add(new CaseResult("accounts_scaling", size, accounts, steady.median_s(), steady.baseline_s(),
-                    steady.ratio(), steady.peak_heap_mb(), steady.runs(), steady.min_s(), steady.max_s(),
+                    steady.ratio(), steady.peak_heap_mb(), steady.gc_s(), steady.runs(), steady.min_s(), steady.max_s(),
                     "steady_resync", "1000 accounts <= 2x 1 account", null));
         }
         double one = results.stream().filter(c -> c.accounts() == 1).mapToDouble(CaseResult::median_s).findFirst()
@@ -195,7 +197,7 @@ class SyncBench {
         List<CaseResult> withRatio = new ArrayList<>();
         for (CaseResult c : results) {
             withRatio.add(new CaseResult(c.name(), c.positions(), c.accounts(), c.median_s(), c.baseline_s(), c.ratio(),
-                    c.peak_heap_mb(), c.runs(), c.min_s(), c.max_s(), c.measures(), c.target(),
+                    c.peak_heap_mb(), c.gc_s(), c.runs(), c.min_s(), c.max_s(), c.measures(), c.target(),
                     Double.isNaN(one) ? null : round(c.median_s() / one, 2)));
         }
         return withRatio;
@@ -211,9 +213,10 @@ class SyncBench {
         for (int i = 0; i < warmups + n; i++) {
             Run run = step.apply(i);
             assertThat(run.status()).as(label + " run " + i + ": " + run.error()).isEqualTo("SUCCEEDED");
-            log(String.format(Locale.ROOT, "%s %s %d: %.3f s, heap peak %.0f MB (%d opened, %d updated, %d closed,"
-                    + " %d unchanged)", label, i < warmups ? "warm-up" : "run", i, run.seconds(), run.peakHeap() / MB,
-                    run.opened(), run.updated(), run.closed(), run.unchanged()));
+            log(String.format(Locale.ROOT, "%s %s %d: %.3f s, live heap peak %.0f MB, used before GC %.0f MB, GC %.3f s"
+                    + " (%d opened, %d updated, %d closed, %d unchanged)", label, i < warmups ? "warm-up" : "run", i,
+                    run.seconds(), run.peakHeap() / MB, run.peakUsed() / MB, run.gcSeconds(), run.opened(),
+                    run.updated(), run.closed(), run.unchanged()));
             if (i >= warmups) {
                 measured.add(run);
             }
@@ -226,8 +229,9 @@ class SyncBench {
         double[] seconds = runs.stream().mapToDouble(Run::seconds).sorted().toArray();
         double median = median(seconds);
         long peak = runs.stream().mapToLong(Run::peakHeap).max().orElse(0);
+        double gc = median(runs.stream().mapToDouble(Run::gcSeconds).sorted().toArray());
         return new CaseResult(name, size, accounts, round(median, 3), round(baseline, 3), round(median / baseline, 2),
-                round(peak / MB, 1), runs.size(), round(seconds[0], 3), round(seconds[seconds.length - 1], 3), measures,
+                round(peak / MB, 1), round(gc, 3), runs.size(), round(seconds[0], 3), round(seconds[seconds.length - 1], 3), measures,
                 target, null);
     }
 
@@ -339,12 +343,15 @@ class SyncBench {
             properties.put("camel.server.enabled", "false");
             properties.put("camel.management.enabled", "false");
             properties.put("camel.main.routes-include-pattern", "file:routes/sync.camel.yaml");
+            // -Dpsync.bench.set.<key>=<value>: any other setting of the service, to compare configurations
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("psync.bench.set."))
+                    .forEach(k -> properties.put(k.substring("psync.bench.set.".length()), System.getProperty(k)));
             properties.forEach((key, value) -> command.add(key + "=" + value));
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectError(bench.out.resolve(label + ".log").toFile());
             builder.environment().keySet().removeIf(name -> name.startsWith("PSYNC_"));
             Service service = new Service(builder.start());
-            String ready = service.answers.readLine();
+            String ready = service.answer();
             if (!"ready".equals(ready)) {
                 service.close();
                 throw new IllegalStateException("the service did not start (" + ready + "); see " + label + ".log");
@@ -355,13 +362,24 @@ class SyncBench {
         Run sync() throws Exception {
             commands.write("sync\n");
             commands.flush();
-            String line = answers.readLine();
+            String line = answer();
             if (line == null || !line.startsWith("result ")) {
                 throw new IllegalStateException("the service answered " + line);
             }
-            String[] f = line.split(" ", 9);
+            String[] f = line.split(" ", 11);
             return new Run(Long.parseLong(f[1]) / 1e9, f[2], Integer.parseInt(f[3]), Integer.parseInt(f[4]),
-                    Integer.parseInt(f[5]), Integer.parseInt(f[6]), Long.parseLong(f[7]), f[8]);
+                    Integer.parseInt(f[5]), Integer.parseInt(f[6]), Long.parseLong(f[7]), Long.parseLong(f[8]),
+                    Long.parseLong(f[9]) / 1e9, f[10]);
+        }
+
+        /** The next answer line; other output of the JVM (the flight recorder's notes) is skipped. */
+        private String answer() throws java.io.IOException {
+            String line;
+            while ((line = answers.readLine()) != null && !line.equals("ready") && !line.startsWith("result ")
+                    && !line.startsWith("error ")) {
+                System.out.println("[service] " + line);
+            }
+            return line;
         }
 
         @Override
@@ -382,15 +400,16 @@ class SyncBench {
 
     private static String table(List<CaseResult> cases, DecodeResult decode, Map<String, Object> environment) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%n%-17s %9s %8s %9s %10s %7s %9s  %s%n", "case", "positions", "accounts",
-                "median_s", "baseline_s", "ratio", "heap_MB", "target"));
+        s.append(String.format(Locale.ROOT, "%n%-17s %9s %8s %9s %10s %7s %8s %6s  %s%n", "case", "positions",
+                "accounts", "median_s", "baseline_s", "ratio", "heap_MB", "gc_s", "target"));
         for (CaseResult c : cases) {
             String target = c.target() == null ? "" : c.target();
             if (c.vs_one_account() != null) {
                 target = String.format(Locale.ROOT, "%.2fx of 1 account (target <= 2x)", c.vs_one_account());
             }
-            s.append(String.format(Locale.ROOT, "%-17s %9d %8d %9.3f %10.3f %7.2f %9.1f  %s%n", c.name(), c.positions(),
-                    c.accounts(), c.median_s(), c.baseline_s(), c.ratio(), c.peak_heap_mb(), target));
+            s.append(String.format(Locale.ROOT, "%-17s %9d %8d %9.3f %10.3f %7.2f %8.1f %6.2f  %s%n", c.name(),
+                    c.positions(), c.accounts(), c.median_s(), c.baseline_s(), c.ratio(), c.peak_heap_mb(), c.gc_s(),
+                    target));
         }
         s.append(String.format(Locale.ROOT, "decode: %.0f position messages/s decoded, %.0f/s raw socket read,"
                 + " ratio %.3f (target >= 0.5)%n", decode.messages_per_s(), decode.raw_read_messages_per_s(),
