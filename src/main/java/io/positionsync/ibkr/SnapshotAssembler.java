@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A position or portfolio value is kept as the record the snapshot holds as soon as it arrives (the contract
  * fields the snapshot does not use are dropped), and the texts every message repeats (account, security type,
- * currency) and the multipliers are shared: a 100 000-position snapshot is then about half the size it would be
- * as the decoded messages.
+ * currency) and the multipliers are shared: the decoded messages with their whole contracts are not kept for the
+ * length of a 100 000-position snapshot.
  */
 public final class SnapshotAssembler {
     private static final Logger log = LoggerFactory.getLogger(SnapshotAssembler.class);
