@@ -58,6 +58,8 @@ public final class SimulatorState {
     private final Map<Long, Instrument> instruments = new LinkedHashMap<>();
     private final Map<Long, BigDecimal> prices = new HashMap<>();
     private final Map<PositionKey, Ledger> ledgers = new LinkedHashMap<>();
+    /** The same ledgers by account, in the same order: an account's updates do not scan every account's positions. */
+    private final Map<String, List<Ledger>> ledgersByAccount = new HashMap<>();
     private final List<Execution> executions = new ArrayList<>();
     private final List<StateListener> listeners = new CopyOnWriteArrayList<>();
     private String baseCurrency = DEFAULT_CURRENCY;
@@ -285,7 +287,7 @@ public final class SimulatorState {
         Instrument instrument = requireInstrument(conId);
         Position position = new Position(account, conId, quantity,
                 quantity.signum() == 0 ? BigDecimal.ZERO : avgCost, BigDecimal.ZERO);
-        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, conId), k -> new Ledger());
+        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, conId), k -> indexed(account, new Ledger()));
         ledger.reset(position);
         notifyPosition(position, instrument);
         return position;
@@ -332,7 +334,8 @@ public final class SimulatorState {
         Instant time = fill.time() != null ? fill.time()
                 : fill.priorDay() ? clock.instant().minus(1, ChronoUnit.DAYS) : clock.instant();
         Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, fill.conId()),
-                k -> new Ledger(new Position(account, fill.conId(), BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO)));
+                k -> indexed(account,
+                        new Ledger(new Position(account, fill.conId(), BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO))));
         AverageCost.Outcome outcome = fill(ledger.current, instrument, fill.side(), shares, price, positionCommission);
         String execId = String.format("%s.%08x.01.%s", EXEC_ID_PREFIX, execSequence++, FIRST_REVISION);
         long orderId = nextOrderId++;
@@ -397,6 +400,16 @@ public final class SimulatorState {
     /** Whether {@code execId} happened before today's trading day (never returned by {@code reqExecutions}). */
     public synchronized boolean isPriorDay(String execId) {
         return priorDayExecIds.contains(execId);
+    }
+
+    /**
+     * The broker's trading day rolls over: every execution so far becomes a prior-day one, which
+     * {@code reqExecutions} no longer returns (positions keep what those fills did).
+     */
+    public synchronized void rollTradingDay() {
+        for (Execution execution : executions) {
+            priorDayExecIds.add(execution.execId());
+        }
     }
 
     /** Corrects the price of an execution; see {@link #correctExecution(String, BigDecimal, BigDecimal)}. */
@@ -522,7 +535,18 @@ public final class SimulatorState {
 
     /** The reported positions of one account. */
     public synchronized List<Position> positions(String account) {
-        return positions().stream().filter(p -> p.account().equals(account)).toList();
+        List<Position> out = new ArrayList<>();
+        for (Ledger ledger : ledgersByAccount.getOrDefault(account, List.of())) {
+            if (isReported(ledger.current)) {
+                out.add(ledger.current);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private Ledger indexed(String account, Ledger ledger) {
+        ledgersByAccount.computeIfAbsent(account, a -> new ArrayList<>()).add(ledger);
+        return ledger;
     }
 
     public synchronized boolean isReported(Position position) {
