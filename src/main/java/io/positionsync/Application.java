@@ -25,6 +25,7 @@ public final class Application {
         COMMANDS.put("rollback", io.positionsync.store.RollbackCommand::run);
         COMMANDS.put("sync-once", SyncOnceCommand::run);
         COMMANDS.put("purge-account", io.positionsync.store.PurgeAccountCommand::run);
+        COMMANDS.put("adopt", AdoptCommand::run);
     }
 
     private Application() {

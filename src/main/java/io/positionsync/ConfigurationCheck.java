@@ -50,10 +50,12 @@ public final class ConfigurationCheck {
     private static final List<DurationKey> DURATIONS = List.of(
             new DurationKey("psync.ibkr.connect-timeout-ms", Duration.ofMillis(1)),
             new DurationKey("psync.ibkr.request-timeout-ms", Duration.ofMillis(1)),
+            new DurationKey("psync.ibkr.commission-wait-ms", Duration.ZERO),
             new DurationKey("psync.ibkr.backoff-initial-ms", Duration.ofMillis(1)),
             new DurationKey("psync.ibkr.backoff-max-ms", Duration.ofMillis(1)),
             // A tight loop against the gateway would trip IB's pacing limits.
             new DurationKey("psync.sync.period", MIN_SYNC_PERIOD),
+            new DurationKey("psync.sim.sync-period", MIN_SYNC_PERIOD),
             new DurationKey("psync.sync.initial-delay-ms", Duration.ZERO),
             new DurationKey("psync.sync.run-timeout-ms", Duration.ofMillis(1)),
             new DurationKey("psync.sim.price-tick-ms", Duration.ZERO),

@@ -53,6 +53,8 @@ import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Scenario;
 import io.positionsync.ibkr.sim.SimulatorOptions;
 import io.positionsync.store.AccountRepository;
+import io.positionsync.store.Adoption;
+import io.positionsync.store.AdoptionSettings;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.Database;
 import io.positionsync.store.DailyPnlRepository;
@@ -90,6 +92,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         ConfigurationCheck.validate(settings);
         LOG.info("configuration in use: {}", StartupReport.configuration(settings));
         GatewayChoice gatewayChoice = GatewayChoice.of(settings, unknown);
+        if (gatewayChoice == GatewayChoice.SIMULATOR) {
+            settings = demoSyncPeriod(context, settings);
+        }
         // Refuse to listen beyond loopback without an API token.
         TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
         ListenAddressPolicy.check(context, settings.find("psync.api.token").orElse(null));
@@ -157,7 +162,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
                 settings.getMillis("psync.sync.failure-retry-ms"), PENDING_FAILURES_CAPACITY));
         SyncRunSteps steps = new SyncRunSteps(gateway, dataSource, positions, executions, runs, breaks,
                 new SnapshotTransformer(), new BigDecimal(settings.get("psync.sync.break-tolerance")), Clock.systemUTC(),
-                statistics, pendingFailures);
+                statistics, pendingFailures, Adoption.projection(database, AdoptionSettings.from(settings)));
         steps.failInterruptedRuns();
 
         SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.getMillis("psync.sync.run-timeout-ms")));
@@ -232,6 +237,22 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("databaseHealthCheck", databaseHealth);
         registry.bind("gatewayHealthCheck", new GatewayHealthCheck(gateway::status));
         StartupReport.logListenAddressWhenStarted(context);
+    }
+
+    /**
+     * On the built-in simulator the timer runs at {@code psync.sim.sync-period} unless {@code psync.sync.period} was
+     * set: the demo trades every few seconds, and one run a minute would hide what it shows. Set before the routes
+     * read the period, so the timer, the scheduler status and the metrics all see the same value.
+     */
+    private static Settings demoSyncPeriod(CamelContext context, Settings settings) {
+        String variable = settings.variableOf("psync.sync.period");
+        if (System.getenv(variable) != null || !settings.isFileDefault("psync.sync.period")) {
+            return settings;
+        }
+        String period = settings.get("psync.sim.sync-period");
+        context.getPropertiesComponent().addOverrideProperty("psync.sync.period", period);
+        LOG.info("sync timer period {} on the built-in simulator ({} is not set; PSYNC_SIM_SYNC_PERIOD)", period, variable);
+        return Settings.fromCamel(context);
     }
 
     /** Which gateway the service talks to: decided from the configuration before anything starts. */

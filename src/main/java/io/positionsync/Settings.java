@@ -140,6 +140,20 @@ public final class Settings {
         }
     }
 
+    /**
+     * Whether {@code key} resolves to the default the configuration file writes for it ({@code 60s} in
+     * {@code {{env:PSYNC_SYNC_PERIOD:60s}}}): nothing set it to anything else.
+     */
+    public boolean isFileDefault(String key) {
+        String raw = properties.getProperty(key);
+        if (raw == null) {
+            return false;
+        }
+        Matcher m = ENV.matcher(raw);
+        String fileDefault = m.matches() ? (m.group(2) == null ? "" : m.group(2)) : raw;
+        return find(key).orElse("").equals(fileDefault.trim());
+    }
+
     /** Every key with its resolved value, for handing to Camel as initial properties. */
     public Map<String, String> resolvedOverrides() {
         return new HashMap<>(overrides);

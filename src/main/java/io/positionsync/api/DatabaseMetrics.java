@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.positionsync.store.BreakRepository;
+import io.positionsync.store.CurrencyPnl;
 import io.positionsync.store.PnlSummary;
 import io.positionsync.store.PortfolioSummary;
 import io.positionsync.store.PositionRepository;
@@ -78,6 +79,8 @@ public final class DatabaseMetrics implements AutoCloseable {
         return thread;
     });
     private final Set<String> accountsSeen = ConcurrentHashMap.newKeySet();
+    private final Set<String> accountCurrenciesSeen = ConcurrentHashMap.newKeySet();
+    private final Set<String> breakKindsSeen = ConcurrentHashMap.newKeySet();
     private final AtomicLong reads = new AtomicLong();
 
     private Figures current = Figures.UNKNOWN;
@@ -194,35 +197,56 @@ public final class DatabaseMetrics implements AutoCloseable {
             current = figures;
         }
         if (figures.up()) {
-            figures.accounts().keySet().forEach(this::accountGauges);
+            figures.accounts().values().forEach(this::accountGauges);
             figures.breaksByKind().keySet().forEach(this::breakGauge); // a kind added after V7
         }
         return figures;
     }
 
-    private void accountGauges(String account) {
-        if (!accountsSeen.add(account)) {
-            return;
+    private void accountGauges(PnlSummary summary) {
+        String account = summary.account();
+        if (accountsSeen.add(account)) {
+            Gauge.builder("psync.positions.open", this, m -> known(m.figures(), f -> {
+                        PnlSummary now = f.accounts().get(account);
+                        return now == null ? 0 : now.openCount(); // every row gone: nothing open
+                    }))
+                    .tag("account", account)
+                    .description("Open position lifecycles stored")
+                    .strongReference(true)
+                    .register(registry);
         }
-        accountGauge("psync.positions.open", account, "Open position lifecycles stored", p -> p.openCount());
-        accountGauge("psync.realized.pnl", account, "Realized P&L of all position rows (account currency)",
-                p -> p.realizedPnl().doubleValue());
-        accountGauge("psync.unrealized.pnl", account, "Unrealized P&L of open positions (account currency)",
-                p -> p.unrealizedPnl().doubleValue());
+        // amounts of different currencies never add up: one series per account and currency
+        for (CurrencyPnl pnl : summary.byCurrency()) {
+            if (accountCurrenciesSeen.add(account + "/" + pnl.currency())) {
+                currencyGauge("psync.realized.pnl", account, pnl.currency(), "Realized P&L of all position rows",
+                        CurrencyPnl::realizedPnl);
+                currencyGauge("psync.unrealized.pnl", account, pnl.currency(), "Unrealized P&L of open positions",
+                        CurrencyPnl::unrealizedPnl);
+            }
+        }
     }
 
-    private void accountGauge(String name, String account, String description, ToDoubleFunction<PnlSummary> value) {
+    private void currencyGauge(String name, String account, String currency, String description,
+            java.util.function.Function<CurrencyPnl, java.math.BigDecimal> value) {
         Gauge.builder(name, this, m -> known(m.figures(), f -> {
                     PnlSummary summary = f.accounts().get(account);
-                    return summary == null ? 0 : value.applyAsDouble(summary); // every row gone: nothing open
+                    if (summary == null) {
+                        return 0;
+                    }
+                    return summary.byCurrency().stream().filter(c -> c.currency().equals(currency)).findFirst()
+                            .map(c -> value.apply(c).doubleValue()).orElse(0.0);
                 }))
                 .tag("account", account)
-                .description(description)
+                .tag("currency", currency)
+                .description(description + " (in the currency of the label)")
                 .strongReference(true)
                 .register(registry);
     }
 
     private void breakGauge(String kind) {
+        if (!breakKindsSeen.add(kind)) {
+            return;
+        }
         Gauge.builder("psync.breaks.open", this, m -> known(m.figures(), f -> f.breaksByKind().getOrDefault(kind, 0L)))
                 .tag("kind", kind)
                 .description("Open reconciliation breaks by kind")

@@ -107,6 +107,7 @@ final class JsonViews {
     static Map<String, Object> reconciliationBreak(ReconciliationBreak b) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", b.id());
+        json.put("kind", b.kind());
         json.put("runId", b.runId());
         json.put("positionId", b.positionId());
         json.put("account", b.account());
@@ -119,6 +120,7 @@ final class JsonViews {
         json.put("tolerance", decimal(b.tolerance()));
         json.put("detectedAt", time(b.detectedAt()));
         json.put("note", b.note());
+        // Which disagreement it is (BOT_ROW_UNMATCHED: an adopted bot's row, named in the note, no contract).
         json.put("kind", b.kind());
         json.put("resolvedAt", time(b.resolvedAt()));
         json.put("resolvedRunId", b.resolvedRunId());

@@ -23,14 +23,21 @@ import org.slf4j.LoggerFactory;
  *       carried over to its correction.</li>
  * </ul>
  * Executions are listed oldest first. Not thread-safe: one snapshot, one thread.
+ *
+ * <p>A position or portfolio value is kept as the record the snapshot holds as soon as it arrives (the contract
+ * fields the snapshot does not use are dropped), and the texts every message repeats (account, security type,
+ * currency) and the multipliers are shared: the decoded messages with their whole contracts are not kept for the
+ * length of a 100 000-position snapshot.
  */
 public final class SnapshotAssembler {
     private static final Logger log = LoggerFactory.getLogger(SnapshotAssembler.class);
     /** The {@code updateAccountValue} key of an exchange rate. */
     static final String EXCHANGE_RATE = "ExchangeRate";
 
-    private final Map<AccountContract, IncomingMessage.Position> positions = new LinkedHashMap<>();
-    private final Map<AccountContract, IncomingMessage.UpdatePortfolio> portfolio = new LinkedHashMap<>();
+    private final Map<AccountContract, BrokerPosition> positions = new LinkedHashMap<>();
+    private final Map<AccountContract, PortfolioValue> portfolio = new LinkedHashMap<>();
+    /** Low-cardinality texts and multipliers, one instance each (see the class comment). */
+    private final Map<Object, Object> shared = new HashMap<>();
     private final Map<String, IncomingMessage.ExecDetails> executionsByBase = new LinkedHashMap<>();
     private final Map<String, IncomingMessage.CommissionReport> commissions = new HashMap<>();
     private final Map<AccountCurrency, BigDecimal> exchangeRates = new LinkedHashMap<>();
@@ -81,12 +88,25 @@ public final class SnapshotAssembler {
         return out;
     }
 
-    public void addPosition(IncomingMessage.Position position) {
-        positions.put(new AccountContract(position.account(), position.contract().conId()), position);
+    public void addPosition(IncomingMessage.Position p) {
+        Contract c = p.contract();
+        String account = share(p.account());
+        positions.put(new AccountContract(account, c.conId()), new BrokerPosition(account, c.conId(), c.symbol(),
+                share(c.secType()), share(c.currency()), c.localSymbol(), share(c.multiplier()), p.position(),
+                p.avgCost()));
     }
 
-    public void addPortfolio(IncomingMessage.UpdatePortfolio update) {
-        portfolio.put(new AccountContract(update.account(), update.contract().conId()), update);
+    public void addPortfolio(IncomingMessage.UpdatePortfolio u) {
+        Contract c = u.contract();
+        String account = share(u.account());
+        portfolio.put(new AccountContract(account, c.conId()), new PortfolioValue(account, c.conId(), c.symbol(),
+                share(c.secType()), share(c.currency()), share(c.multiplier()), u.position(), u.marketPrice(),
+                u.marketValue(), u.averageCost(), u.unrealizedPnl(), u.realizedPnl()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T share(T value) {
+        return value == null ? null : (T) shared.computeIfAbsent(value, v -> v);
     }
 
     public void addExecution(IncomingMessage.ExecDetails execution) {
@@ -123,24 +143,12 @@ public final class SnapshotAssembler {
 
     /** The positions received so far. */
     public List<BrokerPosition> positions() {
-        List<BrokerPosition> out = new ArrayList<>(positions.size());
-        for (IncomingMessage.Position p : positions.values()) {
-            Contract c = p.contract();
-            out.add(new BrokerPosition(p.account(), c.conId(), c.symbol(), c.secType(), c.currency(), c.localSymbol(),
-                    c.multiplier(), p.position(), p.avgCost()));
-        }
-        return out;
+        return new ArrayList<>(positions.values());
     }
 
     /** The portfolio values received so far. */
     public List<PortfolioValue> portfolio() {
-        List<PortfolioValue> out = new ArrayList<>(portfolio.size());
-        for (IncomingMessage.UpdatePortfolio u : portfolio.values()) {
-            Contract c = u.contract();
-            out.add(new PortfolioValue(u.account(), c.conId(), c.symbol(), c.secType(), c.currency(), c.multiplier(),
-                    u.position(), u.marketPrice(), u.marketValue(), u.averageCost(), u.unrealizedPnl(), u.realizedPnl()));
-        }
-        return out;
+        return new ArrayList<>(portfolio.values());
     }
 
     /** The executions received so far, deduplicated, joined with the commission reports received so far. */

@@ -97,7 +97,8 @@ public final class SnapshotCommand {
             Duration requestTimeout = timeoutSeconds == null ? settings.getMillis("psync.ibkr.request-timeout-ms")
                     : Duration.ofSeconds(timeoutSeconds);
             return new TwsGatewayConfig(host, port, clientId, connectTimeout, requestTimeout,
-                    settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"));
+                    settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"),
+                    TwsGatewayConfig.commissionWait(settings));
         }
     }
 

@@ -20,9 +20,12 @@ import org.slf4j.LoggerFactory;
  * commission reports the gateway sent after {@code execDetailsEnd} are joined. The whole exchange has ONE
  * deadline (the request timeout, counted from the start of the snapshot), however many accounts there are.
  * Commission reports can trail their executions by more than that barrier: while some execution still has
- * none, reading goes on until they are all in or the deadline has passed (those left without one are listed
- * with a {@code null} commission and logged). Messages come from the connection's reader thread through
- * {@code events}.
+ * none, reading goes on until they are all in, for at most the commission wait (and never past the deadline).
+ * That wait is short and separate from the deadline: a gateway may hold a report back for minutes (IB sends some
+ * only once the order is fully priced), and a snapshot that waited for it until its deadline would stall every
+ * run by the whole request timeout. Those left without one are listed with a {@code null} commission and logged;
+ * the sync books the commission when a later snapshot carries it. Messages come from the connection's reader
+ * thread through {@code events}.
  *
  * <p>Bounded: more messages, records or bytes than {@link SnapshotLimits} allow end the snapshot incomplete;
  * so do positions, portfolio values or executions of an account that is not in {@code managedAccounts}
@@ -62,6 +65,7 @@ final class SnapshotSession {
     private final TwsConnection connection;
     private final BlockingQueue<Event> events;
     private final Duration requestTimeout;
+    private final Duration commissionWait;
     private final int executionsReqId;
     private final SnapshotLimits limits;
     private final SnapshotAssembler assembler = new SnapshotAssembler();
@@ -72,15 +76,12 @@ final class SnapshotSession {
     private String phase = "snapshot start";
     private String connectivityProblem;
 
-    SnapshotSession(TwsConnection connection, BlockingQueue<Event> events, Duration requestTimeout, int executionsReqId) {
-        this(connection, events, requestTimeout, executionsReqId, SnapshotLimits.DEFAULTS);
-    }
-
-    SnapshotSession(TwsConnection connection, BlockingQueue<Event> events, Duration requestTimeout, int executionsReqId,
-            SnapshotLimits limits) {
+    SnapshotSession(TwsConnection connection, BlockingQueue<Event> events, Duration requestTimeout,
+            Duration commissionWait, int executionsReqId, SnapshotLimits limits) {
         this.connection = connection;
         this.events = events;
         this.requestTimeout = requestTimeout;
+        this.commissionWait = commissionWait;
         this.executionsReqId = executionsReqId;
         this.limits = limits;
     }
@@ -169,16 +170,19 @@ final class SnapshotSession {
 
     /**
      * A gateway may send commission reports well after {@code execDetailsEnd} (and after the barrier's
-     * reply): waits for those still missing, up to the snapshot's deadline. Reports that never come leave their
-     * executions without a commission, which the snapshot shows as {@code null} rather than as zero.
+     * reply): waits for those still missing, for at most the commission wait and never past the snapshot's
+     * deadline. Reports that do not come in time leave their executions without a commission, which the
+     * snapshot shows as {@code null} rather than as zero.
      */
     private void awaitMissingCommissionReports() throws Aborted {
         List<String> missing = assembler.execIdsWithoutCommission();
+        long waitEnd = System.nanoTime() + commissionWait.toNanos();
+        long until = waitEnd - deadline < 0 ? waitEnd : deadline;
         while (!missing.isEmpty()) {
-            IncomingMessage message = next("commission reports", deadline);
+            IncomingMessage message = next("commission reports", until);
             if (message == null) {
                 log.warn("no commission report within {} ms for {} execution(s): {}; listed without commission",
-                        requestTimeout.toMillis(), missing.size(), missing);
+                        commissionWait.toMillis(), missing.size(), missing);
                 return;
             }
             handle(message);

@@ -137,7 +137,8 @@ public final class TwsBrokerGateway implements BrokerGateway {
                 result = new SnapshotSession.Result(
                         new SnapshotAssembler().incomplete(conn.serverVersion(), takenAt, null, List.of(), degraded), false);
             } else {
-                result = new SnapshotSession(conn, events, config.requestTimeout(), nextRequestId++, limits).run(takenAt);
+                result = new SnapshotSession(conn, events, config.requestTimeout(), config.commissionWait(),
+                        nextRequestId++, limits).run(takenAt);
             }
         } finally {
             sessionEvents = null;

@@ -15,11 +15,16 @@ import io.positionsync.Settings;
  * @param requestTimeout each request of a snapshot must reach its end marker within this
  * @param backoffInitial wait after the first failed connect; doubled after each further failure
  * @param backoffMax     cap of that wait
+ * @param commissionWait how long a snapshot waits for commission reports still missing once every end marker is
+ *                       in (never past the request timeout's deadline); those that do not come in time are left
+ *                       pending (the sync books them when a later snapshot carries them)
  */
 public record TwsGatewayConfig(String host, int port, int clientId, Duration connectTimeout, Duration requestTimeout,
-        Duration backoffInitial, Duration backoffMax) {
+        Duration backoffInitial, Duration backoffMax, Duration commissionWait) {
 
     private static final int MAX_PORT = 65535;
+    /** The shipped default of {@code psync.ibkr.commission-wait-ms}, for clients built without the configuration. */
+    public static final Duration DEFAULT_COMMISSION_WAIT = Duration.ofSeconds(2);
 
     public TwsGatewayConfig {
         Objects.requireNonNull(host, "host");
@@ -36,6 +41,16 @@ public record TwsGatewayConfig(String host, int port, int clientId, Duration con
         if (backoffMax.compareTo(backoffInitial) < 0) {
             throw new IllegalArgumentException("backoffMax must be at least backoffInitial");
         }
+        Objects.requireNonNull(commissionWait, "commissionWait");
+        if (commissionWait.isNegative()) {
+            throw new IllegalArgumentException("commissionWait must not be negative");
+        }
+    }
+
+    /** With the default wait for trailing commission reports ({@link #DEFAULT_COMMISSION_WAIT}). */
+    public TwsGatewayConfig(String host, int port, int clientId, Duration connectTimeout, Duration requestTimeout,
+            Duration backoffInitial, Duration backoffMax) {
+        this(host, port, clientId, connectTimeout, requestTimeout, backoffInitial, backoffMax, DEFAULT_COMMISSION_WAIT);
     }
 
     /** From {@code psync.ibkr.*} in the configuration, for the configured host and port. */
@@ -47,7 +62,14 @@ public record TwsGatewayConfig(String host, int port, int clientId, Duration con
     public static TwsGatewayConfig fromSettings(Settings settings, String host, int port) {
         return new TwsGatewayConfig(host, port, settings.getInt("psync.ibkr.client-id"),
                 settings.getMillis("psync.ibkr.connect-timeout-ms"), settings.getMillis("psync.ibkr.request-timeout-ms"),
-                settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"));
+                settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"),
+                commissionWait(settings));
+    }
+
+    /** {@code psync.ibkr.commission-wait-ms}, or the default where a configuration does not have the key. */
+    public static Duration commissionWait(Settings settings) {
+        return settings.find("psync.ibkr.commission-wait-ms").isPresent()
+                ? settings.getMillis("psync.ibkr.commission-wait-ms") : DEFAULT_COMMISSION_WAIT;
     }
 
     /** {@code host:port}. */

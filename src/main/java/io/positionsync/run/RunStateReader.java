@@ -81,10 +81,11 @@ final class RunStateReader {
             brokerPositions.put(position.key(), position);
         }
         Map<PositionKey, StoredPosition> open = positions.loadOpen(connection);
-        Set<String> known = accounts.known(connection);
+        Map<String, java.time.Instant> firstSeen = accounts.firstSeen(connection);
+        Set<String> known = firstSeen.keySet();
         Map<PositionKey, Set<BreakKind>> openBreaks = breaks.openKinds(connection);
 
-        Facts facts = classify(connection, snapshot);
+        Facts facts = classify(connection, snapshot, firstSeen);
 
         Set<PositionKey> keys = new LinkedHashSet<>(brokerPositions.keySet());
         for (PositionKey key : open.keySet()) {
@@ -147,6 +148,7 @@ final class RunStateReader {
                     facts.corrections.getOrDefault(key, Map.of()),
                     facts.lateCommissions.getOrDefault(key, List.of()),
                     facts.passive.getOrDefault(key, List.of()),
+                    facts.deferredBefore,
                     firstSight,
                     openBreaks.getOrDefault(key, EnumSet.noneOf(BreakKind.class))));
         }
@@ -182,6 +184,7 @@ final class RunStateReader {
         final Map<PositionKey, Map<String, BrokerExecution>> corrections = new HashMap<>();
         final Map<PositionKey, List<BrokerExecution>> lateCommissions = new HashMap<>();
         final Map<PositionKey, List<ExecutionRecord>> passive = new HashMap<>();
+        final Set<String> deferredBefore = new HashSet<>();
 
         Set<PositionKey> keys() {
             Set<PositionKey> keys = new LinkedHashSet<>(newFills.keySet());
@@ -216,7 +219,8 @@ final class RunStateReader {
         return new PositionKey(execution.account(), execution.conId());
     }
 
-    private Facts classify(Connection connection, BrokerSnapshot snapshot) throws SQLException {
+    private Facts classify(Connection connection, BrokerSnapshot snapshot, Map<String, java.time.Instant> firstSeen)
+            throws SQLException {
         Facts facts = new Facts();
         List<BrokerExecution> reported = SnapshotExecutions.of(snapshot.executions()).all();
         Set<String> bases = new HashSet<>();
@@ -236,6 +240,7 @@ final class RunStateReader {
             if (same != null) {
                 if (same.state() == ExecutionState.SEEN) {
                     facts.add(facts.newFills, withStoredCommission(execution, same));
+                    facts.deferredBefore.add(execution.execId());
                 } else if (same.state() == ExecutionState.APPLIED && same.execution().commission() == null
                         && execution.commission() != null) {
                     facts.add(facts.lateCommissions, execution);
@@ -245,7 +250,13 @@ final class RunStateReader {
                 continue;
             }
             StoredExecution other = latestByBase.get(execution.baseExecId());
-            if (other == null) {
+            java.time.Instant accountSeen = firstSeen.get(execution.account());
+            if (other == null && accountSeen != null && execution.time() != null
+                    && execution.time().isBefore(accountSeen.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))) {
+                // reported late, but executed before the account's first sight (broker times have whole
+                // seconds: only an earlier second is surely before it): its opening balances hold it
+                facts.keep(execution, null, ExecutionState.COVERED);
+            } else if (other == null) {
                 facts.add(facts.newFills, execution);
             } else if (!ExecIds.supersedes(execution.execId(), other.execId())) {
                 continue; // an older revision replayed after its correction
@@ -266,6 +277,7 @@ final class RunStateReader {
         for (StoredExecution e : waiting.values()) {
             if (!reportedIds.contains(e.execId())) {
                 facts.add(facts.newFills, e.execution());
+                facts.deferredBefore.add(e.execId());
             }
         }
         for (List<BrokerExecution> fills : facts.newFills.values()) {

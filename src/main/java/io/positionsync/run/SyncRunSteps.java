@@ -45,6 +45,7 @@ import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.LedgerRepository;
+import io.positionsync.store.PositionProjection;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.SyncCounts;
 import io.positionsync.store.SyncRunRepository;
@@ -80,6 +81,7 @@ public final class SyncRunSteps {
     private final Clock clock;
     private final Consumer<SyncRunSummary> onFinished;
     private final PendingRunFailures pendingFailures;
+    private final PositionProjection projection;
 
     public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
@@ -104,11 +106,29 @@ public final class SyncRunSteps {
                 new AccountRepository(dataSource), transformer, breakTolerance, clock, onFinished, pendingFailures);
     }
 
+    /** With the keeper of failures and where runs are projected beyond the service's tables (an adopted bot's table). */
+    public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
+            ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
+            BigDecimal breakTolerance, Clock clock, Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures,
+            PositionProjection projection) {
+        this(gateway, dataSource, positions, executions, runs, breaks, new LedgerRepository(positions.writeChunkSize()),
+                new AccountRepository(dataSource), transformer, breakTolerance, clock, onFinished, pendingFailures,
+                projection);
+    }
+
     /** Every part given; {@code pendingFailures} may be null (failures the database cannot record are then only logged). */
     public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, LedgerRepository ledger,
             AccountRepository accounts, SnapshotTransformer transformer, BigDecimal breakTolerance, Clock clock,
             Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures) {
+        this(gateway, dataSource, positions, executions, runs, breaks, ledger, accounts, transformer, breakTolerance,
+                clock, onFinished, pendingFailures, PositionProjection.NONE);
+    }
+
+    private SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
+            ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, LedgerRepository ledger,
+            AccountRepository accounts, SnapshotTransformer transformer, BigDecimal breakTolerance, Clock clock,
+            Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures, PositionProjection projection) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.positions = Objects.requireNonNull(positions, "positions");
@@ -123,6 +143,7 @@ public final class SyncRunSteps {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.onFinished = onFinished == null ? summary -> { } : onFinished;
         this.pendingFailures = pendingFailures;
+        this.projection = Objects.requireNonNull(projection, "projection");
     }
 
     /** Records the run as RUNNING (committed at once, so a crash leaves a trace) and puts its context on the exchange. */
@@ -191,8 +212,8 @@ public final class SyncRunSteps {
     /**
      * The one transaction of the run: takes the database-wide run lock, checks that no other run committed
      * since this run read its state (else the run fails and the next one starts from the new state), writes
-     * lifecycles, ledger entries, history, executions, breaks, accounts, rates and the run's SUCCEEDED record,
-     * and commits them together.
+     * lifecycles, ledger entries, history, executions, breaks, accounts, rates, the projection (an adopted bot's
+     * table) and the run's SUCCEEDED record, and commits them together.
      */
     public SyncRunSummary persist(Exchange exchange) throws SQLException {
         SyncRunContext run = exchange.getProperty(RUN_PROPERTY, SyncRunContext.class);
@@ -251,6 +272,8 @@ public final class SyncRunSteps {
                 breaks.record(connection, raised);
                 accounts.reported(connection, run.runId(), run.snapshot().accounts(), syncedAt);
                 accounts.saveRates(connection, run.runId(), run.snapshot().exchangeRates());
+                // After the service's rows, before the run is recorded: an adopted bot's table, same transaction.
+                projection.project(connection, run.runId(), writes, syncedAt);
                 runs.recordFills(connection, run.runId(), fills);
                 Instant finishedAt = now();
                 runs.finish(connection, run.runId(), SyncRunStatus.SUCCEEDED, syncCounts, null, run.brokerServerTime(),

@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +31,16 @@ public final class AccountRepository {
 
     /** Accounts synced before (their positions are not opening balances any more). */
     public Set<String> known(Connection connection) throws SQLException {
-        Set<String> accounts = new HashSet<>();
-        try (PreparedStatement statement = connection.prepareStatement("SELECT account FROM accounts");
+        return firstSeen(connection).keySet();
+    }
+
+    /** When each account synced before was first seen: fills older than that are in its opening balances. */
+    public Map<String, Instant> firstSeen(Connection connection) throws SQLException {
+        Map<String, Instant> accounts = new java.util.HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement("SELECT account, first_seen_at FROM accounts");
                 ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
-                accounts.add(rows.getString(1));
+                accounts.put(rows.getString(1), Jdbc.instant(rows, "first_seen_at"));
             }
         }
         return accounts;

@@ -84,7 +84,9 @@ public final class BreakRepository {
     public Map<PositionKey, Set<BreakKind>> openKinds(Connection connection) throws SQLException {
         Map<PositionKey, Set<BreakKind>> open = new HashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT DISTINCT account, con_id, kind FROM reconciliation_breaks WHERE resolved_at IS NULL");
+                "SELECT DISTINCT account, con_id, kind FROM reconciliation_breaks WHERE resolved_at IS NULL "
+                        // a bot row's break names no contract
+                        + "AND con_id IS NOT NULL");
                 ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
                 open.computeIfAbsent(new PositionKey(rows.getString(1), rows.getLong(2)),
@@ -104,6 +106,64 @@ public final class BreakRepository {
                 FROM unnest(?::text[], ?::bigint[], ?::text[]) AS u(account, con_id, kind)
                 WHERE b.account = u.account AND b.con_id = u.con_id AND b.kind = u.kind AND b.resolved_at IS NULL
                 """, 3, 5000, rows, at, runId);
+    }
+
+    /** Open breaks of an adopted bot's rows: bot row id -> break id. */
+    public Map<Long, Long> openBotRowBreaks(Connection connection) throws SQLException {
+        Map<Long, Long> open = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement("SELECT bot_row_id, id FROM reconciliation_breaks "
+                + "WHERE resolved_at IS NULL AND bot_row_id IS NOT NULL");
+                ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                open.put(rows.getLong(1), rows.getLong(2));
+            }
+        }
+        return open;
+    }
+
+    /**
+     * Stores a {@link BreakKind#BOT_ROW_UNMATCHED} break per bot row in the run's transaction; {@code account} may be
+     * null (the bot's row does not say it), the contract is unknown.
+     */
+    public void recordBotRowBreaks(Connection connection, long runId, List<BotRowBreak> unmatched, Instant at)
+            throws SQLException {
+        if (unmatched.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("INSERT INTO reconciliation_breaks (run_id, "
+                + "account, symbol, difference, tolerance, detected_at, note, kind, bot_row_id) "
+                + "VALUES (?, ?, ?, 0, 0, ?, ?, ?, ?)")) {
+            for (BotRowBreak b : unmatched) {
+                statement.setLong(1, runId);
+                Jdbc.setText(statement, 2, b.account());
+                Jdbc.setText(statement, 3, b.symbol());
+                Jdbc.setInstant(statement, 4, at);
+                statement.setString(5, b.note());
+                statement.setString(6, BreakKind.BOT_ROW_UNMATCHED.name());
+                statement.setLong(7, b.botRowId());
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        }
+    }
+
+    /** Resolves the open breaks of these bot rows (linked now, or no longer open unlinked rows). */
+    public int resolveBotRowBreaks(Connection connection, long runId, Collection<Long> botRowIds, Instant at)
+            throws SQLException {
+        if (botRowIds.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE reconciliation_breaks SET resolved_at = ?, "
+                + "resolved_run_id = ? WHERE bot_row_id = ANY (?) AND resolved_at IS NULL")) {
+            Jdbc.setInstant(statement, 1, at);
+            statement.setLong(2, runId);
+            statement.setArray(3, connection.createArrayOf("bigint", botRowIds.toArray()));
+            return statement.executeUpdate();
+        }
+    }
+
+    /** An adopted bot's open row the run could not link: what the status API shows about it. */
+    public record BotRowBreak(long botRowId, String account, String symbol, String note) {
     }
 
     /** Open breaks, newest first. */

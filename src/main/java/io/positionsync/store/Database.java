@@ -48,19 +48,60 @@ public final class Database implements AutoCloseable {
     private final EmbeddedPostgres embedded;
     private final DataDirectoryLock lock;
     private final String displayUrl;
+    /** The schema every pooled connection works in when the database was adopted (null: the connection's own). */
+    private final String serviceSchema;
 
     private Database(HikariDataSource dataSource, EmbeddedPostgres embedded, DataDirectoryLock lock, String displayUrl) {
+        this(dataSource, embedded, lock, displayUrl, null);
+    }
+
+    private Database(HikariDataSource dataSource, EmbeddedPostgres embedded, DataDirectoryLock lock, String displayUrl,
+            String serviceSchema) {
         this.dataSource = dataSource;
         this.embedded = embedded;
         this.lock = lock;
         this.displayUrl = displayUrl;
+        this.serviceSchema = serviceSchema;
     }
 
     /** Starts from {@code psync.db.*} and {@code psync.data.dir} of the given settings. */
     public static Database start(Settings settings) {
         // Wrong values are named by their variable before anything starts (the commands come through here).
         io.positionsync.ConfigurationCheck.validate(settings);
-        return start(DatabaseConfig.from(settings::find));
+        Database database = start(DatabaseConfig.from(settings::find));
+        try {
+            // An adopted database: the service's own tables live in a schema of their own (see Adoption).
+            return Adoption.inServiceSchema(database, AdoptionSettings.from(settings));
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The same database with every pooled connection working in {@code schema} alone (its {@code search_path}):
+     * the service's unqualified table names then name its own tables, never another application's. This
+     * database's pool is closed; the embedded server, if any, goes on with the new one.
+     */
+    Database inSchema(String schema) {
+        HikariConfig config = new HikariConfig();
+        dataSource.copyStateTo(config);
+        config.setSchema(schema);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot connect to PostgreSQL at " + displayUrl + " in schema " + schema + ": "
+                    + rootMessage(e));
+        }
+        dataSource.close();
+        LOG.info("database: an adopted database; the service's tables are in schema {}", schema);
+        return new Database(pool, embedded, lock, displayUrl, schema);
+    }
+
+    /** The schema of the service's own tables in an adopted database; empty when the service owns the database. */
+    public Optional<String> serviceSchema() {
+        return Optional.ofNullable(serviceSchema);
     }
 
     public static Database start(DatabaseConfig config) {

@@ -45,6 +45,7 @@ public final class Migrations {
 
     /** Applies every pending migration. Call at start-up, before any route touches the database. */
     public static Migrated migrate(DataSource dataSource) {
+        refuseAnotherApplicationsSchema(dataSource);
         Flyway flyway = Flyway.configure()
                 .dataSource(dataSource)
                 .locations(MIGRATION_LOCATION)
@@ -59,6 +60,129 @@ public final class Migrations {
                     migrated.applied());
         }
         return migrated;
+    }
+
+    /**
+     * Tables in the schema the service would migrate, and no history of its own: another application's database
+     * (a trading bot's, typically). Flyway would refuse it too, with advice (baseline) that would mix the service's
+     * tables with the bot's; this says what to do instead, in one line, before anything is written.
+     */
+    static void refuseAnotherApplicationsSchema(DataSource dataSource) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("""
+                        SELECT current_schema(), to_regclass('flyway_schema_history') IS NOT NULL,
+                               (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()),
+                               (SELECT string_agg(tablename, ', ' ORDER BY tablename)
+                                FROM (SELECT tablename FROM pg_tables WHERE schemaname = current_schema()
+                                      ORDER BY tablename LIMIT 5) shown)
+                        """);
+                ResultSet rows = statement.executeQuery()) {
+            rows.next();
+            String schema = rows.getString(1);
+            long tables = rows.getLong(3);
+            if (schema != null && !rows.getBoolean(2) && tables > 0) {
+                throw new IllegalStateException("this database belongs to another application: schema " + schema + " holds "
+                        + tables + (tables == 1 ? " table" : " tables") + " (" + rows.getString(4) + (tables > 5 ? ", ..." : "")
+                        + ") and no position-sync schema history; nothing was written. Run `adopt --dry-run` to see how "
+                        + "position-sync would keep that application's positions table in step");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the schema: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Applies every migration into {@code schema} (which exists) on {@code connection}, inside the caller's
+     * transaction: Flyway's own commits are held back, so the caller commits or rolls back everything at once.
+     */
+    static int migrateWithin(Connection connection, String schema) {
+        Flyway flyway = Flyway.configure()
+                .dataSource(new CallerTransaction(connection))
+                .locations(MIGRATION_LOCATION)
+                .failOnMissingLocations(true)
+                .schemas(schema)
+                .defaultSchema(schema)
+                .createSchemas(false)
+                .load();
+        return flyway.migrate().migrationsExecuted;
+    }
+
+    /**
+     * One connection whose transaction belongs to the caller: Flyway may commit, roll back, switch auto-commit and
+     * close as it likes, none of it reaches the connection.
+     */
+    private static final class CallerTransaction implements DataSource {
+        private final Connection connection;
+
+        CallerTransaction(Connection target) {
+            this.connection = (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        switch (method.getName()) {
+                            case "commit", "rollback", "setAutoCommit", "close" -> {
+                                if ("rollback".equals(method.getName()) && args != null && args.length == 1) {
+                                    return method.invoke(target, args); // to a savepoint: inside the transaction
+                                }
+                                return null;
+                            }
+                            case "getAutoCommit" -> {
+                                return false;
+                            }
+                            case "isClosed" -> {
+                                return target.isClosed();
+                            }
+                            default -> {
+                                try {
+                                    return method.invoke(target, args);
+                                } catch (java.lang.reflect.InvocationTargetException e) {
+                                    throw e.getCause();
+                                }
+                            }
+                        }
+                    });
+        }
+
+        @Override
+        public Connection getConnection() {
+            return connection;
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) {
+            return connection;
+        }
+
+        @Override
+        public java.io.PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(java.io.PrintWriter out) {
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() {
+            return java.util.logging.Logger.getLogger("io.positionsync");
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            throw new SQLException("not a wrapper");
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) {
+            return false;
+        }
     }
 
     /** The highest applied version, 0 for an empty schema. */
@@ -146,6 +270,8 @@ public final class Migrations {
         }
         if (targetVersion == 0) {
             dropHistoryIfEmpty(connection);
+            // An adopted database: what adoption added goes too, the bot's table and rows stay.
+            Adoption.undo(connection);
         }
         return new RolledBack(current, targetVersion, List.copyOf(scripts));
     }

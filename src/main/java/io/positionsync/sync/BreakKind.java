@@ -11,5 +11,10 @@ public enum BreakKind {
     /** A fill was applied before its commission report arrived (counted as zero until it does). */
     COMMISSION_PENDING,
     /** A commission in another currency could not be converted: no exchange rate for it in the snapshot. */
-    FX_RATE_MISSING
+    FX_RATE_MISSING,
+    /**
+     * An adopted bot's open row that no broker position matches, or whose only match other open rows claim too:
+     * it is left as it is until resolved (the row closed or deleted by the bot, or the ambiguity gone).
+     */
+    BOT_ROW_UNMATCHED
 }

@@ -21,6 +21,8 @@ import io.positionsync.ibkr.BrokerExecution;
  * @param lateCommissions applied executions whose commission report arrived only now
  * @param passive         executions that bring nothing to fold (replays, corrections of covered fills), to store
  *                        as they are: a store only adds what a stored row lacked
+ * @param deferredBefore  execIds among {@code newFills} that an earlier run already deferred: they are applied
+ *                        now, never deferred twice (a disagreement that outlives one run is not a timing matter)
  * @param firstSight      the key's account was never synced before: positions are opening balances
  * @param openBreaks      kinds of the key's unresolved breaks
  */
@@ -34,6 +36,7 @@ public record InstrumentFacts(
         Map<String, BrokerExecution> corrections,
         List<BrokerExecution> lateCommissions,
         List<ExecutionRecord> passive,
+        Set<String> deferredBefore,
         boolean firstSight,
         Set<BreakKind> openBreaks) {
 
@@ -45,7 +48,17 @@ public record InstrumentFacts(
         corrections = corrections == null ? Map.of() : Map.copyOf(corrections);
         lateCommissions = lateCommissions == null ? List.of() : List.copyOf(lateCommissions);
         passive = passive == null ? List.of() : List.copyOf(passive);
+        deferredBefore = deferredBefore == null ? Set.of() : Set.copyOf(deferredBefore);
         openBreaks = openBreaks == null ? Set.of() : Set.copyOf(openBreaks);
+    }
+
+    /** The same facts without the earlier-deferral information (tests and callers that have none). */
+    public InstrumentFacts(PositionKey key, SnapshotPosition broker, StoredPosition open, List<LedgerEntry> openEntries,
+            List<Lifecycle> adjustable, List<BrokerExecution> newFills, Map<String, BrokerExecution> corrections,
+            List<BrokerExecution> lateCommissions, List<ExecutionRecord> passive, boolean firstSight,
+            Set<BreakKind> openBreaks) {
+        this(key, broker, open, openEntries, adjustable, newFills, corrections, lateCommissions, passive, Set.of(),
+                firstSight, openBreaks);
     }
 
     /** Nothing to fold, adjust or store: the broker's view can only confirm or contradict the stored row. */

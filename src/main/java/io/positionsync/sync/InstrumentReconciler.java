@@ -170,7 +170,7 @@ public final class InstrumentReconciler {
 
             BigDecimal brokerQuantity = broker == null ? BigDecimal.ZERO : broker.quantity();
             BigDecimal ledgerQuantity = open == null ? BigDecimal.ZERO : open.state.quantity();
-            int keep = keptFills(ledgerQuantity, candidates, brokerQuantity);
+            int keep = keptFills(ledgerQuantity, candidates, brokerQuantity, facts.deferredBefore());
             Work current = open;
             for (int i = 0; i < candidates.size(); i++) {
                 LedgerEntry fill = candidates.get(i);
@@ -382,7 +382,8 @@ public final class InstrumentReconciler {
          * overshoots by exactly the newest fills (they landed after the positions reply), those are left out;
          * otherwise all (and the confirm step estimates the rest).
          */
-        private static int keptFills(BigDecimal ledger, List<LedgerEntry> fills, BigDecimal brokerQuantity) {
+        private static int keptFills(BigDecimal ledger, List<LedgerEntry> fills, BigDecimal brokerQuantity,
+                Set<String> deferredBefore) {
             BigDecimal[] prefix = new BigDecimal[fills.size() + 1];
             prefix[0] = ledger;
             for (int i = 0; i < fills.size(); i++) {
@@ -392,6 +393,9 @@ public final class InstrumentReconciler {
                 return fills.size();
             }
             for (int keep = fills.size() - 1; keep >= 0; keep--) {
+                if (fills.get(keep).execId() != null && deferredBefore.contains(fills.get(keep).execId())) {
+                    break; // deferred once already: not a fill that just missed the positions reply
+                }
                 if (prefix[keep].compareTo(brokerQuantity) == 0) {
                     return keep;
                 }

@@ -1,7 +1,6 @@
 package io.positionsync.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +45,7 @@ class ApiEndpointsTest {
         db = TestDatabase.create();
         sim = GatewaySimulator.startDemo();
         service = RunningService.start(RunningService.defaults(db, sim));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        service.awaitFirstSuccessfulRun();
         sim.state().trade(ACCOUNT, AAPL, Side.SLD, new BigDecimal("200"), new BigDecimal("190.00"), new BigDecimal("1.00"));
         HttpResponse<String> closing = service.sync(null);
         assertThat(closing.statusCode()).isEqualTo(200);

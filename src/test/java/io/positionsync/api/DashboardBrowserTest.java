@@ -57,7 +57,7 @@ class DashboardBrowserTest {
         db = TestDatabase.create();
         sim = GatewaySimulator.startDemo();
         service = RunningService.start(RunningService.defaults(db, sim));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        service.awaitFirstSuccessfulRun();
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());

@@ -35,7 +35,7 @@ class DatabaseDownTriggerTest {
         properties.put("psync.db.connection-timeout-ms", "1000");
         properties.put("psync.api.health-db-timeout-ms", "500");
         service = RunningService.start(properties);
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        service.awaitFirstSuccessfulRun();
     }
 
     @AfterAll

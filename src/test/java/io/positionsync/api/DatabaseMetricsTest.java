@@ -74,8 +74,10 @@ class DatabaseMetricsTest {
             // Accounts are found by the first read; their series are in the scrape after it.
             assertThat(registry.scrape()).contains("psync_positions_open{account=\"DU111\"} 1.0",
                     "psync_positions_open{account=\"DU222\"} 2.0",
-                    "psync_realized_pnl{account=\"DU111\"} 60.25", "psync_unrealized_pnl{account=\"DU111\"} -12.5",
-                    "psync_realized_pnl{account=\"DU222\"} 5.0", "psync_unrealized_pnl{account=\"DU222\"} 10.0");
+                    "psync_realized_pnl{account=\"DU111\",currency=\"USD\"} 60.25",
+                    "psync_unrealized_pnl{account=\"DU111\",currency=\"USD\"} -12.5",
+                    "psync_realized_pnl{account=\"DU222\",currency=\"USD\"} 5.0",
+                    "psync_unrealized_pnl{account=\"DU222\",currency=\"USD\"} 10.0");
         }
     }
 

@@ -32,7 +32,7 @@ class GatewayDownTest {
         db = TestDatabase.create();
         sim = GatewaySimulator.startDemo();
         service = RunningService.start(RunningService.defaults(db, sim));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        service.awaitFirstSuccessfulRun();
     }
 
     @AfterAll

@@ -73,7 +73,7 @@ class MonitoringTest {
             RunningService.closeAll(sim, db);
             throw new IllegalStateException(e);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        service.awaitFirstSuccessfulRun();
         service.get("api/positions/1/history");
         service.get("no/such/path/123");
     }

@@ -136,6 +136,13 @@ final class RunningService implements AutoCloseable {
         return json(response);
     }
 
+    /** Waits (up to 30 s) until the service has a successful run: its start-up run. */
+    RunningService awaitFirstSuccessfulRun() {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> !getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        return this;
+    }
+
     static JsonNode json(HttpResponse<String> response) {
         try {
             return JSON.readTree(response.body());

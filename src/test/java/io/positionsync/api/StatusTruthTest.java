@@ -1,11 +1,9 @@
 package io.positionsync.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +29,7 @@ class StatusTruthTest {
         db = TestDatabase.create();
         sim = GatewaySimulator.startDemo();
         service = RunningService.start(RunningService.defaults(db, sim));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        service.awaitFirstSuccessfulRun();
     }
 
     @AfterAll

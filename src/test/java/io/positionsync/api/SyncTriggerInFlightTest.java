@@ -36,7 +36,7 @@ class SyncTriggerInFlightTest {
         Map<String, String> properties = RunningService.defaults(db, sim);
         properties.put("psync.api.sync-wait-ms", "200");
         service = RunningService.start(properties);
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        service.awaitFirstSuccessfulRun();
     }
 
     @AfterAll

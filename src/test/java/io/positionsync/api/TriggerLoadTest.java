@@ -48,7 +48,7 @@ class TriggerLoadTest {
         Map<String, String> properties = RunningService.defaults(db, sim);
         properties.put("psync.api.sync-wait-ms", "60000");
         service = RunningService.start(properties);
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
+        service.awaitFirstSuccessfulRun();
     }
 
     @AfterAll

@@ -399,4 +399,23 @@ class FillLedgerPipelineTest {
         assertThat(events.list).filteredOn(e -> e.getFormattedMessage().contains("ESTIMATED_FILL"))
                 .singleElement().satisfies(e -> assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN));
     }
+
+    @Test
+    void aFillExecutedBeforeTheAccountsFirstSightButReportedLaterIsInTheOpeningBalance() throws Exception {
+        try (SyncHarness fresh = SyncHarness.start()) {
+            Execution buy = fresh.broker().trade(Fill.of(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"))
+                    .at(java.time.Instant.now().minusSeconds(600)));
+            fresh.broker().withholdExecution(buy.execId());
+            assertThat(fresh.sync().status()).isEqualTo(SyncRunStatus.SUCCEEDED); // first sight: the balance holds 100
+
+            fresh.broker().releaseExecution(buy.execId());
+            SyncRunSummary next = fresh.sync();
+
+            assertThat(next.fills()).isEqualTo(io.positionsync.sync.FillCounts.NONE);
+            assertThat(fresh.rows(ACCOUNT, AAPL)).singleElement().satisfies(row -> assertMoney(row.get("quantity"), "100"));
+            assertThat(fresh.query("SELECT state FROM executions WHERE exec_id = ?", buy.execId())).singleElement()
+                    .satisfies(e -> assertThat(e.get("state")).isEqualTo("COVERED"));
+            assertThat(fresh.count("SELECT count(*) FROM reconciliation_breaks")).isZero();
+        }
+    }
 }

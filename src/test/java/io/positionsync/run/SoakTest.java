@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.GroupSummary;
+import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Position;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.sync.SyncRunStatus;
@@ -33,7 +34,7 @@ import io.positionsync.store.StoredLedgerCheck;
  */
 class SoakTest {
     private static final GroupSummary SUMMARY = new GroupSummary("soak");
-    private static final int RUNS = Integer.getInteger("psync.soak.runs", 200);
+    private static final int RUNS = Integer.getInteger("psync.soak.runs", 1000);
     private static final long SEED = Long.getLong("psync.soak.seed", 20_261_130L);
     private static final int WARM_UP = 20;
     private static final long[] INSTRUMENTS = {AAPL, XYZ, ABC};
@@ -52,6 +53,8 @@ class SoakTest {
         List<String> violations = new ArrayList<>();
         long[] baseline = null;
         try (SyncHarness h = SyncHarness.start()) {
+            // the accounts are seen empty first: every later position is built from fills the service sees
+            assertThat(h.sync().status()).isEqualTo(SyncRunStatus.SUCCEEDED);
             for (int run = 1; run <= RUNS; run++) {
                 SUMMARY.begin(0);
                 int before = violations.size();
@@ -84,6 +87,12 @@ class SoakTest {
         assertThat(violations).as("invariant violations").isEmpty();
     }
 
+    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+        java.util.Set<String> all = new java.util.TreeSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     private static List<String> invariants(SyncHarness h, int run) throws Exception {
         List<String> violations = new ArrayList<>();
         Map<String, BigDecimal> broker = new HashMap<>();
@@ -107,6 +116,26 @@ class SoakTest {
         }
         for (String ledger : StoredLedgerCheck.violations(h.db.dataSource())) {
             violations.add("run " + run + ": " + ledger);
+        }
+        // every fill is known: the stored realized P&L of each instrument equals the sum of IB's per execution
+        Map<String, BigDecimal> ib = new HashMap<>();
+        for (Execution e : h.broker().executions()) {
+            BigDecimal realized = e.commissionReport().realizedPnl();
+            if (realized != null) {
+                ib.merge(e.account() + "/" + e.conId(), realized, BigDecimal::add);
+            }
+        }
+        Map<String, BigDecimal> ours = new HashMap<>();
+        for (Map<String, Object> row : h.query("SELECT account, con_id, sum(realized_pnl) AS realized FROM positions"
+                + " WHERE realized_pnl IS NOT NULL GROUP BY account, con_id")) {
+            ours.put(row.get("account") + "/" + row.get("con_id"), (BigDecimal) row.get("realized"));
+        }
+        for (String key : union(ib.keySet(), ours.keySet())) {
+            BigDecimal a = ib.getOrDefault(key, BigDecimal.ZERO);
+            BigDecimal b = ours.getOrDefault(key, BigDecimal.ZERO);
+            if (a.subtract(b).abs().compareTo(new BigDecimal("0.0001")) > 0) {
+                violations.add("run " + run + ": " + key + " realized " + b + ", IB's executions " + a);
+            }
         }
         return violations;
     }

@@ -104,6 +104,18 @@ final class SyncHarness implements AutoCloseable {
         }
     }
 
+    /** On a database and a broker the test prepared (another application's tables, say); the harness closes both. */
+    static SyncHarness startOn(TestDatabase db, SimulatorState broker, Map<String, String> extra) throws Exception {
+        GatewaySimulator simulator = new GatewaySimulator(broker, SimulatorOptions.defaults()).start();
+        try {
+            return new SyncHarness(db, simulator, extra);
+        } catch (Exception | Error e) {
+            simulator.close();
+            db.close();
+            throw e;
+        }
+    }
+
     SimulatorState broker() {
         return simulator.state();
     }

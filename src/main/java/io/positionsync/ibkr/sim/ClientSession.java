@@ -335,7 +335,7 @@ final class ClientSession {
 
     /**
      * Answers {@code reqExecutions}: today's executions this connection may see (its own, or all when its
-     * clientId is the master) that pass the filter, each with its commission report unless that is withheld.
+     * clientId is the master; none withheld) that pass the filter, each with its commission report unless that is withheld.
      * Steps scripted around this request run just before and just after the answer is queued.
      */
     private void executions(long reqId, ExecutionFilter filter) {
@@ -344,7 +344,8 @@ final class ClientSession {
             int requester = clientId;
             List<Execution> matching = new ArrayList<>();
             for (Execution execution : state.executions()) {
-                if (!state.isPriorDay(execution.execId()) && state.isVisibleTo(execution, requester)
+                if (!state.isPriorDay(execution.execId()) && !state.isExecutionWithheld(execution.execId())
+                        && state.isVisibleTo(execution, requester)
                         && filter.accepts(execution, state.instrument(execution.conId()).orElseThrow())) {
                     matching.add(execution);
                 }

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -14,16 +15,33 @@ import java.util.function.Predicate;
  * seeded random sequence, so the same seed on the same state gives the same fills. Every round of moves (in an
  * order the seed shuffles) has a buy, a partial sale, a flip, a round trip, a short sale or cover, a future, an
  * option, a fill in a foreign currency (its commission at times charged in the base currency), a fill whose
- * commission report is withheld until the next move, and a price correction of an earlier fill. Positions and
- * realized P&L follow IB's arithmetic because every move is a {@link SimulatorState#trade} (or a correction);
- * nothing is set directly, so positions always equal the fold of the fills.
+ * commission report is withheld, a sale whose execution report is withheld (the position moves at once, the
+ * fill that explains it is reported later), and a price correction of an earlier fill. Positions and realized
+ * P&L follow IB's arithmetic because every move is a {@link SimulatorState#trade} (or a correction); nothing is
+ * set directly, so positions always equal the fold of the fills.
+ *
+ * <p>Reports are withheld only once some client has asked for executions (a report nobody has been waiting for
+ * is not late). A withheld report is released by the first move after an executions reply has gone out since it
+ * was withheld: a client taking snapshots sees the fill with its commission pending (or the position change with no
+ * fill to explain it) in one snapshot and the missing report in a later one, however fast it polls. The first
+ * round opens with those two moves and a round trip, so that a sync starting with the demo shows a late fill, a
+ * pending commission and a closed lifecycle within its first few runs.
  *
  * <p>Prices are the current market price moved by at most {@value #MAX_SLIPPAGE_TICKS} ticks. The trader only
  * touches instruments with a market price; without stocks it does nothing.
  */
 public final class DemoTrading {
     /** The moves of one round; the seed shuffles their order each round. */
-    enum Move { BUY, PARTIAL_SALE, FLIP, ROUND_TRIP, SHORT, FUTURE, OPTION, FOREIGN, LATE_COMMISSION, CORRECTION }
+    enum Move {
+        BUY, PARTIAL_SALE, FLIP, ROUND_TRIP, SHORT, FUTURE, OPTION, FOREIGN, LATE_COMMISSION, LATE_EXECUTION, CORRECTION
+    }
+
+    /** How the first round starts; the seed shuffles the rest of it, and every later round. */
+    private static final List<Move> OPENING = List.of(Move.LATE_EXECUTION, Move.LATE_COMMISSION, Move.ROUND_TRIP);
+
+    /** A report held back, and how many executions requests had arrived when it was. */
+    private record Withheld(String execId, boolean wholeExecution, int executionsRequestsThen) {
+    }
 
     private static final int MAX_SLIPPAGE_TICKS = 4;
     private static final BigDecimal STOCK_COMMISSION_PER_SHARE = new BigDecimal("0.005");
@@ -37,7 +55,8 @@ public final class DemoTrading {
     private final SimulatorState state;
     private final Random random;
     private final List<Move> round = new ArrayList<>();
-    private final List<String> withheld = new ArrayList<>();
+    private final List<Withheld> withheld = new ArrayList<>();
+    private boolean opened;
     private Execution lastFill;
 
     public DemoTrading(SimulatorState state, long seed) {
@@ -45,17 +64,27 @@ public final class DemoTrading {
         this.random = new Random(seed);
     }
 
-    /** One move: releases the commission reports withheld by the previous move, then trades; returns the new fills. */
+    /**
+     * One move: releases the reports withheld earlier that an executions reply has shown missing since, then
+     * trades; returns the new fills.
+     */
     public List<Execution> step() {
         synchronized (state) {
-            withheld.forEach(state::releaseCommission);
-            withheld.clear();
+            releaseSeenReports();
             if (stocks().isEmpty() || state.accounts().isEmpty()) {
                 return List.of();
             }
             if (round.isEmpty()) {
-                round.addAll(List.of(Move.values()));
-                Collections.shuffle(round, random);
+                List<Move> moves = new ArrayList<>(List.of(Move.values()));
+                if (!opened) {
+                    moves.removeAll(OPENING);
+                }
+                Collections.shuffle(moves, random);
+                if (!opened) {
+                    moves.addAll(0, OPENING);
+                    opened = true;
+                }
+                round.addAll(moves);
             }
             Move move = round.remove(0);
             List<Execution> fills = new ArrayList<>();
@@ -68,18 +97,69 @@ public final class DemoTrading {
                 case FUTURE -> derivative(fills, "FUT");
                 case OPTION -> derivative(fills, "OPT");
                 case FOREIGN -> foreign(fills);
-                case LATE_COMMISSION -> {
-                    Execution fill = trade(account(), pick(stocks()), random.nextBoolean() ? Side.BOT : Side.SLD,
-                            stockQuantity(), true);
-                    withheld.add(fill.execId());
-                    fills.add(fill);
-                }
+                case LATE_COMMISSION -> lateCommission(fills);
+                case LATE_EXECUTION -> lateExecution(fills);
                 case CORRECTION -> correction(fills);
                 default -> throw new IllegalStateException("unknown move " + move);
             }
-            lastFill = fills.isEmpty() ? lastFill : fills.get(fills.size() - 1);
+            // A correction of a fill nobody has been told of yet would arrive before what it corrects.
+            fills.stream().filter(f -> !state.isExecutionWithheld(f.execId())).reduce((a, b) -> b)
+                    .ifPresent(f -> lastFill = f);
             return fills;
         }
+    }
+
+    private void releaseSeenReports() {
+        int requests = state.executionsRequests();
+        for (Iterator<Withheld> it = withheld.iterator(); it.hasNext();) {
+            Withheld report = it.next();
+            if (requests > report.executionsRequestsThen()) {
+                if (report.wholeExecution()) {
+                    state.releaseExecution(report.execId());
+                } else {
+                    state.releaseCommission(report.execId());
+                }
+                it.remove();
+            }
+        }
+    }
+
+    /** A sale of part of a long (a buy when none is held) whose commission report comes later. */
+    private void lateCommission(List<Execution> fills) {
+        boolean watched = state.executionsRequests() > 0;
+        Optional<Position> longPosition = held(1, stocks());
+        Execution fill = longPosition.isPresent()
+                ? trade(longPosition.get().account(), instrument(longPosition.get()), Side.SLD,
+                        half(longPosition.get().quantity()), watched)
+                : trade(account(), pick(stocks()), Side.BOT, stockQuantity(), watched);
+        if (watched) {
+            withheld.add(new Withheld(fill.execId(), false, state.executionsRequests()));
+        }
+        fills.add(fill);
+    }
+
+    /**
+     * A reduction of a held position (part of a long sold, part of a short covered) reported late: until then a
+     * client sees the quantity change with no fill to explain it.
+     */
+    private void lateExecution(List<Execution> fills) {
+        Optional<Position> open = held(0, stocks());
+        if (open.isEmpty()) {
+            fills.add(trade(account(), pick(stocks()), Side.BOT, stockQuantity(), false));
+            return;
+        }
+        Position p = open.get();
+        Execution fill = trade(p.account(), instrument(p), p.quantity().signum() > 0 ? Side.SLD : Side.BOT,
+                half(p.quantity().abs()), false);
+        if (state.executionsRequests() > 0) {
+            state.withholdExecution(fill.execId());
+            withheld.add(new Withheld(fill.execId(), true, state.executionsRequests()));
+        }
+        fills.add(fill);
+    }
+
+    private static BigDecimal half(BigDecimal quantity) {
+        return quantity.divide(BigDecimal.valueOf(2), 0, RoundingMode.DOWN).max(BigDecimal.ONE).min(quantity);
     }
 
     private void partialSale(List<Execution> fills) {
@@ -104,12 +184,12 @@ public final class DemoTrading {
         fills.add(trade(p.account(), instrument(p), side, p.quantity().abs().add(stockQuantity()), false));
     }
 
+    /** Buys and sells the same quantity, where nothing is held if it can: a lifecycle opened and closed at once. */
     private void roundTrip(List<Execution> fills) {
-        String account = account();
-        Instrument stock = pick(stocks());
+        Unheld where = unheld().orElseGet(() -> new Unheld(account(), pick(stocks())));
         BigDecimal quantity = stockQuantity();
-        fills.add(trade(account, stock, Side.BOT, quantity, false));
-        fills.add(trade(account, stock, Side.SLD, quantity, false));
+        fills.add(trade(where.account(), where.stock(), Side.BOT, quantity, false));
+        fills.add(trade(where.account(), where.stock(), Side.SLD, quantity, false));
     }
 
     private void shortSaleOrCover(List<Execution> fills) {
@@ -122,15 +202,24 @@ public final class DemoTrading {
             return;
         }
         // Short where nothing is held, so the sale opens a short instead of reducing a long.
+        Unheld where = unheld().orElseGet(() -> new Unheld(account(), pick(stocks())));
+        fills.add(trade(where.account(), where.stock(), Side.SLD, stockQuantity(), false));
+    }
+
+    /** An account and a stock it holds none of. */
+    private record Unheld(String account, Instrument stock) {
+    }
+
+    /** A random account and stock with nothing held, if there is one. */
+    private Optional<Unheld> unheld() {
         for (String account : shuffled(state.accounts())) {
             for (Instrument stock : shuffled(stocks())) {
                 if (quantity(account, stock).signum() == 0) {
-                    fills.add(trade(account, stock, Side.SLD, stockQuantity(), false));
-                    return;
+                    return Optional.of(new Unheld(account, stock));
                 }
             }
         }
-        fills.add(trade(account(), pick(stocks()), Side.SLD, stockQuantity(), false));
+        return Optional.empty();
     }
 
     private void derivative(List<Execution> fills, String secType) {

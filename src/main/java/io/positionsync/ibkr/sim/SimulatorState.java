@@ -37,8 +37,9 @@ import io.positionsync.sync.PositionKey;
  *
  * <p>What a real gateway does beyond that, on demand: executions carry the clientId that placed them and
  * only the {@linkplain #masterClientId master API client} sees every client's; a commission report can be
- * {@linkplain Fill#withCommissionWithheld withheld} and {@linkplain #releaseCommission released} later; a
- * {@linkplain Fill#fromPriorDay prior-day fill} moves a position without ever being returned by
+ * {@linkplain Fill#withCommissionWithheld withheld} and {@linkplain #releaseCommission released} later; so can
+ * an execution itself ({@linkplain #withholdExecution late execution report}: the position moves, the fill that
+ * explains it is reported later); a {@linkplain Fill#fromPriorDay prior-day fill} moves a position without ever being returned by
  * {@code reqExecutions}; {@code ExchangeRate} account values per currency; and steps scripted to run
  * {@linkplain #beforeExecutionsReply before} or {@linkplain #afterExecutionsReply after} the N-th executions
  * request, so a test can place changes exactly between two snapshots or between the replies of one.
@@ -57,6 +58,8 @@ public final class SimulatorState {
     private final Map<Long, Instrument> instruments = new LinkedHashMap<>();
     private final Map<Long, BigDecimal> prices = new HashMap<>();
     private final Map<PositionKey, Ledger> ledgers = new LinkedHashMap<>();
+    /** The same ledgers by account, in the same order: an account's updates do not scan every account's positions. */
+    private final Map<String, List<Ledger>> ledgersByAccount = new HashMap<>();
     private final List<Execution> executions = new ArrayList<>();
     private final List<StateListener> listeners = new CopyOnWriteArrayList<>();
     private String baseCurrency = DEFAULT_CURRENCY;
@@ -69,6 +72,7 @@ public final class SimulatorState {
     private final Map<String, BigDecimal> exchangeRates = new TreeMap<>();
     private Integer masterClientId;
     private final Set<String> withheldCommissions = new LinkedHashSet<>();
+    private final Set<String> withheldExecutions = new LinkedHashSet<>();
     private final Set<String> priorDayExecIds = new HashSet<>();
     private int executionsRequests;
     private final Map<Integer, List<Consumer<SimulatorState>>> beforeExecutionsReply = new HashMap<>();
@@ -283,7 +287,7 @@ public final class SimulatorState {
         Instrument instrument = requireInstrument(conId);
         Position position = new Position(account, conId, quantity,
                 quantity.signum() == 0 ? BigDecimal.ZERO : avgCost, BigDecimal.ZERO);
-        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, conId), k -> new Ledger());
+        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, conId), k -> indexed(account, new Ledger()));
         ledger.reset(position);
         notifyPosition(position, instrument);
         return position;
@@ -330,7 +334,8 @@ public final class SimulatorState {
         Instant time = fill.time() != null ? fill.time()
                 : fill.priorDay() ? clock.instant().minus(1, ChronoUnit.DAYS) : clock.instant();
         Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, fill.conId()),
-                k -> new Ledger(new Position(account, fill.conId(), BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO)));
+                k -> indexed(account,
+                        new Ledger(new Position(account, fill.conId(), BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO))));
         AverageCost.Outcome outcome = fill(ledger.current, instrument, fill.side(), shares, price, positionCommission);
         String execId = String.format("%s.%08x.01.%s", EXEC_ID_PREFIX, execSequence++, FIRST_REVISION);
         long orderId = nextOrderId++;
@@ -362,6 +367,31 @@ public final class SimulatorState {
         return withheldCommissions.remove(execId);
     }
 
+    /**
+     * Keeps an execution (and its commission report) out of {@code reqExecutions} replies until
+     * {@linkplain #releaseExecution released}: the position it made is reported at once, the fill that explains it
+     * only later, with its original time. A client sees a quantity change no execution explains, then the fill.
+     *
+     * @return whether the execution exists and was not withheld already
+     */
+    public synchronized boolean withholdExecution(String execId) {
+        return execution(execId).isPresent() && withheldExecutions.add(execId);
+    }
+
+    /**
+     * Reports a withheld execution from now on, in later {@code reqExecutions} replies only.
+     *
+     * @return whether it was withheld
+     */
+    public synchronized boolean releaseExecution(String execId) {
+        return withheldExecutions.remove(execId);
+    }
+
+    /** Whether {@code execId} is still kept out of {@code reqExecutions} replies. */
+    public synchronized boolean isExecutionWithheld(String execId) {
+        return withheldExecutions.contains(execId);
+    }
+
     /** Whether the commission report of {@code execId} is still withheld. */
     public synchronized boolean isCommissionWithheld(String execId) {
         return withheldCommissions.contains(execId);
@@ -370,6 +400,16 @@ public final class SimulatorState {
     /** Whether {@code execId} happened before today's trading day (never returned by {@code reqExecutions}). */
     public synchronized boolean isPriorDay(String execId) {
         return priorDayExecIds.contains(execId);
+    }
+
+    /**
+     * The broker's trading day rolls over: every execution so far becomes a prior-day one, which
+     * {@code reqExecutions} no longer returns (positions keep what those fills did).
+     */
+    public synchronized void rollTradingDay() {
+        for (Execution execution : executions) {
+            priorDayExecIds.add(execution.execId());
+        }
     }
 
     /** Corrects the price of an execution; see {@link #correctExecution(String, BigDecimal, BigDecimal)}. */
@@ -495,7 +535,18 @@ public final class SimulatorState {
 
     /** The reported positions of one account. */
     public synchronized List<Position> positions(String account) {
-        return positions().stream().filter(p -> p.account().equals(account)).toList();
+        List<Position> out = new ArrayList<>();
+        for (Ledger ledger : ledgersByAccount.getOrDefault(account, List.of())) {
+            if (isReported(ledger.current)) {
+                out.add(ledger.current);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private Ledger indexed(String account, Ledger ledger) {
+        ledgersByAccount.computeIfAbsent(account, a -> new ArrayList<>()).add(ledger);
+        return ledger;
     }
 
     public synchronized boolean isReported(Position position) {

@@ -85,20 +85,67 @@ class DemoTradingTest {
     }
 
     @Test
-    void aWithheldCommissionReportIsReleasedByTheNextMove() {
+    void aWithheldReportIsReleasedByTheFirstMoveAfterAnExecutionsReplyShowedItMissing() {
         SimulatorState state = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));
         DemoTrading trading = new DemoTrading(state, 7);
-        int withheld = 0;
-        for (int i = 0; i < 40; i++) {
+        answerExecutionsRequest(state);
+        int commissions = 0;
+        int executions = 0;
+        for (int i = 0; i < 60; i++) {
             List<Execution> made = trading.step();
-            List<String> pending = made.stream().map(Execution::execId).filter(state::isCommissionWithheld).toList();
-            if (!pending.isEmpty()) {
-                withheld++;
-                trading.step();
-                assertThat(pending).noneMatch(state::isCommissionWithheld);
+            List<String> pending = made.stream().map(Execution::execId)
+                    .filter(id -> state.isCommissionWithheld(id) || state.isExecutionWithheld(id)).toList();
+            if (pending.isEmpty()) {
+                continue;
             }
+            commissions += (int) pending.stream().filter(state::isCommissionWithheld).count();
+            executions += (int) pending.stream().filter(state::isExecutionWithheld).count();
+            trading.step();
+            assertThat(pending).as("no snapshot has seen it missing yet")
+                    .allMatch(id -> state.isCommissionWithheld(id) || state.isExecutionWithheld(id));
+            answerExecutionsRequest(state);
+            trading.step();
+            assertThat(pending).as("released after a reply showed it missing")
+                    .noneMatch(id -> state.isCommissionWithheld(id) || state.isExecutionWithheld(id));
         }
-        assertThat(withheld).isPositive();
+        assertThat(commissions).isPositive();
+        assertThat(executions).isPositive();
+    }
+
+    @Test
+    void theFirstRoundOpensWithALateExecutionALateCommissionAndARoundTrip() {
+        SimulatorState state = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));
+        DemoTrading trading = new DemoTrading(state, 7);
+        answerExecutionsRequest(state);
+
+        List<Execution> late = trading.step();
+        assertThat(late).singleElement().satisfies(e -> {
+            assertThat(state.isExecutionWithheld(e.execId())).isTrue();
+            assertThat(e.realizedPnl()).as("a reduction: it realizes P&L").isNotNull();
+        });
+        assertThat(trading.step()).singleElement()
+                .satisfies(e -> assertThat(state.isCommissionWithheld(e.execId())).isTrue());
+        List<Execution> roundTrip = trading.step();
+        assertThat(roundTrip).hasSize(2);
+        Execution buy = roundTrip.get(0);
+        assertThat(state.position(buy.account(), buy.conId()).orElseThrow().quantity()).as("flat again").isZero();
+        assertThat(roundTrip.get(1).realizedPnl()).isNotNull();
+    }
+
+    @Test
+    void nothingIsWithheldBeforeAnyClientHasAskedForExecutions() {
+        SimulatorState state = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));
+        DemoTrading trading = new DemoTrading(state, 7);
+        for (int i = 0; i < 30; i++) {
+            trading.step();
+        }
+        assertThat(state.executions()).noneMatch(e -> state.isCommissionWithheld(e.execId())
+                || state.isExecutionWithheld(e.execId()));
+    }
+
+    /** What a client's snapshot does to the state: one executions request, answered. */
+    private static void answerExecutionsRequest(SimulatorState state) {
+        state.executionsRequestAnswered(state.executionsRequestArrived());
     }
 
     @Test

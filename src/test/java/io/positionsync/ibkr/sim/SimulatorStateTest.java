@@ -39,6 +39,17 @@ class SimulatorStateTest {
     }
 
     @Test
+    void rollingTheTradingDayMakesEarlierFillsPriorDayAndKeepsThePosition() {
+        Execution yesterday = state.trade(ACC1, AAPL, Side.BOT, d("100"), d("150.00"), d("1.00"));
+        state.rollTradingDay();
+        Execution today = state.trade(ACC1, AAPL, Side.SLD, d("40"), d("151.00"), d("1.00"));
+        assertThat(state.isPriorDay(yesterday.execId())).isTrue();
+        assertThat(state.isPriorDay(today.execId())).isFalse();
+        assertThat(position(ACC1, AAPL).quantity()).isEqualByComparingTo("60");
+        assertThat(position(ACC1, AAPL).avgCost()).isEqualByComparingTo("150.01");
+    }
+
+    @Test
     void addingWeighsTheOldAndNewCostIncludingCommission() {
         state.trade(ACC1, AAPL, Side.BOT, d("100"), d("150.00"), d("1.00"));
         Execution add = state.trade(ACC1, AAPL, Side.BOT, d("100"), d("160.00"), d("1.00"));

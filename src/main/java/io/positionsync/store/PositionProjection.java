@@ -1,0 +1,22 @@
+package io.positionsync.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+
+import io.positionsync.sync.LifecycleWrite;
+
+/**
+ * Rows a sync run keeps in step outside the service's own tables, written in the run's transaction after the
+ * service's rows (so they commit or roll back together). {@link #NONE} in a database the service owns alone;
+ * {@link BotTableProjection} in an adopted one.
+ */
+@FunctionalInterface
+public interface PositionProjection {
+    /** Nothing beyond the service's own tables. */
+    PositionProjection NONE = (connection, runId, writes, syncedAt) -> { };
+
+    /** Writes the run's lifecycles ({@code writes}, ids assigned, already stored) wherever they are projected. */
+    void project(Connection connection, long runId, List<LifecycleWrite> writes, Instant syncedAt) throws SQLException;
+}
