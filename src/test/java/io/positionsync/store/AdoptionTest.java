@@ -26,6 +26,9 @@ import io.positionsync.store.BotFixture.Variant;
  * changes nothing.
  */
 class AdoptionTest {
+    /** The newest migration (V11: the index behind the daily P&L read). */
+    private static final int LATEST_VERSION = 11;
+
     private TestDatabase db;
 
     @AfterEach
@@ -120,7 +123,7 @@ class AdoptionTest {
                 .anyMatch(line -> line.startsWith("relation bot_position_links "));
         try (Database database = open()) {
             assertThat(database.serviceSchema()).contains(BotFixture.serviceSchema(db));
-            assertThat(Migrations.currentVersion(database.dataSource())).isEqualTo(10);
+            assertThat(Migrations.currentVersion(database.dataSource())).isEqualTo(LATEST_VERSION);
             assertThat(Migrations.migrate(database.dataSource()).applied()).isZero();
         }
     }
@@ -138,7 +141,7 @@ class AdoptionTest {
             result = Migrations.rollbackTo(database.dataSource(), 0);
         }
 
-        assertThat(result.fromVersion()).isEqualTo(10);
+        assertThat(result.fromVersion()).isEqualTo(LATEST_VERSION);
         assertThat(botCatalog()).isEqualTo(catalog);
         assertThat(botData()).isEqualTo(data);
         try (Connection connection = db.connection(); var statement = connection.prepareStatement(
