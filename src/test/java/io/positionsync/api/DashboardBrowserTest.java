@@ -13,7 +13,6 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -24,8 +23,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -41,8 +38,6 @@ import io.positionsync.store.TestDatabase;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration UI_WAIT = Duration.ofSeconds(20);
     private static final Path SCREENSHOTS = Path.of("target");
 
@@ -53,34 +48,14 @@ class DashboardBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        requireBrowser();
+        HeadlessChrome.require();
         db = TestDatabase.create();
         sim = GatewaySimulator.startDemo();
         service = RunningService.start(RunningService.defaults(db, sim));
         service.awaitFirstSuccessfulRun();
 
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--window-size=1280,1800");
-        ChromeDriverService driverService = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(driverService, options);
-    }
-
-    private static void requireBrowser() {
-        if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
-            return;
-        }
-        String missing = "the dashboard browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
-                + " (apt-get install -y chromium chromium-driver)";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assertions.fail(missing + ": missing on CI");
-        }
-        Assumptions.abort("skipped: " + missing);
+        ChromeOptions options = HeadlessChrome.options();
+        browser = HeadlessChrome.start(options);
     }
 
     @AfterAll

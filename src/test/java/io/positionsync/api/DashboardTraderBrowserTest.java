@@ -28,8 +28,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
@@ -50,8 +48,6 @@ import io.positionsync.store.TestDatabase;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardTraderBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration UI_WAIT = Duration.ofSeconds(20);
     private static final Path SCREENSHOTS = Path.of("target");
     private static final Path DOWNLOADS = Path.of("target", "downloads");
@@ -63,41 +59,21 @@ class DashboardTraderBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        requireBrowser();
+        HeadlessChrome.require();
         db = TestDatabase.create();
         sim = GatewaySimulator.startDemo();
         service = RunningService.start(RunningService.defaults(db, sim));
         await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
         TradingDays.trade(sim, service, db);
 
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--window-size=1280,1800");
+        ChromeOptions options = HeadlessChrome.options();
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
         Files.createDirectories(DOWNLOADS);
         options.setExperimentalOption("prefs", java.util.Map.of("download.default_directory",
                 DOWNLOADS.toAbsolutePath().toString(), "download.prompt_for_download", false));
-        ChromeDriverService driverService = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(driverService, options);
-    }
-
-    private static void requireBrowser() {
-        if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
-            return;
-        }
-        String missing = "the dashboard browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
-                + " (apt-get install -y chromium chromium-driver)";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assertions.fail(missing + ": missing on CI");
-        }
-        Assumptions.abort("skipped: " + missing);
+        browser = HeadlessChrome.start(options);
     }
 
     @AfterAll
