@@ -221,7 +221,6 @@ public final class SyncRunSteps {
         RunResult result = body instanceof RunResult r ? r : RunResult.EMPTY; // an empty split aggregates nothing
         Instant syncedAt = run.inputs().now();
         List<LifecycleWrite> writes = new ArrayList<>();
-        Map<Long, Map<Integer, Long>> ids = new HashMap<>();
         int created = 0;
         for (InstrumentResult instrument : result.instruments()) {
             for (LifecycleWrite write : instrument.lifecycles()) {
@@ -245,15 +244,13 @@ public final class SyncRunSteps {
                 List<io.positionsync.store.ReconciliationBreak> raised = new ArrayList<>();
                 Map<PositionKey, Set<BreakKind>> resolved = new HashMap<>();
                 List<ExecutionRecord> executionRecords = new ArrayList<>();
-                for (int i = 0; i < result.instruments().size(); i++) {
-                    InstrumentResult instrument = result.instruments().get(i);
+                for (InstrumentResult instrument : result.instruments()) {
                     Map<Integer, Long> byRef = new HashMap<>();
                     for (LifecycleWrite write : instrument.lifecycles()) {
                         LifecycleWrite withId = write.created() ? write.withId(reserved[next++]) : write;
                         byRef.put(write.ref(), withId.row().id());
                         writes.add(withId);
                     }
-                    ids.put((long) i, byRef);
                     executionRecords.addAll(instrument.executions());
                     for (BreakEvent event : instrument.breaks()) {
                         raised.add(io.positionsync.store.ReconciliationBreak.detected(run.runId(),
