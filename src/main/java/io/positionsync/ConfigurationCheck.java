@@ -19,6 +19,7 @@ import java.util.TreeSet;
  */
 public final class ConfigurationCheck {
     private static final int MAX_PORT = 65535;
+    private static final int MAX_HISTORY_DAYS = 23;
     private static final Duration MIN_SYNC_PERIOD = Duration.ofSeconds(1);
     private static final String DURATION_TEXT = "a duration (milliseconds such as 1500, or 30s, 5m, 1h30m)";
 
@@ -45,7 +46,9 @@ public final class ConfigurationCheck {
             new IntKey("psync.http.port", 1, MAX_PORT, "a port number 1.." + MAX_PORT),
             new IntKey("psync.api.stale-amber-seconds", 1, Integer.MAX_VALUE, "a number of seconds of at least 1"),
             new IntKey("psync.api.stale-red-seconds", 1, Integer.MAX_VALUE, "a number of seconds of at least 1"),
-            new IntKey("psync.monitor.executions-missing-runs", 1, Integer.MAX_VALUE, "a number of runs of at least 1"));
+            new IntKey("psync.monitor.executions-missing-runs", 1, Integer.MAX_VALUE, "a number of runs of at least 1"),
+            // Each history day is eight runs before the start-up run: a month of trading days at most.
+            new IntKey("psync.sim.history-days", 0, MAX_HISTORY_DAYS, "a number of days 0.." + MAX_HISTORY_DAYS));
 
     private static final List<DurationKey> DURATIONS = List.of(
             new DurationKey("psync.ibkr.connect-timeout-ms", Duration.ofMillis(1)),

@@ -3,6 +3,8 @@ package io.positionsync;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -49,9 +51,12 @@ import io.positionsync.api.UnmatchedRequests;
 import io.positionsync.ibkr.SnapshotLimits;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.TwsGatewayConfig;
+import io.positionsync.ibkr.sim.DemoClock;
+import io.positionsync.ibkr.sim.DemoTrading;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Scenario;
 import io.positionsync.ibkr.sim.SimulatorOptions;
+import io.positionsync.ibkr.sim.SimulatorState;
 import io.positionsync.store.AccountRepository;
 import io.positionsync.store.Adoption;
 import io.positionsync.store.AdoptionSettings;
@@ -63,6 +68,7 @@ import io.positionsync.store.Migrations;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.RunOwner;
 import io.positionsync.store.SyncRunRepository;
+import io.positionsync.run.DemoHistory;
 import io.positionsync.run.ReconcileProcessor;
 import io.positionsync.run.RunResultAggregation;
 import io.positionsync.sync.SnapshotTransformer;
@@ -128,14 +134,38 @@ public class PositionSyncConfiguration implements CamelConfiguration {
 
         String host;
         int port;
+        // The clock of the gateway's snapshots and of the runs: the demo's while it lives through its history.
+        Clock syncClock = Clock.systemUTC();
+        DemoHistory demoHistory = null;
         if (gatewayChoice == GatewayChoice.SIMULATOR) {
             Scenario demo = Scenario.demo();
             Duration tick = settings.getMillis("psync.sim.price-tick-ms");
+            Duration tradeInterval = settings.getMillis("psync.sim.trade-interval-ms");
+            int seed = settings.getInt("psync.sim.seed");
             SimulatorOptions options = demo.simulatorOptions().withPort(0)
-                    .withPriceTickInterval(tick.isZero() ? null : tick)
-                    .withTrading(settings.getMillis("psync.sim.trade-interval-ms"),
-                            settings.getInt("psync.sim.seed"));
-            GatewaySimulator simulator = resources.add(new GatewaySimulator(demo.toState(), options).start());
+                    .withPriceTickInterval(tick.isZero() ? null : tick);
+            int historyDays = settings.getInt("psync.sim.history-days");
+            // A history only where nothing was synced yet, with a demo that trades and a timer to start it.
+            boolean replayHistory = historyDays > 0 && !tradeInterval.isZero()
+                    && Boolean.parseBoolean(settings.get("psync.sync.timer-enabled"))
+                    && new SyncRunRepository(dataSource).latest().isEmpty();
+            GatewaySimulator simulator;
+            if (replayHistory) {
+                List<LocalDate> days = DemoHistory.tradingDaysBefore(LocalDate.now(ZoneOffset.UTC), historyDays);
+                DemoClock demoClock = DemoClock.startingAt(DemoHistory.start(days));
+                SimulatorState state = demo.toState(demoClock);
+                // Nobody trades on the simulator's own timer: the history's trader goes on live when it is over.
+                GatewaySimulator started = resources.add(new GatewaySimulator(state, options.withTrading(null, seed))
+                        .start());
+                DemoTrading trader = new DemoTrading(state, seed);
+                demoHistory = new DemoHistory(demoClock, state, trader, days,
+                        () -> started.startTrading(trader, tradeInterval));
+                syncClock = demoClock;
+                simulator = started;
+            } else {
+                simulator = resources.add(new GatewaySimulator(demo.toState(),
+                        options.withTrading(tradeInterval, seed)).start());
+            }
             host = simulator.host();
             port = simulator.port();
             context.getRegistry().bind("gatewaySimulator", simulator);
@@ -147,7 +177,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
             port = settings.getInt("psync.ibkr.port");
         }
         TwsBrokerGateway gateway = resources.add(new TwsBrokerGateway(TwsGatewayConfig.fromSettings(settings, host, port),
-                SnapshotLimits.fromSettings(settings), Clock.systemUTC()));
+                SnapshotLimits.fromSettings(settings), syncClock));
 
         int chunk = settings.getInt("psync.db.write-chunk-size");
         ExecutionRepository executions = new ExecutionRepository(dataSource, chunk);
@@ -161,11 +191,14 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         PendingRunFailures pendingFailures = resources.add(new PendingRunFailures(runs, dataSource,
                 settings.getMillis("psync.sync.failure-retry-ms"), PENDING_FAILURES_CAPACITY));
         SyncRunSteps steps = new SyncRunSteps(gateway, dataSource, positions, executions, runs, breaks,
-                new SnapshotTransformer(), new BigDecimal(settings.get("psync.sync.break-tolerance")), Clock.systemUTC(),
+                new SnapshotTransformer(), new BigDecimal(settings.get("psync.sync.break-tolerance")), syncClock,
                 statistics, pendingFailures, Adoption.projection(database, AdoptionSettings.from(settings)));
         steps.failInterruptedRuns();
 
         SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.getMillis("psync.sync.run-timeout-ms")));
+        if (demoHistory != null) {
+            triggers.beforeStartupRun(demoHistory);
+        }
 
         var registry = context.getRegistry();
         registry.bind("dataSource", dataSource);

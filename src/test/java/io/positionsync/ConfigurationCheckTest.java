@@ -33,6 +33,9 @@ class ConfigurationCheckTest {
                 .hasMessageStartingWith("PSYNC_BREAK_TOLERANCE must be a decimal amount of at least 0");
         assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_API_STALE_RED_SECONDS", "60"))))
                 .hasMessage("PSYNC_API_STALE_RED_SECONDS must be at least PSYNC_API_STALE_AMBER_SECONDS (180), got '60'");
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_SIM_HISTORY_DAYS", "24"))))
+                .hasMessage("PSYNC_SIM_HISTORY_DAYS must be a number of days 0..23, got '24'");
+        ConfigurationCheck.validate(shipped(Map.of("PSYNC_SIM_HISTORY_DAYS", "0")));
     }
 
     @Test

@@ -42,7 +42,11 @@ final class DemoService implements AutoCloseable {
     }
 
     static DemoService start(Map<String, String> overrides) throws Exception {
-        Path dataDir = Files.createTempDirectory(Path.of("target"), "demo-");
+        return start(Files.createTempDirectory(Path.of("target"), "demo-"), overrides);
+    }
+
+    /** On {@code dataDir}: a fresh directory is a first start, the directory of a stopped service its restart. */
+    static DemoService start(Path dataDir, Map<String, String> overrides) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();

@@ -11,17 +11,28 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bridge between the trigger routes and the {@code direct:sync-run} route: every trigger goes
  * through one {@link SyncCoordinator}, so runs never overlap and a trigger during a run joins it.
  */
 public final class SyncTriggers implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncTriggers.class);
     /** Endpoint of the run route. */
     public static final String RUN_ENDPOINT = "direct:sync-run";
 
     private final SyncCoordinator coordinator;
     private final Duration runTimeout;
+    private volatile Prelude prelude;
+
+    /** Runs before the start-up run, once (the built-in demo's pre-dated history). */
+    @FunctionalInterface
+    public interface Prelude {
+        /** Runs whatever runs it needs through {@code coordinator}, each awaited for at most {@code runTimeout}. */
+        void run(SyncCoordinator coordinator, Duration runTimeout) throws Exception;
+    }
 
     public SyncTriggers(CamelContext context, Duration runTimeout) {
         this.runTimeout = runTimeout;
@@ -43,10 +54,39 @@ public final class SyncTriggers implements AutoCloseable {
         });
     }
 
-    /** Starts or joins a run and waits for it (timer). */
+    /** Starts or joins a run and waits for it (timer); the start-up run comes after the prelude, if one is set. */
     public SyncRunSummary runAndWait(@Header(SyncRunSteps.TRIGGER_HEADER) SyncTrigger trigger)
             throws TimeoutException, InterruptedException {
+        if (trigger == SyncTrigger.STARTUP) {
+            runPrelude();
+        }
         return coordinator.runAndWait(trigger, runTimeout);
+    }
+
+    /**
+     * Sets what runs once before the start-up run. A prelude that fails is logged and the start-up run goes on:
+     * the service's own runs never wait on it.
+     */
+    public void beforeStartupRun(Prelude before) {
+        this.prelude = before;
+    }
+
+    private void runPrelude() throws InterruptedException {
+        Prelude before;
+        synchronized (this) {
+            before = prelude;
+            prelude = null;
+        }
+        if (before == null) {
+            return;
+        }
+        try {
+            before.run(coordinator, runTimeout);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("before the start-up run: {}", e.toString());
+        }
     }
 
     /** Starts or joins a run without waiting (manual triggers decide how long to wait). */

@@ -109,6 +109,42 @@ public final class DemoTrading {
         }
     }
 
+    /**
+     * The end of a trading day: every report still withheld is released now, so the day's last executions reply
+     * has the whole day (a report is late by minutes, never by a day); returns how many were released.
+     */
+    public int settle() {
+        synchronized (state) {
+            int released = 0;
+            for (Withheld report : withheld) {
+                boolean done = report.wholeExecution() ? state.releaseExecution(report.execId())
+                        : state.releaseCommission(report.execId());
+                if (done) {
+                    released++;
+                }
+            }
+            withheld.clear();
+            return released;
+        }
+    }
+
+    /**
+     * The next moves open a round again: the late fill, the late commission and the round trip first, then the rest
+     * of a round in an order the seed shuffles. For a demo going live after its history, so that someone watching
+     * sees those within the first minute, as at a start without history.
+     */
+    public void openRound() {
+        synchronized (state) {
+            round.clear();
+            opened = false;
+        }
+    }
+
+    /** Whether this trader moves {@code simulatorState}. */
+    public boolean trades(SimulatorState simulatorState) {
+        return state == simulatorState;
+    }
+
     private void releaseSeenReports() {
         int requests = state.executionsRequests();
         for (Iterator<Withheld> it = withheld.iterator(); it.hasNext();) {

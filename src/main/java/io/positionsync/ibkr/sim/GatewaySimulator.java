@@ -94,6 +94,8 @@ public final class GatewaySimulator implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private int boundPort = -1;
     private DemoTrading trading;
+    /** The interval of a trader handed over by {@link #startTrading(DemoTrading, Duration)}. */
+    private Duration handedOverInterval;
 
     public GatewaySimulator(SimulatorState state, SimulatorOptions options) {
         this.state = state;
@@ -309,8 +311,15 @@ public final class GatewaySimulator implements AutoCloseable {
         }
     }
 
-    /** The demo trades on its own at the options' trade interval (none: nobody trades). */
+    /**
+     * The demo trades on its own at the options' trade interval (none: nobody trades), or on with the trader
+     * handed over by {@link #startTrading(DemoTrading, Duration)}.
+     */
     private void startTrading() {
+        if (trading != null && handedOverInterval != null) {
+            schedule(trading, handedOverInterval);
+            return;
+        }
         Duration interval = options.tradeInterval();
         if (interval == null) {
             return;
@@ -319,7 +328,34 @@ public final class GatewaySimulator implements AutoCloseable {
             // One trader for the simulator's life: a restart carries on with the same sequence, not from its start.
             trading = new DemoTrading(state, options.tradeSeed());
         }
-        DemoTrading trader = trading;
+        schedule(trading, interval);
+        LOG.info("demo trading every {} ms (seed {})", interval.toMillis(), options.tradeSeed());
+    }
+
+    /**
+     * From now on {@code trader} (a trader of this simulator's state that has already made moves, such as the one
+     * that traded the demo's pre-dated history) makes a move every {@code interval}, across restarts too. For a
+     * simulator whose options name no trade interval of their own.
+     */
+    public synchronized void startTrading(DemoTrading trader, Duration interval) {
+        if (options.tradeInterval() != null || trading != null) {
+            throw new IllegalStateException("the simulator already has a trader");
+        }
+        if (!trader.trades(state)) {
+            throw new IllegalArgumentException("the trader trades another simulator's state");
+        }
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("trade interval must be positive");
+        }
+        trading = trader;
+        handedOverInterval = interval;
+        if (scheduler != null) {
+            schedule(trader, interval);
+        }
+        LOG.info("demo trading every {} ms, going on from its history", interval.toMillis());
+    }
+
+    private void schedule(DemoTrading trader, Duration interval) {
         scheduler.scheduleAtFixedRate(() -> {
             try {
                 trader.step();
@@ -327,7 +363,6 @@ public final class GatewaySimulator implements AutoCloseable {
                 LOG.warn("demo trade failed: {}", e.getMessage());
             }
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("demo trading every {} ms (seed {})", interval.toMillis(), options.tradeSeed());
     }
 
     private void startPriceMotion() {

@@ -1,6 +1,7 @@
 package io.positionsync.ibkr.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
@@ -141,6 +142,61 @@ class DemoTradingTest {
         }
         assertThat(state.executions()).noneMatch(e -> state.isCommissionWithheld(e.execId())
                 || state.isExecutionWithheld(e.execId()));
+    }
+
+    @Test
+    void aReopenedRoundStartsWithTheOpeningMovesAgain() {
+        SimulatorState state = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));
+        DemoTrading trading = new DemoTrading(state, 7);
+        answerExecutionsRequest(state);
+        for (int i = 0; i < 16; i++) {
+            trading.step();
+        }
+        trading.settle();
+        answerExecutionsRequest(state);
+
+        trading.openRound();
+        assertThat(trading.step()).singleElement()
+                .satisfies(e -> assertThat(state.isExecutionWithheld(e.execId())).as("the late fill").isTrue());
+        assertThat(trading.step()).singleElement()
+                .satisfies(e -> assertThat(state.isCommissionWithheld(e.execId())).as("the late commission").isTrue());
+        assertThat(trading.step()).as("the round trip").hasSize(2);
+    }
+
+    @Test
+    void theEndOfADayReleasesEveryWithheldReport() {
+        SimulatorState state = Scenario.demo().toState(Clock.fixed(LOADED, ZoneOffset.UTC));
+        DemoTrading trading = new DemoTrading(state, 7);
+        answerExecutionsRequest(state);
+        Execution lateExecution = trading.step().get(0);
+        Execution lateCommission = trading.step().get(0);
+        assertThat(state.isExecutionWithheld(lateExecution.execId())).isTrue();
+        assertThat(state.isCommissionWithheld(lateCommission.execId())).isTrue();
+
+        assertThat(trading.settle()).isEqualTo(2);
+        assertThat(state.isExecutionWithheld(lateExecution.execId())).isFalse();
+        assertThat(state.isCommissionWithheld(lateCommission.execId())).isFalse();
+        assertThat(trading.settle()).as("nothing left").isZero();
+    }
+
+    @Test
+    void aTraderHandedOverGoesOnTradingLiveAndAfterARestart() throws Exception {
+        SimulatorState state = Scenario.demo().toState();
+        DemoTrading trader = new DemoTrading(state, 7);
+        assertThat(trader.step()).isNotEmpty();
+        try (GatewaySimulator sim = new GatewaySimulator(state, SimulatorOptions.defaults()).start()) {
+            assertThatThrownBy(() -> sim.startTrading(new DemoTrading(Scenario.demo().toState(), 7),
+                    Duration.ofMillis(20))).as("another state's trader").isInstanceOf(IllegalArgumentException.class);
+            int made = state.executions().size();
+            sim.startTrading(trader, Duration.ofMillis(20));
+            assertThatThrownBy(() -> sim.startTrading(trader, Duration.ofMillis(20)))
+                    .isInstanceOf(IllegalStateException.class);
+            await().atMost(Duration.ofSeconds(10)).until(() -> state.executions().size() > made + 5);
+            sim.stop();
+            sim.start();
+            int afterRestart = state.executions().size();
+            await().atMost(Duration.ofSeconds(10)).until(() -> state.executions().size() > afterRestart + 5);
+        }
     }
 
     /** What a client's snapshot does to the state: one executions request, answered. */
