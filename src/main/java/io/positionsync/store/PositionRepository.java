@@ -42,8 +42,23 @@ public final class PositionRepository {
     static final String COLUMNS = "id, account, con_id, symbol, sec_type, currency, multiplier, quantity, average_price, "
             + "market_price, unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at, closed_at, last_synced_at";
 
+    /**
+     * When a sync last confirmed a row, as the API reports it: an open row is confirmed by every complete snapshot
+     * that lists its account (runs do not rewrite a row whose values did not change, they record the account's
+     * time in {@code accounts.last_reported_at}); a closed row keeps its own time. Over {@link #FROM}.
+     */
+    static final String SYNCED = "greatest(p.last_synced_at, a.last_reported_at)";
+
+    /** Positions {@code p} with their account's last complete sync {@code a} (open rows only). */
+    static final String FROM = " FROM positions p LEFT JOIN accounts a ON a.account = p.account AND p.status = 'OPEN'";
+
+    /** {@link #COLUMNS} over {@link #FROM}, with the reported sync time. */
+    static final String VIEW_COLUMNS = "p.id, p.account, p.con_id, p.symbol, p.sec_type, p.currency, p.multiplier, "
+            + "p.quantity, p.average_price, p.market_price, p.unrealized_pnl, p.realized_pnl, p.realized_pnl_source, "
+            + "p.status, p.opened_at, p.closed_at, " + SYNCED + " AS last_synced_at";
+
     /** Deterministic order for pages: instrument, then newest lifecycle first. */
-    static final String ORDER = " ORDER BY account, symbol, con_id, opened_at DESC, id DESC";
+    static final String ORDER = " ORDER BY p.account, p.symbol, p.con_id, p.opened_at DESC, p.id DESC";
 
     private static final String HISTORY_COLUMNS = "position_id, run_id, change_kind, quantity_before, quantity_after, "
             + "average_price, market_price, realized_pnl_delta, realized_pnl_total, realized_pnl_source, exit_price, "
@@ -156,6 +171,9 @@ public final class PositionRepository {
             if (!seen.add(row.id())) {
                 throw new IllegalArgumentException("lifecycle " + row.id() + " written twice in one run");
             }
+            if (write.unchanged()) {
+                continue; // the stored row says it all; its sync time is its account's (accounts.last_reported_at)
+            }
             if (write.touchOnly()) {
                 touched.add(new Object[] {row.id(), row.marketPrice(), row.unrealizedPnl()});
                 continue;
@@ -175,7 +193,7 @@ public final class PositionRepository {
         if (updated != changed.size()) {
             throw new IllegalStateException((changed.size() - updated) + " lifecycle(s) changed by the run are gone");
         }
-        int refreshed = ArrayColumns.executeChunked(connection, TOUCH, 3, writeChunkSize, touched, syncedAt);
+        int refreshed = ArrayColumns.executeChunked(connection, TOUCH, 3, writeChunkSize, touched);
         if (refreshed != touched.size()) {
             throw new IllegalStateException((touched.size() - refreshed) + " open lifecycle(s) are not open any more");
         }
@@ -200,10 +218,14 @@ public final class PositionRepository {
             WHERE p.id = u.id
             """.formatted(UNNEST_ROWS);
 
-    /** An open lifecycle nothing happened to: market values and the sync time (a missing value keeps the old). */
+    /**
+     * An open lifecycle nothing happened to but its market values (a missing value keeps the old). Its sync time is
+     * its account's ({@code accounts.last_reported_at}), so no indexed column changes: with the table's fillfactor
+     * the update can stay on the row's page (a HOT update, no index entries written).
+     */
     private static final String TOUCH = """
             UPDATE positions p SET market_price = coalesce(u.market_price, p.market_price),
-                   unrealized_pnl = coalesce(u.unrealized_pnl, p.unrealized_pnl), last_synced_at = ?
+                   unrealized_pnl = coalesce(u.unrealized_pnl, p.unrealized_pnl)
             FROM unnest(?::bigint[], ?::numeric[], ?::numeric[]) AS u(id, market_price, unrealized_pnl)
             WHERE p.id = u.id AND p.status = 'OPEN'
             """;
@@ -238,7 +260,7 @@ public final class PositionRepository {
         List<StoredPosition> positions = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM positions" + filter.where() + ORDER + " LIMIT ? OFFSET ?")) {
+                        "SELECT " + VIEW_COLUMNS + FROM + filter.where() + ORDER + " LIMIT ? OFFSET ?")) {
             int index = filter.bind(statement);
             statement.setInt(index++, query.limit());
             statement.setInt(index, query.offset());
@@ -257,7 +279,7 @@ public final class PositionRepository {
         Filter filter = filter(query);
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT count(*) FROM positions" + filter.where())) {
+                        "SELECT count(*)" + FROM + filter.where())) {
             filter.bind(statement);
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
@@ -269,7 +291,7 @@ public final class PositionRepository {
     public Optional<StoredPosition> findById(long id) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM positions WHERE id = ?")) {
+                        "SELECT " + VIEW_COLUMNS + FROM + " WHERE p.id = ?")) {
             statement.setLong(1, id);
             try (ResultSet rows = statement.executeQuery()) {
                 return rows.next() ? Optional.of(position(rows, new HashMap<>())) : Optional.empty();
@@ -345,7 +367,8 @@ public final class PositionRepository {
     public PortfolioSummary summary(Map<String, Map<String, BigDecimal>> rates) throws SQLException {
         String sql = """
                 WITH latest AS (SELECT max(last_reported_run_id) AS run_id FROM accounts),
-                     reported AS (SELECT a.account, a.last_reported_run_id IS DISTINCT FROM l.run_id AS gone
+                     reported AS (SELECT a.account, a.last_reported_run_id IS DISTINCT FROM l.run_id AS gone,
+                                         a.last_reported_at
                                   FROM accounts a CROSS JOIN latest l)
                 SELECT p.account, p.currency,
                        (p.status = 'OPEN' AND coalesce(r.gone, false)) AS orphaned,
@@ -357,7 +380,8 @@ public final class PositionRepository {
                            IS NOT NULL) AS closed_with_pnl,
                        coalesce(sum(p.realized_pnl), 0) AS realized_pnl,
                        coalesce(sum(p.unrealized_pnl) FILTER (WHERE p.status = 'OPEN'), 0) AS unrealized_pnl,
-                       max(p.last_synced_at) AS last_synced_at
+                       max(CASE WHEN p.status = 'OPEN' THEN greatest(p.last_synced_at, r.last_reported_at)
+                                ELSE p.last_synced_at END) AS last_synced_at
                 FROM positions p LEFT JOIN reported r ON r.account = p.account
                 GROUP BY p.account, p.currency, orphaned
                 ORDER BY p.account, p.currency
@@ -484,27 +508,31 @@ public final class PositionRepository {
         List<String> conditions = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
         if (query.status() != PositionQuery.Status.ALL) {
-            conditions.add("status = ?");
+            conditions.add("p.status = ?");
             parameters.add(query.status().name());
         }
         if (query.account() != null) {
-            conditions.add("account = ?");
+            conditions.add("p.account = ?");
             parameters.add(query.account());
         }
         if (query.staleMinutes() != null) {
-            conditions.add("(last_synced_at < now() - make_interval(mins => ?) OR last_synced_at IS NULL)");
+            // greatest(row, account) is older than the cutoff (or unknown) when both are: the row's own time can
+            // still be a range scan on its index, the account's time (open rows only) filters what it finds
+            conditions.add("(p.last_synced_at < now() - make_interval(mins => ?) OR p.last_synced_at IS NULL)");
+            conditions.add("(a.last_reported_at < now() - make_interval(mins => ?) OR a.last_reported_at IS NULL)");
+            parameters.add(query.staleMinutes());
             parameters.add(query.staleMinutes());
         }
         if (query.symbol() != null) {
-            conditions.add("symbol = ?");
+            conditions.add("p.symbol = ?");
             parameters.add(query.symbol());
         }
         if (query.activeFrom() != null) {
-            conditions.add("(closed_at IS NULL OR closed_at >= ?)");
+            conditions.add("(p.closed_at IS NULL OR p.closed_at >= ?)");
             parameters.add(java.time.OffsetDateTime.ofInstant(query.activeFrom(), java.time.ZoneOffset.UTC));
         }
         if (query.activeTo() != null) {
-            conditions.add("opened_at < ?");
+            conditions.add("p.opened_at < ?");
             parameters.add(java.time.OffsetDateTime.ofInstant(query.activeTo(), java.time.ZoneOffset.UTC));
         }
         String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
