@@ -197,8 +197,51 @@ public final class PositionRepository {
         if (refreshed != touched.size()) {
             throw new IllegalStateException((touched.size() - refreshed) + " open lifecycle(s) are not open any more");
         }
-        ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, inserted, syncedAt);
-        ArrayColumns.executeChunked(connection, INSERT_HISTORY, 15, writeChunkSize, history, runId);
+        if (inserted.size() > writeChunkSize) {
+            CopyRows.copy(connection, "positions", INSERT_COLUMNS, appended(inserted, syncedAt));
+        } else {
+            ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, inserted, syncedAt);
+        }
+        if (history.size() > writeChunkSize) {
+            CopyRows.copy(connection, "position_history", COPY_HISTORY_COLUMNS, historyForCopy(history, runId));
+        } else {
+            ArrayColumns.executeChunked(connection, INSERT_HISTORY, 15, writeChunkSize, history, runId);
+        }
+    }
+
+    /** Large batches (more than one statement's worth) are streamed with COPY; both ways write the same rows. */
+    private static final String INSERT_COLUMNS = "id, account, con_id, symbol, sec_type, currency, multiplier, quantity, "
+            + "average_price, market_price, unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at, "
+            + "closed_at, last_synced_at";
+
+    private static final String COPY_HISTORY_COLUMNS = "position_id, run_id, change_kind, quantity_before, "
+            + "quantity_after, average_price, market_price, realized_pnl_delta, realized_pnl_total, realized_pnl_source, "
+            + "exit_price, exit_commission, broker_realized_pnl, exec_ids, recorded_at, realized_pnl_before";
+
+    private static List<Object[]> appended(List<Object[]> rows, Object last) {
+        List<Object[]> copied = new ArrayList<>(rows.size());
+        for (Object[] row : rows) {
+            Object[] values = java.util.Arrays.copyOf(row, row.length + 1);
+            values[row.length] = last;
+            copied.add(values);
+        }
+        return copied;
+    }
+
+    /** History rows in {@link #COPY_HISTORY_COLUMNS} order: the run id second, no execution ids an empty array. */
+    private static List<Object[]> historyForCopy(List<Object[]> rows, long runId) {
+        List<Object[]> copied = new ArrayList<>(rows.size());
+        for (Object[] row : rows) {
+            Object[] values = new Object[row.length + 1];
+            values[0] = row[0];
+            values[1] = runId;
+            System.arraycopy(row, 1, values, 2, row.length - 1);
+            if (values[13] == null) {
+                values[13] = List.of();
+            }
+            copied.add(values);
+        }
+        return copied;
     }
 
     private static final String UNNEST_ROWS = """
