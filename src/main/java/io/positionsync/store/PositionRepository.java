@@ -136,7 +136,9 @@ public final class PositionRepository {
             return ids;
         }
         try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT nextval(pg_get_serial_sequence('positions', 'id')) FROM generate_series(1, ?)")) {
+                // the sequence looked up once, not once per id
+                "SELECT nextval(q.sequence) FROM (SELECT pg_get_serial_sequence('positions', 'id')::regclass AS sequence) q"
+                        + " CROSS JOIN generate_series(1, ?)")) {
             statement.setInt(1, count);
             try (ResultSet rows = statement.executeQuery()) {
                 for (int i = 0; i < count; i++) {
