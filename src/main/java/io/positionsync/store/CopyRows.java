@@ -1,8 +1,10 @@
 package io.positionsync.store;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
 
 import org.postgresql.PGConnection;
@@ -36,14 +38,14 @@ final class CopyRows {
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI()
                 .copyIn("COPY " + table + " (" + columns + ") FROM STDIN");
         try {
-            StringBuilder text = new StringBuilder(SEND_AT_CHARS + 1024);
+            Text text = new Text(SEND_AT_CHARS + 1024);
             for (Object[] row : rows) {
-                appendRow(text, row);
-                if (text.length() >= SEND_AT_CHARS) {
-                    send(copy, text);
+                text.appendRow(row);
+                if (text.chars.length() >= SEND_AT_CHARS) {
+                    send(copy, text.chars);
                 }
             }
-            send(copy, text);
+            send(copy, text.chars);
             return copy.endCopy();
         } finally {
             if (copy.isActive()) {
@@ -60,30 +62,65 @@ final class CopyRows {
         }
     }
 
-    /** One row of COPY text: fields separated by tabs, ended by a newline. */
-    static void appendRow(StringBuilder text, Object[] row) {
-        for (int i = 0; i < row.length; i++) {
-            if (i > 0) {
-                text.append('\t');
-            }
-            appendField(text, row[i]);
-        }
-        text.append('\n');
-    }
+    /**
+     * COPY text being built. Numbers and instants need no escaping and are appended as they are; a run's rows share
+     * few instants (the run's time, a fill's time), so the last one's text is kept rather than formatted again.
+     */
+    static final class Text {
+        final StringBuilder chars;
+        private Instant lastInstant;
+        private String lastInstantText;
 
-    private static void appendField(StringBuilder text, Object value) {
-        if (value == null) {
-            text.append("\\N");
-        } else if (value instanceof List<?> list) {
-            appendEscaped(text, arrayLiteral(list));
-        } else {
-            appendEscaped(text, ArrayColumns.text(value));
+        Text(int capacity) {
+            chars = new StringBuilder(capacity);
+        }
+
+        /** One row: fields separated by tabs, ended by a newline. */
+        void appendRow(Object[] row) {
+            for (int i = 0; i < row.length; i++) {
+                if (i > 0) {
+                    chars.append('\t');
+                }
+                appendField(row[i]);
+            }
+            chars.append('\n');
+        }
+
+        private void appendField(Object value) {
+            if (value == null) {
+                chars.append("\\N");
+            } else if (value instanceof Long number) {
+                chars.append(number.longValue());
+            } else if (value instanceof Integer number) {
+                chars.append(number.intValue());
+            } else if (value instanceof BigDecimal decimal) {
+                chars.append(decimal.toPlainString());
+            } else if (value instanceof Instant instant) {
+                if (!instant.equals(lastInstant)) {
+                    lastInstant = instant;
+                    lastInstantText = instant.toString();
+                }
+                chars.append(lastInstantText);
+            } else if (value instanceof List<?> list) {
+                appendEscaped(chars, arrayLiteral(list));
+            } else {
+                appendEscaped(chars, ArrayColumns.text(value));
+            }
         }
     }
 
     /** {@code value} as COPY text: the characters that delimit fields and rows, and the escape itself, escaped. */
     static void appendEscaped(StringBuilder text, String value) {
-        for (int i = 0; i < value.length(); i++) {
+        int first = 0;
+        while (first < value.length() && !special(value.charAt(first))) {
+            first++;
+        }
+        if (first == value.length()) {
+            text.append(value); // the usual case: nothing to escape
+            return;
+        }
+        text.append(value, 0, first);
+        for (int i = first; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
                 case '\\' -> text.append("\\\\");
@@ -94,6 +131,10 @@ final class CopyRows {
                 default -> text.append(c);
             }
         }
+    }
+
+    private static boolean special(char c) {
+        return c == '\\' || c == '\t' || c == '\n' || c == '\r' || c == '\0';
     }
 
     /** A {@code text[]} literal: {@code {"a","b"}}, every element quoted, {@code "} and {@code \} escaped inside. */
