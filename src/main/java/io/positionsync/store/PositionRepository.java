@@ -180,15 +180,23 @@ public final class PositionRepository {
                 touched.add(new Object[] {row.id(), row.marketPrice(), row.unrealizedPnl()});
                 continue;
             }
-            Object[] values = {row.id(), row.account(), row.conId(), row.symbol(), row.secType(), row.currency(),
-                row.multiplier(), row.quantity(), row.averagePrice(), row.marketPrice(), row.unrealizedPnl(),
-                row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(), row.closedAt()};
-            (write.created() ? inserted : changed).add(values);
-            for (HistoryEntry entry : write.history()) {
-                history.add(new Object[] {row.id(), entry.kind(), entry.quantityBefore(), entry.quantityAfter(),
-                    entry.averagePrice(), entry.marketPrice(), entry.realizedPnlDelta(), entry.realizedPnlTotal(),
-                    entry.realizedPnlSource(), entry.exitPrice(), entry.exitCommission(), entry.brokerRealizedPnl(),
-                    entry.execIds(), entry.at() == null ? syncedAt : entry.at(), entry.realizedPnlBefore()});
+            if (write.created()) { // in INSERT_COLUMNS order
+                inserted.add(new Object[] {row.id(), row.account(), row.conId(), row.symbol(), row.secType(),
+                    row.currency(), row.multiplier(), row.quantity(), row.averagePrice(), row.marketPrice(),
+                    row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(),
+                    row.closedAt(), syncedAt});
+            } else {
+                changed.add(new Object[] {row.id(), row.account(), row.conId(), row.symbol(), row.secType(),
+                    row.currency(), row.multiplier(), row.quantity(), row.averagePrice(), row.marketPrice(),
+                    row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(),
+                    row.closedAt()});
+            }
+            for (HistoryEntry entry : write.history()) { // in HISTORY_INSERT_COLUMNS order
+                history.add(new Object[] {row.id(), runId, entry.kind(), entry.quantityBefore(),
+                    entry.quantityAfter(), entry.averagePrice(), entry.marketPrice(), entry.realizedPnlDelta(),
+                    entry.realizedPnlTotal(), entry.realizedPnlSource(), entry.exitPrice(), entry.exitCommission(),
+                    entry.brokerRealizedPnl(), entry.execIds(),
+                    entry.at() == null ? syncedAt : entry.at(), entry.realizedPnlBefore()});
             }
         }
         int updated = ArrayColumns.executeChunked(connection, UPDATE_CHANGED, 16, writeChunkSize, changed, syncedAt);
@@ -199,52 +207,26 @@ public final class PositionRepository {
         if (refreshed != touched.size()) {
             throw new IllegalStateException((touched.size() - refreshed) + " open lifecycle(s) are not open any more");
         }
+        // More rows than one statement takes are streamed with COPY; either way the same rows are written.
         if (inserted.size() > writeChunkSize) {
-            CopyRows.copy(connection, "positions", INSERT_COLUMNS, appended(inserted, syncedAt));
+            CopyRows.copy(connection, "positions", INSERT_COLUMNS, inserted);
         } else {
-            ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, inserted, syncedAt);
+            ArrayColumns.executeChunked(connection, INSERT, 17, writeChunkSize, inserted);
         }
         if (history.size() > writeChunkSize) {
-            CopyRows.copy(connection, "position_history", COPY_HISTORY_COLUMNS, historyForCopy(history, runId));
+            CopyRows.copy(connection, "position_history", HISTORY_INSERT_COLUMNS, history);
         } else {
-            ArrayColumns.executeChunked(connection, INSERT_HISTORY, 15, writeChunkSize, history, runId);
+            ArrayColumns.executeChunked(connection, INSERT_HISTORY, 16, writeChunkSize, history);
         }
     }
 
-    /** Large batches (more than one statement's worth) are streamed with COPY; both ways write the same rows. */
     private static final String INSERT_COLUMNS = "id, account, con_id, symbol, sec_type, currency, multiplier, quantity, "
             + "average_price, market_price, unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at, "
             + "closed_at, last_synced_at";
 
-    private static final String COPY_HISTORY_COLUMNS = "position_id, run_id, change_kind, quantity_before, "
+    private static final String HISTORY_INSERT_COLUMNS = "position_id, run_id, change_kind, quantity_before, "
             + "quantity_after, average_price, market_price, realized_pnl_delta, realized_pnl_total, realized_pnl_source, "
             + "exit_price, exit_commission, broker_realized_pnl, exec_ids, recorded_at, realized_pnl_before";
-
-    private static List<Object[]> appended(List<Object[]> rows, Object last) {
-        List<Object[]> copied = new ArrayList<>(rows.size());
-        for (Object[] row : rows) {
-            Object[] values = java.util.Arrays.copyOf(row, row.length + 1);
-            values[row.length] = last;
-            copied.add(values);
-        }
-        return copied;
-    }
-
-    /** History rows in {@link #COPY_HISTORY_COLUMNS} order: the run id second, no execution ids an empty array. */
-    private static List<Object[]> historyForCopy(List<Object[]> rows, long runId) {
-        List<Object[]> copied = new ArrayList<>(rows.size());
-        for (Object[] row : rows) {
-            Object[] values = new Object[row.length + 1];
-            values[0] = row[0];
-            values[1] = runId;
-            System.arraycopy(row, 1, values, 2, row.length - 1);
-            if (values[13] == null) {
-                values[13] = List.of();
-            }
-            copied.add(values);
-        }
-        return copied;
-    }
 
     private static final String UNNEST_ROWS = """
             unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::numeric[],
@@ -276,27 +258,24 @@ public final class PositionRepository {
             """;
 
     private static final String INSERT = """
-            INSERT INTO positions (id, account, con_id, symbol, sec_type, currency, multiplier, quantity, average_price,
-                                   market_price, unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at,
-                                   closed_at, last_synced_at)
-            SELECT u.*, ? FROM %s
-            """.formatted(UNNEST_ROWS);
+            INSERT INTO positions (%s)
+            SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[],
+                                 ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[],
+                                 ?::text[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[])
+            """.formatted(INSERT_COLUMNS);
 
     private static final String INSERT_HISTORY = """
-            INSERT INTO position_history (position_id, run_id, change_kind, quantity_before, quantity_after,
-                                          average_price, market_price, realized_pnl_delta, realized_pnl_total,
-                                          realized_pnl_source, exit_price, exit_commission, broker_realized_pnl,
-                                          exec_ids, recorded_at, realized_pnl_before)
-            SELECT u.position_id, ?, u.change_kind, u.quantity_before, u.quantity_after, u.average_price,
+            INSERT INTO position_history (%s)
+            SELECT u.position_id, u.run_id, u.change_kind, u.quantity_before, u.quantity_after, u.average_price,
                    u.market_price, u.realized_pnl_delta, u.realized_pnl_total, u.realized_pnl_source, u.exit_price,
                    u.exit_commission, u.broker_realized_pnl, %s, u.recorded_at, u.realized_pnl_before
-            FROM unnest(?::bigint[], ?::text[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[],
-                        ?::numeric[], ?::text[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[],
+            FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[],
+                        ?::numeric[], ?::numeric[], ?::text[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[],
                         ?::timestamptz[], ?::numeric[])
-                AS u(position_id, change_kind, quantity_before, quantity_after, average_price, market_price,
+                AS u(position_id, run_id, change_kind, quantity_before, quantity_after, average_price, market_price,
                      realized_pnl_delta, realized_pnl_total, realized_pnl_source, exit_price, exit_commission,
                      broker_realized_pnl, exec_ids, recorded_at, realized_pnl_before)
-            """.formatted(EXEC_IDS);
+            """.formatted(HISTORY_INSERT_COLUMNS, EXEC_IDS);
 
     // ------------------------------------------------------------------------------------------ reads
 
