@@ -157,6 +157,29 @@ class PositionRepositoryTest {
     }
 
     @Test
+    void aPriceOnlyUpdateChangesNoIndexedColumnSoItIsHotAndAnUnchangedTouchWritesNothing() throws SQLException {
+        run(T0, opened("DU1", 1, "AAPL", "100", "150.01", T0), opened("DU1", 2, "MSFT", "5", "300", T0));
+        StoredPosition aapl = open("DU1", 1);
+        StoredPosition msft = open("DU1", 2);
+        try (Connection connection = db.connection()) {
+            connection.setAutoCommit(false);
+            long runId = runs.insertStarted(connection, SyncTrigger.TIMER, T1, null);
+            LifecycleWrite unchangedMsft = LifecycleWrite.touch(0, msft, msft);
+            assertThat(unchangedMsft.unchanged()).isTrue();
+            Changes.apply(positions, connection, runId, List.of(unchanged(aapl, "155.50", "549.00"), unchangedMsft), T1);
+            try (Statement statement = connection.createStatement();
+                    ResultSet stats = statement.executeQuery("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+                            + " WHERE relid = 'positions'::regclass")) {
+                assertThat(stats.next()).isTrue();
+                assertThat(stats.getLong("n_tup_upd")).as("rows updated by the run").isEqualTo(1);
+                assertThat(stats.getLong("n_tup_hot_upd")).as("of which heap-only").isEqualTo(1);
+            }
+            connection.commit();
+        }
+        assertThat(open("DU1", 1).marketPrice()).isEqualByComparingTo("155.50");
+    }
+
+    @Test
     void anOpenPositionReportsItsAccountsLastCompleteSyncAClosedOneAndAnUnlistedAccountsKeepTheirOwn()
             throws SQLException {
         run(T0, List.of("DU1", "DU2"), opened("DU1", 1, "AAPL", "100", "150", T0), opened("DU1", 2, "MSFT", "5", "300", T0),
