@@ -102,7 +102,7 @@ public final class BotTableProjection implements PositionProjection {
         // 2. Rows for the run's lifecycles the bot has none for.
         insertMissingRows(connection, runId, written, meant, syncedAt);
         // 3. Every linked row of the run's lifecycles.
-        updateLinkedRows(connection, written);
+        updateLinkedRows(connection, written, syncedAt);
         // 4. Breaks: raise for newly unmatched rows, resolve those that are linked or gone.
         Map<Long, Long> open = breaks.openBotRowBreaks(connection);
         Set<Long> stillUnmatched = new HashSet<>();
@@ -131,7 +131,7 @@ public final class BotTableProjection implements PositionProjection {
 
     private void insertMissingRows(Connection connection, long runId, long[] written, Set<Long> meant, Instant syncedAt)
             throws SQLException {
-        Values values = values();
+        Values values = values(syncedAt);
         List<String> names = new ArrayList<>(List.of(q(columns.id()), q(columns.symbol())));
         List<String> expressions = new ArrayList<>(List.of("p.bot_row_id", "p.symbol"));
         for (String[] identity : new String[][] {{columns.account(), "p.account"}, {columns.secType(), "p.sec_type"},
@@ -165,8 +165,8 @@ public final class BotTableProjection implements PositionProjection {
         }
     }
 
-    private void updateLinkedRows(Connection connection, long[] written) throws SQLException {
-        Values values = values();
+    private void updateLinkedRows(Connection connection, long[] written, Instant syncedAt) throws SQLException {
+        Values values = values(syncedAt);
         List<String> assignments = new ArrayList<>();
         String openedAt = table.column(columns.openedAt()).map(c -> q(c.name())).orElse(null);
         for (int i = 0; i < values.names().size(); i++) {
@@ -190,7 +190,7 @@ public final class BotTableProjection implements PositionProjection {
     }
 
     /** The kept columns the bot's table has, with the expression (over lifecycle {@code p}) that fills each. */
-    private Values values() {
+    private Values values(Instant syncedAt) {
         List<String> names = new ArrayList<>();
         List<String> expressions = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
@@ -200,7 +200,11 @@ public final class BotTableProjection implements PositionProjection {
         add(names, expressions, columns.unrealizedPnl(), "p.unrealized_pnl");
         add(names, expressions, columns.openedAt(), "p.opened_at");
         add(names, expressions, columns.closedAt(), "p.closed_at");
-        add(names, expressions, columns.lastSyncedAt(), "p.last_synced_at");
+        // Every lifecycle of the run was confirmed by it, also those whose own row it did not rewrite.
+        if (table.column(columns.lastSyncedAt()).isPresent()) {
+            add(names, expressions, columns.lastSyncedAt(), "CAST(? AS timestamptz)");
+            parameters.add(java.time.OffsetDateTime.ofInstant(syncedAt, java.time.ZoneOffset.UTC));
+        }
         add(names, expressions, columns.realizedPnl(), "p.realized_pnl");
         names.add(q(columns.status()));
         // The bot's own type (a varchar, or an enum a model declared): the values are its spellings.

@@ -140,7 +140,11 @@ public final class LedgerRepository {
                 statement.executeUpdate();
             }
         }
-        ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, rows);
+        if (rows.size() > writeChunkSize) {
+            CopyRows.copy(connection, "ledger_entries", COLUMNS, rows); // more than one statement's worth: streamed
+        } else {
+            ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, rows);
+        }
     }
 
     private static LedgerEntry entry(ResultSet rows) throws SQLException {

@@ -35,15 +35,32 @@ import io.positionsync.sync.StoredPosition;
 /**
  * The {@code positions} table and its {@code position_history}. Writes take the sync run's connection so
  * that a run commits everything in one transaction; they are set-based ({@code unnest} of array
- * parameters, {@code writeChunkSize} rows per statement) so 100 000 changes cost a few dozen round trips.
+ * parameters, {@code writeChunkSize} rows per statement) so 100 000 changes cost a few dozen round trips, and
+ * inserts of more rows than one statement takes are streamed with COPY ({@link CopyRows}). An open row whose
+ * values did not change is not written at all: its sync time is its account's ({@link #SYNCED}).
  * Reads for the HTTP API use the pool.
  */
 public final class PositionRepository {
     static final String COLUMNS = "id, account, con_id, symbol, sec_type, currency, multiplier, quantity, average_price, "
             + "market_price, unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at, closed_at, last_synced_at";
 
+    /**
+     * When a sync last confirmed a row, as the API reports it: an open row is confirmed by every complete snapshot
+     * that lists its account (runs do not rewrite a row whose values did not change, they record the account's
+     * time in {@code accounts.last_reported_at}); a closed row keeps its own time. Over {@link #FROM}.
+     */
+    static final String SYNCED = "greatest(p.last_synced_at, a.last_reported_at)";
+
+    /** Positions {@code p} with their account's last complete sync {@code a} (open rows only). */
+    static final String FROM = " FROM positions p LEFT JOIN accounts a ON a.account = p.account AND p.status = 'OPEN'";
+
+    /** {@link #COLUMNS} over {@link #FROM}, with the reported sync time. */
+    static final String VIEW_COLUMNS = "p.id, p.account, p.con_id, p.symbol, p.sec_type, p.currency, p.multiplier, "
+            + "p.quantity, p.average_price, p.market_price, p.unrealized_pnl, p.realized_pnl, p.realized_pnl_source, "
+            + "p.status, p.opened_at, p.closed_at, " + SYNCED + " AS last_synced_at";
+
     /** Deterministic order for pages: instrument, then newest lifecycle first. */
-    static final String ORDER = " ORDER BY account, symbol, con_id, opened_at DESC, id DESC";
+    static final String ORDER = " ORDER BY p.account, p.symbol, p.con_id, p.opened_at DESC, p.id DESC";
 
     private static final String HISTORY_COLUMNS = "position_id, run_id, change_kind, quantity_before, quantity_after, "
             + "average_price, market_price, realized_pnl_delta, realized_pnl_total, realized_pnl_source, exit_price, "
@@ -121,7 +138,9 @@ public final class PositionRepository {
             return ids;
         }
         try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT nextval(pg_get_serial_sequence('positions', 'id')) FROM generate_series(1, ?)")) {
+                // the sequence looked up once, not once per id
+                "SELECT nextval(q.sequence) FROM (SELECT pg_get_serial_sequence('positions', 'id')::regclass AS sequence) q"
+                        + " CROSS JOIN generate_series(1, ?)")) {
             statement.setInt(1, count);
             try (ResultSet rows = statement.executeQuery()) {
                 for (int i = 0; i < count; i++) {
@@ -156,32 +175,60 @@ public final class PositionRepository {
             if (!seen.add(row.id())) {
                 throw new IllegalArgumentException("lifecycle " + row.id() + " written twice in one run");
             }
+            if (write.unchanged()) {
+                continue; // the stored row says it all; its sync time is its account's (accounts.last_reported_at)
+            }
             if (write.touchOnly()) {
                 touched.add(new Object[] {row.id(), row.marketPrice(), row.unrealizedPnl()});
                 continue;
             }
-            Object[] values = {row.id(), row.account(), row.conId(), row.symbol(), row.secType(), row.currency(),
-                row.multiplier(), row.quantity(), row.averagePrice(), row.marketPrice(), row.unrealizedPnl(),
-                row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(), row.closedAt()};
-            (write.created() ? inserted : changed).add(values);
-            for (HistoryEntry entry : write.history()) {
-                history.add(new Object[] {row.id(), entry.kind(), entry.quantityBefore(), entry.quantityAfter(),
-                    entry.averagePrice(), entry.marketPrice(), entry.realizedPnlDelta(), entry.realizedPnlTotal(),
-                    entry.realizedPnlSource(), entry.exitPrice(), entry.exitCommission(), entry.brokerRealizedPnl(),
-                    entry.execIds(), entry.at() == null ? syncedAt : entry.at(), entry.realizedPnlBefore()});
+            if (write.created()) { // in INSERT_COLUMNS order
+                inserted.add(new Object[] {row.id(), row.account(), row.conId(), row.symbol(), row.secType(),
+                    row.currency(), row.multiplier(), row.quantity(), row.averagePrice(), row.marketPrice(),
+                    row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(),
+                    row.closedAt(), syncedAt});
+            } else {
+                changed.add(new Object[] {row.id(), row.account(), row.conId(), row.symbol(), row.secType(),
+                    row.currency(), row.multiplier(), row.quantity(), row.averagePrice(), row.marketPrice(),
+                    row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(),
+                    row.closedAt()});
+            }
+            for (HistoryEntry entry : write.history()) { // in HISTORY_INSERT_COLUMNS order
+                history.add(new Object[] {row.id(), runId, entry.kind(), entry.quantityBefore(),
+                    entry.quantityAfter(), entry.averagePrice(), entry.marketPrice(), entry.realizedPnlDelta(),
+                    entry.realizedPnlTotal(), entry.realizedPnlSource(), entry.exitPrice(), entry.exitCommission(),
+                    entry.brokerRealizedPnl(), entry.execIds(),
+                    entry.at() == null ? syncedAt : entry.at(), entry.realizedPnlBefore()});
             }
         }
         int updated = ArrayColumns.executeChunked(connection, UPDATE_CHANGED, 16, writeChunkSize, changed, syncedAt);
         if (updated != changed.size()) {
             throw new IllegalStateException((changed.size() - updated) + " lifecycle(s) changed by the run are gone");
         }
-        int refreshed = ArrayColumns.executeChunked(connection, TOUCH, 3, writeChunkSize, touched, syncedAt);
+        int refreshed = ArrayColumns.executeChunked(connection, TOUCH, 3, writeChunkSize, touched);
         if (refreshed != touched.size()) {
             throw new IllegalStateException((touched.size() - refreshed) + " open lifecycle(s) are not open any more");
         }
-        ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, inserted, syncedAt);
-        ArrayColumns.executeChunked(connection, INSERT_HISTORY, 15, writeChunkSize, history, runId);
+        // More rows than one statement takes are streamed with COPY; either way the same rows are written.
+        if (inserted.size() > writeChunkSize) {
+            CopyRows.copy(connection, "positions", INSERT_COLUMNS, inserted);
+        } else {
+            ArrayColumns.executeChunked(connection, INSERT, 17, writeChunkSize, inserted);
+        }
+        if (history.size() > writeChunkSize) {
+            CopyRows.copy(connection, "position_history", HISTORY_INSERT_COLUMNS, history);
+        } else {
+            ArrayColumns.executeChunked(connection, INSERT_HISTORY, 16, writeChunkSize, history);
+        }
     }
+
+    private static final String INSERT_COLUMNS = "id, account, con_id, symbol, sec_type, currency, multiplier, quantity, "
+            + "average_price, market_price, unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at, "
+            + "closed_at, last_synced_at";
+
+    private static final String HISTORY_INSERT_COLUMNS = "position_id, run_id, change_kind, quantity_before, "
+            + "quantity_after, average_price, market_price, realized_pnl_delta, realized_pnl_total, realized_pnl_source, "
+            + "exit_price, exit_commission, broker_realized_pnl, exec_ids, recorded_at, realized_pnl_before";
 
     private static final String UNNEST_ROWS = """
             unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::numeric[],
@@ -200,36 +247,37 @@ public final class PositionRepository {
             WHERE p.id = u.id
             """.formatted(UNNEST_ROWS);
 
-    /** An open lifecycle nothing happened to: market values and the sync time (a missing value keeps the old). */
+    /**
+     * An open lifecycle nothing happened to but its market values (a missing value keeps the old). Its sync time is
+     * its account's ({@code accounts.last_reported_at}), so no indexed column changes: with the table's fillfactor
+     * the update can stay on the row's page (a HOT update, no index entries written).
+     */
     private static final String TOUCH = """
             UPDATE positions p SET market_price = coalesce(u.market_price, p.market_price),
-                   unrealized_pnl = coalesce(u.unrealized_pnl, p.unrealized_pnl), last_synced_at = ?
+                   unrealized_pnl = coalesce(u.unrealized_pnl, p.unrealized_pnl)
             FROM unnest(?::bigint[], ?::numeric[], ?::numeric[]) AS u(id, market_price, unrealized_pnl)
             WHERE p.id = u.id AND p.status = 'OPEN'
             """;
 
     private static final String INSERT = """
-            INSERT INTO positions (id, account, con_id, symbol, sec_type, currency, multiplier, quantity, average_price,
-                                   market_price, unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at,
-                                   closed_at, last_synced_at)
-            SELECT u.*, ? FROM %s
-            """.formatted(UNNEST_ROWS);
+            INSERT INTO positions (%s)
+            SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[],
+                                 ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[],
+                                 ?::text[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[])
+            """.formatted(INSERT_COLUMNS);
 
     private static final String INSERT_HISTORY = """
-            INSERT INTO position_history (position_id, run_id, change_kind, quantity_before, quantity_after,
-                                          average_price, market_price, realized_pnl_delta, realized_pnl_total,
-                                          realized_pnl_source, exit_price, exit_commission, broker_realized_pnl,
-                                          exec_ids, recorded_at, realized_pnl_before)
-            SELECT u.position_id, ?, u.change_kind, u.quantity_before, u.quantity_after, u.average_price,
+            INSERT INTO position_history (%s)
+            SELECT u.position_id, u.run_id, u.change_kind, u.quantity_before, u.quantity_after, u.average_price,
                    u.market_price, u.realized_pnl_delta, u.realized_pnl_total, u.realized_pnl_source, u.exit_price,
                    u.exit_commission, u.broker_realized_pnl, %s, u.recorded_at, u.realized_pnl_before
-            FROM unnest(?::bigint[], ?::text[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[],
-                        ?::numeric[], ?::text[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[],
+            FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[],
+                        ?::numeric[], ?::numeric[], ?::text[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[],
                         ?::timestamptz[], ?::numeric[])
-                AS u(position_id, change_kind, quantity_before, quantity_after, average_price, market_price,
+                AS u(position_id, run_id, change_kind, quantity_before, quantity_after, average_price, market_price,
                      realized_pnl_delta, realized_pnl_total, realized_pnl_source, exit_price, exit_commission,
                      broker_realized_pnl, exec_ids, recorded_at, realized_pnl_before)
-            """.formatted(EXEC_IDS);
+            """.formatted(HISTORY_INSERT_COLUMNS, EXEC_IDS);
 
     // ------------------------------------------------------------------------------------------ reads
 
@@ -238,7 +286,7 @@ public final class PositionRepository {
         List<StoredPosition> positions = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM positions" + filter.where() + ORDER + " LIMIT ? OFFSET ?")) {
+                        "SELECT " + VIEW_COLUMNS + FROM + filter.where() + ORDER + " LIMIT ? OFFSET ?")) {
             int index = filter.bind(statement);
             statement.setInt(index++, query.limit());
             statement.setInt(index, query.offset());
@@ -257,7 +305,7 @@ public final class PositionRepository {
         Filter filter = filter(query);
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT count(*) FROM positions" + filter.where())) {
+                        "SELECT count(*)" + FROM + filter.where())) {
             filter.bind(statement);
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
@@ -269,7 +317,7 @@ public final class PositionRepository {
     public Optional<StoredPosition> findById(long id) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM positions WHERE id = ?")) {
+                        "SELECT " + VIEW_COLUMNS + FROM + " WHERE p.id = ?")) {
             statement.setLong(1, id);
             try (ResultSet rows = statement.executeQuery()) {
                 return rows.next() ? Optional.of(position(rows, new HashMap<>())) : Optional.empty();
@@ -345,7 +393,8 @@ public final class PositionRepository {
     public PortfolioSummary summary(Map<String, Map<String, BigDecimal>> rates) throws SQLException {
         String sql = """
                 WITH latest AS (SELECT max(last_reported_run_id) AS run_id FROM accounts),
-                     reported AS (SELECT a.account, a.last_reported_run_id IS DISTINCT FROM l.run_id AS gone
+                     reported AS (SELECT a.account, a.last_reported_run_id IS DISTINCT FROM l.run_id AS gone,
+                                         a.last_reported_at
                                   FROM accounts a CROSS JOIN latest l)
                 SELECT p.account, p.currency,
                        (p.status = 'OPEN' AND coalesce(r.gone, false)) AS orphaned,
@@ -357,7 +406,8 @@ public final class PositionRepository {
                            IS NOT NULL) AS closed_with_pnl,
                        coalesce(sum(p.realized_pnl), 0) AS realized_pnl,
                        coalesce(sum(p.unrealized_pnl) FILTER (WHERE p.status = 'OPEN'), 0) AS unrealized_pnl,
-                       max(p.last_synced_at) AS last_synced_at
+                       max(CASE WHEN p.status = 'OPEN' THEN greatest(p.last_synced_at, r.last_reported_at)
+                                ELSE p.last_synced_at END) AS last_synced_at
                 FROM positions p LEFT JOIN reported r ON r.account = p.account
                 GROUP BY p.account, p.currency, orphaned
                 ORDER BY p.account, p.currency
@@ -484,27 +534,31 @@ public final class PositionRepository {
         List<String> conditions = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
         if (query.status() != PositionQuery.Status.ALL) {
-            conditions.add("status = ?");
+            conditions.add("p.status = ?");
             parameters.add(query.status().name());
         }
         if (query.account() != null) {
-            conditions.add("account = ?");
+            conditions.add("p.account = ?");
             parameters.add(query.account());
         }
         if (query.staleMinutes() != null) {
-            conditions.add("(last_synced_at < now() - make_interval(mins => ?) OR last_synced_at IS NULL)");
+            // greatest(row, account) is older than the cutoff (or unknown) when both are: the row's own time can
+            // still be a range scan on its index, the account's time (open rows only) filters what it finds
+            conditions.add("(p.last_synced_at < now() - make_interval(mins => ?) OR p.last_synced_at IS NULL)");
+            conditions.add("(a.last_reported_at < now() - make_interval(mins => ?) OR a.last_reported_at IS NULL)");
+            parameters.add(query.staleMinutes());
             parameters.add(query.staleMinutes());
         }
         if (query.symbol() != null) {
-            conditions.add("symbol = ?");
+            conditions.add("p.symbol = ?");
             parameters.add(query.symbol());
         }
         if (query.activeFrom() != null) {
-            conditions.add("(closed_at IS NULL OR closed_at >= ?)");
+            conditions.add("(p.closed_at IS NULL OR p.closed_at >= ?)");
             parameters.add(java.time.OffsetDateTime.ofInstant(query.activeFrom(), java.time.ZoneOffset.UTC));
         }
         if (query.activeTo() != null) {
-            conditions.add("opened_at < ?");
+            conditions.add("p.opened_at < ?");
             parameters.add(java.time.OffsetDateTime.ofInstant(query.activeTo(), java.time.ZoneOffset.UTC));
         }
         String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);

@@ -228,7 +228,7 @@ public final class InstrumentReconciler {
                     broker != null && broker.unrealizedPnl() != null ? broker.unrealizedPnl() : open.unrealizedPnl(),
                     open.realizedPnl(), open.realizedPnlSource(), open.status(), open.openedAt(), open.closedAt(),
                     run.now());
-            return new InstrumentResult(key, List.of(new LifecycleWrite(0, false, row, List.of(), 0, false, List.of(), true)),
+            return new InstrumentResult(key, List.of(LifecycleWrite.touch(0, row, open)),
                     executionRecords(), List.of(), openResolved(), FillCounts.NONE, List.of());
         }
 
@@ -737,8 +737,11 @@ public final class InstrumentReconciler {
             List<LedgerEntry> entries = work.rewrite || original == null ? work.entries
                     : work.entries.subList(work.storedCount, work.entries.size());
             int firstSeq = work.rewrite || original == null ? 0 : work.storedCount;
+            if (touchOnly) {
+                return LifecycleWrite.touch(work.ref, row, original);
+            }
             return new LifecycleWrite(work.ref, original == null, row, entries, firstSeq, work.rewrite && original != null,
-                    history, touchOnly);
+                    history, false);
         }
 
         /** The run's decisions on executions, then the facts' passive records (the store merges by execId). */

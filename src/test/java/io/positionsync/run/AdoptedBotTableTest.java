@@ -171,6 +171,8 @@ class AdoptedBotTableTest {
         assertThat(nvda).hasSize(1);
         assertThat((BigDecimal) nvda.get(0).get("entry_price")).isEqualByComparingTo("500.10");
         assertThat(nvda.get(0).get("last_synced_at")).isNotNull();
+        // XYZ did not change at the broker: the service leaves its own row alone, the bot's row still shows this sync.
+        assertThat((Instant) botRow(2).get("last_synced_at")).isBetween(second.startedAt(), second.finishedAt());
         // AAPL closed by the fold over its fills: (160.00 - 150.01) * 100 - 1.00.
         aapl = botRow(1);
         assertThat(aapl.get("status")).isEqualTo(variant.closed);

@@ -23,6 +23,10 @@ import org.junit.jupiter.api.Test;
 
 import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Side;
+import io.positionsync.store.PortfolioSummary;
+import io.positionsync.store.PositionQuery;
+import io.positionsync.store.PositionRepository;
+import io.positionsync.sync.StoredPosition;
 
 /**
  * The whole pipeline against the simulator and PostgreSQL: lifecycles and realized P&L exactly as
@@ -247,7 +251,7 @@ class SyncPipelineTest {
     }
 
     @Test
-    void lastSyncedAtIsSetOnInsertAndAdvancesOnEveryRun() throws Exception {
+    void lastSyncedAtIsSetOnInsertAndTheReportedTimeAdvancesOnEveryRun() throws Exception {
         h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("1"), dec("150.00"), BigDecimal.ZERO);
         SyncRunSummary first = h.sync();
         Instant firstSync = SyncHarness.instant(h.openRow(ACCOUNT, AAPL).get("last_synced_at"));
@@ -255,7 +259,63 @@ class SyncPipelineTest {
 
         SyncRunSummary second = h.sync();
         assertThat(second.unchanged()).isEqualTo(1);
-        Instant secondSync = SyncHarness.instant(h.openRow(ACCOUNT, AAPL).get("last_synced_at"));
-        assertThat(secondSync).isAfter(firstSync).isBetween(second.startedAt(), second.finishedAt());
+        PositionRepository positions = h.context.getRegistry().findSingleByType(PositionRepository.class);
+        Instant reported = positions.find(PositionQuery.open(10)).get(0).lastSyncedAt();
+        assertThat(reported).isAfter(firstSync).isBetween(second.startedAt(), second.finishedAt());
+    }
+
+    /** Each position row's physical version (xmin, ctid): an unchanged row keeps both. */
+    private List<String> rowVersions() throws Exception {
+        return h.query("SELECT symbol || ' ' || xmin::text || ' ' || ctid::text AS v FROM positions ORDER BY symbol").stream()
+                .map(r -> (String) r.get("v")).toList();
+    }
+
+    private PositionRepository positions() {
+        return h.context.getRegistry().lookupByNameAndType("positionRepository", PositionRepository.class);
+    }
+
+    @Test
+    void anUnchangedResyncWritesNoPositionRowYetEveryReaderShowsTheNewSyncTime() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, XYZ, Side.BOT, dec("20"), dec("18.00"), dec("0.40"));
+        h.sync();
+        // long ago, as far as the rows and the account know
+        h.execute("UPDATE positions SET last_synced_at = now() - interval '2 hours'");
+        h.execute("UPDATE accounts SET last_reported_at = now() - interval '2 hours'");
+        PositionQuery stale = PositionQuery.open(10).withStaleMinutes(60);
+        assertThat(positions().count(stale)).isEqualTo(2);
+        List<String> before = rowVersions();
+
+        SyncRunSummary resync = h.sync();
+
+        assertThat(resync.status()).as(resync.error()).isEqualTo(SyncRunStatus.SUCCEEDED);
+        assertThat(resync.unchanged()).isEqualTo(2);
+        assertThat(rowVersions()).as("no position row rewritten").isEqualTo(before);
+        assertThat(positions().find(PositionQuery.open(10))).hasSize(2).allSatisfy(p ->
+                assertThat(p.lastSyncedAt()).isBetween(resync.startedAt(), resync.finishedAt()));
+        assertThat(positions().count(stale)).isZero();
+        PortfolioSummary summary = positions().summary();
+        assertThat(summary.overall().lastSyncedAt()).isBetween(resync.startedAt(), resync.finishedAt());
+    }
+
+    @Test
+    void aPriceChangeRewritesOnlyThePositionItMoved() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, XYZ, Side.BOT, dec("20"), dec("18.00"), dec("0.40"));
+        h.sync();
+        List<String> before = rowVersions();
+        Object xyzPrice = h.openRow(ACCOUNT, XYZ).get("market_price");
+
+        h.broker().setMarketPrice(AAPL, dec("171.25"));
+        SyncRunSummary moved = h.sync();
+
+        assertThat(moved.status()).as(moved.error()).isEqualTo(SyncRunStatus.SUCCEEDED);
+        List<String> after = rowVersions();
+        assertThat(after.get(0)).startsWith("AAPL").isNotEqualTo(before.get(0));
+        assertThat(after.get(1)).startsWith("XYZ").isEqualTo(before.get(1));
+        assertThat((BigDecimal) h.openRow(ACCOUNT, AAPL).get("market_price")).isEqualByComparingTo("171.25");
+        assertThat(h.openRow(ACCOUNT, XYZ).get("market_price")).isEqualTo(xyzPrice);
+        assertThat(positions().find(PositionQuery.open(10))).extracting(StoredPosition::lastSyncedAt)
+                .allSatisfy(t -> assertThat(t).isBetween(moved.startedAt(), moved.finishedAt()));
     }
 }

@@ -135,13 +135,106 @@ class PositionRepositoryTest {
 
             PositionQuery stale = PositionQuery.open(100).withStaleMinutes(60);
             PositionRepository.Filter filter = PositionRepository.filter(stale);
-            String repositoryQuery = explain(connection, "SELECT " + PositionRepository.COLUMNS + " FROM positions"
+            String repositoryQuery = explain(connection, "SELECT " + PositionRepository.VIEW_COLUMNS + PositionRepository.FROM
                     + filter.where() + PositionRepository.ORDER + " LIMIT 100 OFFSET 0", filter.parameters());
-            assertThat(repositoryQuery).contains("positions_last_synced_at_idx").doesNotContain("Seq Scan");
+            assertThat(repositoryQuery).contains("positions_last_synced_at_idx").doesNotContain("Seq Scan on positions");
         }
         List<StoredPosition> stale = positions.find(PositionQuery.open(100).withStaleMinutes(60));
         assertThat(stale).hasSize(45).allSatisfy(p -> assertThat(p.conId()).isLessThan(45));
         assertThat(positions.count(PositionQuery.open(1).withStaleMinutes(60))).isEqualTo(45);
+    }
+
+    /** One committed run applying {@code changes} whose complete snapshot listed {@code reported}. */
+    private static long run(Instant at, List<String> reported, LifecycleWrite... changes) throws SQLException {
+        try (Connection connection = db.connection()) {
+            connection.setAutoCommit(false);
+            long runId = runs.insertStarted(connection, SyncTrigger.TIMER, at, null);
+            Changes.apply(positions, connection, runId, List.of(changes), at);
+            new AccountRepository(db.dataSource()).reported(connection, runId, reported, at);
+            connection.commit();
+            return runId;
+        }
+    }
+
+    /**
+     * Rows of {@code positions} updated, and of those heap-only, as this backend counts them: read twice in one
+     * transaction, the difference is what happened in between (the counts may include earlier transactions not
+     * reported yet).
+     */
+    private static long[] updateCounts(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet stats = statement.executeQuery("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+                        + " WHERE relid = 'positions'::regclass")) {
+            assertThat(stats.next()).isTrue();
+            return new long[] {stats.getLong(1), stats.getLong(2)};
+        }
+    }
+
+    @Test
+    void aPriceOnlyUpdateChangesNoIndexedColumnSoItIsHotAndAnUnchangedTouchWritesNothing() throws SQLException {
+        run(T0, opened("DU1", 1, "AAPL", "100", "150.01", T0), opened("DU1", 2, "MSFT", "5", "300", T0));
+        StoredPosition aapl = open("DU1", 1);
+        StoredPosition msft = open("DU1", 2);
+        try (Connection connection = db.connection()) {
+            connection.setAutoCommit(false);
+            long runId = runs.insertStarted(connection, SyncTrigger.TIMER, T1, null);
+            LifecycleWrite unchangedMsft = LifecycleWrite.touch(0, msft, msft);
+            assertThat(unchangedMsft.unchanged()).isTrue();
+            long[] before = updateCounts(connection);
+            Changes.apply(positions, connection, runId, List.of(unchanged(aapl, "155.50", "549.00"), unchangedMsft), T1);
+            long[] after = updateCounts(connection);
+            assertThat(after[0] - before[0]).as("rows updated by the run").isEqualTo(1);
+            assertThat(after[1] - before[1]).as("of which heap-only").isEqualTo(1);
+            connection.commit();
+        }
+        assertThat(open("DU1", 1).marketPrice()).isEqualByComparingTo("155.50");
+    }
+
+    @Test
+    void anOpenPositionReportsItsAccountsLastCompleteSyncAClosedOneAndAnUnlistedAccountsKeepTheirOwn()
+            throws SQLException {
+        run(T0, List.of("DU1", "DU2"), opened("DU1", 1, "AAPL", "100", "150", T0), opened("DU1", 2, "MSFT", "5", "300", T0),
+                opened("DU2", 3, "XYZ", "10", "20", T0));
+        run(T1, List.of("DU1", "DU2"), Changes.closed(open("DU1", 2), "50", "50", RealizedPnlSource.EXECUTIONS, "310",
+                "0", null, T1));
+        // T2: only DU1 listed, nothing changed: no position row written
+        run(T2, List.of("DU1"));
+
+        Map<String, Instant> reported = new java.util.HashMap<>();
+        for (StoredPosition p : positions.find(PositionQuery.open(100).withStatus(PositionQuery.Status.ALL))) {
+            reported.put(p.symbol(), p.lastSyncedAt());
+        }
+        assertThat(reported).containsEntry("AAPL", T2).containsEntry("MSFT", T1).containsEntry("XYZ", T1);
+        long aapl = open("DU1", 1).id();
+        assertThat(open("DU1", 1).lastSyncedAt()).as("the row itself was not rewritten").isEqualTo(T0);
+        assertThat(positions.findById(aapl).orElseThrow().lastSyncedAt()).isEqualTo(T2);
+
+        PortfolioSummary summary = positions.summary();
+        assertThat(summary.overall().lastSyncedAt()).isEqualTo(T2);
+        assertThat(summary.accounts()).singleElement().satisfies(a -> assertThat(a.lastSyncedAt()).isEqualTo(T2));
+        assertThat(summary.orphaned()).singleElement().satisfies(a -> {
+            assertThat(a.account()).isEqualTo("DU2");
+            assertThat(a.lastSyncedAt()).isEqualTo(T1);
+        });
+    }
+
+    @Test
+    void theStaleFilterTakesTheAccountsSyncTimeForOpenRowsOnly() throws SQLException {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Instant old = now.minus(2, ChronoUnit.HOURS);
+        run(old, List.of("DU1", "DU2"), opened("DU1", 1, "AAPL", "100", "150", old),
+                opened("DU1", 2, "MSFT", "5", "300", old), opened("DU2", 3, "XYZ", "10", "20", old));
+        run(old, List.of("DU1", "DU2"), Changes.closed(open("DU1", 2), "50", "50", RealizedPnlSource.EXECUTIONS, "310",
+                "0", null, old));
+        PositionQuery stale = PositionQuery.open(100).withStatus(PositionQuery.Status.ALL).withStaleMinutes(60);
+        assertThat(positions.find(stale)).extracting(StoredPosition::symbol).containsExactly("AAPL", "MSFT", "XYZ");
+
+        run(now, List.of("DU1")); // DU1 confirmed now, without writing its rows; DU2 not listed
+
+        assertThat(positions.find(stale)).extracting(StoredPosition::symbol).containsExactly("MSFT", "XYZ");
+        assertThat(positions.count(stale)).isEqualTo(2);
+        assertThat(positions.find(PositionQuery.open(100).withStaleMinutes(60))).extracting(StoredPosition::symbol)
+                .containsExactly("XYZ");
     }
 
     private static String explain(Connection connection, String sql, List<Object> parameters) throws SQLException {
@@ -200,14 +293,15 @@ class PositionRepositoryTest {
     }
 
     @Test
-    void plainUnchangedTouchesSyncTimeAndMarketValuesWithoutHistory() throws SQLException {
+    void aPriceOnlyTouchRefreshesMarketValuesWithoutHistoryAndKeepsTheRowsOwnSyncTime() throws SQLException {
         run(T0, opened("DU1", 1, "AAPL", "100", "150.01", T0));
         StoredPosition before = open("DU1", 1);
 
         run(T1, unchanged(before, "155.50", "549.00"));
 
         StoredPosition after = open("DU1", 1);
-        assertThat(after.lastSyncedAt()).isEqualTo(T1);
+        // the run's time is its account's (accounts.last_reported_at): the row's indexed time does not move
+        assertThat(after.lastSyncedAt()).isEqualTo(T0);
         assertThat(after.marketPrice()).isEqualByComparingTo("155.50");
         assertThat(after.unrealizedPnl()).isEqualByComparingTo("549.00");
         assertThat(after.quantity()).isEqualByComparingTo("100");
