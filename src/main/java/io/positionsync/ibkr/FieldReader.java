@@ -43,7 +43,11 @@ public final class FieldReader {
     private static final int DECIMAL_INTEGER_DIGITS = 15;
     /** What {@link #integer} returns when the field is not in the form it parses (never a value it produces). */
     private static final long NOT_PARSED = Long.MIN_VALUE;
+    /** What {@link #decimal} returns for an absent value (empty, an unset sentinel): compared by identity. */
+    private static final BigDecimal ABSENT = new BigDecimal("-0.0");
     private static final byte[] UNSET_INT_BYTES = UNSET_INT.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UNSET_LONG_BYTES = UNSET_LONG.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UNSET_DOUBLE_BYTES = UNSET_DOUBLE.getBytes(StandardCharsets.US_ASCII);
 
     private final byte[] payload;
     private final int end;
@@ -140,6 +144,9 @@ public final class FieldReader {
     public Integer readIntOrAbsent() {
         int start = pos;
         int nul = nextField();
+        if (nul == start) {
+            return null;
+        }
         long value = integer(payload, start, nul, INT_DIGITS);
         if (value != NOT_PARSED) {
             return (int) value;
@@ -159,6 +166,9 @@ public final class FieldReader {
     public Long readLongOrAbsent() {
         int start = pos;
         int nul = nextField();
+        if (nul == start) {
+            return null;
+        }
         long value = integer(payload, start, nul, LONG_DIGITS);
         if (value != NOT_PARSED && value != Integer.MAX_VALUE) {
             // (Integer.MAX_VALUE may be the unset int sentinel: the text decides.)
@@ -180,6 +190,9 @@ public final class FieldReader {
         int start = pos;
         int nul = nextField();
         BigDecimal value = decimal(payload, start, nul);
+        if (value == ABSENT) {
+            return null;
+        }
         return value != null ? value : parseDecimal(text(start, nul));
     }
 
@@ -191,6 +204,9 @@ public final class FieldReader {
         int start = pos;
         int nul = nextField();
         BigDecimal value = decimal(payload, start, nul);
+        if (value == ABSENT) {
+            return null;
+        }
         if (value != null) {
             return value;
         }
@@ -268,8 +284,9 @@ public final class FieldReader {
 
     /**
      * A decimal in the usual form (spaces around it, an optional minus, at most 18 ASCII digits of which at most
-     * 15 before the point, at most one point, no exponent) parsed from the bytes; {@code null} for every other
-     * text (empty, sentinels, exponents, anything malformed or out of bounds), which the caller parses as text.
+     * 15 before the point, at most one point, no exponent) parsed from the bytes; {@code null} for every
+     * other text (exponents, anything malformed or out of bounds), which the caller parses as text; {@link #ABSENT}
+     * for an empty field and the unset sentinels {@link #parseDecimal} reads as absent, written exactly so.
      * Within that form the bounds of {@link #parseDecimal} cannot be exceeded, and the value is the one
      * {@code new BigDecimal(text)} gives (same digits, same scale).
      */
@@ -282,7 +299,11 @@ public final class FieldReader {
         while (e > s && (bytes[e - 1] & 0xFF) <= ' ') {
             e--;
         }
-        if (e - s > LONG_DIGITS + 2) {
+        int length = e - s;
+        if (length == 0 || isUnset(bytes, s, length)) {
+            return ABSENT;
+        }
+        if (length > LONG_DIGITS + 2) {
             return null;
         }
         boolean negative = s < e && bytes[s] == '-';
@@ -308,11 +329,14 @@ public final class FieldReader {
         if (digits == 0 || digits > LONG_DIGITS || digits - scale > DECIMAL_INTEGER_DIGITS) {
             return null;
         }
-        if (!negative && !point && e - s == UNSET_INT_BYTES.length
-                && Arrays.equals(bytes, s, e, UNSET_INT_BYTES, 0, UNSET_INT_BYTES.length)) {
-            return null;
-        }
         return BigDecimal.valueOf(negative ? -unscaled : unscaled, scale);
+    }
+
+    /** Whether the text is one of the unset sentinels exactly (the double, int or long maximum). */
+    private static boolean isUnset(byte[] bytes, int start, int length) {
+        return length == UNSET_DOUBLE_BYTES.length && Arrays.equals(bytes, start, start + length, UNSET_DOUBLE_BYTES, 0, length)
+                || length == UNSET_INT_BYTES.length && Arrays.equals(bytes, start, start + length, UNSET_INT_BYTES, 0, length)
+                || length == UNSET_LONG_BYTES.length && Arrays.equals(bytes, start, start + length, UNSET_LONG_BYTES, 0, length);
     }
 
     static BigDecimal parseDecimal(String raw) {

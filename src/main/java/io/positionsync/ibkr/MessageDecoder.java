@@ -51,7 +51,7 @@ public final class MessageDecoder {
         } catch (ProtocolException e) {
             throw new ProtocolException("malformed message id: " + e.getMessage(), e);
         }
-        String name = "message " + id;
+        String name = null;
         try {
             switch (id) {
                 case MessageIds.ERROR:
@@ -108,7 +108,8 @@ public final class MessageDecoder {
                     return new IncomingMessage.Unknown(id);
             }
         } catch (ProtocolException e) {
-            throw new ProtocolException("malformed " + name + " message: " + e.getMessage(), e);
+            throw new ProtocolException("malformed " + (name == null ? "message " + id : name) + " message: "
+                    + e.getMessage(), e);
         }
     }
 
