@@ -1,6 +1,9 @@
 package io.positionsync.ibkr;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -48,6 +51,9 @@ public final class FieldReader {
     private static final byte[] UNSET_INT_BYTES = UNSET_INT.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] UNSET_LONG_BYTES = UNSET_LONG.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] UNSET_DOUBLE_BYTES = UNSET_DOUBLE.getBytes(StandardCharsets.US_ASCII);
+
+    private static final VarHandle LITTLE_ENDIAN_LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final byte[] payload;
     private final int end;
@@ -235,6 +241,17 @@ public final class FieldReader {
         int i = pos;
         byte[] bytes = payload;
         int limit = end;
+        // Eight bytes at a time: the lowest byte flagged by the classic "has a zero byte" test is the first NUL.
+        while (i + Long.BYTES <= limit) {
+            long word = (long) LITTLE_ENDIAN_LONGS.get(bytes, i);
+            long zeros = (word - 0x0101010101010101L) & ~word & 0x8080808080808080L;
+            if (zeros != 0) {
+                i += Long.numberOfTrailingZeros(zeros) >>> 3;
+                pos = i + 1;
+                return i;
+            }
+            i += Long.BYTES;
+        }
         while (i < limit && bytes[i] != 0) {
             i++;
         }

@@ -215,4 +215,32 @@ class FieldReaderTest {
                 .hasMessage("message ended early: expected another field");
         assertThatThrownBy(() -> new FieldReader(buffer, 20, 10)).isInstanceOf(IndexOutOfBoundsException.class);
     }
+
+    @Test
+    void fieldsOfEveryLengthAndByteAreSplitAtTheirNul() {
+        // Bytes that trip up word-at-a-time searches for a NUL: 0x01 after a NUL, 0x80 and above, 0xFF.
+        byte[] alphabet = {'a', '9', 0x01, (byte) 0x80, (byte) 0x81, (byte) 0xFF, (byte) 0xC3, (byte) 0xBC, ' '};
+        Random random = new Random(7);
+        for (int offset = 0; offset < 9; offset++) {
+            List<byte[]> fields = new ArrayList<>();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.writeBytes(new byte[offset]);
+            for (int length = 0; length <= 40; length++) {
+                byte[] field = new byte[length];
+                for (int i = 0; i < length; i++) {
+                    field[i] = alphabet[random.nextInt(alphabet.length)];
+                }
+                fields.add(field);
+                out.writeBytes(field);
+                out.write(0);
+            }
+            out.write(0x01);
+            byte[] buffer = out.toByteArray();
+            FieldReader reader = new FieldReader(buffer, offset, buffer.length - offset - 1);
+            for (byte[] field : fields) {
+                assertThat(reader.readString()).isEqualTo(new String(field, StandardCharsets.UTF_8));
+            }
+            assertThat(reader.hasMore()).isFalse();
+        }
+    }
 }
