@@ -20,7 +20,7 @@ import java.util.List;
  */
 public final class MessageDecoder {
     /** The unset sentinel of the protocol's 128-bit decimal quantities (2^127 - 1). */
-    static final String UNSET_DECIMAL = "170141183460469231731687303715884105727";
+    static final String UNSET_DECIMAL = FieldReader.UNSET_DECIMAL;
 
     private MessageDecoder() {
     }
@@ -31,17 +31,27 @@ public final class MessageDecoder {
      * @throws ProtocolException when the payload does not follow the protocol
      */
     public static IncomingMessage decode(byte[] payload, int serverVersion) {
-        if (payload.length == 0) {
+        return decode(payload, 0, payload.length, serverVersion, null);
+    }
+
+    /**
+     * As {@link #decode(byte[], int)} for the payload of {@code length} bytes at {@code offset} of {@code buffer}
+     * (read in place, not copied), with the repeated texts (account ids, currencies, exchanges, security types)
+     * taken from {@code texts} when it is not {@code null}.
+     */
+    public static IncomingMessage decode(byte[] buffer, int offset, int length, int serverVersion,
+            RepeatedTexts texts) {
+        if (length == 0) {
             throw new ProtocolException("empty message");
         }
-        FieldReader in = new FieldReader(payload);
+        FieldReader in = new FieldReader(buffer, offset, length, texts);
         int id;
         try {
             id = in.readInt();
         } catch (ProtocolException e) {
             throw new ProtocolException("malformed message id: " + e.getMessage(), e);
         }
-        String name = "message " + id;
+        String name = null;
         try {
             switch (id) {
                 case MessageIds.ERROR:
@@ -69,7 +79,8 @@ public final class MessageDecoder {
                 case MessageIds.UPDATE_ACCOUNT_VALUE:
                     name = "updateAccountValue";
                     in.readInt();
-                    return new IncomingMessage.UpdateAccountValue(in.readString(), in.readString(), text(in), in.readString());
+                    return new IncomingMessage.UpdateAccountValue(in.readSharedString(), in.readString(), text(in),
+                            in.readSharedString());
                 case MessageIds.UPDATE_PORTFOLIO:
                     name = "updatePortfolio";
                     return portfolio(in);
@@ -80,7 +91,7 @@ public final class MessageDecoder {
                 case MessageIds.ACCOUNT_DOWNLOAD_END:
                     name = "accountDownloadEnd";
                     in.readInt();
-                    return new IncomingMessage.AccountDownloadEnd(in.readString());
+                    return new IncomingMessage.AccountDownloadEnd(in.readSharedString());
                 case MessageIds.EXECUTION_DATA:
                     name = "execDetails";
                     return execDetails(in, serverVersion);
@@ -97,7 +108,8 @@ public final class MessageDecoder {
                     return new IncomingMessage.Unknown(id);
             }
         } catch (ProtocolException e) {
-            throw new ProtocolException("malformed " + name + " message: " + e.getMessage(), e);
+            throw new ProtocolException("malformed " + (name == null ? "message " + id : name) + " message: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -112,9 +124,9 @@ public final class MessageDecoder {
 
     private static IncomingMessage position(FieldReader in) {
         in.readInt();
-        String account = in.readString();
-        Contract contract = new Contract(readLong(in), text(in), text(in), text(in), in.readDecimalOrAbsent(), text(in),
-                FieldReader.parseDecimal(in.readString()), text(in), null, text(in), text(in), text(in));
+        String account = in.readSharedString();
+        Contract contract = new Contract(readLong(in), symbol(in), text(in), text(in), in.readDecimalOrAbsent(), text(in),
+                in.readDecimalOrAbsent(), text(in), null, text(in), symbol(in), text(in));
         BigDecimal quantity = requiredQuantity(in, "position");
         BigDecimal avgCost = in.readDecimalOrAbsent();
         return new IncomingMessage.Position(account, contract, quantity, avgCost);
@@ -122,15 +134,15 @@ public final class MessageDecoder {
 
     private static IncomingMessage portfolio(FieldReader in) {
         in.readInt();
-        Contract contract = new Contract(readLong(in), text(in), text(in), text(in), in.readDecimalOrAbsent(), text(in),
-                FieldReader.parseDecimal(in.readString()), null, text(in), text(in), text(in), text(in));
+        Contract contract = new Contract(readLong(in), symbol(in), text(in), text(in), in.readDecimalOrAbsent(), text(in),
+                in.readDecimalOrAbsent(), null, text(in), text(in), symbol(in), text(in));
         BigDecimal quantity = requiredQuantity(in, "position");
         BigDecimal marketPrice = in.readDecimalOrAbsent();
         BigDecimal marketValue = in.readDecimalOrAbsent();
         BigDecimal averageCost = in.readDecimalOrAbsent();
         BigDecimal unrealized = in.readDecimalOrAbsent();
         BigDecimal realized = in.readDecimalOrAbsent();
-        String account = in.readString();
+        String account = in.readSharedString();
         return new IncomingMessage.UpdatePortfolio(contract, quantity, marketPrice, marketValue, averageCost, unrealized,
                 realized, account);
     }
@@ -139,16 +151,16 @@ public final class MessageDecoder {
         // No version field: it was dropped from execDetails long before our minimum server version.
         int reqId = in.readInt();
         long orderId = readLong(in);
-        Contract contract = new Contract(readLong(in), text(in), text(in), text(in), in.readDecimalOrAbsent(), text(in),
-                FieldReader.parseDecimal(in.readString()), text(in), null, text(in), text(in), text(in));
+        Contract contract = new Contract(readLong(in), symbol(in), text(in), text(in), in.readDecimalOrAbsent(), text(in),
+                in.readDecimalOrAbsent(), text(in), null, text(in), symbol(in), text(in));
         String execId = in.readString();
         if (execId.isEmpty()) {
             throw new ProtocolException("execDetails without an execId");
         }
         Instant time = TwsTime.parseExecutionTime(in.readString());
-        String account = in.readString();
+        String account = in.readSharedString();
         String exchange = text(in);
-        String side = in.readString();
+        String side = in.readSharedString();
         BigDecimal shares = requiredQuantity(in, "shares");
         BigDecimal price = in.readDecimalOrAbsent();
         if (price == null) {
@@ -173,25 +185,23 @@ public final class MessageDecoder {
 
     /** A required integral field that may exceed an int (ids, conIds, epoch seconds). */
     private static long readLong(FieldReader in) {
-        String text = in.readString().trim();
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new ProtocolException("expected an integer field, got '"
-                    + (text.length() <= 40 ? text : text.substring(0, 40) + "...") + "'");
-        }
+        return in.readLong();
     }
 
-    /** An optional text field: empty reads as {@code null}. */
+    /** An optional text field of the repeated vocabulary (exchange, currency, ...): empty reads as {@code null}. */
     private static String text(FieldReader in) {
+        return in.readText();
+    }
+
+    /** An optional text field that differs from contract to contract (symbol, local symbol): empty reads as {@code null}. */
+    private static String symbol(FieldReader in) {
         String value = in.readString();
         return value.isEmpty() ? null : value;
     }
 
     /** A decimal quantity; empty and every unset sentinel read as {@code null}. */
     private static BigDecimal quantity(FieldReader in) {
-        String raw = in.readString();
-        return UNSET_DECIMAL.equals(raw.trim()) ? null : FieldReader.parseDecimal(raw);
+        return in.readQuantityOrAbsent();
     }
 
     private static BigDecimal requiredQuantity(FieldReader in, String field) {

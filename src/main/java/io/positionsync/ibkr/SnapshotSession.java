@@ -117,16 +117,20 @@ final class SnapshotSession {
             await("positionEnd", IncomingMessage.PositionEnd.class, m -> true);
             send(RequestEncoder.cancelPositions());
 
+            // One account subscribed at a time, as the protocol requires: each account's unsubscribe goes out once
+            // its accountDownloadEnd is in, in the same write as the next request (one write and one wake-up of
+            // the gateway per account rather than two).
+            byte[] unsubscribe = null;
             for (String account : accounts) {
                 phase = "account updates for " + account;
-                send(RequestEncoder.reqAccountUpdates(true, account));
+                send(unsubscribe, RequestEncoder.reqAccountUpdates(true, account));
                 await("accountDownloadEnd for " + account, IncomingMessage.AccountDownloadEnd.class,
                         m -> account.equals(m.account()));
-                send(RequestEncoder.reqAccountUpdates(false, account));
+                unsubscribe = RequestEncoder.reqAccountUpdates(false, account);
             }
 
             phase = "executions";
-            send(RequestEncoder.reqExecutions(executionsReqId, ExecutionFilter.none()));
+            send(unsubscribe, RequestEncoder.reqExecutions(executionsReqId, ExecutionFilter.none()));
             await("execDetailsEnd", IncomingMessage.ExecDetailsEnd.class, m -> m.reqId() == executionsReqId);
 
             // Commission reports may trail execDetailsEnd; the gateway answers in order, so every report
@@ -143,6 +147,18 @@ final class SnapshotSession {
             return new Result(assembler.incomplete(version, takenAt, serverTime, accounts, connectivityProblem), false);
         }
         return new Result(assembler.complete(version, takenAt, serverTime, accounts), false);
+    }
+
+    /** Sends {@code first} (when not {@code null}) and {@code then} as one write, in that order. */
+    private void send(byte[] first, byte[] then) throws Aborted {
+        if (first == null) {
+            send(then);
+            return;
+        }
+        byte[] both = new byte[first.length + then.length];
+        System.arraycopy(first, 0, both, 0, first.length);
+        System.arraycopy(then, 0, both, first.length, then.length);
+        send(both);
     }
 
     private void send(byte[] frame) throws Aborted {

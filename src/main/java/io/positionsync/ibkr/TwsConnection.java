@@ -32,7 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TwsConnection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TwsConnection.class);
-    private static final int READ_BUFFER_BYTES = 64 * 1024;
 
     /** Receives what the gateway sends. Called on the reader thread; keep it quick and non-blocking. */
     public interface Listener {
@@ -55,6 +54,8 @@ public final class TwsConnection implements AutoCloseable {
     private final OutputStream out;
     private final Listener listener;
     private final FrameDecoder frames = new FrameDecoder();
+    /** The account ids, currencies, exchanges... of this connection's messages, one instance each (reader thread only). */
+    private final RepeatedTexts texts = new RepeatedTexts();
     private final CompletableFuture<Integer> handshake = new CompletableFuture<>();
     private final CompletableFuture<Long> ready = new CompletableFuture<>();
     /** The API ports people mean, for error messages that say what to check. */
@@ -168,23 +169,18 @@ public final class TwsConnection implements AutoCloseable {
     }
 
     private void readLoop() {
-        byte[] buffer = new byte[READ_BUFFER_BYTES];
         Exception reason = null;
         try {
             InputStream in = socket.getInputStream();
             while (!closed.get()) {
-                int count = in.read(buffer);
+                // Read straight into the frame buffer and decode each frame where it lies: no copy per frame.
+                int count = frames.readFrom(in);
                 if (count < 0) {
                     reason = new EOFException("the gateway closed the connection");
                     break;
                 }
                 bytesReceived.addAndGet(count);
-                for (byte[] payload : frames.feed(buffer, 0, count)) {
-                    if (closed.get()) {
-                        break;
-                    }
-                    handleFrame(payload);
-                }
+                frames.drain(this::handleFrame);
             }
         } catch (ProtocolException | BrokerException e) {
             reason = e;
@@ -207,12 +203,15 @@ public final class TwsConnection implements AutoCloseable {
         }
     }
 
-    private void handleFrame(byte[] payload) throws BrokerException {
-        if (serverVersion == 0) {
-            acceptHandshakeReply(payload);
+    private void handleFrame(byte[] buffer, int offset, int length) throws BrokerException {
+        if (closed.get()) {
             return;
         }
-        IncomingMessage message = MessageDecoder.decode(payload, serverVersion);
+        if (serverVersion == 0) {
+            acceptHandshakeReply(new FieldReader(buffer, offset, length));
+            return;
+        }
+        IncomingMessage message = MessageDecoder.decode(buffer, offset, length, serverVersion, texts);
         if (message instanceof IncomingMessage.NextValidId next) {
             ready.complete(next.orderId());
         } else if (message instanceof IncomingMessage.ManagedAccounts accounts) {
@@ -232,8 +231,7 @@ public final class TwsConnection implements AutoCloseable {
         }
     }
 
-    private void acceptHandshakeReply(byte[] payload) throws BrokerException {
-        FieldReader fields = new FieldReader(payload);
+    private void acceptHandshakeReply(FieldReader fields) throws BrokerException {
         int version;
         try {
             version = fields.readInt();
@@ -266,7 +264,7 @@ public final class TwsConnection implements AutoCloseable {
     }
 
     /**
-     * Writes one whole frame (see {@link RequestEncoder}). A failed write closes the connection.
+     * Writes one or more whole frames (see {@link RequestEncoder}), in one write. A failed write closes the connection.
      *
      * @throws IOException when the connection is closed or the write fails
      */

@@ -6,6 +6,10 @@ import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.position;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,5 +100,106 @@ class FrameStreamTest {
         assertThatThrownBy(() -> new FrameDecoder(8).feed(small, 0, small.length))
                 .isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("exceeds the maximum of 8");
+    }
+
+    // ------------------------------------------------------------------ in place: readFrom + drain
+
+    /** A stream that hands out at most {@code chunk} bytes per read, as a socket may. */
+    private static InputStream chunked(byte[] data, int chunk) {
+        return new ByteArrayInputStream(data) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, chunk));
+            }
+        };
+    }
+
+    /** Reads {@code in} to its end the way the connection's reader does, decoding every frame where it lies. */
+    private static List<IncomingMessage> readInPlace(FrameDecoder decoder, InputStream in) throws IOException {
+        RepeatedTexts texts = new RepeatedTexts();
+        List<IncomingMessage> out = new ArrayList<>();
+        while (decoder.readFrom(in) >= 0) {
+            decoder.drain((buffer, offset, length) -> out.add(MessageDecoder.decode(buffer, offset, length, VERSION, texts)));
+        }
+        return out;
+    }
+
+    @Test
+    void framesReadInPlaceInChunksOfEverySizeDecodeTheSameMessages() throws IOException {
+        byte[] stream = IncomingMessageEncoder.stream(MESSAGES, VERSION);
+        for (int chunk = 1; chunk <= stream.length; chunk++) {
+            FrameDecoder decoder = new FrameDecoder();
+            assertThat(readInPlace(decoder, chunked(stream, chunk))).as("chunks of %d bytes", chunk).isEqualTo(MESSAGES);
+            assertThat(decoder.pendingBytes()).isZero();
+        }
+    }
+
+    @Test
+    void aFrameLargerThanTheReadBufferIsReadWhole() throws IOException {
+        List<IncomingMessage> messages = new ArrayList<>();
+        messages.add(new IncomingMessage.ErrorMessage(-1, 2104, "x".repeat(3 * FrameDecoder.READ_BUFFER_BYTES), null));
+        for (int i = 0; i < 3000; i++) {
+            messages.add(position("DU" + (i % 7), 1000 + i, "S" + i, Integer.toString(i - 1500), "10.25"));
+        }
+        messages.add(new IncomingMessage.ManagedAccounts(List.of("DU" + "9".repeat(FrameDecoder.READ_BUFFER_BYTES))));
+        messages.add(new IncomingMessage.PositionEnd());
+        byte[] stream = IncomingMessageEncoder.stream(messages, VERSION);
+
+        assertThat(readInPlace(new FrameDecoder(), chunked(stream, 5000))).isEqualTo(messages);
+        assertThat(readInPlace(new FrameDecoder(), new ByteArrayInputStream(stream))).isEqualTo(messages);
+    }
+
+    @Test
+    void inPlaceDecodingGivesWhatDecodingACopyGives() throws IOException {
+        List<IncomingMessage> many = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            // Repeated accounts, as the connection's shared texts see them, and a text outside ASCII.
+            many.add(position("DU" + (i % 3), 1000 + i, i % 5 == 0 ? "NESN Zürich" : "S" + i, Integer.toString(i), "1.5"));
+        }
+        byte[] stream = IncomingMessageEncoder.stream(many, VERSION);
+        List<IncomingMessage> inPlace = readInPlace(new FrameDecoder(), chunked(stream, 777));
+
+        assertThat(inPlace).isEqualTo(feed(new FrameDecoder(), stream, 0, stream.length)).isEqualTo(many);
+        IncomingMessage.Position first = (IncomingMessage.Position) inPlace.get(0);
+        IncomingMessage.Position fourth = (IncomingMessage.Position) inPlace.get(3);
+        assertThat(fourth.account()).isSameAs(first.account());
+    }
+
+    @Test
+    void anOversizedFrameLengthEndsReadingInPlaceAfterTheFramesBeforeIt() throws IOException {
+        byte[] good = IncomingMessageEncoder.frame(new IncomingMessage.PositionEnd(), VERSION);
+        byte[] stream = new byte[good.length + 4 + 3];
+        System.arraycopy(good, 0, stream, 0, good.length);
+        stream[good.length] = 0x01; // 16 MiB: one past the protocol's maximum
+        FrameDecoder decoder = new FrameDecoder();
+        List<IncomingMessage> handled = new ArrayList<>();
+
+        assertThat(decoder.readFrom(new ByteArrayInputStream(stream))).isEqualTo(stream.length);
+        assertThatThrownBy(() -> decoder.drain((buffer, offset, length) ->
+                handled.add(MessageDecoder.decode(buffer, offset, length, VERSION, null))))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("16777216");
+        assertThat(handled).containsExactly(new IncomingMessage.PositionEnd());
+    }
+
+    @Test
+    void aMalformedFrameInPlaceFailsAsItsCopyDoes() {
+        // A position cut short after its secType and lastTradeDate.
+        byte[] payload = (String.join("\0", "61", "3", "DU111", "265598", "AAPL", "STK", "") + "\0")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] buffer = new byte[payload.length + 10];
+        System.arraycopy(payload, 0, buffer, 5, payload.length);
+        buffer[5 + payload.length] = '9';
+        buffer[6 + payload.length] = 0;
+        String copied = null;
+        try {
+            MessageDecoder.decode(payload, VERSION);
+        } catch (ProtocolException e) {
+            copied = e.getMessage();
+        }
+        assertThat(copied).startsWith("malformed position message");
+        assertThatThrownBy(() -> MessageDecoder.decode(buffer, 5, payload.length, VERSION, new RepeatedTexts()))
+                .isInstanceOf(ProtocolException.class).hasMessage(copied);
+        assertThatThrownBy(() -> MessageDecoder.decode(buffer, 5, 0, VERSION, null))
+                .isInstanceOf(ProtocolException.class).hasMessage("empty message");
     }
 }

@@ -37,6 +37,7 @@ final class ClientSession {
     /** Queue marker: close the connection once everything before it is written. */
     private static final byte[] CLOSE = new byte[0];
     private static final int READ_BUFFER = 8192;
+    private static final int WRITE_BUFFER = 64 * 1024;
     /** A few bytes after an oversized header, so the client has something to choke on. */
     private static final byte[] OVERSIZED_TAIL = "61\0".getBytes(StandardCharsets.US_ASCII);
     private static final long NOT_TIED_TO_REQUEST = -1;
@@ -512,7 +513,9 @@ final class ClientSession {
     }
 
     private void writeLoop() {
-        try (OutputStream out = new BufferedOutputStream(socket.getOutputStream())) {
+        // A buffer of a few dozen frames: an answer of many messages goes out in few writes (flushed once the
+        // queue is empty, so nothing waits in it).
+        try (OutputStream out = new BufferedOutputStream(socket.getOutputStream(), WRITE_BUFFER)) {
             while (true) {
                 byte[] frame = outbox.take();
                 if (frame == CLOSE) {

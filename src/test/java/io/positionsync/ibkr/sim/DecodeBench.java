@@ -19,11 +19,22 @@ import io.positionsync.ibkr.FrameDecoder;
 import io.positionsync.ibkr.IncomingMessage;
 import io.positionsync.ibkr.MessageDecoder;
 import io.positionsync.ibkr.MessageIds;
+import io.positionsync.ibkr.RepeatedTexts;
 
 /**
  * The wire decode rate for the benchmark: {@code position} frames exactly as the simulator writes them (stocks,
- * futures and options mixed), sent over a loopback socket and either only read (the socket's own limit) or read,
- * reassembled into frames and decoded into messages the way the gateway client's reader does.
+ * futures and options mixed, 100 accounts), sent over a loopback socket by another thread and read by this one in
+ * two ways, both timed from the first read to the end of the stream:
+ * <ul>
+ *   <li>raw: the bytes read from the socket into a buffer of the size the client's reader uses
+ *   ({@link FrameDecoder#READ_BUFFER_BYTES}), and nothing else: the socket's own limit;</li>
+ *   <li>decoded: the same bytes read the way {@link io.positionsync.ibkr.TwsConnection}'s reader does: straight into
+ *   a {@link FrameDecoder}, each whole frame decoded in place by {@link MessageDecoder} with the connection's
+ *   {@link RepeatedTexts}, every message kept reachable (so none of the decoding can be optimised away) but not
+ *   queued or assembled.</li>
+ * </ul>
+ * The rates are messages per second either way; their ratio is the share of the socket's rate that decoding leaves.
+ * {@link #main} also prints the decoder's nanoseconds and bytes allocated per message.
  */
 public final class DecodeBench {
     /** The medians of both ways of reading, messages per second. */
@@ -31,7 +42,9 @@ public final class DecodeBench {
     }
 
     private static final int SERVER_VERSION = MessageIds.MAX_CLIENT_VERSION;
-    private static final int READ_BUFFER = 64 * 1024;
+    private static final int READ_BUFFER = FrameDecoder.READ_BUFFER_BYTES;
+    /** Keeps the latest decoded messages reachable, as a reader's queue would. */
+    private static final IncomingMessage[] KEPT = new IncomingMessage[1024];
 
     private DecodeBench() {
     }
@@ -114,24 +127,66 @@ public final class DecodeBench {
         return total;
     }
 
-    /** Reads to the end, reassembling frames and decoding each into a message. */
+    /** Reads to the end, reassembling frames and decoding each into a message; the positions decoded. */
     private static long readAndDecode(InputStream in) {
-        byte[] buffer = new byte[READ_BUFFER];
         FrameDecoder frames = new FrameDecoder();
-        long positions = 0;
+        RepeatedTexts texts = new RepeatedTexts();
+        long[] positions = {0};
+        FrameDecoder.FrameHandler<RuntimeException> decode = (buffer, offset, length) -> {
+            IncomingMessage message = MessageDecoder.decode(buffer, offset, length, SERVER_VERSION, texts);
+            if (message instanceof IncomingMessage.Position) {
+                KEPT[(int) (positions[0]++ & (KEPT.length - 1))] = message;
+            }
+        };
         try {
-            int count;
-            while ((count = in.read(buffer)) >= 0) {
-                for (byte[] payload : frames.feed(buffer, 0, count)) {
-                    if (MessageDecoder.decode(payload, SERVER_VERSION) instanceof IncomingMessage.Position) {
-                        positions++;
-                    }
-                }
+            while (frames.readFrom(in) >= 0) {
+                frames.drain(decode);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return positions;
+        return positions[0];
+    }
+
+    /**
+     * Decoding alone, without the socket: CPU nanoseconds of this thread (so that other load on the machine does
+     * not count) and bytes allocated per message of {@code messages} frames decoded from memory ({@code rounds}
+     * times, the last round reported), and the bytes per frame.
+     */
+    static double[] decodeCost(int messages, int rounds) {
+        byte[] wire = positionFrames(messages);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().getId();
+        double nanos = 0;
+        double bytes = 0;
+        for (int round = 0; round < rounds; round++) {
+            long allocatedBefore = threads.getThreadAllocatedBytes(thread);
+            long started = threads.getCurrentThreadCpuTime();
+            long decoded = readAndDecode(new java.io.ByteArrayInputStream(wire));
+            long elapsed = threads.getCurrentThreadCpuTime() - started;
+            long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
+            if (decoded != messages) {
+                throw new IllegalStateException("decoded " + decoded + ", expected " + messages);
+            }
+            if (round == rounds - 1) {
+                nanos = elapsed / (double) messages;
+                bytes = allocated / (double) messages;
+            }
+        }
+        return new double[] {nanos, bytes, wire.length / (double) messages};
+    }
+
+    /** Prints both rates, their ratio, and the decoder's own cost per message. */
+    public static void main(String[] args) throws Exception {
+        int messages = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        double[] cost = decodeCost(messages, 10);
+        System.out.printf(java.util.Locale.ROOT, "decode from memory: %.1f CPU ns/message, %.0f bytes allocated/message, "
+                + "%.1f bytes/frame%n", cost[0], cost[1], cost[2]);
+        Rates rates = measure(messages, 2, 5);
+        System.out.printf(java.util.Locale.ROOT, "socket: raw %.0f/s (%.1f ns/message), decoded %.0f/s (%.1f ns/message), "
+                + "ratio %.3f%n", rates.rawPerSecond(), 1e9 / rates.rawPerSecond(), rates.decodedPerSecond(),
+                1e9 / rates.decodedPerSecond(), rates.decodedPerSecond() / rates.rawPerSecond());
     }
 
     private static double median(List<Double> values) {
