@@ -73,18 +73,32 @@ public final class FillLedger {
             BigDecimal sign = BigDecimal.valueOf(held.signum() == 0 ? q.signum() : held.signum());
             BigDecimal heldAbs = held.abs();
             BigDecimal cost = heldAbs.signum() == 0 ? BigDecimal.ZERO : heldAbs.multiply(state.average());
-            BigDecimal numerator = cost.add(q.abs().multiply(p)).add(sign.multiply(c).divide(m, WORKING));
+            BigDecimal numerator = cost.add(q.abs().multiply(p)).add(share(sign.multiply(c), BigDecimal.ONE, m));
             BigDecimal average = numerator.divide(heldAbs.add(q.abs()), WORKING);
             return new LedgerState(held.add(q), average, state.realized(), state.estimated(), state.realizedAny());
         }
         BigDecimal r = q.abs().min(held.abs());
         BigDecimal s = BigDecimal.valueOf(held.signum());
         BigDecimal gross = s.multiply(p.subtract(state.average())).multiply(r).multiply(m);
-        BigDecimal commission = c.signum() == 0 ? BigDecimal.ZERO : c.multiply(r).divide(q.abs(), WORKING);
+        BigDecimal commission = c.signum() == 0 ? BigDecimal.ZERO : share(c, r, q.abs());
         BigDecimal realized = state.realized().add(gross).subtract(commission);
         BigDecimal quantity = held.add(BigDecimal.valueOf(q.signum()).multiply(r));
         return new LedgerState(quantity, state.average(), realized,
                 state.estimated() || entry.kind() == EntryKind.ESTIMATE, true);
+    }
+
+    /**
+     * {@code amount * part / whole} to {@link #WORKING}. Most fills close or add in one piece on a multiplier of one,
+     * where the quotient is {@code amount} itself: then the division (a 34-digit long division that allocates as it
+     * goes, the ledger's main cost) is skipped. The shortcut gives exactly what the division gives, value and scale:
+     * the quotient is exact, so the division keeps its preferred scale, {@code amount}'s.
+     */
+    public static BigDecimal share(BigDecimal amount, BigDecimal part, BigDecimal whole) {
+        if (part.scale() == whole.scale() && part.compareTo(whole) == 0
+                && amount.precision() <= WORKING.getPrecision()) {
+            return amount;
+        }
+        return amount.multiply(part).divide(whole, WORKING);
     }
 
     /** True when {@code entry} would reduce (not add to) a position in {@code state}. */
