@@ -239,6 +239,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         context.getManagementStrategy().addEventNotifier(httpMetrics);
         SyncTimerWatch timerWatch = new SyncTimerWatch("sync-timer", clock);
         context.getManagementStrategy().addEventNotifier(timerWatch);
+        // Camel's exchange timers count runs, not the split's one exchange per instrument (see SplitPartsUnmetered).
+        context.addStartupListener(new io.positionsync.api.SplitPartsUnmetered());
         ProducerTemplate manualTrigger = context.createProducerTemplate();
         DatabaseHealthCheck databaseHealth = new DatabaseHealthCheck(dataSource, api.dbHealthTimeout());
         SyncApi syncApi = resources.add(new SyncApi(

@@ -80,6 +80,16 @@ public final class ExecutionRepository {
             WHERE e.exec_id = c.supersedes AND e.superseded_by IS NULL AND e.exec_id <> c.exec_id
             """;
 
+    /**
+     * One index probe per base id (a day's snapshot holds tens of thousands), never a scan of the whole table: with
+     * {@code base_exec_id = ANY (?)} the planner scans {@code executions}, whose every day adds as many rows, until
+     * the table is many times larger than the probes would cost (1.1 million rows: 205 ms scanned, 53 ms probed,
+     * for 55 000 base ids). {@code OFFSET 0} keeps the lookup a per-id subquery the planner cannot turn into a join.
+     */
+    private static final String BY_BASES = "SELECT e.* FROM unnest(?::text[]) AS b(base_exec_id)"
+            + " CROSS JOIN LATERAL (SELECT " + COLUMNS + " FROM executions x"
+            + " WHERE x.base_exec_id = b.base_exec_id OFFSET 0) e";
+
     private final DataSource dataSource;
     private final int writeChunkSize;
 
@@ -175,7 +185,7 @@ public final class ExecutionRepository {
      */
     public Map<String, StoredExecution> findByBases(Connection connection, Collection<String> baseExecIds)
             throws SQLException {
-        return query(connection, "SELECT " + COLUMNS + " FROM executions WHERE base_exec_id = ANY (?)", baseExecIds);
+        return query(connection, BY_BASES, baseExecIds);
     }
 
     /** Executions stored but not applied yet (deferred), by execId. */

@@ -51,9 +51,13 @@ public final class LedgerRepository {
         for (Long id : positionIds) {
             found.put(id, new ArrayList<>());
         }
-        try (PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS
-                + " FROM ledger_entries WHERE position_id = ANY (?) ORDER BY position_id, seq")) {
-            statement.setArray(1, connection.createArrayOf("bigint", positionIds.toArray()));
+        // One index range per lifecycle, never a scan of the whole table: with position_id = ANY (?) the planner
+        // scans ledger_entries, which grows with every run, for the few thousand lifecycles a run changes.
+        // OFFSET 0 keeps the lookup a per-id subquery the planner cannot turn into a join.
+        try (PreparedStatement statement = connection.prepareStatement("SELECT e.* FROM unnest(?::bigint[]) AS l(id)"
+                + " CROSS JOIN LATERAL (SELECT " + COLUMNS + " FROM ledger_entries x WHERE x.position_id = l.id"
+                + " OFFSET 0) e ORDER BY e.position_id, e.seq")) {
+            statement.setArray(1, connection.createArrayOf("bigint", found.keySet().toArray()));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     found.get(rows.getLong("position_id")).add(entry(rows));

@@ -73,18 +73,60 @@ public final class FillLedger {
             BigDecimal sign = BigDecimal.valueOf(held.signum() == 0 ? q.signum() : held.signum());
             BigDecimal heldAbs = held.abs();
             BigDecimal cost = heldAbs.signum() == 0 ? BigDecimal.ZERO : heldAbs.multiply(state.average());
-            BigDecimal numerator = cost.add(q.abs().multiply(p)).add(sign.multiply(c).divide(m, WORKING));
+            BigDecimal numerator = cost.add(q.abs().multiply(p)).add(share(sign.multiply(c), BigDecimal.ONE, m));
             BigDecimal average = numerator.divide(heldAbs.add(q.abs()), WORKING);
             return new LedgerState(held.add(q), average, state.realized(), state.estimated(), state.realizedAny());
         }
         BigDecimal r = q.abs().min(held.abs());
         BigDecimal s = BigDecimal.valueOf(held.signum());
         BigDecimal gross = s.multiply(p.subtract(state.average())).multiply(r).multiply(m);
-        BigDecimal commission = c.signum() == 0 ? BigDecimal.ZERO : c.multiply(r).divide(q.abs(), WORKING);
+        BigDecimal commission = c.signum() == 0 ? BigDecimal.ZERO : share(c, r, q.abs());
         BigDecimal realized = state.realized().add(gross).subtract(commission);
         BigDecimal quantity = held.add(BigDecimal.valueOf(q.signum()).multiply(r));
         return new LedgerState(quantity, state.average(), realized,
                 state.estimated() || entry.kind() == EntryKind.ESTIMATE, true);
+    }
+
+    /**
+     * {@code amount * part / whole} to {@link #WORKING}. Most fills close or add in one piece on a multiplier of one,
+     * where the quotient is {@code amount} itself: then the division (a 34-digit long division that allocates as it
+     * goes, the ledger's main cost) is skipped, and a divisor such as 50 or 100 divides exactly, to the digits the
+     * quotient needs. Both give exactly what the 34-digit division gives, value and scale: an exact quotient of at
+     * most 34 digits comes out of it unrounded, at its preferred scale.
+     */
+    public static BigDecimal share(BigDecimal amount, BigDecimal part, BigDecimal whole) {
+        if (part.scale() == whole.scale() && part.compareTo(whole) == 0
+                && amount.precision() <= WORKING.getPrecision()) {
+            return amount;
+        }
+        BigDecimal product = amount.multiply(part);
+        if (terminates(whole) && product.precision() <= WORKING.getPrecision()) {
+            // A divisor of only 2s and 5s (a multiplier of 50 or 100) always gives a terminating quotient; the exact
+            // division works to the digits it needs, not 34, and equals the rounded one while it fits in 34 digits.
+            BigDecimal exact = product.divide(whole);
+            if (exact.precision() <= WORKING.getPrecision()) {
+                return exact;
+            }
+        }
+        return product.divide(whole, WORKING);
+    }
+
+    /** True when every quotient by {@code divisor} terminates: its digits are 2^a * 5^b (a small one). */
+    private static boolean terminates(BigDecimal divisor) {
+        if (divisor.signum() == 0 || divisor.precision() > 18) {
+            return false;
+        }
+        long n = Math.abs(divisor.unscaledValue().longValue());
+        while (n % 10 == 0) {
+            n /= 10;
+        }
+        while ((n & 1) == 0) {
+            n >>= 1;
+        }
+        while (n % 5 == 0) {
+            n /= 5;
+        }
+        return n == 1;
     }
 
     /** True when {@code entry} would reduce (not add to) a position in {@code state}. */

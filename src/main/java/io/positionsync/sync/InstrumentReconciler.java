@@ -442,7 +442,7 @@ public final class InstrumentReconciler {
                 work.exitQuantity = work.exitQuantity.add(r);
                 work.exitNotional = work.exitNotional.add(r.multiply(entry.price()));
                 work.exitCommission = work.exitCommission.add(
-                        entry.commissionOrZero().multiply(r).divide(entry.quantity().abs(), FillLedger.WORKING));
+                        FillLedger.share(entry.commissionOrZero(), r, entry.quantity().abs()));
                 if (entry.kind() == EntryKind.FILL && entry.brokerRealizedPnl() != null) {
                     work.brokerRealized = work.brokerRealized == null ? entry.brokerRealizedPnl()
                             : work.brokerRealized.add(entry.brokerRealizedPnl());

@@ -141,6 +141,30 @@ class MonitoringTest {
     }
 
     @Test
+    void camelsExchangeTimerCountsSyncRunsNotTheirInstruments() {
+        JsonNode status = service.getJson("api/sync/status");
+        String scrape = scrape();
+        double runs = 0;
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("psync_sync_runs_total{")) {
+                runs += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        double timed = 0;
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("camel_exchange_event_notifier_seconds_count{") && line.contains("routeId=\"sync-run\"")
+                    && line.contains("eventType=\"ExchangeCompletedEvent\"")) {
+                timed += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        // the demo's runs reconcile several instruments each (one split part per instrument)
+        assertThat(service.getJson("api/positions?status=open").get("positions").size()).isGreaterThan(1);
+        assertThat(runs).as(status.toString()).isPositive();
+        assertThat(timed).as("one completed exchange timed per run of sync-run, none per instrument")
+                .isEqualTo(runs);
+    }
+
+    @Test
     void aRealPrometheusScrapesTheServiceAndEvaluatesTheAlertRules() throws Exception {
         Assumptions.assumeFalse(Boolean.getBoolean("psync.skipPrometheus"), "-Dpsync.skipPrometheus=true");
         Path binary = prometheusBinary();

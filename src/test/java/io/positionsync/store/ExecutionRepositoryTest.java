@@ -175,6 +175,29 @@ class ExecutionRepositoryTest {
     }
 
     @Test
+    void findByBasesReturnsEveryRevisionOfTheAskedBasesAndNothingElse() throws SQLException {
+        BrokerExecution original = fill("0001f4e8.1a2b.01", "SLD", "10", "150.00", 0, "0.10", null);
+        BrokerExecution correction = fill("0001f4e8.1a2b.02", "SLD", "10", "150.05", 0, "0.10", null);
+        BrokerExecution other = fill("0001f4e8.1a2c.01", "BOT", "5", "149.00", 1, null, null);
+        BrokerExecution unasked = fill("0001f4e8.1a2d.01", "BOT", "7", "148.00", 2, "0.07", null);
+        store(List.of(applied(original), seen(other), seen(unasked)));
+        store(List.of(new ExecutionRecord(correction, original.execId(), ExecutionState.SEEN)));
+
+        Map<String, StoredExecution> found;
+        try (Connection connection = db.connection()) {
+            found = executions.findByBases(connection, List.of("0001f4e8.1a2b", "0001f4e8.1a2c", "0001f4e8.ffff"));
+            assertThat(executions.findByBases(connection, List.of())).isEmpty();
+        }
+
+        assertThat(found).containsOnlyKeys(original.execId(), correction.execId(), other.execId());
+        assertThat(found.get(original.execId()).applied()).isTrue();
+        assertThat(found.get(original.execId()).supersededBy()).isEqualTo(correction.execId());
+        assertThat(found.get(correction.execId()).execution().price()).isEqualByComparingTo("150.05");
+        assertThat(found.get(other.execId()).state()).isEqualTo(ExecutionState.SEEN);
+        assertThat(found.get(other.execId()).execution()).isEqualTo(other);
+    }
+
+    @Test
     void seenExecIdsIncludeCorrectionsOfStoredFills() throws SQLException {
         store(List.of(seen(fill("0001.aa.01", "BOT", "10", "150", 0, null, null)),
                 applied(fill("0002.bb.01", "SLD", "10", "151", 1, null, null))));

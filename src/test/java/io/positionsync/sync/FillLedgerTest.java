@@ -165,4 +165,34 @@ class FillLedgerTest {
         LedgerState state = FillLedger.fold(List.of(bot("10", "10.00", "0"), pending), ONE);
         assertThat(state.realized()).isEqualByComparingTo("20");
     }
+
+    private static final BigDecimal[] MULTIPLIERS = {d("50"), d("100"), d("1000"), d("5"), d("25"), d("0.1"), d("2.5"),
+        d("12.5"), d("3"), d("7"), d("40"), d("1E+3"), d("0.01")};
+
+    @Test
+    void aShareIsExactlyTheDivisionItSkipsValueAndScale() {
+        java.util.Random random = new java.util.Random(20261130);
+        int skipped = 0;
+        for (int i = 0; i < 200_000; i++) {
+            BigDecimal amount = i % 10 == 0
+                    ? new BigDecimal(new java.math.BigInteger(130, random), random.nextInt(40)) // beyond 34 digits
+                    : BigDecimal.valueOf(random.nextLong() % 10_000_000_000L, random.nextInt(12) - 2);
+            BigDecimal whole = switch (i % 8) {
+                case 2 -> ONE; // a multiplier of one, as in amount * 1 / m
+                case 6 -> MULTIPLIERS[random.nextInt(MULTIPLIERS.length)]; // terminating or not
+                default -> BigDecimal.valueOf(1 + random.nextInt(1_000_000), random.nextInt(6) - 1);
+            };
+            BigDecimal part = switch (i % 5) {
+                case 0 -> whole; // the whole fill
+                case 1 -> whole.setScale(whole.scale() + 1); // equal, written with another scale
+                case 2, 3 -> ONE; // amount * 1 / m
+                default -> BigDecimal.valueOf(random.nextInt(1_000_000), random.nextInt(4));
+            };
+            BigDecimal divided = amount.multiply(part).divide(whole, FillLedger.WORKING);
+            BigDecimal share = FillLedger.share(amount, part, whole);
+            assertThat(share).as("%s * %s / %s", amount, part, whole).isEqualTo(divided); // equals: scale too
+            skipped += share == amount ? 1 : 0;
+        }
+        assertThat(skipped).as("the common cases skip the division").isGreaterThan(20_000);
+    }
 }
