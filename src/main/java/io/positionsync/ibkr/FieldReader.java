@@ -267,19 +267,31 @@ public final class FieldReader {
         return new String(payload, start, nul - start, StandardCharsets.UTF_8);
     }
 
+    /** The first byte from {@code start} that is not a space or a control character ({@code end} if none). */
+    private static int firstNonSpace(byte[] bytes, int start, int end) {
+        int s = start;
+        while (s < end && (bytes[s] & 0xFF) <= ' ') {
+            s++;
+        }
+        return s;
+    }
+
+    /** Just after the last byte before {@code end} that is not a space or a control character ({@code start} if none). */
+    private static int afterLastNonSpace(byte[] bytes, int start, int end) {
+        int e = end;
+        while (e > start && (bytes[e - 1] & 0xFF) <= ' ') {
+            e--;
+        }
+        return e;
+    }
+
     /**
      * An integer in the usual form (spaces around it, an optional minus, 1 to {@code maxDigits} ASCII digits)
      * parsed from the bytes, or {@link #NOT_PARSED} for every other text, which the caller then parses as before.
      */
     static long integer(byte[] bytes, int start, int end, int maxDigits) {
-        int s = start;
-        int e = end;
-        while (s < e && (bytes[s] & 0xFF) <= ' ') {
-            s++;
-        }
-        while (e > s && (bytes[e - 1] & 0xFF) <= ' ') {
-            e--;
-        }
+        int s = firstNonSpace(bytes, start, end);
+        int e = afterLastNonSpace(bytes, s, end);
         boolean negative = s < e && bytes[s] == '-';
         if (negative) {
             s++;
@@ -308,14 +320,8 @@ public final class FieldReader {
      * {@code new BigDecimal(text)} gives (same digits, same scale).
      */
     static BigDecimal decimal(byte[] bytes, int start, int end) {
-        int s = start;
-        int e = end;
-        while (s < e && (bytes[s] & 0xFF) <= ' ') {
-            s++;
-        }
-        while (e > s && (bytes[e - 1] & 0xFF) <= ' ') {
-            e--;
-        }
+        int s = firstNonSpace(bytes, start, end);
+        int e = afterLastNonSpace(bytes, s, end);
         int length = e - s;
         if (length == 0 || isUnset(bytes, s, length)) {
             return ABSENT;
