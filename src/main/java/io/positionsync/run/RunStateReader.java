@@ -52,6 +52,11 @@ import io.positionsync.sync.StoredPosition;
  * </ul>
  * Only keys of the snapshot's accounts are considered: open rows of an account the gateway no longer reports
  * are left alone (the summary counts them as orphaned).
+ *
+ * <p>When asked to, an instrument reconcile could only leave as it is stored is counted instead of handed on: an
+ * open row, no new or late facts, no execution to store, no open break, the broker agreeing with its quantity and
+ * average, and market values equal to the stored ones. Reconcile would confirm it, resolve nothing and write
+ * nothing for it (an unchanged touch), so a steady portfolio builds no facts and no results at all.
  */
 final class RunStateReader {
     private final PositionRepository positions;
@@ -71,8 +76,18 @@ final class RunStateReader {
         this.transformer = transformer;
     }
 
-    /** The facts of every instrument that can change, plus the rates, read on {@code connection}. */
-    List<InstrumentFacts> read(Connection connection, BrokerSnapshot snapshot, BigDecimal tolerance)
+    /**
+     * What the read hands on: the facts of every instrument reconcile must see, and how many instruments it left
+     * out as unchanged (they count as unchanged in the run's summary).
+     */
+    record Prepared(List<InstrumentFacts> facts, int unchanged) {
+    }
+
+    /**
+     * The facts of every instrument that can change, read on {@code connection}; with {@code skipUnchanged}, the
+     * instruments reconcile could only leave unchanged are counted instead (see the class comment).
+     */
+    Prepared read(Connection connection, BrokerSnapshot snapshot, BigDecimal tolerance, boolean skipUnchanged)
             throws SQLException {
         Set<String> snapshotAccounts = new HashSet<>(snapshot.accounts());
         Map<PositionKey, SnapshotPosition> brokerPositions = new LinkedHashMap<>();
@@ -132,6 +147,7 @@ final class RunStateReader {
         }
 
         List<InstrumentFacts> result = new ArrayList<>(keys.size());
+        int unchanged = 0;
         for (PositionKey key : keys) {
             StoredPosition row = open.get(key);
             SnapshotPosition broker = brokerPositions.get(key);
@@ -140,6 +156,11 @@ final class RunStateReader {
             if (row == null && !isActive && !firstSight && !facts.any(key)
                     && (broker == null || broker.quantity().signum() == 0)) {
                 continue; // flat and nothing happened
+            }
+            if (skipUnchanged && row != null && !isActive && !firstSight && !facts.passive.containsKey(key)
+                    && sameMarketValues(row, broker)) {
+                unchanged++; // an unchanged touch: nothing to confirm, resolve, store or write
+                continue;
             }
             result.add(new InstrumentFacts(key, broker, row,
                     row != null && isActive ? entries.getOrDefault(row.id(), List.of()) : null,
@@ -152,7 +173,23 @@ final class RunStateReader {
                     firstSight,
                     openBreaks.getOrDefault(key, EnumSet.noneOf(BreakKind.class))));
         }
-        return result;
+        return new Prepared(result, unchanged);
+    }
+
+    /**
+     * The touch of {@code row} leaves its market values as stored: the broker's price and unrealized P&L (a
+     * missing one keeps the stored value) equal the stored ones as numbers, as a touch compares them.
+     */
+    static boolean sameMarketValues(StoredPosition row, SnapshotPosition broker) {
+        if (broker == null) {
+            return true;
+        }
+        return (broker.marketPrice() == null || sameAmount(broker.marketPrice(), row.marketPrice()))
+                && (broker.unrealizedPnl() == null || sameAmount(broker.unrealizedPnl(), row.unrealizedPnl()));
+    }
+
+    private static boolean sameAmount(BigDecimal broker, BigDecimal stored) {
+        return stored != null && broker.compareTo(stored) == 0;
     }
 
     /** The snapshot's exchange rates: account -> currency -> base currency per unit (BASE itself excluded). */

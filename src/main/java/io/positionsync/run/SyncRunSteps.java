@@ -188,9 +188,12 @@ public final class SyncRunSteps {
 
     /**
      * Reads the stored state the run needs in one consistent read (no lock held: a long split never blocks
-     * another process) and returns one {@link InstrumentFacts} per instrument for the split.
+     * another process) and returns the {@link InstrumentFacts} of every instrument reconcile must see, in chunks
+     * for the split. An instrument reconcile could only leave as stored is counted, not handed on (unless an
+     * adopted bot's table is projected: it is given every lifecycle of the run). Once the facts are built the run
+     * keeps only the snapshot's accounts and rates: its positions and executions can be collected.
      */
-    public List<InstrumentFacts> prepare(@ExchangeProperty(RUN_PROPERTY) SyncRunContext run) throws SQLException {
+    public InstrumentChunks prepare(@ExchangeProperty(RUN_PROPERTY) SyncRunContext run) throws SQLException {
         BrokerSnapshot snapshot = run.snapshot();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
@@ -198,15 +201,25 @@ public final class SyncRunSteps {
             connection.setReadOnly(true);
             try {
                 long committed = runs.committedRuns(connection);
-                List<InstrumentFacts> facts = reader.read(connection, snapshot, breakTolerance);
+                RunStateReader.Prepared prepared = reader.read(connection, snapshot, breakTolerance,
+                        projection == PositionProjection.NONE);
                 run.stateRead(new RunInputs(run.runId(), now(), breakTolerance, RunStateReader.rates(snapshot)), committed);
-                return facts;
+                run.unchangedUnread(prepared.unchanged());
+                run.snapshot(withoutInstruments(snapshot));
+                return new InstrumentChunks(prepared.facts());
             } finally {
                 connection.rollback();
                 connection.setReadOnly(false);
                 connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             }
         }
+    }
+
+    /** What persisting a run still reads of its snapshot: the accounts, the rates and the times. */
+    private static BrokerSnapshot withoutInstruments(BrokerSnapshot snapshot) {
+        return new BrokerSnapshot(snapshot.serverVersion(), snapshot.complete(), snapshot.incompleteReason(),
+                snapshot.takenAt(), snapshot.serverTime(), snapshot.accounts(), List.of(), List.of(), List.of(),
+                snapshot.exchangeRates());
     }
 
     /**
@@ -228,7 +241,7 @@ public final class SyncRunSteps {
             }
         }
         int[] counts = result.lifecycleCounts();
-        SyncCounts syncCounts = new SyncCounts(counts[0], counts[1], counts[2], counts[3]);
+        SyncCounts syncCounts = new SyncCounts(counts[0], counts[1], counts[2], counts[3] + run.unchangedUnread());
         FillCounts fills = result.fills();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
