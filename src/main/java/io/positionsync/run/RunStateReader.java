@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -102,17 +101,20 @@ final class RunStateReader {
 
         Facts facts = classify(connection, snapshot, firstSeen);
 
-        Set<PositionKey> keys = new LinkedHashSet<>(brokerPositions.keySet());
+        // The keys to look at, in order: the broker's, then open rows it no longer reports, then keys only facts
+        // name (the broker's are not copied: a portfolio's worth of keys is the largest set here).
+        List<PositionKey> otherKeys = new ArrayList<>();
         for (PositionKey key : open.keySet()) {
-            if (snapshotAccounts.contains(key.account())) {
-                keys.add(key);
+            if (!brokerPositions.containsKey(key) && snapshotAccounts.contains(key.account())) {
+                otherKeys.add(key);
             }
         }
         for (PositionKey key : facts.keys()) {
-            if (snapshotAccounts.contains(key.account())) {
-                keys.add(key);
+            if (!brokerPositions.containsKey(key) && !open.containsKey(key) && snapshotAccounts.contains(key.account())) {
+                otherKeys.add(key);
             }
         }
+        Iterable<PositionKey> keys = () -> new KeysInOrder(brokerPositions.keySet(), otherKeys);
 
         Set<PositionKey> active = new LinkedHashSet<>();
         for (PositionKey key : keys) {
@@ -146,7 +148,7 @@ final class RunStateReader {
             }
         }
 
-        List<InstrumentFacts> result = new ArrayList<>(keys.size());
+        List<InstrumentFacts> result = new ArrayList<>(brokerPositions.size() + otherKeys.size());
         int unchanged = 0;
         for (PositionKey key : keys) {
             StoredPosition row = open.get(key);
@@ -162,18 +164,57 @@ final class RunStateReader {
                 unchanged++; // an unchanged touch: nothing to confirm, resolve, store or write
                 continue;
             }
+            List<BrokerExecution> newFills = facts.newFills.getOrDefault(key, List.of());
             result.add(new InstrumentFacts(key, broker, row,
                     row != null && isActive ? entries.getOrDefault(row.id(), List.of()) : null,
                     isActive ? adjustable.getOrDefault(key, List.of()) : List.of(),
-                    facts.newFills.getOrDefault(key, List.of()),
+                    newFills,
                     facts.corrections.getOrDefault(key, Map.of()),
                     facts.lateCommissions.getOrDefault(key, List.of()),
                     facts.passive.getOrDefault(key, List.of()),
-                    facts.deferredBefore,
+                    deferredAmong(newFills, facts.deferredBefore),
                     firstSight,
-                    openBreaks.getOrDefault(key, EnumSet.noneOf(BreakKind.class))));
+                    openBreaks.getOrDefault(key, Set.of())));
         }
         return new Prepared(result, unchanged);
+    }
+
+    /**
+     * The execIds among {@code newFills} an earlier run deferred: an instrument is given its own (its facts copy
+     * the set, and most instruments have no new fill at all).
+     */
+    private static Set<String> deferredAmong(List<BrokerExecution> newFills, Set<String> deferredBefore) {
+        if (newFills.isEmpty() || deferredBefore.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> deferred = new HashSet<>();
+        for (BrokerExecution fill : newFills) {
+            if (deferredBefore.contains(fill.execId())) {
+                deferred.add(fill.execId());
+            }
+        }
+        return deferred;
+    }
+
+    /** The broker's keys, then the others: the order the instruments are reconciled and written in. */
+    private static final class KeysInOrder implements java.util.Iterator<PositionKey> {
+        private final java.util.Iterator<PositionKey> broker;
+        private final java.util.Iterator<PositionKey> others;
+
+        KeysInOrder(Set<PositionKey> broker, List<PositionKey> others) {
+            this.broker = broker.iterator();
+            this.others = others.iterator();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return broker.hasNext() || others.hasNext();
+        }
+
+        @Override
+        public PositionKey next() {
+            return broker.hasNext() ? broker.next() : others.next();
+        }
     }
 
     /**
