@@ -89,10 +89,14 @@ final class RunStateReader {
     Prepared read(Connection connection, BrokerSnapshot snapshot, BigDecimal tolerance, boolean skipUnchanged)
             throws SQLException {
         Set<String> snapshotAccounts = new HashSet<>(snapshot.accounts());
-        Map<PositionKey, SnapshotPosition> brokerPositions = new LinkedHashMap<>();
-        for (SnapshotPosition position : transformer.positions(snapshot)) {
+        List<SnapshotPosition> reported = transformer.positions(snapshot); // sorted: the order of the instruments
+        Map<PositionKey, SnapshotPosition> brokerPositions = new HashMap<>(reported.size() * 4 / 3 + 1);
+        List<PositionKey> brokerKeys = new ArrayList<>(reported.size());
+        for (SnapshotPosition position : reported) {
             snapshotAccounts.add(position.account());
-            brokerPositions.put(position.key(), position);
+            PositionKey key = position.key();
+            brokerKeys.add(key);
+            brokerPositions.put(key, position);
         }
         Map<PositionKey, StoredPosition> open = positions.loadOpen(connection);
         Map<String, java.time.Instant> firstSeen = accounts.firstSeen(connection);
@@ -102,7 +106,7 @@ final class RunStateReader {
         Facts facts = classify(connection, snapshot, firstSeen);
 
         // The keys to look at, in order: the broker's, then open rows it no longer reports, then keys only facts
-        // name (the broker's are not copied: a portfolio's worth of keys is the largest set here).
+        // name (no set of all of them: a portfolio's worth of keys is the largest structure here).
         List<PositionKey> otherKeys = new ArrayList<>();
         for (PositionKey key : open.keySet()) {
             if (!brokerPositions.containsKey(key) && snapshotAccounts.contains(key.account())) {
@@ -114,7 +118,7 @@ final class RunStateReader {
                 otherKeys.add(key);
             }
         }
-        Iterable<PositionKey> keys = () -> new KeysInOrder(brokerPositions.keySet(), otherKeys);
+        Iterable<PositionKey> keys = () -> new KeysInOrder(brokerKeys, otherKeys);
 
         Set<PositionKey> active = new LinkedHashSet<>();
         for (PositionKey key : keys) {
@@ -139,7 +143,9 @@ final class RunStateReader {
         load.addAll(ledger.waitingLifecycles(connection, active));
         Map<Long, List<LedgerEntry>> entries = ledger.entries(connection, load);
         Set<Long> closedIds = new LinkedHashSet<>(load);
-        open.values().forEach(row -> closedIds.remove(row.id()));
+        if (!closedIds.isEmpty()) { // nothing to load, as in an unchanged portfolio: no pass over the open rows
+            open.values().forEach(row -> closedIds.remove(row.id()));
+        }
         Map<PositionKey, List<Lifecycle>> adjustable = new HashMap<>();
         for (StoredPosition row : positions.findByIds(connection, closedIds).values()) {
             if (row.status() == PositionStatus.CLOSED) {
@@ -201,7 +207,7 @@ final class RunStateReader {
         private final java.util.Iterator<PositionKey> broker;
         private final java.util.Iterator<PositionKey> others;
 
-        KeysInOrder(Set<PositionKey> broker, List<PositionKey> others) {
+        KeysInOrder(List<PositionKey> broker, List<PositionKey> others) {
             this.broker = broker.iterator();
             this.others = others.iterator();
         }
