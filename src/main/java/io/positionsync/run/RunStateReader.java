@@ -76,6 +76,22 @@ final class RunStateReader {
     }
 
     /**
+     * What the read needs of a complete snapshot, taken from it before the stored state is read, so that the
+     * snapshot's messages need not be held meanwhile.
+     *
+     * @param positions  one record per instrument, sorted by account then conId
+     * @param executions the snapshot's executions, deduplicated, corrections applied
+     */
+    record Reported(List<String> accounts, List<SnapshotPosition> positions, List<BrokerExecution> executions) {
+    }
+
+    /** What {@link #read} needs of {@code snapshot}. */
+    Reported reported(BrokerSnapshot snapshot) {
+        return new Reported(snapshot.accounts(), transformer.positions(snapshot),
+                SnapshotExecutions.of(snapshot.executions()).all());
+    }
+
+    /**
      * What the read hands on: the facts of every instrument reconcile must see, and how many instruments it left
      * out as unchanged (they count as unchanged in the run's summary).
      */
@@ -86,10 +102,10 @@ final class RunStateReader {
      * The facts of every instrument that can change, read on {@code connection}; with {@code skipUnchanged}, the
      * instruments reconcile could only leave unchanged are counted instead (see the class comment).
      */
-    Prepared read(Connection connection, BrokerSnapshot snapshot, BigDecimal tolerance, boolean skipUnchanged)
+    Prepared read(Connection connection, Reported snapshot, BigDecimal tolerance, boolean skipUnchanged)
             throws SQLException {
         Set<String> snapshotAccounts = new HashSet<>(snapshot.accounts());
-        List<SnapshotPosition> reported = transformer.positions(snapshot); // sorted: the order of the instruments
+        List<SnapshotPosition> reported = snapshot.positions(); // sorted: the order of the instruments
         Map<PositionKey, SnapshotPosition> brokerPositions = new HashMap<>(reported.size() * 4 / 3 + 1);
         List<PositionKey> brokerKeys = new ArrayList<>(reported.size());
         for (SnapshotPosition position : reported) {
@@ -303,10 +319,10 @@ final class RunStateReader {
         return new PositionKey(execution.account(), execution.conId());
     }
 
-    private Facts classify(Connection connection, BrokerSnapshot snapshot, Map<String, java.time.Instant> firstSeen)
+    private Facts classify(Connection connection, Reported snapshot, Map<String, java.time.Instant> firstSeen)
             throws SQLException {
         Facts facts = new Facts();
-        List<BrokerExecution> reported = SnapshotExecutions.of(snapshot.executions()).all();
+        List<BrokerExecution> reported = snapshot.executions();
         Set<String> bases = new HashSet<>();
         reported.forEach(e -> bases.add(e.baseExecId()));
         Map<String, StoredExecution> stored = new HashMap<>(executions.findByBases(connection, bases));

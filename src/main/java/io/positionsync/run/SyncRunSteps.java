@@ -190,22 +190,29 @@ public final class SyncRunSteps {
      * Reads the stored state the run needs in one consistent read (no lock held: a long split never blocks
      * another process) and returns the {@link InstrumentFacts} of every instrument reconcile must see, in chunks
      * for the split. An instrument reconcile could only leave as stored is counted, not handed on (unless an
-     * adopted bot's table is projected: it is given every lifecycle of the run). Once the facts are built the run
-     * keeps only the snapshot's accounts and rates: its positions and executions can be collected.
+     * adopted bot's table is projected: it is given every lifecycle of the run). Before the stored state is read
+     * the run lets go of the snapshot's messages, keeping its accounts and rates (what persisting reads).
      */
-    public InstrumentChunks prepare(@ExchangeProperty(RUN_PROPERTY) SyncRunContext run) throws SQLException {
+    public InstrumentChunks prepare(Exchange exchange) throws SQLException {
+        SyncRunContext run = exchange.getProperty(RUN_PROPERTY, SyncRunContext.class);
         BrokerSnapshot snapshot = run.snapshot();
+        RunStateReader.Reported reported = reader.reported(snapshot);
+        Map<String, Map<String, BigDecimal>> rates = RunStateReader.rates(snapshot);
+        // From here on the run holds only what the read needs of the snapshot (the message body was the snapshot):
+        // its messages can be collected while the stored state is read.
+        run.snapshot(withoutInstruments(snapshot));
+        exchange.getMessage().setBody(null);
+        snapshot = null;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             connection.setReadOnly(true);
             try {
                 long committed = runs.committedRuns(connection);
-                RunStateReader.Prepared prepared = reader.read(connection, snapshot, breakTolerance,
+                RunStateReader.Prepared prepared = reader.read(connection, reported, breakTolerance,
                         projection == PositionProjection.NONE);
-                run.stateRead(new RunInputs(run.runId(), now(), breakTolerance, RunStateReader.rates(snapshot)), committed);
+                run.stateRead(new RunInputs(run.runId(), now(), breakTolerance, rates), committed);
                 run.unchangedUnread(prepared.unchanged());
-                run.snapshot(withoutInstruments(snapshot));
                 return new InstrumentChunks(prepared.facts());
             } finally {
                 connection.rollback();

@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.camel.Exchange;
+import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +46,11 @@ class SteadyResyncTest {
         SyncRunSteps steps = h.context.getRegistry().lookupByNameAndType("syncRunSteps", SyncRunSteps.class);
         BrokerGateway gateway = h.context.getRegistry().lookupByNameAndType("brokerGateway", BrokerGateway.class);
         run.snapshot(gateway.snapshot());
-        InstrumentChunks chunks = steps.prepare(run);
+        Exchange exchange = new DefaultExchange(h.context);
+        exchange.setProperty(SyncRunSteps.RUN_PROPERTY, run);
+        exchange.getMessage().setBody(run.snapshot());
+        InstrumentChunks chunks = steps.prepare(exchange);
+        assertThat(exchange.getMessage().getBody()).as("the snapshot is let go of").isNull();
         List<InstrumentFacts> handed = new ArrayList<>();
         chunks.forEachRemaining(handed::addAll);
         return handed;
@@ -68,7 +74,7 @@ class SteadyResyncTest {
 
         assertThat(handed).extracting(f -> f.key().conId()).containsExactly(AAPL);
         assertThat(run.unchangedUnread()).isEqualTo(2);
-        // once the facts are built the run keeps only what persisting reads of the snapshot
+        // once prepared the run keeps only what persisting reads of the snapshot
         assertThat(run.snapshot().positions()).isEmpty();
         assertThat(run.snapshot().portfolio()).isEmpty();
         assertThat(run.snapshot().accounts()).contains(ACCOUNT);
