@@ -136,16 +136,28 @@ final class RunStateReader {
         }
         Iterable<PositionKey> keys = () -> new KeysInOrder(brokerKeys, otherKeys);
 
+        // One pass decides each key: active (looked at closely), handed on as it is, counted as unchanged, or
+        // left out (flat and nothing happened); only the keys handed on are looked up again below.
         Set<PositionKey> active = new LinkedHashSet<>();
+        List<PositionKey> handOn = new ArrayList<>();
+        int unchanged = 0;
         for (PositionKey key : keys) {
-            if (!known.contains(key.account())) {
+            StoredPosition row = open.get(key);
+            SnapshotPosition broker = brokerPositions.get(key);
+            boolean firstSight = !known.contains(key.account());
+            boolean any = facts.any(key);
+            // a key with an open break is looked at closely too: this run may resolve it
+            boolean isActive = !firstSight && (any || contradicts(row, broker, tolerance) || openBreaks.containsKey(key));
+            if (isActive) {
+                active.add(key);
+            } else if (row == null && !firstSight && !any && (broker == null || broker.quantity().signum() == 0)) {
+                continue; // flat and nothing happened
+            } else if (skipUnchanged && row != null && !firstSight && !facts.passive.containsKey(key)
+                    && sameMarketValues(row, broker)) {
+                unchanged++; // an unchanged touch: nothing to confirm, resolve, store or write
                 continue;
             }
-            // a key with an open break is looked at closely too: this run may resolve it
-            if (facts.any(key) || contradicts(open.get(key), brokerPositions.get(key), tolerance)
-                    || openBreaks.containsKey(key)) {
-                active.add(key);
-            }
+            handOn.add(key);
         }
 
         Set<Long> load = new LinkedHashSet<>();
@@ -170,22 +182,12 @@ final class RunStateReader {
             }
         }
 
-        List<InstrumentFacts> result = new ArrayList<>(brokerPositions.size() + otherKeys.size());
-        int unchanged = 0;
-        for (PositionKey key : keys) {
+        List<InstrumentFacts> result = new ArrayList<>(handOn.size());
+        for (PositionKey key : handOn) {
             StoredPosition row = open.get(key);
             SnapshotPosition broker = brokerPositions.get(key);
             boolean firstSight = !known.contains(key.account());
             boolean isActive = active.contains(key);
-            if (row == null && !isActive && !firstSight && !facts.any(key)
-                    && (broker == null || broker.quantity().signum() == 0)) {
-                continue; // flat and nothing happened
-            }
-            if (skipUnchanged && row != null && !isActive && !firstSight && !facts.passive.containsKey(key)
-                    && sameMarketValues(row, broker)) {
-                unchanged++; // an unchanged touch: nothing to confirm, resolve, store or write
-                continue;
-            }
             List<BrokerExecution> newFills = facts.newFills.getOrDefault(key, List.of());
             result.add(new InstrumentFacts(key, broker, row,
                     row != null && isActive ? entries.getOrDefault(row.id(), List.of()) : null,
