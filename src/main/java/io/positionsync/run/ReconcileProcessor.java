@@ -1,22 +1,52 @@
 package io.positionsync.run;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.apache.camel.ExchangeProperty;
 
 import io.positionsync.sync.InstrumentFacts;
 import io.positionsync.sync.InstrumentReconciler;
 import io.positionsync.sync.InstrumentResult;
+import io.positionsync.sync.RunInputs;
 
 /**
- * The reconcile step of the sync route: one call per instrument of the split snapshot, returning that
- * instrument's result ({@link RunResultAggregation} gathers them). The rules live in
- * {@link InstrumentReconciler}; this bean only finds the run's shared inputs on the exchange.
+ * The reconcile step of the sync route: one call per chunk of the split's instruments (see
+ * {@link InstrumentChunks}), returning each instrument's result in order ({@link RunResultAggregation} gathers
+ * them). The rules live in {@link InstrumentReconciler}; this bean only finds the run's shared inputs on the
+ * exchange. A chunk rather than one exchange per instrument: the route's per-exchange work (copying the
+ * exchange, events, aggregation) then costs per few hundred instruments, not per instrument.
  */
 public final class ReconcileProcessor {
     private final InstrumentReconciler reconciler = new InstrumentReconciler();
 
-    /** Reconciles one instrument: its new fills, late facts, and the broker's word on it. */
-    public InstrumentResult reconcile(InstrumentFacts facts,
+    /**
+     * Reconciles each instrument of the chunk: its new fills, late facts, and the broker's word on it. The first
+     * instrument that fails stops the chunk (and the split): the failure names it.
+     */
+    public List<InstrumentResult> reconcile(List<InstrumentFacts> chunk,
             @ExchangeProperty(SyncRunSteps.RUN_PROPERTY) SyncRunContext run) {
-        return reconciler.reconcile(facts, run.inputs());
+        RunInputs inputs = run.inputs();
+        List<InstrumentResult> results = new ArrayList<>(chunk.size());
+        for (InstrumentFacts facts : chunk) {
+            try {
+                results.add(reconciler.reconcile(facts, inputs));
+            } catch (RuntimeException e) {
+                throw new InstrumentFailure(facts, e);
+            }
+        }
+        return results;
+    }
+
+    /** Reconciling one instrument failed; the run's failure says which instrument. */
+    public static final class InstrumentFailure extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        InstrumentFailure(InstrumentFacts facts, RuntimeException cause) {
+            super("reconciling account " + facts.key().account() + " conId " + facts.key().conId()
+                    + (facts.broker() != null && facts.broker().symbol() != null ? " (" + facts.broker().symbol() + ")" : "")
+                    + " failed: " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
+        }
     }
 }

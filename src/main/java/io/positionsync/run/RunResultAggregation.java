@@ -10,8 +10,9 @@ import io.positionsync.sync.InstrumentResult;
 import io.positionsync.sync.RunResult;
 
 /**
- * Gathers the split's per-instrument results into the run's {@link RunResult}. The list being built lives in
- * the aggregated exchange only (one per run); when the split completes it becomes the immutable result.
+ * Gathers the split's results (each exchange a chunk of instruments, see {@link InstrumentChunks}) into the run's
+ * {@link RunResult}, in the order of the instruments. The list being built lives in the aggregated exchange only
+ * (one per run); when the split completes it becomes the immutable result.
  */
 public final class RunResultAggregation implements AggregationStrategy {
     private static final String COLLECTED = "psyncInstrumentResults";
@@ -25,11 +26,19 @@ public final class RunResultAggregation implements AggregationStrategy {
             collected = new ArrayList<>();
             target.setProperty(COLLECTED, collected);
         }
-        InstrumentResult result = newExchange.getMessage().getBody(InstrumentResult.class);
-        if (result == null) {
+        Object body = newExchange.getMessage().getBody();
+        if (body instanceof InstrumentResult result) {
+            collected.add(result);
+        } else if (body instanceof List<?> results) {
+            for (Object result : results) {
+                if (!(result instanceof InstrumentResult instrument)) {
+                    throw new IllegalStateException("the reconcile step returned no instrument result");
+                }
+                collected.add(instrument);
+            }
+        } else {
             throw new IllegalStateException("the reconcile step returned no instrument result");
         }
-        collected.add(result);
         return target;
     }
 

@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,6 +51,11 @@ import io.positionsync.sync.StoredPosition;
  * </ul>
  * Only keys of the snapshot's accounts are considered: open rows of an account the gateway no longer reports
  * are left alone (the summary counts them as orphaned).
+ *
+ * <p>When asked to, an instrument reconcile could only leave as it is stored is counted instead of handed on: an
+ * open row, no new or late facts, no execution to store, no open break, the broker agreeing with its quantity and
+ * average, and market values equal to the stored ones. Reconcile would confirm it, resolve nothing and write
+ * nothing for it (an unchanged touch), so a steady portfolio builds no facts and no results at all.
  */
 final class RunStateReader {
     private final PositionRepository positions;
@@ -71,14 +75,44 @@ final class RunStateReader {
         this.transformer = transformer;
     }
 
-    /** The facts of every instrument that can change, plus the rates, read on {@code connection}. */
-    List<InstrumentFacts> read(Connection connection, BrokerSnapshot snapshot, BigDecimal tolerance)
+    /**
+     * What the read needs of a complete snapshot, taken from it before the stored state is read, so that the
+     * snapshot's messages need not be held meanwhile.
+     *
+     * @param positions  one record per instrument, sorted by account then conId
+     * @param executions the snapshot's executions, deduplicated, corrections applied
+     */
+    record Reported(List<String> accounts, List<SnapshotPosition> positions, List<BrokerExecution> executions) {
+    }
+
+    /** What {@link #read} needs of {@code snapshot}. */
+    Reported reported(BrokerSnapshot snapshot) {
+        return new Reported(snapshot.accounts(), transformer.positions(snapshot),
+                SnapshotExecutions.of(snapshot.executions()).all());
+    }
+
+    /**
+     * What the read hands on: the facts of every instrument reconcile must see, and how many instruments it left
+     * out as unchanged (they count as unchanged in the run's summary).
+     */
+    record Prepared(List<InstrumentFacts> facts, int unchanged) {
+    }
+
+    /**
+     * The facts of every instrument that can change, read on {@code connection}; with {@code skipUnchanged}, the
+     * instruments reconcile could only leave unchanged are counted instead (see the class comment).
+     */
+    Prepared read(Connection connection, Reported snapshot, BigDecimal tolerance, boolean skipUnchanged)
             throws SQLException {
         Set<String> snapshotAccounts = new HashSet<>(snapshot.accounts());
-        Map<PositionKey, SnapshotPosition> brokerPositions = new LinkedHashMap<>();
-        for (SnapshotPosition position : transformer.positions(snapshot)) {
+        List<SnapshotPosition> reported = snapshot.positions(); // sorted: the order of the instruments
+        Map<PositionKey, SnapshotPosition> brokerPositions = new HashMap<>(reported.size() * 4 / 3 + 1);
+        List<PositionKey> brokerKeys = new ArrayList<>(reported.size());
+        for (SnapshotPosition position : reported) {
             snapshotAccounts.add(position.account());
-            brokerPositions.put(position.key(), position);
+            PositionKey key = position.key();
+            brokerKeys.add(key);
+            brokerPositions.put(key, position);
         }
         Map<PositionKey, StoredPosition> open = positions.loadOpen(connection);
         Map<String, java.time.Instant> firstSeen = accounts.firstSeen(connection);
@@ -87,28 +121,43 @@ final class RunStateReader {
 
         Facts facts = classify(connection, snapshot, firstSeen);
 
-        Set<PositionKey> keys = new LinkedHashSet<>(brokerPositions.keySet());
+        // The keys to look at, in order: the broker's, then open rows it no longer reports, then keys only facts
+        // name (no set of all of them: a portfolio's worth of keys is the largest structure here).
+        List<PositionKey> otherKeys = new ArrayList<>();
         for (PositionKey key : open.keySet()) {
-            if (snapshotAccounts.contains(key.account())) {
-                keys.add(key);
+            if (!brokerPositions.containsKey(key) && snapshotAccounts.contains(key.account())) {
+                otherKeys.add(key);
             }
         }
         for (PositionKey key : facts.keys()) {
-            if (snapshotAccounts.contains(key.account())) {
-                keys.add(key);
+            if (!brokerPositions.containsKey(key) && !open.containsKey(key) && snapshotAccounts.contains(key.account())) {
+                otherKeys.add(key);
             }
         }
+        Iterable<PositionKey> keys = () -> new KeysInOrder(brokerKeys, otherKeys);
 
+        // One pass decides each key: active (looked at closely), handed on as it is, counted as unchanged, or
+        // left out (flat and nothing happened); only the keys handed on are looked up again below.
         Set<PositionKey> active = new LinkedHashSet<>();
+        List<PositionKey> handOn = new ArrayList<>();
+        int unchanged = 0;
         for (PositionKey key : keys) {
-            if (!known.contains(key.account())) {
+            StoredPosition row = open.get(key);
+            SnapshotPosition broker = brokerPositions.get(key);
+            boolean firstSight = !known.contains(key.account());
+            boolean any = facts.any(key);
+            // a key with an open break is looked at closely too: this run may resolve it
+            boolean isActive = !firstSight && (any || contradicts(row, broker, tolerance) || openBreaks.containsKey(key));
+            if (isActive) {
+                active.add(key);
+            } else if (row == null && !firstSight && !any && (broker == null || broker.quantity().signum() == 0)) {
+                continue; // flat and nothing happened
+            } else if (skipUnchanged && row != null && !firstSight && !facts.passive.containsKey(key)
+                    && sameMarketValues(row, broker)) {
+                unchanged++; // an unchanged touch: nothing to confirm, resolve, store or write
                 continue;
             }
-            // a key with an open break is looked at closely too: this run may resolve it
-            if (facts.any(key) || contradicts(open.get(key), brokerPositions.get(key), tolerance)
-                    || openBreaks.containsKey(key)) {
-                active.add(key);
-            }
+            handOn.add(key);
         }
 
         Set<Long> load = new LinkedHashSet<>();
@@ -122,7 +171,9 @@ final class RunStateReader {
         load.addAll(ledger.waitingLifecycles(connection, active));
         Map<Long, List<LedgerEntry>> entries = ledger.entries(connection, load);
         Set<Long> closedIds = new LinkedHashSet<>(load);
-        open.values().forEach(row -> closedIds.remove(row.id()));
+        if (!closedIds.isEmpty()) { // nothing to load, as in an unchanged portfolio: no pass over the open rows
+            open.values().forEach(row -> closedIds.remove(row.id()));
+        }
         Map<PositionKey, List<Lifecycle>> adjustable = new HashMap<>();
         for (StoredPosition row : positions.findByIds(connection, closedIds).values()) {
             if (row.status() == PositionStatus.CLOSED) {
@@ -131,28 +182,79 @@ final class RunStateReader {
             }
         }
 
-        List<InstrumentFacts> result = new ArrayList<>(keys.size());
-        for (PositionKey key : keys) {
+        List<InstrumentFacts> result = new ArrayList<>(handOn.size());
+        for (PositionKey key : handOn) {
             StoredPosition row = open.get(key);
             SnapshotPosition broker = brokerPositions.get(key);
             boolean firstSight = !known.contains(key.account());
             boolean isActive = active.contains(key);
-            if (row == null && !isActive && !firstSight && !facts.any(key)
-                    && (broker == null || broker.quantity().signum() == 0)) {
-                continue; // flat and nothing happened
-            }
+            List<BrokerExecution> newFills = facts.newFills.getOrDefault(key, List.of());
             result.add(new InstrumentFacts(key, broker, row,
                     row != null && isActive ? entries.getOrDefault(row.id(), List.of()) : null,
                     isActive ? adjustable.getOrDefault(key, List.of()) : List.of(),
-                    facts.newFills.getOrDefault(key, List.of()),
+                    newFills,
                     facts.corrections.getOrDefault(key, Map.of()),
                     facts.lateCommissions.getOrDefault(key, List.of()),
                     facts.passive.getOrDefault(key, List.of()),
-                    facts.deferredBefore,
+                    deferredAmong(newFills, facts.deferredBefore),
                     firstSight,
-                    openBreaks.getOrDefault(key, EnumSet.noneOf(BreakKind.class))));
+                    openBreaks.getOrDefault(key, Set.of())));
         }
-        return result;
+        return new Prepared(result, unchanged);
+    }
+
+    /**
+     * The execIds among {@code newFills} an earlier run deferred: an instrument is given its own (its facts copy
+     * the set, and most instruments have no new fill at all).
+     */
+    private static Set<String> deferredAmong(List<BrokerExecution> newFills, Set<String> deferredBefore) {
+        if (newFills.isEmpty() || deferredBefore.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> deferred = new HashSet<>();
+        for (BrokerExecution fill : newFills) {
+            if (deferredBefore.contains(fill.execId())) {
+                deferred.add(fill.execId());
+            }
+        }
+        return deferred;
+    }
+
+    /** The broker's keys, then the others: the order the instruments are reconciled and written in. */
+    private static final class KeysInOrder implements java.util.Iterator<PositionKey> {
+        private final java.util.Iterator<PositionKey> broker;
+        private final java.util.Iterator<PositionKey> others;
+
+        KeysInOrder(List<PositionKey> broker, List<PositionKey> others) {
+            this.broker = broker.iterator();
+            this.others = others.iterator();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return broker.hasNext() || others.hasNext();
+        }
+
+        @Override
+        public PositionKey next() {
+            return broker.hasNext() ? broker.next() : others.next();
+        }
+    }
+
+    /**
+     * The touch of {@code row} leaves its market values as stored: the broker's price and unrealized P&L (a
+     * missing one keeps the stored value) equal the stored ones as numbers, as a touch compares them.
+     */
+    static boolean sameMarketValues(StoredPosition row, SnapshotPosition broker) {
+        if (broker == null) {
+            return true;
+        }
+        return (broker.marketPrice() == null || sameAmount(broker.marketPrice(), row.marketPrice()))
+                && (broker.unrealizedPnl() == null || sameAmount(broker.unrealizedPnl(), row.unrealizedPnl()));
+    }
+
+    private static boolean sameAmount(BigDecimal broker, BigDecimal stored) {
+        return stored != null && broker.compareTo(stored) == 0;
     }
 
     /** The snapshot's exchange rates: account -> currency -> base currency per unit (BASE itself excluded). */
@@ -219,10 +321,10 @@ final class RunStateReader {
         return new PositionKey(execution.account(), execution.conId());
     }
 
-    private Facts classify(Connection connection, BrokerSnapshot snapshot, Map<String, java.time.Instant> firstSeen)
+    private Facts classify(Connection connection, Reported snapshot, Map<String, java.time.Instant> firstSeen)
             throws SQLException {
         Facts facts = new Facts();
-        List<BrokerExecution> reported = SnapshotExecutions.of(snapshot.executions()).all();
+        List<BrokerExecution> reported = snapshot.executions();
         Set<String> bases = new HashSet<>();
         reported.forEach(e -> bases.add(e.baseExecId()));
         Map<String, StoredExecution> stored = new HashMap<>(executions.findByBases(connection, bases));

@@ -19,6 +19,7 @@ public final class SyncRunContext {
     private BrokerSnapshot snapshot;
     private RunInputs inputs;
     private long committedRunsAtRead = -1;
+    private int unchangedUnread;
 
     SyncRunContext(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey) {
         this.runId = runId;
@@ -63,6 +64,15 @@ public final class SyncRunContext {
     void stateRead(RunInputs value, long committedRuns) {
         this.inputs = value;
         this.committedRunsAtRead = committedRuns;
+    }
+
+    /** The instruments the read counted as unchanged instead of handing them to reconcile. */
+    void unchangedUnread(int count) {
+        this.unchangedUnread = count;
+    }
+
+    int unchangedUnread() {
+        return unchangedUnread;
     }
 
     long committedRunsAtRead() {

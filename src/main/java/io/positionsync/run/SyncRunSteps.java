@@ -188,25 +188,45 @@ public final class SyncRunSteps {
 
     /**
      * Reads the stored state the run needs in one consistent read (no lock held: a long split never blocks
-     * another process) and returns one {@link InstrumentFacts} per instrument for the split.
+     * another process) and returns the {@link InstrumentFacts} of every instrument reconcile must see, in chunks
+     * for the split. An instrument reconcile could only leave as stored is counted, not handed on (unless an
+     * adopted bot's table is projected: it is given every lifecycle of the run). Before the stored state is read
+     * the run lets go of the snapshot's messages, keeping its accounts and rates (what persisting reads).
      */
-    public List<InstrumentFacts> prepare(@ExchangeProperty(RUN_PROPERTY) SyncRunContext run) throws SQLException {
+    public InstrumentChunks prepare(Exchange exchange) throws SQLException {
+        SyncRunContext run = exchange.getProperty(RUN_PROPERTY, SyncRunContext.class);
         BrokerSnapshot snapshot = run.snapshot();
+        RunStateReader.Reported reported = reader.reported(snapshot);
+        Map<String, Map<String, BigDecimal>> rates = RunStateReader.rates(snapshot);
+        // From here on the run holds only what the read needs of the snapshot (the message body was the snapshot):
+        // its messages can be collected while the stored state is read.
+        run.snapshot(withoutInstruments(snapshot));
+        exchange.getMessage().setBody(null);
+        snapshot = null;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             connection.setReadOnly(true);
             try {
                 long committed = runs.committedRuns(connection);
-                List<InstrumentFacts> facts = reader.read(connection, snapshot, breakTolerance);
-                run.stateRead(new RunInputs(run.runId(), now(), breakTolerance, RunStateReader.rates(snapshot)), committed);
-                return facts;
+                RunStateReader.Prepared prepared = reader.read(connection, reported, breakTolerance,
+                        projection == PositionProjection.NONE);
+                run.stateRead(new RunInputs(run.runId(), now(), breakTolerance, rates), committed);
+                run.unchangedUnread(prepared.unchanged());
+                return new InstrumentChunks(prepared.facts());
             } finally {
                 connection.rollback();
                 connection.setReadOnly(false);
                 connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             }
         }
+    }
+
+    /** What persisting a run still reads of its snapshot: the accounts, the rates and the times. */
+    private static BrokerSnapshot withoutInstruments(BrokerSnapshot snapshot) {
+        return new BrokerSnapshot(snapshot.serverVersion(), snapshot.complete(), snapshot.incompleteReason(),
+                snapshot.takenAt(), snapshot.serverTime(), snapshot.accounts(), List.of(), List.of(), List.of(),
+                snapshot.exchangeRates());
     }
 
     /**
@@ -228,7 +248,7 @@ public final class SyncRunSteps {
             }
         }
         int[] counts = result.lifecycleCounts();
-        SyncCounts syncCounts = new SyncCounts(counts[0], counts[1], counts[2], counts[3]);
+        SyncCounts syncCounts = new SyncCounts(counts[0], counts[1], counts[2], counts[3] + run.unchangedUnread());
         FillCounts fills = result.fills();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);

@@ -8,12 +8,10 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Turns a broker snapshot into the records the reconcile step works on: one {@link SnapshotPosition} per
@@ -44,25 +42,35 @@ public final class SnapshotTransformer {
      * the portfolio's position and averageCost. A quantity of zero is kept (the broker says flat).
      */
     public List<SnapshotPosition> positions(BrokerSnapshot snapshot) {
-        Map<PositionKey, BrokerPosition> positions = new LinkedHashMap<>();
+        // plain maps and no set of keys: the records are sorted at the end anyway, and a large portfolio makes
+        // every per-key structure here a hundred thousand entries
+        Map<PositionKey, BrokerPosition> positions = new HashMap<>(capacity(snapshot.positions().size()));
         for (BrokerPosition position : snapshot.positions()) {
             positions.put(new PositionKey(position.account(), position.conId()), position);
         }
-        Map<PositionKey, PortfolioValue> portfolio = new LinkedHashMap<>();
+        Map<PositionKey, PortfolioValue> portfolio = new HashMap<>(capacity(snapshot.portfolio().size()));
         for (PortfolioValue value : snapshot.portfolio()) {
             portfolio.put(new PositionKey(value.account(), value.conId()), value);
         }
-        Set<PositionKey> keys = new LinkedHashSet<>(positions.keySet());
-        keys.addAll(portfolio.keySet());
-        List<SnapshotPosition> result = new ArrayList<>(keys.size());
-        for (PositionKey key : keys) {
-            SnapshotPosition merged = merge(positions.get(key), portfolio.get(key));
+        List<SnapshotPosition> result = new ArrayList<>(Math.max(positions.size(), portfolio.size()));
+        for (Map.Entry<PositionKey, BrokerPosition> position : positions.entrySet()) {
+            SnapshotPosition merged = merge(position.getValue(), portfolio.remove(position.getKey()));
+            if (merged != null) {
+                result.add(merged);
+            }
+        }
+        for (PortfolioValue value : portfolio.values()) { // portfolio entries without a position message
+            SnapshotPosition merged = merge(null, value);
             if (merged != null) {
                 result.add(merged);
             }
         }
         result.sort(BY_KEY);
         return result;
+    }
+
+    private static int capacity(int entries) {
+        return (int) Math.min(Integer.MAX_VALUE, entries * 4L / 3 + 1);
     }
 
     /** The snapshot's executions, deduplicated, corrections applied, grouped by position, oldest first. */

@@ -1,0 +1,115 @@
+package io.positionsync.run;
+
+import static io.positionsync.run.SyncHarness.AAPL;
+import static io.positionsync.run.SyncHarness.ABC;
+import static io.positionsync.run.SyncHarness.ACCOUNT;
+import static io.positionsync.run.SyncHarness.XYZ;
+import static io.positionsync.run.SyncHarness.dec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.positionsync.ibkr.BrokerGateway;
+import io.positionsync.sync.InstrumentFacts;
+import io.positionsync.sync.SyncRunStatus;
+import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.sync.SyncTrigger;
+
+/**
+ * A resync where the broker agrees with the stored rows: prepare counts the instruments reconcile could only
+ * leave unchanged instead of handing them on, and hands on every instrument that can still change something.
+ */
+class SteadyResyncTest {
+    private SyncHarness h;
+
+    @BeforeEach
+    void start() throws Exception {
+        h = SyncHarness.start();
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    /** The run's prepare step on its own (nothing is written): what it hands to the split. */
+    private List<InstrumentFacts> prepare(SyncRunContext run) throws Exception {
+        SyncRunSteps steps = h.context.getRegistry().lookupByNameAndType("syncRunSteps", SyncRunSteps.class);
+        BrokerGateway gateway = h.context.getRegistry().lookupByNameAndType("brokerGateway", BrokerGateway.class);
+        run.snapshot(gateway.snapshot());
+        Exchange exchange = new DefaultExchange(h.context);
+        exchange.setProperty(SyncRunSteps.RUN_PROPERTY, run);
+        exchange.getMessage().setBody(run.snapshot());
+        InstrumentChunks chunks = steps.prepare(exchange);
+        assertThat(exchange.getMessage().getBody()).as("the snapshot is let go of").isNull();
+        List<InstrumentFacts> handed = new ArrayList<>();
+        chunks.forEachRemaining(handed::addAll);
+        return handed;
+    }
+
+    private static SyncRunContext run() {
+        return new SyncRunContext(0, SyncTrigger.MANUAL, Instant.now(), null);
+    }
+
+    @Test
+    void onlyTheInstrumentWhoseMarketValuesMovedReachesReconcileYetEveryOneCountsAsUnchanged() throws Exception {
+        h.broker().setPosition(ACCOUNT, AAPL, dec("100"), dec("150.00"));
+        h.broker().setPosition(ACCOUNT, XYZ, dec("20"), dec("18.00"));
+        h.broker().setPosition(ACCOUNT, ABC, dec("-30"), dec("12.50"));
+        SyncRunSummary first = h.sync();
+        assertThat(first.opened()).as(first.error()).isEqualTo(3);
+        h.broker().setMarketPrice(AAPL, dec("171.25"));
+
+        SyncRunContext run = run();
+        List<InstrumentFacts> handed = prepare(run);
+
+        assertThat(handed).extracting(f -> f.key().conId()).containsExactly(AAPL);
+        assertThat(run.unchangedUnread()).isEqualTo(2);
+        // once prepared the run keeps only what persisting reads of the snapshot
+        assertThat(run.snapshot().positions()).isEmpty();
+        assertThat(run.snapshot().portfolio()).isEmpty();
+        assertThat(run.snapshot().accounts()).contains(ACCOUNT);
+
+        SyncRunSummary resync = h.sync();
+        assertThat(resync.status()).as(resync.error()).isEqualTo(SyncRunStatus.SUCCEEDED);
+        assertThat(List.of(resync.opened(), resync.updated(), resync.closed(), resync.unchanged()))
+                .containsExactly(0, 0, 0, 3);
+        assertThat((BigDecimal) h.openRow(ACCOUNT, AAPL).get("market_price")).isEqualByComparingTo("171.25");
+        assertThat(h.count("SELECT unchanged FROM sync_runs WHERE id = ?", resync.runId())).isEqualTo(3);
+    }
+
+    @Test
+    void anInstrumentWithAnOpenBreakGoesThroughReconcileAndTheRunTheBrokerAgreesInResolvesIt() throws Exception {
+        h.broker().setPosition(ACCOUNT, AAPL, dec("100"), dec("150.00"));
+        h.broker().setPosition(ACCOUNT, XYZ, dec("20"), dec("18.00"));
+        h.sync();
+        h.broker().setPosition(ACCOUNT, AAPL, dec("120"), dec("151.00")); // no execution explains the 20
+        SyncRunSummary estimated = h.sync();
+        assertThat(estimated.status()).as(estimated.error()).isEqualTo(SyncRunStatus.SUCCEEDED);
+        assertThat(h.count("SELECT count(*) FROM reconciliation_breaks WHERE con_id = ? AND resolved_at IS NULL", AAPL))
+                .isEqualTo(1);
+
+        // the broker now agrees with the stored AAPL row, but its break is open: reconcile must see it
+        SyncRunContext run = run();
+        List<InstrumentFacts> handed = prepare(run);
+        assertThat(handed).extracting(f -> f.key().conId()).containsExactly(AAPL);
+        assertThat(handed.get(0).openBreaks()).isNotEmpty();
+        assertThat(run.unchangedUnread()).isEqualTo(1);
+
+        SyncRunSummary agreed = h.sync();
+        assertThat(agreed.status()).as(agreed.error()).isEqualTo(SyncRunStatus.SUCCEEDED);
+        assertThat(agreed.unchanged()).isEqualTo(2);
+        assertThat(h.count("SELECT count(*) FROM reconciliation_breaks WHERE con_id = ? AND resolved_run_id = ?", AAPL,
+                agreed.runId())).isEqualTo(1);
+        assertThat(h.count("SELECT count(*) FROM reconciliation_breaks WHERE resolved_at IS NULL")).isZero();
+    }
+}
