@@ -9,10 +9,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -167,15 +167,22 @@ public final class PositionRepository {
         List<Object[]> touched = new ArrayList<>();
         List<Object[]> inserted = new ArrayList<>();
         List<Object[]> history = new ArrayList<>();
-        Set<Long> seen = new HashSet<>();
-        for (LifecycleWrite write : writes) {
-            StoredPosition row = write.row();
+        long[] ids = new long[writes.size()]; // a run's every open row: a sorted array, not a set of boxed ids
+        for (int i = 0; i < ids.length; i++) {
+            StoredPosition row = writes.get(i).row();
             if (row.id() <= 0) {
                 throw new IllegalArgumentException("lifecycle without an id: " + row.key());
             }
-            if (!seen.add(row.id())) {
-                throw new IllegalArgumentException("lifecycle " + row.id() + " written twice in one run");
+            ids[i] = row.id();
+        }
+        Arrays.sort(ids);
+        for (int i = 1; i < ids.length; i++) {
+            if (ids[i] == ids[i - 1]) {
+                throw new IllegalArgumentException("lifecycle " + ids[i] + " written twice in one run");
             }
+        }
+        for (LifecycleWrite write : writes) {
+            StoredPosition row = write.row();
             if (write.unchanged()) {
                 continue; // the stored row says it all; its sync time is its account's (accounts.last_reported_at)
             }
