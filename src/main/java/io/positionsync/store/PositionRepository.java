@@ -37,7 +37,8 @@ import io.positionsync.sync.StoredPosition;
  * The {@code positions} table and its {@code position_history}. Writes take the sync run's connection so
  * that a run commits everything in one transaction; they are set-based ({@code unnest} of array
  * parameters, {@code writeChunkSize} rows per statement) so 100 000 changes cost a few dozen round trips, and
- * inserts of more rows than one statement takes are streamed with COPY ({@link CopyRows}). An open row whose
+ * inserts of more rows than one statement takes are streamed with COPY ({@link CopyRows}), and so are that many
+ * changed rows (into a temporary table that one {@code UPDATE ... FROM} reads). An open row whose
  * values did not change is not written at all: its sync time is its account's ({@link #SYNCED}).
  * Reads for the HTTP API use the pool.
  */

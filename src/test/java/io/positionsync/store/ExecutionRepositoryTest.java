@@ -261,4 +261,26 @@ class ExecutionRepositoryTest {
         assertThat(rows.get("w.01").execution().time()).isEqualTo(T0.plusSeconds(180));
         assertThat(rows.get("t.01").state()).isEqualTo(ExecutionState.SEEN);
     }
+    /**
+     * Run after run on one connection (past the driver's threshold for server-prepared statements), each large upsert
+     * creates and drops its temporary table again: the statement that reads it keeps working.
+     */
+    @Test
+    void largeUpsertsRunAfterRunOnOneConnection() throws SQLException {
+        int runsOnConnection = 8;
+        try (Connection connection = db.connection()) {
+            connection.setAutoCommit(false);
+            for (int r = 0; r < runsOnConnection; r++) {
+                long runId = runs.insertStarted(connection, SyncTrigger.TIMER, T0.plusSeconds(r), null);
+                List<ExecutionRecord> records = List.of(seen(fill("r" + r + ".a.01", "BOT", "1", "10", r, null, null)),
+                        seen(fill("r" + r + ".b.01", "BOT", "2", "10", r, null, null)),
+                        applied(fill("r" + r + ".c.01", "SLD", "3", "10", r, "0.01", null)));
+                assertThat(executions.upsert(connection, runId, records)).isEqualTo(3);
+                connection.commit();
+            }
+        }
+        assertThat(StoreTables.count(db, "FROM executions")).isEqualTo(3L * runsOnConnection);
+        assertThat(StoreTables.count(db, "FROM executions WHERE state = 'APPLIED' AND applied_run_id = first_seen_run_id"))
+                .isEqualTo(runsOnConnection);
+    }
 }
