@@ -27,12 +27,13 @@ final class CopyRows {
     }
 
     /**
-     * Copies {@code rows} (values in the order of {@code columns}) into {@code table}.
+     * Copies {@code rows} (values in the order of {@code columns}) into {@code table}. The rows are read once, in
+     * order, and not kept: a caller may produce each row as it is asked for rather than hold them all.
      *
      * @return the number of rows the database stored
      */
-    static long copy(Connection connection, String table, String columns, List<Object[]> rows) throws SQLException {
-        if (rows.isEmpty()) {
+    static long copy(Connection connection, String table, String columns, Iterable<Object[]> rows) throws SQLException {
+        if (!rows.iterator().hasNext()) {
             return 0;
         }
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI()

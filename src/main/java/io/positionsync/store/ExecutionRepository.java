@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,9 +43,10 @@ public final class ExecutionRepository {
      * New fills are inserted; a fill seen before only gains what it lacked (its commission report) and moves
      * forward from SEEN (applied, or covered by an opening balance), never back: a replay writes nothing. The
      * WHERE of the conflict branch makes "nothing new" a no-op, and {@code xmax = 0} tells inserted rows from
-     * updated ones without a second query.
+     * updated ones without a second query. The rows {@code u} come from {@code unnest} of array parameters or,
+     * for more than one statement's worth, from a temporary table filled by COPY ({@link #UPSERT_COLUMNS} order).
      */
-    private static final String UPSERT = """
+    private static final String UPSERT_FROM = """
             WITH written AS (
                 INSERT INTO executions (exec_id, base_exec_id, account, con_id, symbol, sec_type, side, shares, price,
                                         exec_time, order_id, perm_id, commission, commission_currency, ib_realized_pnl,
@@ -52,12 +54,7 @@ public final class ExecutionRepository {
                 SELECT u.exec_id, u.base_exec_id, u.account, u.con_id, u.symbol, u.sec_type, u.side, u.shares, u.price,
                        u.exec_time, u.order_id, u.perm_id, u.commission, u.commission_currency, u.ib_realized_pnl,
                        ?, CASE WHEN u.state = 'APPLIED' THEN ?::bigint END, u.state, u.currency, u.multiplier
-                FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[],
-                            ?::numeric[], ?::timestamptz[], ?::bigint[], ?::bigint[], ?::numeric[], ?::text[],
-                            ?::numeric[], ?::text[], ?::text[], ?::numeric[])
-                    AS u(exec_id, base_exec_id, account, con_id, symbol, sec_type, side, shares, price, exec_time,
-                         order_id, perm_id, commission, commission_currency, ib_realized_pnl, state, currency,
-                         multiplier)
+                FROM %s
                 ON CONFLICT (exec_id) DO UPDATE SET
                     commission = coalesce(executions.commission, excluded.commission),
                     commission_currency = coalesce(executions.commission_currency, excluded.commission_currency),
@@ -71,6 +68,29 @@ public final class ExecutionRepository {
             )
             SELECT count(*) FILTER (WHERE inserted) FROM written
             """;
+
+    private static final String UPSERT_COLUMNS = "exec_id, base_exec_id, account, con_id, symbol, sec_type, side, "
+            + "shares, price, exec_time, order_id, perm_id, commission, commission_currency, ib_realized_pnl, state, "
+            + "currency, multiplier";
+
+    private static final String UPSERT = UPSERT_FROM.formatted("""
+            unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[],
+                   ?::numeric[], ?::timestamptz[], ?::bigint[], ?::bigint[], ?::numeric[], ?::text[],
+                   ?::numeric[], ?::text[], ?::text[], ?::numeric[])
+                AS u(%s)""".formatted(UPSERT_COLUMNS));
+
+    /**
+     * The temporary table a large upsert reads ({@code ON COMMIT DROP}: it never outlives the run's transaction,
+     * and is dropped as soon as the upsert has read it, so one transaction may upsert more than once). No WAL, no
+     * index: COPY fills it at the speed of the input functions.
+     */
+    private static final String INCOMING = "executions_incoming";
+    private static final String CREATE_INCOMING = "CREATE TEMPORARY TABLE " + INCOMING + " (exec_id text, "
+            + "base_exec_id text, account text, con_id bigint, symbol text, sec_type text, side text, shares numeric, "
+            + "price numeric, exec_time timestamptz, order_id bigint, perm_id bigint, commission numeric, "
+            + "commission_currency text, ib_realized_pnl numeric, state text, currency text, multiplier numeric) "
+            + "ON COMMIT DROP";
+    private static final String UPSERT_INCOMING = UPSERT_FROM.formatted(INCOMING + " u");
     private static final int UPSERT_COLUMN_COUNT = 18;
 
     /** The first correction wins the pointer; a replayed older correction changes nothing. */
@@ -115,23 +135,59 @@ public final class ExecutionRepository {
     public int upsert(Connection connection, long runId, List<ExecutionRecord> records) throws SQLException {
         Collection<ExecutionRecord> unique = merge(records);
         int inserted = 0;
-        ArrayColumns rows = new ArrayColumns(UPSERT_COLUMN_COUNT, Math.min(writeChunkSize, unique.size()));
-        try (PreparedStatement statement = connection.prepareStatement(UPSERT)) {
-            for (ExecutionRecord record : unique) {
-                BrokerExecution e = record.execution();
-                rows.add(e.execId(), ExecIds.base(e.execId()), e.account(), e.conId(), e.symbol(), e.secType(), e.side(),
-                        e.shares(), e.price(), e.time(), e.orderId(), e.permId(), e.commission(), e.commissionCurrency(),
-                        e.realizedPnl(), record.state(), e.currency(), e.multiplier());
-                if (rows.rows() == writeChunkSize) {
+        if (unique.size() > writeChunkSize && !connection.getAutoCommit()) {
+            inserted = upsertCopied(connection, runId, unique);
+        } else {
+            ArrayColumns rows = new ArrayColumns(UPSERT_COLUMN_COUNT, Math.min(writeChunkSize, unique.size()));
+            try (PreparedStatement statement = connection.prepareStatement(UPSERT)) {
+                for (ExecutionRecord record : unique) {
+                    rows.add(upsertRow(record));
+                    if (rows.rows() == writeChunkSize) {
+                        inserted += runUpsert(connection, statement, rows, runId);
+                    }
+                }
+                if (!rows.isEmpty()) {
                     inserted += runUpsert(connection, statement, rows, runId);
                 }
-            }
-            if (!rows.isEmpty()) {
-                inserted += runUpsert(connection, statement, rows, runId);
             }
         }
         supersede(connection, unique);
         return inserted;
+    }
+
+    /**
+     * More rows than one statement takes: streamed by COPY into {@link #INCOMING}, then one set-based upsert from
+     * it (one statement and one plan instead of one per chunk, no array literals built or parsed). Only inside a
+     * transaction, which the temporary table does not outlive.
+     */
+    private static int upsertCopied(Connection connection, long runId, Collection<ExecutionRecord> unique)
+            throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(CREATE_INCOMING);
+        }
+        CopyRows.copy(connection, INCOMING, UPSERT_COLUMNS,
+                () -> unique.stream().map(ExecutionRepository::upsertRow).iterator());
+        int inserted;
+        try (PreparedStatement statement = connection.prepareStatement(UPSERT_INCOMING)) {
+            statement.setLong(1, runId);
+            statement.setLong(2, runId);
+            try (ResultSet result = statement.executeQuery()) {
+                result.next();
+                inserted = result.getInt(1);
+            }
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("DROP TABLE " + INCOMING);
+        }
+        return inserted;
+    }
+
+    /** One record's values in {@link #UPSERT_COLUMNS} order. */
+    private static Object[] upsertRow(ExecutionRecord record) {
+        BrokerExecution e = record.execution();
+        return new Object[] {e.execId(), ExecIds.base(e.execId()), e.account(), e.conId(), e.symbol(), e.secType(),
+            e.side(), e.shares(), e.price(), e.time(), e.orderId(), e.permId(), e.commission(), e.commissionCurrency(),
+            e.realizedPnl(), record.state(), e.currency(), e.multiplier()};
     }
 
     private int runUpsert(Connection connection, PreparedStatement statement, ArrayColumns rows, long runId)

@@ -11,6 +11,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import io.positionsync.sync.EntryKind;
 import io.positionsync.sync.LedgerEntry;
@@ -124,18 +126,12 @@ public final class LedgerRepository {
      */
     public void write(Connection connection, long runId, List<LifecycleWrite> writes) throws SQLException {
         List<Long> rewritten = new ArrayList<>();
-        List<Object[]> rows = new ArrayList<>();
+        int count = 0;
         for (LifecycleWrite write : writes) {
-            long positionId = write.row().id();
             if (write.rewriteEntries()) {
-                rewritten.add(positionId);
+                rewritten.add(write.row().id());
             }
-            int seq = write.firstSeq();
-            for (LedgerEntry e : write.entries()) {
-                rows.add(new Object[] {positionId, seq++, e.kind(), e.execId(), e.time(), e.quantity(), e.price(),
-                    e.commission(), e.commissionPending(), e.fillShares(), e.commissionRaw(), e.commissionCurrency(),
-                    e.realizedOpening(), e.openingEstimated(), e.brokerRealizedPnl(), e.runId() == 0 ? runId : e.runId()});
-            }
+            count += write.entries().size();
         }
         if (!rewritten.isEmpty()) {
             try (PreparedStatement statement = connection.prepareStatement(
@@ -144,11 +140,28 @@ public final class LedgerRepository {
                 statement.executeUpdate();
             }
         }
-        if (rows.size() > writeChunkSize) {
-            CopyRows.copy(connection, "ledger_entries", COLUMNS, rows); // more than one statement's worth: streamed
+        // More than one statement's worth is streamed, each row made as COPY asks for it (never all held at once).
+        Iterable<Object[]> rows = () -> writes.stream().flatMap(write -> rows(write, runId)).iterator();
+        if (count > writeChunkSize) {
+            CopyRows.copy(connection, "ledger_entries", COLUMNS, rows);
         } else {
-            ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, rows);
+            List<Object[]> listed = new ArrayList<>(count);
+            rows.forEach(listed::add);
+            ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, listed);
         }
+    }
+
+    /** A lifecycle's new entries in {@link #COLUMNS} order, numbered from its first new seq. */
+    private static Stream<Object[]> rows(LifecycleWrite write, long runId) {
+        long positionId = write.row().id();
+        int firstSeq = write.firstSeq();
+        List<LedgerEntry> entries = write.entries();
+        return IntStream.range(0, entries.size()).mapToObj(i -> {
+            LedgerEntry e = entries.get(i);
+            return new Object[] {positionId, firstSeq + i, e.kind(), e.execId(), e.time(), e.quantity(), e.price(),
+                e.commission(), e.commissionPending(), e.fillShares(), e.commissionRaw(), e.commissionCurrency(),
+                e.realizedOpening(), e.openingEstimated(), e.brokerRealizedPnl(), e.runId() == 0 ? runId : e.runId()};
+        });
     }
 
     private static LedgerEntry entry(ResultSet rows) throws SQLException {

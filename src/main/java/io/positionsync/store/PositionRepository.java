@@ -6,12 +6,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,7 +37,8 @@ import io.positionsync.sync.StoredPosition;
  * The {@code positions} table and its {@code position_history}. Writes take the sync run's connection so
  * that a run commits everything in one transaction; they are set-based ({@code unnest} of array
  * parameters, {@code writeChunkSize} rows per statement) so 100 000 changes cost a few dozen round trips, and
- * inserts of more rows than one statement takes are streamed with COPY ({@link CopyRows}). An open row whose
+ * inserts of more rows than one statement takes are streamed with COPY ({@link CopyRows}), and so are that many
+ * changed rows (into a temporary table that one {@code UPDATE ... FROM} reads). An open row whose
  * values did not change is not written at all: its sync time is its account's ({@link #SYNCED}).
  * Reads for the HTTP API use the pool.
  */
@@ -166,15 +168,22 @@ public final class PositionRepository {
         List<Object[]> touched = new ArrayList<>();
         List<Object[]> inserted = new ArrayList<>();
         List<Object[]> history = new ArrayList<>();
-        Set<Long> seen = new HashSet<>();
-        for (LifecycleWrite write : writes) {
-            StoredPosition row = write.row();
+        long[] ids = new long[writes.size()]; // a run's every open row: a sorted array, not a set of boxed ids
+        for (int i = 0; i < ids.length; i++) {
+            StoredPosition row = writes.get(i).row();
             if (row.id() <= 0) {
                 throw new IllegalArgumentException("lifecycle without an id: " + row.key());
             }
-            if (!seen.add(row.id())) {
-                throw new IllegalArgumentException("lifecycle " + row.id() + " written twice in one run");
+            ids[i] = row.id();
+        }
+        Arrays.sort(ids);
+        for (int i = 1; i < ids.length; i++) {
+            if (ids[i] == ids[i - 1]) {
+                throw new IllegalArgumentException("lifecycle " + ids[i] + " written twice in one run");
             }
+        }
+        for (LifecycleWrite write : writes) {
+            StoredPosition row = write.row();
             if (write.unchanged()) {
                 continue; // the stored row says it all; its sync time is its account's (accounts.last_reported_at)
             }
@@ -188,10 +197,8 @@ public final class PositionRepository {
                     row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(),
                     row.closedAt(), syncedAt});
             } else {
-                changed.add(new Object[] {row.id(), row.account(), row.conId(), row.symbol(), row.secType(),
-                    row.currency(), row.multiplier(), row.quantity(), row.averagePrice(), row.marketPrice(),
-                    row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(),
-                    row.closedAt()});
+                changed.add(new Object[] {row.id(), row.quantity(), row.averagePrice(), row.marketPrice(),
+                    row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.closedAt()});
             }
             for (HistoryEntry entry : write.history()) { // in HISTORY_INSERT_COLUMNS order
                 history.add(new Object[] {row.id(), runId, entry.kind(), entry.quantityBefore(),
@@ -201,7 +208,7 @@ public final class PositionRepository {
                     entry.at() == null ? syncedAt : entry.at(), entry.realizedPnlBefore()});
             }
         }
-        int updated = ArrayColumns.executeChunked(connection, UPDATE_CHANGED, 16, writeChunkSize, changed, syncedAt);
+        int updated = updateChanged(connection, changed, syncedAt);
         if (updated != changed.size()) {
             throw new IllegalStateException((changed.size() - updated) + " lifecycle(s) changed by the run are gone");
         }
@@ -230,22 +237,58 @@ public final class PositionRepository {
             + "quantity_after, average_price, market_price, realized_pnl_delta, realized_pnl_total, realized_pnl_source, "
             + "exit_price, exit_commission, broker_realized_pnl, exec_ids, recorded_at, realized_pnl_before";
 
-    private static final String UNNEST_ROWS = """
-            unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::numeric[],
-                   ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[], ?::text[], ?::timestamptz[],
-                   ?::timestamptz[])
-                AS u(id, account, con_id, symbol, sec_type, currency, multiplier, quantity, average_price, market_price,
-                     unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at, closed_at)""";
+    /** What a changed lifecycle's update sets, besides its sync time: the figures of its ledger and its status. */
+    private static final String CHANGED_COLUMNS = "id, quantity, average_price, market_price, unrealized_pnl, "
+            + "realized_pnl, realized_pnl_source, status, closed_at";
 
-    /** A lifecycle the run changed: every figure comes from its ledger. */
-    private static final String UPDATE_CHANGED = """
+    /** A lifecycle the run changed: every figure comes from its ledger. Rows {@code u} in CHANGED_COLUMNS order. */
+    private static final String UPDATE_CHANGED_FROM = """
             UPDATE positions p SET quantity = u.quantity, average_price = u.average_price,
                    market_price = u.market_price, unrealized_pnl = u.unrealized_pnl, realized_pnl = u.realized_pnl,
                    realized_pnl_source = u.realized_pnl_source, status = u.status, closed_at = u.closed_at,
                    last_synced_at = ?
             FROM %s
             WHERE p.id = u.id
-            """.formatted(UNNEST_ROWS);
+            """;
+
+    private static final String UPDATE_CHANGED = UPDATE_CHANGED_FROM.formatted("""
+            unnest(?::bigint[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[],
+                   ?::text[], ?::timestamptz[]) AS u(%s)""".formatted(CHANGED_COLUMNS));
+
+    /**
+     * The changed rows of a large run, filled by COPY: no WAL, no index, dropped with the transaction (and as soon as
+     * the update has read it).
+     */
+    private static final String CHANGED_TABLE = "positions_changed";
+    private static final String CREATE_CHANGED_TABLE = "CREATE TEMPORARY TABLE " + CHANGED_TABLE + " (id bigint, "
+            + "quantity numeric, average_price numeric, market_price numeric, unrealized_pnl numeric, "
+            + "realized_pnl numeric, realized_pnl_source text, status text, closed_at timestamptz) ON COMMIT DROP";
+    private static final String UPDATE_CHANGED_TABLE = UPDATE_CHANGED_FROM.formatted(CHANGED_TABLE + " u");
+
+    /**
+     * Updates the changed lifecycles: in statements of {@code writeChunkSize} rows or, for more and inside a
+     * transaction, streamed by COPY into a temporary table and updated by one statement.
+     *
+     * @return how many rows were updated
+     */
+    private int updateChanged(Connection connection, List<Object[]> changed, Instant syncedAt) throws SQLException {
+        if (changed.size() <= writeChunkSize || connection.getAutoCommit()) {
+            return ArrayColumns.executeChunked(connection, UPDATE_CHANGED, 9, writeChunkSize, changed, syncedAt);
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(CREATE_CHANGED_TABLE);
+        }
+        CopyRows.copy(connection, CHANGED_TABLE, CHANGED_COLUMNS, changed);
+        int updated;
+        try (PreparedStatement statement = connection.prepareStatement(UPDATE_CHANGED_TABLE)) {
+            Jdbc.setInstant(statement, 1, syncedAt);
+            updated = statement.executeUpdate();
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("DROP TABLE " + CHANGED_TABLE);
+        }
+        return updated;
+    }
 
     /**
      * An open lifecycle nothing happened to but its market values (a missing value keeps the old). Its sync time is

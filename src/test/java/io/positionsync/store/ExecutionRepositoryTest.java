@@ -222,4 +222,65 @@ class ExecutionRepositoryTest {
                 .containsExactly("a.01", "b.01", "c.01");
         assertThat(executions.forContract("DU2", 265598, null, null)).isEmpty();
     }
+    /**
+     * More records than one statement takes go through COPY into a temporary table: the rows stored are those the
+     * array statement stores (text that COPY would read as a delimiter included), and a second large upsert in the
+     * same transaction (the table already dropped) only completes what it lacked.
+     */
+    @Test
+    void aLargeUpsertThroughCopyStoresWhatTheArrayStatementStores() throws SQLException {
+        BrokerExecution odd = new BrokerExecution("t.01", "DU1", 265598, "A\tB\\C\nD", "STK", "BOT",
+                new BigDecimal("0.0001"), new BigDecimal("1234.56789"), T0, 7, 70, null, null, null);
+        List<ExecutionRecord> bare = List.of(seen(odd), seen(fill("u.01", "SLD", "10", "150", 1, null, null)),
+                seen(fill("v.01", "BOT", "5", "149.5", 2, "0.05", null)));
+        List<ExecutionRecord> reported = List.of(applied(fill("u.01", "SLD", "10", "150", 1, "0.10", "4.20")),
+                seen(fill("v.01", "BOT", "5", "149.5", 2, "0.05", null)), seen(fill("w.01", "SLD", "1", "151", 3, null, null)));
+        long runId;
+        int[] inserted = new int[2];
+        try (Connection connection = db.connection()) {
+            connection.setAutoCommit(false);
+            runId = runs.insertStarted(connection, SyncTrigger.TIMER, T0, null);
+            inserted[0] = executions.upsert(connection, runId, bare);
+            inserted[1] = executions.upsert(connection, runId, reported);
+            connection.commit();
+        }
+        long viaArrays = store(List.of(seen(new BrokerExecution("t.02", "DU1", 265598, "A\tB\\C\nD", "STK", "BOT",
+                new BigDecimal("0.0001"), new BigDecimal("1234.56789"), T0, 7, 70, null, null, null))))[0];
+
+        assertThat(inserted).containsExactly(3, 1);
+        Map<String, StoredExecution> rows = stored("t.01", "u.01", "v.01", "w.01", "t.02");
+        assertThat(rows).hasSize(5);
+        assertThat(rows.get("t.01").execution()).isEqualTo(odd);
+        assertThat(rows.get("t.01").execution().symbol()).isEqualTo(rows.get("t.02").execution().symbol());
+        assertThat(rows.get("t.01").firstSeenRunId()).isEqualTo(runId);
+        assertThat(rows.get("t.02").firstSeenRunId()).isEqualTo(viaArrays);
+        assertThat(rows.get("u.01").appliedRunId()).isEqualTo(runId);
+        assertThat(rows.get("u.01").execution().commission()).isEqualByComparingTo("0.10");
+        assertThat(rows.get("u.01").execution().realizedPnl()).isEqualByComparingTo("4.20");
+        assertThat(rows.get("v.01").applied()).isFalse();
+        assertThat(rows.get("w.01").execution().time()).isEqualTo(T0.plusSeconds(180));
+        assertThat(rows.get("t.01").state()).isEqualTo(ExecutionState.SEEN);
+    }
+    /**
+     * Run after run on one connection (past the driver's threshold for server-prepared statements), each large upsert
+     * creates and drops its temporary table again: the statement that reads it keeps working.
+     */
+    @Test
+    void largeUpsertsRunAfterRunOnOneConnection() throws SQLException {
+        int runsOnConnection = 8;
+        try (Connection connection = db.connection()) {
+            connection.setAutoCommit(false);
+            for (int r = 0; r < runsOnConnection; r++) {
+                long runId = runs.insertStarted(connection, SyncTrigger.TIMER, T0.plusSeconds(r), null);
+                List<ExecutionRecord> records = List.of(seen(fill("r" + r + ".a.01", "BOT", "1", "10", r, null, null)),
+                        seen(fill("r" + r + ".b.01", "BOT", "2", "10", r, null, null)),
+                        applied(fill("r" + r + ".c.01", "SLD", "3", "10", r, "0.01", null)));
+                assertThat(executions.upsert(connection, runId, records)).isEqualTo(3);
+                connection.commit();
+            }
+        }
+        assertThat(StoreTables.count(db, "FROM executions")).isEqualTo(3L * runsOnConnection);
+        assertThat(StoreTables.count(db, "FROM executions WHERE state = 'APPLIED' AND applied_run_id = first_seen_run_id"))
+                .isEqualTo(runsOnConnection);
+    }
 }

@@ -492,6 +492,43 @@ class PositionRepositoryTest {
                 .isEqualTo(10_000);
     }
 
+    /** More changed lifecycles than one statement takes: streamed by COPY, updated by one statement, every row. */
+    @Test
+    void moreChangesThanOneStatementTakesAreAllWritten() throws SQLException {
+        int count = CHUNK + 500;
+        List<LifecycleWrite> opens = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            opens.add(opened("DU" + (i % 3), 2_000_000 + i, "S" + i, "100", "2.5", T0, "o." + i));
+        }
+        run(T0, opens.toArray(LifecycleWrite[]::new));
+        Map<PositionKey, StoredPosition> open;
+        try (Connection connection = db.connection()) {
+            open = positions.loadOpen(connection);
+        }
+        List<LifecycleWrite> changes = new ArrayList<>();
+        for (StoredPosition p : open.values()) {
+            long n = p.conId() - 2_000_000;
+            changes.add(n % 4 == 0
+                    ? closed(p, "1.25", "1.25", RealizedPnlSource.EXECUTIONS, "2.5125", "0.01", null, T1, "c." + n)
+                    : increased(p, String.valueOf(100 + n), "2.75", T1, "i." + n));
+        }
+        long runId = run(T1, changes.toArray(LifecycleWrite[]::new));
+
+        int closedCount = (count + 3) / 4;
+        assertThat(StoreTables.count(db, "FROM positions WHERE status = 'CLOSED' AND quantity = 0"
+                + " AND realized_pnl = 1.25 AND realized_pnl_source = 'EXECUTIONS' AND market_price = 2.5125"
+                + " AND closed_at IS NOT NULL AND (con_id - 2000000) % 4 = 0")).isEqualTo(closedCount);
+        assertThat(StoreTables.count(db, "FROM positions WHERE status = 'OPEN' AND quantity = 100 + (con_id - 2000000)"
+                + " AND average_price = 2.75 AND closed_at IS NULL")).isEqualTo(count - closedCount);
+        assertThat(StoreTables.count(db, "FROM positions WHERE last_synced_at IS DISTINCT FROM '" + T1 + "'"))
+                .isZero();
+        assertThat(StoreTables.count(db, "FROM position_history WHERE run_id = " + runId)).isEqualTo(count);
+        StoredPosition one = positions.findById(open.get(new PositionKey("DU1", 2_000_001)).id()).orElseThrow();
+        assertThat(one.quantity()).isEqualByComparingTo("101");
+        assertThat(one.symbol()).isEqualTo("S1");
+        assertThat(one.openedAt()).isEqualTo(T0);
+    }
+
     @Test
     void aFailingStatementInTheRunsTransactionLeavesEarlierRowsIntact() throws SQLException {
         run(T0, opened("DU1", 1, "AAPL", "100", "150.01", T0), opened("DU1", 2, "MSFT", "10", "400", T0));
