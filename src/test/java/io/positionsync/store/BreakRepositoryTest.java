@@ -9,33 +9,22 @@ import java.time.Instant;
 import java.util.List;
 
 import io.positionsync.sync.SyncTrigger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class BreakRepositoryTest {
     private static final Instant T0 = Instant.parse("2026-01-05T14:30:00Z");
 
-    private static TestDatabase db;
+    @RegisterExtension
+    static final StoreDatabase db = new StoreDatabase();
     private static BreakRepository breaks;
     private static SyncRunRepository runs;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.create();
         breaks = new BreakRepository(db.dataSource());
         runs = new SyncRunRepository(db.dataSource());
-    }
-
-    @AfterAll
-    static void stop() {
-        db.close();
-    }
-
-    @BeforeEach
-    void empty() throws SQLException {
-        StoreTables.truncate(db);
     }
 
     @Test

@@ -16,10 +16,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.sync.LifecycleWrite;
 import io.positionsync.sync.SyncTrigger;
@@ -33,21 +32,11 @@ class CopyRowsTest {
             "cr\r\nlf", "quotes ' and \"", "unicode € 日本 🙂 ü", "\\N", "\\.", "", "NULL", "{braces,comma}", " spaced ",
             "trailing backslash \\", "\\t not a tab");
 
-    private static TestDatabase db;
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        db.close();
-    }
+    @RegisterExtension
+    static final StoreDatabase db = new StoreDatabase();
 
     @BeforeEach
     void empty() throws SQLException {
-        StoreTables.truncate(db);
         try (Connection connection = db.connection(); Statement statement = connection.createStatement()) {
             statement.execute("DROP TABLE IF EXISTS copy_probe");
             statement.execute("CREATE TABLE copy_probe (n integer, t text, a text[], d numeric, at timestamptz, b boolean)");
@@ -111,7 +100,7 @@ class CopyRowsTest {
                     .isInstanceOf(SQLException.class).hasMessageContaining("numeric");
             connection.rollback();
         }
-        assertThat(StoreTables.count(db, "FROM copy_probe")).isZero();
+        assertThat(db.count("FROM copy_probe")).isZero();
     }
 
     @Test

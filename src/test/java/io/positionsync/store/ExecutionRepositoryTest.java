@@ -14,33 +14,22 @@ import io.positionsync.ibkr.BrokerExecution;
 import io.positionsync.sync.ExecutionRecord;
 import io.positionsync.sync.ExecutionState;
 import io.positionsync.sync.SyncTrigger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ExecutionRepositoryTest {
     private static final Instant T0 = Instant.parse("2026-01-05T14:30:00Z");
 
-    private static TestDatabase db;
+    @RegisterExtension
+    static final StoreDatabase db = new StoreDatabase();
     private static ExecutionRepository executions;
     private static SyncRunRepository runs;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.create();
         executions = new ExecutionRepository(db.dataSource(), 2); // tiny chunks: every list spans several statements
         runs = new SyncRunRepository(db.dataSource());
-    }
-
-    @AfterAll
-    static void stop() {
-        db.close();
-    }
-
-    @BeforeEach
-    void empty() throws SQLException {
-        StoreTables.truncate(db);
     }
 
     private static BrokerExecution fill(String execId, String side, String shares, String price, int minute,
@@ -87,7 +76,7 @@ class ExecutionRepositoryTest {
 
         assertThat(first[1]).isEqualTo(3);
         assertThat(replay[1]).isZero();
-        assertThat(StoreTables.count(db, "FROM executions")).isEqualTo(3);
+        assertThat(db.count("FROM executions")).isEqualTo(3);
         assertThat(stored("a.01", "b.01", "c.01")).isEqualTo(before);
         assertThat(before.get("a.01").firstSeenRunId()).isEqualTo(first[0]);
         assertThat(before.get("c.01").execution().shares()).isEqualByComparingTo("0.5");
@@ -279,8 +268,8 @@ class ExecutionRepositoryTest {
                 connection.commit();
             }
         }
-        assertThat(StoreTables.count(db, "FROM executions")).isEqualTo(3L * runsOnConnection);
-        assertThat(StoreTables.count(db, "FROM executions WHERE state = 'APPLIED' AND applied_run_id = first_seen_run_id"))
+        assertThat(db.count("FROM executions")).isEqualTo(3L * runsOnConnection);
+        assertThat(db.count("FROM executions WHERE state = 'APPLIED' AND applied_run_id = first_seen_run_id"))
                 .isEqualTo(runsOnConnection);
     }
 }

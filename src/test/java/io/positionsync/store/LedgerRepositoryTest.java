@@ -8,33 +8,17 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.sync.EntryKind;
 import io.positionsync.sync.LedgerEntry;
 
 /** Reading lifecycles' ledger entries back, as a run loads those it may change. */
 class LedgerRepositoryTest {
-    private static TestDatabase db;
+    @RegisterExtension
+    static final StoreDatabase db = new StoreDatabase();
     private static final LedgerRepository LEDGER = new LedgerRepository(100);
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        db.close();
-    }
-
-    @BeforeEach
-    void empty() throws SQLException {
-        StoreTables.truncate(db);
-    }
 
     @Test
     void entriesAreEachAskedLifecyclesInFoldOrderAndNoOthers() throws SQLException {

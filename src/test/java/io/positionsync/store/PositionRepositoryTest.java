@@ -30,10 +30,9 @@ import io.positionsync.sync.PositionStatus;
 import io.positionsync.sync.RealizedPnlSource;
 import io.positionsync.sync.StoredPosition;
 import io.positionsync.sync.SyncTrigger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PositionRepositoryTest {
     private static final Instant T0 = Instant.parse("2026-01-05T14:30:00Z");
@@ -41,27 +40,17 @@ class PositionRepositoryTest {
     private static final Instant T2 = T0.plus(2, ChronoUnit.MINUTES);
     private static final int CHUNK = 3_000;
 
-    private static TestDatabase db;
+    @RegisterExtension
+    static final StoreDatabase db = new StoreDatabase();
     private static PositionRepository positions;
     private static ExecutionRepository executions;
     private static SyncRunRepository runs;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.create();
         executions = new ExecutionRepository(db.dataSource(), CHUNK);
         positions = new PositionRepository(db.dataSource(), executions, CHUNK);
         runs = new SyncRunRepository(db.dataSource());
-    }
-
-    @AfterAll
-    static void stop() {
-        db.close();
-    }
-
-    @BeforeEach
-    void empty() throws SQLException {
-        StoreTables.truncate(db);
     }
 
     /** One committed run applying {@code changes}; returns its id. */
@@ -113,7 +102,7 @@ class PositionRepositoryTest {
             statement.executeUpdate("INSERT INTO positions (account, con_id, symbol, sec_type, currency, quantity,"
                     + " average_price, status, opened_at) VALUES ('DU2', 265598, 'AAPL', 'STK', 'USD', 5, 150, 'OPEN', now())");
         }
-        assertThat(StoreTables.count(db, "FROM positions WHERE con_id = 265598")).isEqualTo(4);
+        assertThat(db.count("FROM positions WHERE con_id = 265598")).isEqualTo(4);
     }
 
     @Test
@@ -432,7 +421,7 @@ class PositionRepositoryTest {
             assertThat(h.kind()).isEqualTo(ChangeKind.OPENED);
             assertThat(h.runId()).isEqualTo(runId);
         });
-        assertThat(StoreTables.count(db, "FROM positions WHERE con_id = 9")).isEqualTo(2);
+        assertThat(db.count("FROM positions WHERE con_id = 9")).isEqualTo(2);
     }
 
     @Test
@@ -484,10 +473,10 @@ class PositionRepositoryTest {
         }
         assertThat(open).hasSize(10_000);
         assertThat(open.get(new PositionKey("DU3", 1_009_999)).quantity()).isEqualByComparingTo("10000");
-        assertThat(StoreTables.count(db, "FROM position_history WHERE change_kind = 'OPENED' AND run_id = " + runId))
+        assertThat(db.count("FROM position_history WHERE change_kind = 'OPENED' AND run_id = " + runId))
                 .isEqualTo(10_000);
         // every history row belongs to the row with the same contract and carries its own execution
-        assertThat(StoreTables.count(db, "FROM position_history h JOIN positions p ON p.id = h.position_id"
+        assertThat(db.count("FROM position_history h JOIN positions p ON p.id = h.position_id"
                 + " WHERE h.exec_ids = ARRAY['o.' || (p.con_id - 1000000)] AND h.quantity_after = p.quantity"))
                 .isEqualTo(10_000);
     }
@@ -515,14 +504,14 @@ class PositionRepositoryTest {
         long runId = run(T1, changes.toArray(LifecycleWrite[]::new));
 
         int closedCount = (count + 3) / 4;
-        assertThat(StoreTables.count(db, "FROM positions WHERE status = 'CLOSED' AND quantity = 0"
+        assertThat(db.count("FROM positions WHERE status = 'CLOSED' AND quantity = 0"
                 + " AND realized_pnl = 1.25 AND realized_pnl_source = 'EXECUTIONS' AND market_price = 2.5125"
                 + " AND closed_at IS NOT NULL AND (con_id - 2000000) % 4 = 0")).isEqualTo(closedCount);
-        assertThat(StoreTables.count(db, "FROM positions WHERE status = 'OPEN' AND quantity = 100 + (con_id - 2000000)"
+        assertThat(db.count("FROM positions WHERE status = 'OPEN' AND quantity = 100 + (con_id - 2000000)"
                 + " AND average_price = 2.75 AND closed_at IS NULL")).isEqualTo(count - closedCount);
-        assertThat(StoreTables.count(db, "FROM positions WHERE last_synced_at IS DISTINCT FROM '" + T1 + "'"))
+        assertThat(db.count("FROM positions WHERE last_synced_at IS DISTINCT FROM '" + T1 + "'"))
                 .isZero();
-        assertThat(StoreTables.count(db, "FROM position_history WHERE run_id = " + runId)).isEqualTo(count);
+        assertThat(db.count("FROM position_history WHERE run_id = " + runId)).isEqualTo(count);
         StoredPosition one = positions.findById(open.get(new PositionKey("DU1", 2_000_001)).id()).orElseThrow();
         assertThat(one.quantity()).isEqualByComparingTo("101");
         assertThat(one.symbol()).isEqualTo("S1");
@@ -533,7 +522,7 @@ class PositionRepositoryTest {
     void aFailingStatementInTheRunsTransactionLeavesEarlierRowsIntact() throws SQLException {
         run(T0, opened("DU1", 1, "AAPL", "100", "150.01", T0), opened("DU1", 2, "MSFT", "10", "400", T0));
         StoredPosition aapl = open("DU1", 1);
-        long runsBefore = StoreTables.count(db, "FROM sync_runs");
+        long runsBefore = db.count("FROM sync_runs");
 
         try (Connection connection = db.connection()) {
             connection.setAutoCommit(false);
@@ -554,9 +543,9 @@ class PositionRepositoryTest {
         assertThat(after).isEqualTo(aapl);
         assertThat(open("DU1", 2)).isNotNull();
         assertThat(open("DU2", 3)).isNull();
-        assertThat(StoreTables.count(db, "FROM positions")).isEqualTo(2);
-        assertThat(StoreTables.count(db, "FROM position_history")).isEqualTo(2);
-        assertThat(StoreTables.count(db, "FROM sync_runs")).isEqualTo(runsBefore);
+        assertThat(db.count("FROM positions")).isEqualTo(2);
+        assertThat(db.count("FROM position_history")).isEqualTo(2);
+        assertThat(db.count("FROM sync_runs")).isEqualTo(runsBefore);
     }
 
     // ------------------------------------------------------------------------------------ reads

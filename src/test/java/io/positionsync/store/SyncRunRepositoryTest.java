@@ -10,31 +10,20 @@ import java.time.Instant;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SyncRunRepositoryTest {
     private static final Instant T0 = Instant.parse("2026-01-05T14:30:00Z");
 
-    private static TestDatabase db;
+    @RegisterExtension
+    static final StoreDatabase db = new StoreDatabase();
     private static SyncRunRepository runs;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.create();
         runs = new SyncRunRepository(db.dataSource());
-    }
-
-    @AfterAll
-    static void stop() {
-        db.close();
-    }
-
-    @BeforeEach
-    void empty() throws SQLException {
-        StoreTables.truncate(db);
     }
 
     private static long finished(SyncTrigger trigger, Instant start, long millis, SyncRunStatus status, String key)
