@@ -1,6 +1,7 @@
 package io.positionsync.run;
 
 import io.positionsync.sync.BreakEvent;
+import io.positionsync.sync.BreakRef;
 import io.positionsync.sync.BreakKind;
 import io.positionsync.sync.ExecutionRecord;
 import io.positionsync.sync.FillCounts;
@@ -262,7 +263,7 @@ public final class SyncRunSteps {
                 long[] reserved = positions.reserveIds(connection, created);
                 int next = 0;
                 List<io.positionsync.store.ReconciliationBreak> raised = new ArrayList<>();
-                Map<PositionKey, Set<BreakKind>> resolved = new HashMap<>();
+                Map<PositionKey, Set<BreakRef>> resolved = new HashMap<>();
                 List<ExecutionRecord> executionRecords = new ArrayList<>();
                 for (InstrumentResult instrument : result.instruments()) {
                     Map<Integer, Long> byRef = new HashMap<>();
@@ -276,7 +277,7 @@ public final class SyncRunSteps {
                         raised.add(io.positionsync.store.ReconciliationBreak.detected(run.runId(),
                                 byRef.get(event.lifecycleRef()), instrument.key().account(), instrument.key().conId(),
                                 symbolOf(instrument), currencyOf(instrument), event.ours(), event.broker(), breakTolerance,
-                                syncedAt, event.note(), event.kind().name()));
+                                syncedAt, event.note(), event.kind().name(), event.subject()));
                     }
                     if (!instrument.resolvedBreaks().isEmpty()) {
                         resolved.put(instrument.key(), instrument.resolvedBreaks());
