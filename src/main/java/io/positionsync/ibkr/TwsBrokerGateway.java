@@ -163,7 +163,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
             log.info("snapshot complete: {} accounts, {} positions, {} portfolio values, {} executions in {} ms{}",
                     snapshot.accounts().size(), snapshot.positions().size(), snapshot.portfolio().size(),
                     snapshot.executions().size(), millis, snapshot.unmanaged().isEmpty() ? ""
-                            : "; " + snapshot.unmanaged().total() + " rows of unmanaged accounts left out");
+                            : "; " + snapshot.unmanaged().total() + " rows of accounts outside managedAccounts left out");
         } else {
             log.warn("snapshot incomplete after {} ms: {}", millis, snapshot.incompleteReason());
             if (result.connectionSpoiled() && conn.isOpen()) {
