@@ -223,11 +223,14 @@ public final class SyncRunSteps {
         }
     }
 
-    /** What persisting a run still reads of its snapshot: the accounts, the rates and the times. */
+    /**
+     * What persisting a run still reads of its snapshot: the accounts, the rates and the times; and what the run's
+     * log line reports of it (the rows of unmanaged accounts left out).
+     */
     private static BrokerSnapshot withoutInstruments(BrokerSnapshot snapshot) {
         return new BrokerSnapshot(snapshot.serverVersion(), snapshot.complete(), snapshot.incompleteReason(),
                 snapshot.takenAt(), snapshot.serverTime(), snapshot.accounts(), List.of(), List.of(), List.of(),
-                snapshot.exchangeRates());
+                snapshot.exchangeRates(), snapshot.unmanaged());
     }
 
     /**
@@ -394,14 +397,28 @@ public final class SyncRunSteps {
                 counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error, fills);
         long millis = Duration.between(run.startedAt(), finishedAt).toMillis();
         if (error == null) {
-            LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged", run.runId(), status,
-                    run.trigger(), millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged());
+            LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged{}", run.runId(), status,
+                    run.trigger(), millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged(),
+                    leftOut(run.snapshot()));
         } else {
             // A run that did not succeed is something to look at: WARN, so that it stands out and alerts can key on it.
             LOG.warn("sync run {} {} ({}) in {} ms: {}", run.runId(), status, run.trigger(), millis, error);
         }
         onFinished.accept(summary);
         return summary;
+    }
+
+    /**
+     * {@code "; 2 rows of accounts outside managedAccounts left out (DU999: 1 position, 0 portfolio values,
+     * 1 execution)"}, or nothing when the snapshot left none out.
+     */
+    static String leftOut(BrokerSnapshot snapshot) {
+        if (snapshot == null || snapshot.unmanaged().isEmpty()) {
+            return "";
+        }
+        int total = snapshot.unmanaged().total();
+        return "; " + total + (total == 1 ? " row" : " rows") + " of accounts outside managedAccounts left out ("
+                + snapshot.unmanaged() + ")";
     }
 
     /** The run's clock at PostgreSQL's precision, so a summary and its stored row show the same times. */
