@@ -16,5 +16,16 @@ public enum BreakKind {
      * An adopted bot's open row that no broker position matches, or whose only match other open rows claim too:
      * it is left as it is until resolved (the row closed or deleted by the bot, or the ambiguity gone).
      */
-    BOT_ROW_UNMATCHED
+    BOT_ROW_UNMATCHED,
+    /**
+     * An execId already applied (or covered by an opening balance) reported again with another price, side, shares
+     * or time and no correction ({@code .nn}) saying so: the fill stays applied as first reported, never a second
+     * time; resolved when the broker reports it as applied again.
+     */
+    EXECUTION_CONFLICT,
+    /**
+     * An adopted bot's table has no row for an open position and the service adds none (adding rows is off): the
+     * bot's own queries miss it until the bot writes its row (then linked) or the position closes.
+     */
+    BOT_ROW_MISSING
 }

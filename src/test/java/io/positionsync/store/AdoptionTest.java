@@ -26,8 +26,8 @@ import io.positionsync.store.BotFixture.Variant;
  * changes nothing.
  */
 class AdoptionTest {
-    /** The newest migration (V11: the index behind the daily P&L read). */
-    private static final int LATEST_VERSION = 12;
+    /** The newest migration (V13: execution conflicts and missing bot rows as breaks). */
+    private static final int LATEST_VERSION = 13;
 
     private TestDatabase db;
 
@@ -178,6 +178,28 @@ class AdoptionTest {
         assertThat(botCatalog()).isEqualTo(catalog);
         assertThat(botData()).isEqualTo(data);
         assertThat(serviceCatalog()).isEmpty();
+    }
+
+    @Test
+    void aConfiguredStatusSpellingTheBotsRowsDoNotUseBlocksTheDryRunAndAdoption() throws Exception {
+        db = BotFixture.create(Variant.ALEMBIC_004); // the rows say open / closed
+        List<String> data = botData();
+        AdoptionSettings upperCase = AdoptionSettings.from(Settings.load(Map.of(), Map.of(AdoptionSettings.SCHEMA,
+                BotFixture.serviceSchema(db), "psync.adopt.status-open", "OPEN")));
+
+        Adoption.Plan dryRun = Adoption.plan(db.dataSource(), upperCase);
+        Adoption.Plan adopt = Adoption.adopt(db.dataSource(), upperCase, java.time.Instant.now());
+
+        assertThat(dryRun.canProceed()).isFalse();
+        assertThat(dryRun.blockers()).containsExactly("PSYNC_ADOPT_STATUS_OPEN=OPEN is a spelling no row uses, while "
+                + "the bot's rows say open: set PSYNC_ADOPT_STATUS_OPEN to the one the bot writes");
+        assertThat(adopt.blockers()).isEqualTo(dryRun.blockers());
+        assertThat(botData()).isEqualTo(data);
+        assertThat(serviceCatalog()).isEmpty();
+        // The spelling the rows use passes.
+        AdoptionSettings asTheRows = AdoptionSettings.from(Settings.load(Map.of(), Map.of(AdoptionSettings.SCHEMA,
+                BotFixture.serviceSchema(db), "psync.adopt.status-open", "open")));
+        assertThat(Adoption.plan(db.dataSource(), asTheRows).blockers()).isEmpty();
     }
 
     @Test
