@@ -230,6 +230,68 @@ class BotTableBesideALiveBotTest {
         }
     }
 
+    @Test
+    void runsGoOnWhileTheBotDeletesInsertsAndUpdatesInTheOtherOrder() throws Exception {
+        start(Map.of());
+        sync();
+        int runs = 26;
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger committed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger aborted = new java.util.concurrent.atomic.AtomicInteger();
+        long retries = projection().retries();
+        long written = projection().rowsWritten();
+        // The bot: row 2 then row 1 (the runs go by id), a row of its own added and its older ones deleted, with the
+        // bot's own think time between its two updates and a pause of 0.2 s between its transactions.
+        java.util.concurrent.ExecutorService botThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.CompletableFuture<Void> bot = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try (Connection c = db.connection()) {
+                c.setAutoCommit(false);
+                for (int i = 0; !stop.get(); i++) {
+                    try (Statement s = c.createStatement()) {
+                        s.executeUpdate("UPDATE positions SET strategy = 'bot-" + i + "' WHERE id = 2");
+                        Thread.sleep(50);
+                        s.executeUpdate("UPDATE positions SET strategy = 'bot-" + i + "' WHERE id = 1");
+                        s.executeUpdate(VARIANT.sql("INSERT INTO positions (symbol, quantity, entry_price, status, "
+                                + "account) VALUES ('TMP', 1, 1.00, '{{OPEN}}', 'DU5550001')"));
+                        s.executeUpdate("DELETE FROM positions WHERE symbol = 'TMP' AND id < (SELECT max(id) FROM "
+                                + "positions WHERE symbol = 'TMP')");
+                        c.commit();
+                        committed.incrementAndGet();
+                    } catch (SQLException e) {
+                        c.rollback();
+                        aborted.incrementAndGet();
+                    }
+                    Thread.sleep(200);
+                }
+            } catch (SQLException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, botThread);
+        List<SyncRunStatus> statuses = new java.util.ArrayList<>();
+        try {
+            for (int r = 1; r <= runs; r++) {
+                h.broker().setMarketPrice(AAPL, dec("155.00").add(BigDecimal.valueOf(r)));
+                h.broker().setMarketPrice(XYZ, dec("20.00").add(BigDecimal.valueOf(r, 2)));
+                SyncRunSummary run = h.sync();
+                statuses.add(run.status());
+            }
+        } finally {
+            stop.set(true);
+            bot.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            botThread.shutdown();
+        }
+        long failed = statuses.stream().filter(st -> st != SyncRunStatus.SUCCEEDED).count();
+        System.out.printf("bot table under a live bot: %d runs, %d failed, %d projection retries (deadlocks), "
+                + "%d bot rows written; bot: %d transactions committed, %d aborted%n", runs, failed,
+                projection().retries() - retries, projection().rowsWritten() - written, committed.get(), aborted.get());
+        assertThat(statuses).as("every run succeeded").containsOnly(SyncRunStatus.SUCCEEDED);
+        assertThat(committed.get()).as("the bot got its work done").isPositive();
+        // Every run moved both prices: the rows show the last run's.
+        assertThat((BigDecimal) h.query("SELECT current_price FROM positions WHERE id = 1").get(0).get("current_price"))
+                .isEqualByComparingTo(dec("155.00").add(BigDecimal.valueOf(runs)));
+        assertThat(openBotRows("XYZ")).hasSize(1);
+    }
+
     /** Whether some other session waits for a lock the bot's session holds. */
     private boolean blockedBy(int botPid) throws SQLException {
         try (Connection c = db.connection(); PreparedStatement statement = c.prepareStatement(
