@@ -140,6 +140,12 @@ class RunOwnerRestartTest {
                     rows.next();
                     assertThat(rows.getLong(1)).as("no run recorded without its owner's lock").isZero();
                 }
+                // Let go now (a closed session's lock goes only once its backend has ended).
+                try (PreparedStatement unlock = intruder.prepareStatement("SELECT pg_advisory_unlock(?, ?)")) {
+                    unlock.setInt(1, RunOwner.OWNER_LOCK_CLASS);
+                    unlock.setInt(2, owner.key());
+                    unlock.execute();
+                }
             }
             // Once the key is free again, the next run is recorded and owned.
             try (Connection c = dataSource.getConnection()) {
