@@ -26,7 +26,7 @@ import io.positionsync.store.BotFixture.Variant;
  * changes nothing.
  */
 class AdoptionTest {
-    /** The newest migration (V11: the index behind the daily P&L read). */
+    /** The newest migration (V14: ledger version 3). */
     private static final int LATEST_VERSION = 14;
 
     private TestDatabase db;
@@ -178,6 +178,28 @@ class AdoptionTest {
         assertThat(botCatalog()).isEqualTo(catalog);
         assertThat(botData()).isEqualTo(data);
         assertThat(serviceCatalog()).isEmpty();
+    }
+
+    @Test
+    void aConfiguredStatusSpellingTheBotsRowsDoNotUseBlocksTheDryRunAndAdoption() throws Exception {
+        db = BotFixture.create(Variant.ALEMBIC_004); // the rows say open / closed
+        List<String> data = botData();
+        AdoptionSettings upperCase = AdoptionSettings.from(Settings.load(Map.of(), Map.of(AdoptionSettings.SCHEMA,
+                BotFixture.serviceSchema(db), "psync.adopt.status-open", "OPEN")));
+
+        Adoption.Plan dryRun = Adoption.plan(db.dataSource(), upperCase);
+        Adoption.Plan adopt = Adoption.adopt(db.dataSource(), upperCase, java.time.Instant.now());
+
+        assertThat(dryRun.canProceed()).isFalse();
+        assertThat(dryRun.blockers()).containsExactly("PSYNC_ADOPT_STATUS_OPEN=OPEN is a spelling no row uses, while "
+                + "the bot's rows say open: set PSYNC_ADOPT_STATUS_OPEN to the one the bot writes");
+        assertThat(adopt.blockers()).isEqualTo(dryRun.blockers());
+        assertThat(botData()).isEqualTo(data);
+        assertThat(serviceCatalog()).isEmpty();
+        // The spelling the rows use passes.
+        AdoptionSettings asTheRows = AdoptionSettings.from(Settings.load(Map.of(), Map.of(AdoptionSettings.SCHEMA,
+                BotFixture.serviceSchema(db), "psync.adopt.status-open", "open")));
+        assertThat(Adoption.plan(db.dataSource(), asTheRows).blockers()).isEmpty();
     }
 
     @Test
