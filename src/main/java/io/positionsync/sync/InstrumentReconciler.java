@@ -765,6 +765,10 @@ public final class InstrumentReconciler {
                     if (entry.kind() == EntryKind.ESTIMATE && !entry.orderTime().isBefore(first)) {
                         return; // an estimate of the day is left
                     }
+                    if (entry.kind() == EntryKind.FILL && entry.commissionPending()
+                            && facts.dayExecIds().contains(entry.execId())) {
+                        return; // a fill of the day waits for its commission: not known yet
+                    }
                 }
             }
             LocalDate day = LocalDate.ofInstant(first, ZoneOffset.UTC);

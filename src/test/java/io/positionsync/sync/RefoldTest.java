@@ -265,6 +265,17 @@ class RefoldTest {
     }
 
     @Test
+    void theDailyCrossCheckWaitsWhileAFillOfTheDayWaitsForItsCommission() {
+        Book book = new Book();
+        run(book, broker("100", "10.00", "10"), List.of(fill("b.01", "BOT", "100", "10.00", "0", day(1, 0))), day(1, 1));
+        // IB's day includes the sale's commission (99.00); the fold does not know it yet (100.00)
+        InstrumentResult result = run(book, broker("50", "10.00", "12", "1", "99.00"),
+                List.of(fill("s.01", "SLD", "50", "12.00", null, day(1, 2))), Map.of(), day(1, 3), Map.of(),
+                Set.of("b.01", "s.01"), false);
+        assertThat(result.breaks()).extracting(BreakEvent::kind).containsExactly(BreakKind.COMMISSION_PENDING);
+    }
+
+    @Test
     void theDailyCrossCheckWaitsWhileAnExecutionOfTheDayIsNotApplied() {
         Book book = new Book();
         run(book, broker("100", "10.00", "10"), List.of(fill("b.01", "BOT", "100", "10.00", "0", day(1, 0))), day(1, 1));
