@@ -93,7 +93,10 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         Settings settings = Settings.fromCamel(context);
         // Before anything starts (no database, no socket): every refusal is one line and takes milliseconds.
         List<ConfigurationCheck.UnknownVariable> unknown = ConfigurationCheck.unknownVariables(System.getenv(), settings);
-        unknown.forEach(variable -> LOG.warn(variable.warning()));
+        if (!unknown.isEmpty()) {
+            // The command line refuses these before anything starts; a service started otherwise refuses here.
+            throw new IllegalStateException(ConfigurationCheck.refusal(unknown));
+        }
         ConfigurationCheck.validateEnvironment(System.getenv());
         ConfigurationCheck.validate(settings);
         LOG.info("configuration in use: {}", StartupReport.configuration(settings));

@@ -124,8 +124,18 @@ public final class Database implements AutoCloseable {
         if (dataSource.getPassword() != null) {
             credentials.setProperty("password", dataSource.getPassword());
         }
-        credentials.setProperty("ApplicationName", "position-sync run owner");
-        return java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), credentials);
+        // Whoever finds this session in pg_stat_activity learns which process holds it (see ServiceLock).
+        credentials.setProperty("ApplicationName", ServiceLock.applicationName());
+        java.sql.Connection session = java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), credentials);
+        if (serviceSchema != null) {
+            try {
+                session.setSchema(serviceSchema);
+            } catch (java.sql.SQLException | RuntimeException e) {
+                session.close();
+                throw e;
+            }
+        }
+        return session;
     }
 
     public boolean isEmbedded() {
@@ -209,8 +219,31 @@ public final class Database implements AutoCloseable {
         try {
             return builder.start();
         } catch (IOException | RuntimeException e) {
+            if (rootMessage(e).contains("Missing embedded postgres binaries")) {
+                throw new IllegalStateException(noBinariesMessage(), e);
+            }
             throw new IllegalStateException("embedded PostgreSQL in " + pgDir + " did not start: " + rootMessage(e), e);
         }
+    }
+
+    /** The jar carries the embedded PostgreSQL of the platform it was built on (see the pom's profiles) only. */
+    static String noBinariesMessage() {
+        return "this build of position-sync has no embedded PostgreSQL for " + System.getProperty("os.name") + " "
+                + System.getProperty("os.arch") + " (it carries: " + packagedPlatforms() + "): set PSYNC_DB_URL to a "
+                + "PostgreSQL server, or build the jar on this platform or with `mvn -B -Pall-platforms package`";
+    }
+
+    /** The embedded PostgreSQL platforms this build carries, as written at build time. */
+    static String packagedPlatforms() {
+        java.util.Properties properties = new java.util.Properties();
+        try (java.io.InputStream in = Database.class.getResourceAsStream("/position-sync-version.properties")) {
+            if (in != null) {
+                properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return properties.getProperty("embedded-postgres.platforms", "unknown");
     }
 
     private static HikariDataSource pool(DatabaseConfig config, String url, Optional<String> user,

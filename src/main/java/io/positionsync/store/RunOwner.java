@@ -50,6 +50,8 @@ public final class RunOwner implements AutoCloseable {
                         rows.next();
                         if (rows.getBoolean(1)) {
                             LOG.debug("sync runs of this process are owned by key {}", key);
+                            // The same session holds the service's lock: schema-changing commands refuse meanwhile.
+                            ServiceLock.holdShared(session);
                             return new RunOwner(session, key);
                         }
                     }
