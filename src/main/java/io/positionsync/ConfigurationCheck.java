@@ -130,6 +130,13 @@ public final class ConfigurationCheck {
                         + " must be a decimal amount of at least 0 (such as 0.01), got '" + value + "'");
             }
         });
+        settings.find("psync.db.url").ifPresent(url -> {
+            try {
+                io.positionsync.store.DatabaseUrl.parse(url);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(settings.variableOf("psync.db.url") + " " + e.getMessage());
+            }
+        });
         long amber = settings.find("psync.api.stale-amber-seconds").map(Long::parseLong).orElse(1L);
         long red = settings.find("psync.api.stale-red-seconds").map(Long::parseLong).orElse(Long.MAX_VALUE);
         if (red < amber) {
