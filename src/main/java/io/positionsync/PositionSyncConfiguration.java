@@ -99,11 +99,12 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         }
         ConfigurationCheck.validateEnvironment(System.getenv());
         ConfigurationCheck.validate(settings);
-        LOG.info("configuration in use: {}", StartupReport.configuration(settings));
         GatewayChoice gatewayChoice = GatewayChoice.of(settings, unknown);
         if (gatewayChoice == GatewayChoice.SIMULATOR) {
             settings = demoSyncPeriod(context, settings);
         }
+        // After the demo's period is set: the line shows the values the service runs with.
+        LOG.info("configuration in use: {}", StartupReport.configuration(settings));
         // Refuse to listen beyond loopback without an API token.
         TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
         ListenAddressPolicy.check(context, settings.find("psync.api.token").orElse(null));
