@@ -47,6 +47,8 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final EmbeddedPostgres embedded;
     private final DataDirectoryLock lock;
+    /** Stops the embedded server if this JVM dies without stopping it (null: external database, or none possible). */
+    private EmbeddedWatchdog watchdog;
     private final String displayUrl;
     /** The schema every pooled connection works in when the database was adopted (null: the connection's own). */
     private final String serviceSchema;
@@ -96,7 +98,9 @@ public final class Database implements AutoCloseable {
         }
         dataSource.close();
         LOG.info("database: an adopted database; the service's tables are in schema {}", schema);
-        return new Database(pool, embedded, lock, displayUrl, schema);
+        Database adopted = new Database(pool, embedded, lock, displayUrl, schema);
+        adopted.watchdog = watchdog;
+        return adopted;
     }
 
     /** The schema of the service's own tables in an adopted database; empty when the service owns the database. */
@@ -163,6 +167,9 @@ public final class Database implements AutoCloseable {
                 LOG.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
             }
         }
+        if (watchdog != null) {
+            watchdog.close();
+        }
         if (lock != null) {
             lock.release();
         }
@@ -191,7 +198,9 @@ public final class Database implements AutoCloseable {
             String shown = displayUrl(url);
             HikariDataSource pool = pool(config, url, Optional.of(EMBEDDED_USER), Optional.empty(), shown);
             LOG.info("database: embedded PostgreSQL at {} with data in {} (pool of {})", shown, pgDir, config.poolSize());
-            return new Database(pool, server, lock, shown);
+            Database database = new Database(pool, server, lock, shown);
+            database.watchdog = EmbeddedWatchdog.start(pgDir);
+            return database;
         } catch (RuntimeException e) {
             if (server != null) {
                 try {
