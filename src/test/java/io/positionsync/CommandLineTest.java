@@ -166,4 +166,18 @@ class CommandLineTest {
         assertThat(absent.errorLines()).singleElement().asString()
                 .startsWith("error: --config " + work.resolve("absent") + ": no readable file there");
     }
+
+    /** A jar on a platform whose embedded PostgreSQL it does not carry (here: the JVM told it runs on arm64). */
+    @Test
+    void aPlatformWithoutEmbeddedPostgresqlIsToldWhatToDo() throws Exception {
+        CommandProcess.Result result = CommandProcess.run(List.of("-Dos.arch=aarch64"),
+                Map.of("PSYNC_DATA_DIR", work.resolve("arm64").toString()), "migrate");
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errorLines()).singleElement().asString()
+                .startsWith("error: this build of position-sync has no embedded PostgreSQL for " + System.getProperty("os.name")
+                        + " aarch64 (it carries: ")
+                .endsWith("): set PSYNC_DB_URL to a PostgreSQL server, or build the jar on this platform or with "
+                        + "`mvn -B -Pall-platforms package`");
+    }
 }
