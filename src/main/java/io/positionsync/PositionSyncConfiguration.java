@@ -134,7 +134,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
 
         Database database = resources.add(Database.start(settings));
         DataSource dataSource = database.dataSource();
-        Migrations.migrate(dataSource);
+        int schemaVersion = Migrations.migrate(dataSource).toVersion();
 
         String host;
         int port;
@@ -246,7 +246,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         // Camel's exchange timers count runs, not the split's one exchange per instrument (see SplitPartsUnmetered).
         context.addStartupListener(new io.positionsync.api.SplitPartsUnmetered());
         ProducerTemplate manualTrigger = context.createProducerTemplate();
-        DatabaseHealthCheck databaseHealth = new DatabaseHealthCheck(dataSource, api.dbHealthTimeout());
+        DatabaseHealthCheck databaseHealth = new DatabaseHealthCheck(dataSource, api.dbHealthTimeout(), schemaVersion);
         SyncApi syncApi = resources.add(new SyncApi(
                 key -> manualTrigger.requestBodyAndHeader("direct:sync-manual", null, SyncRunSteps.IDEMPOTENCY_HEADER, key,
                         SyncCoordinator.InFlightRun.class),

@@ -88,12 +88,21 @@ class SchemaChangeWhileServiceRunsTest {
                 ServiceProcess service = ServiceProcess.start(db, sim, Map.of()).awaitStartupRun(STARTUP)) {
             assertThat(get(service, "observe/health/ready").statusCode()).isEqualTo(200);
 
+            // one migration undone under the live service: the tables are there, the schema is behind
+            int latest = Migrations.currentVersion(db.dataSource());
+            Migrations.rollbackTo(db.dataSource(), latest - 1);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> get(service, "observe/health/ready").statusCode() == 503);
+            assertThat(get(service, "observe/health/ready?data=true").body()).contains("the database answers, but its "
+                    + "schema is at version " + (latest - 1) + " while the service runs on version " + latest);
+
             // dropped under the live service (as an old rollback did, or by hand)
             Migrations.rollbackTo(db.dataSource(), 0);
 
             Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> get(service, "observe/health/ready").statusCode() == 503);
+                    .until(() -> get(service, "observe/health/ready?data=true").body().contains("tables are missing"));
             HttpResponse<String> ready = get(service, "observe/health/ready?data=true");
+            assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).contains("the database answers, but the service's tables are missing")
                     .contains("run `migrate`");
             JsonNode database = service.status().get("database");

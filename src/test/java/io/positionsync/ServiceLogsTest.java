@@ -13,7 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import io.positionsync.store.TestDatabase;
 
 /**
  * What the service's log tells an operator, read from a child JVM's stderr: where it really listens (never
@@ -22,6 +26,20 @@ import org.junit.jupiter.api.Test;
  */
 class ServiceLogsTest {
     private static final Duration STARTUP = Duration.ofSeconds(90);
+
+    static TestDatabase db;
+
+    @BeforeAll
+    static void start() {
+        db = TestDatabase.create();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (db != null) {
+            db.close();
+        }
+    }
 
     /** The service with the production logback configuration, stderr to a file; killed when the condition holds. */
     private static List<String> logUntil(Map<String, String> environment, String marker) throws Exception {
@@ -36,6 +54,10 @@ class ServiceLogsTest {
         builder.environment().keySet().removeIf(name -> name.startsWith("PSYNC_"));
         builder.environment().put("PSYNC_DATA_DIR", work.resolve("data").toString());
         builder.environment().put("PSYNC_HTTP_PORT", Integer.toString(freePort()));
+        // the test database, not an embedded one: quicker to start, and the logs are the same
+        builder.environment().put("PSYNC_DB_URL", db.jdbcUrl());
+        builder.environment().put("PSYNC_DB_USER", db.user());
+        builder.environment().put("PSYNC_DB_PASSWORD", db.password());
         builder.environment().putAll(environment);
         Process process = builder.start();
         try {
@@ -68,7 +90,8 @@ class ServiceLogsTest {
 
     @Test
     void theConfigurationLineShowsTheDemoPeriodInUse() throws Exception {
-        List<String> log = logUntil(Map.of("PSYNC_SIM_HISTORY_DAYS", "0", "PSYNC_SIM_TRADE_INTERVAL_MS", "0"),
+        List<String> log = logUntil(Map.of("PSYNC_IBKR_HOST", "simulator", "PSYNC_SIM_HISTORY_DAYS", "0",
+                "PSYNC_SIM_TRADE_INTERVAL_MS", "0"),
                 "listening on 127.0.0.1:");
 
         assertThat(matching(log, "configuration in use: ")).singleElement().asString().contains("psync.sync.period=10s,")

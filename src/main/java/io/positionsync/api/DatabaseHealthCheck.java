@@ -28,6 +28,8 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 public final class DatabaseHealthCheck extends AbstractHealthCheck {
     private final DataSource dataSource;
     private final Duration timeout;
+    /** The schema version this service runs on (0: not checked). */
+    private final int schemaVersion;
     private final Executor executor = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "psync-health-db");
         thread.setDaemon(true);
@@ -37,9 +39,15 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
     private CompletableFuture<Void> pending;
 
     public DatabaseHealthCheck(DataSource dataSource, Duration timeout) {
+        this(dataSource, timeout, 0);
+    }
+
+    /** Also not ready while the schema is below {@code schemaVersion}, the one the service migrated to at start-up. */
+    public DatabaseHealthCheck(DataSource dataSource, Duration timeout, int schemaVersion) {
         super("position-sync", "database");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.schemaVersion = schemaVersion;
     }
 
     @Override
@@ -111,6 +119,18 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
                 rows.next();
                 missing = rows.getString(1);
             }
+            if (missing == null && schemaVersion > 0) {
+                try (var rows = statement.executeQuery("SELECT coalesce(max(version::integer), 0) FROM flyway_schema_history "
+                        + "WHERE success AND version ~ '^[0-9]+$'")) {
+                    rows.next();
+                    int version = rows.getInt(1);
+                    if (version < schemaVersion) {
+                        throw new SchemaMissing("the database answers, but its schema is at version " + version
+                                + " while the service runs on version " + schemaVersion + " (rolled back under it?): stop "
+                                + "the service, run `migrate`, then start it again", true);
+                    }
+                }
+            }
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
@@ -130,6 +150,10 @@ public final class DatabaseHealthCheck extends AbstractHealthCheck {
 
         SchemaMissing(String tables) {
             super(message(tables));
+        }
+
+        SchemaMissing(String message, boolean whole) {
+            super(message);
         }
 
         static String message(String tables) {

@@ -432,6 +432,10 @@ class MonitoringTest {
             try {
                 HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/" + path))
                         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 503) {
+                    // Prometheus answers 503 until it is ready (storage opened, configuration loaded): not yet, not wrong
+                    throw new UncheckedIOException(new IOException("prometheus is not ready yet (503 to " + path + ")"));
+                }
                 if (response.statusCode() != 200) {
                     throw new AssertionError("prometheus answered " + response.statusCode() + " to " + path + ": " + response.body());
                 }
