@@ -49,8 +49,19 @@ final class AdoptCommand {
             err.println("error: unexpected arguments (" + USAGE + ")");
             return 2;
         }
+        return run(dryRun, settings, out, err);
+    }
+
+    /** The command line's entry. */
+    static int run(boolean dryRun) {
+        return run(dryRun, Settings.load(), System.out, System.err);
+    }
+
+    static int run(boolean dryRun, Settings settings, PrintStream out, PrintStream err) {
         AdoptionSettings adoption = AdoptionSettings.from(settings);
-        try (Database database = Database.start(settings)) {
+        try (Database database = Database.start(settings);
+                io.positionsync.store.ServiceLock.Exclusive exclusive = dryRun ? io.positionsync.store.ServiceLock.Exclusive.NONE
+                        : io.positionsync.store.ServiceLock.exclusive(database, "adopt")) {
             if (database.serviceSchema().isPresent()) {
                 try (Connection connection = database.dataSource().getConnection()) {
                     Adoption.Adopted adopted = Adoption.adopted(connection, database.serviceSchema().get()).orElseThrow();

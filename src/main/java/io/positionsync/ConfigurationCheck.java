@@ -26,7 +26,8 @@ public final class ConfigurationCheck {
 
     /** Variables read outside config/application.properties (logback, the test database helper). */
     static final Set<String> OTHER_VARIABLES = Set.of("PSYNC_LOG_LEVEL", "PSYNC_LOG_FORMAT", "PSYNC_TEST_DB_URL",
-            "PSYNC_TEST_DB_USER", "PSYNC_TEST_DB_PASSWORD");
+            "PSYNC_TEST_DB_USER", "PSYNC_TEST_DB_PASSWORD", "PSYNC_BENCH_DB_URL", "PSYNC_BENCH_DB_USER",
+            "PSYNC_BENCH_DB_PASSWORD");
 
     /** An integer key and its allowed range. */
     private record IntKey(String key, long min, long max, String expected) {
@@ -137,6 +138,13 @@ public final class ConfigurationCheck {
                         + " must be a decimal amount of at least 0 (such as 0.01), got '" + value + "'");
             }
         });
+        settings.find("psync.db.url").ifPresent(url -> {
+            try {
+                io.positionsync.store.DatabaseUrl.parse(url);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(settings.variableOf("psync.db.url") + " " + e.getMessage());
+            }
+        });
         long amber = settings.find("psync.api.stale-amber-seconds").map(Long::parseLong).orElse(1L);
         long red = settings.find("psync.api.stale-red-seconds").map(Long::parseLong).orElse(Long.MAX_VALUE);
         if (red < amber) {
@@ -162,16 +170,28 @@ public final class ConfigurationCheck {
 
     /** A {@code PSYNC_*} variable nothing reads, with the known variable it most resembles (if any is near). */
     public record UnknownVariable(String name, Optional<String> closest) {
-        /** "PSYNC_IBKR_HOTS is not a setting of position-sync and is ignored (did you mean PSYNC_IBKR_HOST?)". */
-        public String warning() {
-            return "environment variable " + name + " is not a setting of position-sync and is ignored"
-                    + closest.map(k -> " (did you mean " + k + "?)").orElse("");
+    }
+
+    /**
+     * The refusal for variables nothing reads, one line: "environment variable PSYNC_DB_ULR is not a setting of
+     * position-sync (did you mean PSYNC_DB_URL?): correct or unset it; nothing was started".
+     */
+    public static String refusal(List<UnknownVariable> unknown) {
+        StringBuilder line = new StringBuilder(unknown.size() == 1 ? "environment variable " : "environment variables ");
+        for (int i = 0; i < unknown.size(); i++) {
+            UnknownVariable variable = unknown.get(i);
+            line.append(i == 0 ? "" : ", ").append(variable.name())
+                    .append(variable.closest().map(k -> " (did you mean " + k + "?)").orElse(""));
         }
+        line.append(unknown.size() == 1 ? " is not a setting" : " are not settings")
+                .append(" of position-sync: correct or unset ").append(unknown.size() == 1 ? "it" : "them")
+                .append("; nothing was started");
+        return line.toString();
     }
 
     /** The {@code PSYNC_*} variables of {@code environment} that nothing reads, by name. */
     public static List<UnknownVariable> unknownVariables(Map<String, String> environment, Settings settings) {
-        Set<String> known = new TreeSet<>(settings.variables().values());
+        Set<String> known = new TreeSet<>(settings.knownVariables());
         known.addAll(OTHER_VARIABLES);
         List<UnknownVariable> unknown = new ArrayList<>();
         new TreeSet<>(environment.keySet()).stream()

@@ -94,14 +94,18 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         Settings settings = Settings.fromCamel(context);
         // Before anything starts (no database, no socket): every refusal is one line and takes milliseconds.
         List<ConfigurationCheck.UnknownVariable> unknown = ConfigurationCheck.unknownVariables(System.getenv(), settings);
-        unknown.forEach(variable -> LOG.warn(variable.warning()));
+        if (!unknown.isEmpty()) {
+            // The command line refuses these before anything starts; a service started otherwise refuses here.
+            throw new IllegalStateException(ConfigurationCheck.refusal(unknown));
+        }
         ConfigurationCheck.validateEnvironment(System.getenv());
         ConfigurationCheck.validate(settings);
-        LOG.info("configuration in use: {}", StartupReport.configuration(settings));
         GatewayChoice gatewayChoice = GatewayChoice.of(settings, unknown);
         if (gatewayChoice == GatewayChoice.SIMULATOR) {
             settings = demoSyncPeriod(context, settings);
         }
+        // After the demo's period is set: the line shows the values the service runs with.
+        LOG.info("configuration in use: {}", StartupReport.configuration(settings));
         // Refuse to listen beyond loopback without an API token.
         TokenGuard tokenGuard = new TokenGuard(settings.find("psync.api.token").orElse(null));
         ListenAddressPolicy.check(context, settings.find("psync.api.token").orElse(null));
@@ -132,7 +136,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
 
         Database database = resources.add(Database.start(settings));
         DataSource dataSource = database.dataSource();
-        Migrations.migrate(dataSource);
+        int schemaVersion = Migrations.migrate(dataSource).toVersion();
 
         String host;
         int port;
@@ -248,7 +252,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         // Camel's exchange timers count runs, not the split's one exchange per instrument (see SplitPartsUnmetered).
         context.addStartupListener(new io.positionsync.api.SplitPartsUnmetered());
         ProducerTemplate manualTrigger = context.createProducerTemplate();
-        DatabaseHealthCheck databaseHealth = new DatabaseHealthCheck(dataSource, api.dbHealthTimeout());
+        DatabaseHealthCheck databaseHealth = new DatabaseHealthCheck(dataSource, api.dbHealthTimeout(), schemaVersion);
         SyncApi syncApi = resources.add(new SyncApi(
                 key -> manualTrigger.requestBodyAndHeader("direct:sync-manual", null, SyncRunSteps.IDEMPOTENCY_HEADER, key,
                         SyncCoordinator.InFlightRun.class),

@@ -32,6 +32,9 @@ final class ServiceCommand {
         Main main = new Main();
         main.setPropertyPlaceholderLocations(configLocation());
         main.configure().withRoutesIncludePattern(routesPattern);
+        // --config FILE: its keys win over the default file's (as written: {{env:...}} templates still resolve);
+        // the command's own overrides win over both.
+        Settings.explicitConfiguration().forEach((key, value) -> main.addOverrideProperty((String) key, (String) value));
         overrides.forEach(main::addOverrideProperty);
         return main;
     }

@@ -42,8 +42,42 @@ public final class Settings {
         return new Settings(configurationFile(), environment, overrides);
     }
 
-    /** The configuration file as written ({@code {{env:...}}} templates unresolved). */
+    /** The system property that names the file of {@code --config FILE}. */
+    public static final String CONFIG_FILE_PROPERTY = "psync.config.file";
+
+    /** The file given with {@code --config}, if any. */
+    static Optional<Path> explicitConfigFile() {
+        String file = System.getProperty(CONFIG_FILE_PROPERTY);
+        return file == null || file.isBlank() ? Optional.empty() : Optional.of(Path.of(file));
+    }
+
+    /** The properties of the {@code --config} file as written (empty without one). */
+    static Properties explicitConfiguration() {
+        Properties properties = new Properties();
+        Optional<Path> file = explicitConfigFile();
+        if (file.isPresent()) {
+            try (Reader reader = Files.newBufferedReader(file.get(), StandardCharsets.UTF_8)) {
+                properties.load(reader);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the configuration file " + file.get() + " (--config): "
+                        + e.getMessage(), e);
+            }
+        }
+        return properties;
+    }
+
+    /**
+     * The configuration as written ({@code {{env:...}}} templates unresolved): {@code config/application.properties}
+     * with the keys of the {@code --config} file over it.
+     */
     static Properties configurationFile() {
+        Properties properties = defaultConfigurationFile();
+        properties.putAll(explicitConfiguration());
+        return properties;
+    }
+
+    /** {@code config/application.properties} beside the working directory, else the copy in the jar. */
+    static Properties defaultConfigurationFile() {
         Properties properties = new Properties();
         Path file = Path.of("config/application.properties");
         try {
@@ -93,6 +127,22 @@ public final class Settings {
             }
         });
         return variables;
+    }
+
+    /**
+     * Every variable a configuration reads: those of {@link #variables()} and those of the default file, which
+     * still names a setting when the {@code --config} file writes its key as a plain value.
+     */
+    public java.util.Set<String> knownVariables() {
+        java.util.Set<String> known = new java.util.TreeSet<>(variables().values());
+        Properties defaults = defaultConfigurationFile();
+        for (String key : defaults.stringPropertyNames()) {
+            Matcher m = ENV.matcher(defaults.getProperty(key));
+            while (m.find()) {
+                known.add(m.group(1));
+            }
+        }
+        return known;
     }
 
     /** Every {@code psync.*} key known here (the file's and the overrides), sorted. */

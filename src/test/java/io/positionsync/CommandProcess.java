@@ -39,10 +39,16 @@ final class CommandProcess {
     }
 
     static Result run(Map<String, String> environment, String... args) throws Exception {
+        return run(List.of(), environment, args);
+    }
+
+    /** With options for the JVM ({@code -Dname=value}) before the main class. */
+    static Result run(List<String> jvmOptions, Map<String, String> environment, String... args) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
-                Application.class.getName()));
+                "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()));
+        command.addAll(jvmOptions);
+        command.add(Application.class.getName());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(name -> name.startsWith("PSYNC_"));

@@ -3,6 +3,7 @@ package io.positionsync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -49,12 +50,14 @@ class ConfigurationCheckTest {
         Map<String, String> environment = Map.of("PSYNC_IBKR_HOTS", "gw", "PSYNC_DB_ULR", "x", "PSYNC_NOTHING_LIKE_IT", "1",
                 "PSYNC_LOG_FORMAT", "json", "PSYNC_IBKR_HOST", "gw", "HOME", "/root");
 
-        assertThat(ConfigurationCheck.unknownVariables(environment, shipped(environment)))
-                .extracting(ConfigurationCheck.UnknownVariable::warning)
-                .containsExactly(
-                        "environment variable PSYNC_DB_ULR is not a setting of position-sync and is ignored (did you mean PSYNC_DB_URL?)",
-                        "environment variable PSYNC_IBKR_HOTS is not a setting of position-sync and is ignored (did you mean PSYNC_IBKR_HOST?)",
-                        "environment variable PSYNC_NOTHING_LIKE_IT is not a setting of position-sync and is ignored");
+        List<ConfigurationCheck.UnknownVariable> unknown = ConfigurationCheck.unknownVariables(environment, shipped(environment));
+        assertThat(unknown).extracting(ConfigurationCheck.UnknownVariable::name)
+                .containsExactly("PSYNC_DB_ULR", "PSYNC_IBKR_HOTS", "PSYNC_NOTHING_LIKE_IT");
+        assertThat(ConfigurationCheck.refusal(unknown)).isEqualTo("environment variables PSYNC_DB_ULR (did you mean "
+                + "PSYNC_DB_URL?), PSYNC_IBKR_HOTS (did you mean PSYNC_IBKR_HOST?), PSYNC_NOTHING_LIKE_IT are not settings "
+                + "of position-sync: correct or unset them; nothing was started");
+        assertThat(ConfigurationCheck.refusal(unknown.subList(0, 1))).isEqualTo("environment variable PSYNC_DB_ULR (did "
+                + "you mean PSYNC_DB_URL?) is not a setting of position-sync: correct or unset it; nothing was started");
     }
 
     @Test

@@ -72,6 +72,11 @@ public final class ServiceProcess implements AutoCloseable {
         return process;
     }
 
+    /** {@code http://127.0.0.1:PORT/}. */
+    public String base() {
+        return base;
+    }
+
     /** Waits until the service answers and its start-up run has ended. */
     public ServiceProcess awaitStartupRun(Duration atMost) {
         Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(200)).ignoreExceptions()

@@ -86,11 +86,10 @@ class StartupRefusalsTest {
         CommandProcess.Result result = CommandProcess.run(environment("PSYNC_DB_URL", db.jdbcUrl(), "PSYNC_DB_USER", db.user(),
                 "PSYNC_DB_PASSWORD", db.password(), "PSYNC_IBKR_HOTS", "127.0.0.1"), "sync-once");
 
-        assertRefused(result, "error: PSYNC_DB_URL is set but PSYNC_IBKR_HOST is not (PSYNC_IBKR_HOTS is set: a typo?): "
-                + "refusing to sync the built-in simulator's demo positions into that database; set PSYNC_IBKR_HOST to "
-                + "your TWS / IB Gateway host, or PSYNC_IBKR_HOST=simulator to use the simulator on purpose");
-        assertThat(result.stderr()).contains("environment variable PSYNC_IBKR_HOTS is not a setting of position-sync and is "
-                + "ignored (did you mean PSYNC_IBKR_HOST?)");
+        // A misspelt variable stops the command before anything starts.
+        assertRefused(result, "error: environment variable PSYNC_IBKR_HOTS (did you mean PSYNC_IBKR_HOST?) is not a "
+                + "setting of position-sync: correct or unset it; nothing was started");
+        assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.stdout()).isEmpty();
         assertThat(count("SELECT count(*) FROM positions")).isZero();
         assertThat(count("SELECT count(*) FROM sync_runs")).isEqualTo(runsBefore);

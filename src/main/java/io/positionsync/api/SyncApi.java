@@ -275,8 +275,16 @@ public final class SyncApi implements AutoCloseable {
                 json.put(unknown, null);
             }
             database.put("available", false);
-            database.put("detail", "the database did not answer (" + e.getClass().getSimpleName()
-                    + "): runs, failures and breaks are unknown");
+            SQLException sql = undefinedTable(e);
+            if (sql != null) {
+                // undefined_table: it answered, without the service's tables
+                database.put("detail", "the database answers, but the service's tables are missing ("
+                        + oneLine(sql.getMessage()) + "): the schema was rolled back or dropped; stop the service, run "
+                        + "`migrate`, then start it again. Runs, failures and breaks are unknown");
+            } else {
+                database.put("detail", "the database did not answer (" + e.getClass().getSimpleName()
+                        + "): runs, failures and breaks are unknown");
+            }
         }
         json.put("database", database);
         Map<String, Object> staleness = new LinkedHashMap<>();
@@ -315,5 +323,19 @@ public final class SyncApi implements AutoCloseable {
             throw ApiException.badRequest(IDEMPOTENCY_KEY_RULE);
         }
         return key;
+    }
+
+    /** The "relation does not exist" error (SQLState 42P01) in {@code e}'s causes, or null. */
+    private static SQLException undefinedTable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && "42P01".equals(sql.getSQLState())) {
+                return sql;
+            }
+        }
+        return null;
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s+", " ").trim();
     }
 }

@@ -21,7 +21,7 @@ public final class SnapshotCommand {
     static final int EXIT_USAGE = 2;
 
     private static final int MAX_PORT = 65535;
-    private static final String USAGE = "usage: snapshot --host H --port P --client-id N [--timeout-seconds S]";
+    private static final String USAGE = "usage: snapshot [--host H] [--port P] [--client-id N] [--timeout-seconds S]";
 
     private SnapshotCommand() {
     }
@@ -29,6 +29,32 @@ public final class SnapshotCommand {
     /** The command as {@code Application} runs it. */
     public static int run(String[] args) {
         return run(args, System.out, System.err, Settings.load());
+    }
+
+    /**
+     * The command as the command line runs it: each option left out (null) comes from the configuration,
+     * {@code PSYNC_IBKR_HOST}, {@code PSYNC_IBKR_PORT}, {@code PSYNC_IBKR_CLIENT_ID}, like every other command.
+     */
+    public static int run(String host, Integer port, Integer clientId, Integer timeoutSeconds) {
+        return run(host, port, clientId, timeoutSeconds, System.out, System.err, Settings.load());
+    }
+
+    static int run(String host, Integer port, Integer clientId, Integer timeoutSeconds, PrintStream out, PrintStream err,
+            Settings settings) {
+        String configuredHost = settings.find("psync.ibkr.host").orElse(null);
+        String effectiveHost = host != null ? host : configuredHost;
+        if (effectiveHost == null || "simulator".equalsIgnoreCase(effectiveHost.trim())) {
+            err.println("error: no gateway host: give --host or set " + settings.variableOf("psync.ibkr.host")
+                    + " to the TWS / IB Gateway host (" + USAGE + ")");
+            return EXIT_USAGE;
+        }
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--host", effectiveHost,
+                "--port", port != null ? port.toString() : settings.find("psync.ibkr.port").orElse(""),
+                "--client-id", clientId != null ? clientId.toString() : settings.find("psync.ibkr.client-id").orElse("")));
+        if (timeoutSeconds != null) {
+            args.addAll(java.util.List.of("--timeout-seconds", timeoutSeconds.toString()));
+        }
+        return run(args.toArray(String[]::new), out, err, settings);
     }
 
     static int run(String[] args, PrintStream out, PrintStream err, Settings settings) {

@@ -61,6 +61,8 @@ public final class TwsBrokerGateway implements BrokerGateway {
     private ConnectionStatus status;
     /** When the gateway was last seen going away (or this client started without it); null while connected. */
     private Instant downSince;
+    /** The DOWN lines of a gateway that stays down: said once, then counted. */
+    private final FailureRepeats downRepeats = new FailureRepeats();
     private boolean ibConnectivityLost;
 
     private volatile TwsConnection connection;
@@ -277,8 +279,25 @@ public final class TwsBrokerGateway implements BrokerGateway {
             String retry = nextAttemptAt == null ? "" : " (next attempt not before " + nextAttemptAt + ")";
             // A close we asked for is routine; losing the gateway is not.
             boolean ourClose = closed && state == ConnectionState.DOWN;
-            if ((state == ConnectionState.DOWN || state == ConnectionState.DEGRADED) && !ourClose) {
+            if (state == ConnectionState.DOWN && !ourClose) {
+                // Said once, then counted: a gateway that stays down fails every attempt the same way.
+                FailureRepeats.Decision repeat = downRepeats.failed(detail, "attempt", clock.instant());
+                if (repeat.logFull()) {
+                    log.warn("gateway connection {}: {}{}", state, detail, retry);
+                } else if (repeat.logSummary()) {
+                    log.warn("gateway connection still DOWN: {} failed attempts in a row since {}, each as logged "
+                            + "first{}", repeat.count(), repeat.since(), retry);
+                } else {
+                    log.debug("gateway connection {}: {}{}", state, detail, retry);
+                }
+            } else if (state == ConnectionState.DEGRADED && !ourClose) {
                 log.warn("gateway connection {}: {}{}", state, detail, retry);
+            } else if (state == ConnectionState.CONNECTING && downSince != null) {
+                log.debug("gateway connection {}: {}", state, detail); // a retry while down: the DOWN lines count them
+            } else if (state == ConnectionState.UP) {
+                FailureRepeats.Decision ended = downRepeats.succeeded();
+                log.info("gateway connection {}: {}{}", state, detail, ended.count() == 0 ? ""
+                        : " (after " + ended.count() + " failed attempt(s) since " + ended.since() + ")");
             } else {
                 log.info("gateway connection {}: {}", state, detail);
             }

@@ -100,6 +100,9 @@ public final class TwsConnection implements AutoCloseable {
             if (e instanceof SocketTimeoutException) {
                 why = "timed out after " + connectTimeout.toMillis() + " ms; check the host, any firewall in between, and "
                         + "that " + port + " is the API port (" + USUAL_PORTS + ")";
+            } else if (e instanceof java.net.UnknownHostException) {
+                why = "unknown host '" + host + "' (the name does not resolve); check the gateway host (PSYNC_IBKR_HOST, "
+                        + "--host) for a typo";
             } else if (e instanceof java.net.ConnectException) {
                 why = "connection refused; check that TWS / IB Gateway is running with 'Enable ActiveX and Socket Clients' "
                         + "on (Global Configuration > API > Settings) and that " + port + " is its API port (" + USUAL_PORTS + ")";
@@ -238,7 +241,7 @@ public final class TwsConnection implements AutoCloseable {
             connectionTime = fields.hasMore() ? fields.readString() : null;
         } catch (ProtocolException e) {
             BrokerException failure = new BrokerException("malformed handshake reply from " + endpoint() + ": "
-                    + e.getMessage(), null, e);
+                    + e.getMessage() + "; is " + endpoint() + " a TWS API gateway at all (" + USUAL_PORTS + ")?", null, e);
             handshake.completeExceptionally(failure);
             throw failure;
         }
@@ -316,7 +319,11 @@ public final class TwsConnection implements AutoCloseable {
         closeReason = reason;
         closeQuietly(socket);
         Exception cause = reason;
+        String notAGateway = serverVersion == 0 && cause instanceof IOException ? NotAGateway.identify(host, port) : null;
         BrokerException failure = cause instanceof BrokerException be ? be
+                : notAGateway != null ? new BrokerException(host + ":" + port + " is " + notAGateway + ", not a TWS API "
+                        + "gateway: point PSYNC_IBKR_HOST / PSYNC_IBKR_PORT at TWS or IB Gateway (" + USUAL_PORTS + ")",
+                        ErrorCodes.CONNECT_FAIL, cause)
                 : new BrokerException("the gateway at " + endpoint() + " closed the connection while connecting as clientId "
                         + clientId + (cause == null ? "" : ": " + describe(cause)) + "; usually this host is not in its "
                         + "Trusted IPs (or 'Allow connections from localhost only' is on), or clientId " + clientId

@@ -78,6 +78,8 @@ public final class SyncRunSteps {
     private final LedgerRepository ledger;
     private final AccountRepository accounts;
     private final RunStateReader reader;
+    /** Failed runs in a row with the same failure: said once, then counted. */
+    private final io.positionsync.ibkr.FailureRepeats failureRepeats = new io.positionsync.ibkr.FailureRepeats();
     private final BigDecimal breakTolerance;
     private final Clock clock;
     private final Consumer<SyncRunSummary> onFinished;
@@ -427,12 +429,25 @@ public final class SyncRunSteps {
                 counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error, fills);
         long millis = Duration.between(run.startedAt(), finishedAt).toMillis();
         if (error == null) {
-            LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged{}", run.runId(), status,
+            io.positionsync.ibkr.FailureRepeats.Decision ended = failureRepeats.succeeded();
+            LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged{}{}", run.runId(), status,
                     run.trigger(), millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged(),
-                    leftOut(run.snapshot()));
+                    leftOut(run.snapshot()),
+                    ended.count() == 0 ? "" : " (after " + ended.count() + " failed run(s) since " + ended.since() + ")");
         } else {
             // A run that did not succeed is something to look at: WARN, so that it stands out and alerts can key on it.
-            LOG.warn("sync run {} {} ({}) in {} ms: {}", run.runId(), status, run.trigger(), millis, error);
+            // The same failure again (a gateway that stays down) is said once, then counted.
+            io.positionsync.ibkr.FailureRepeats.Decision repeat = failureRepeats.failed(error, "run " + run.runId(),
+                    finishedAt);
+            if (repeat.logFull()) {
+                LOG.warn("sync run {} {} ({}) in {} ms: {}", run.runId(), status, run.trigger(), millis, error);
+            } else if (repeat.logSummary()) {
+                LOG.warn("sync run {} {} ({}) in {} ms: the same failure as {}, {} runs in a row since {} (next said at {})",
+                        run.runId(), status, run.trigger(), millis, repeat.firstLabel(), repeat.count(), repeat.since(),
+                        repeat.count() * 2);
+            } else {
+                LOG.debug("sync run {} {} ({}) in {} ms: {}", run.runId(), status, run.trigger(), millis, error);
+            }
         }
         onFinished.accept(summary);
         return summary;

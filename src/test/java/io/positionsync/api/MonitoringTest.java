@@ -370,10 +370,17 @@ class MonitoringTest {
         return node == null ? List.of() : new ArrayList<>((List<?>) node);
     }
 
-    /** deploy/prometheus/prometheus.yml aimed at the service's port, scraping every second, rules by absolute path. */
+    /**
+     * deploy/prometheus/prometheus.yml and its targets file aimed at the service's port, scraping every second, rules
+     * and targets by absolute path.
+     */
     private static Path scrapeConfig(Path dir, int servicePort) throws IOException {
+        String targets = Files.readString(PROMETHEUS_DIR.resolve("targets").resolve("position-sync.yml"));
+        Files.createDirectories(dir.resolve("targets"));
+        Files.writeString(dir.resolve("targets").resolve("position-sync.yml"),
+                replaceOnce(targets, "'localhost:8080'", "'127.0.0.1:" + servicePort + "'"));
         String shipped = Files.readString(PROMETHEUS_DIR.resolve("prometheus.yml"));
-        String config = replaceOnce(shipped, "'127.0.0.1:8080'", "'127.0.0.1:" + servicePort + "'");
+        String config = replaceOnce(shipped, "'targets/*.yml'", "'" + dir.resolve("targets").toAbsolutePath() + "/*.yml'");
         config = replaceOnce(config, "scrape_interval: 15s", "scrape_interval: 1s");
         config = replaceOnce(config, "evaluation_interval: 15s", "evaluation_interval: 1s");
         config = replaceOnce(config, "scrape_timeout: 10s", "scrape_timeout: 1s");
@@ -425,6 +432,10 @@ class MonitoringTest {
             try {
                 HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/" + path))
                         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 503) {
+                    // Prometheus answers 503 until it is ready (storage opened, configuration loaded): not yet, not wrong
+                    throw new UncheckedIOException(new IOException("prometheus is not ready yet (503 to " + path + ")"));
+                }
                 if (response.statusCode() != 200) {
                     throw new AssertionError("prometheus answered " + response.statusCode() + " to " + path + ": " + response.body());
                 }

@@ -94,7 +94,10 @@ class DatabaseTest {
             assertThatThrownBy(() -> Database.start(embeddedConfig(dataDir)))
                     .hasMessageContaining("in use by another position-sync process");
         } finally {
-            child.destroyForcibly(); // SIGKILL: the child's PostgreSQL is left running
+            // SIGKILL to the watchdog and the child, as a kill of the whole process group or a power loss of the JVM
+            // alone would: the child's PostgreSQL is left running
+            watchdogOf(child).ifPresent(ProcessHandle::destroyForcibly);
+            child.destroyForcibly();
             assertThat(child.waitFor(STARTUP.toSeconds(), TimeUnit.SECONDS)).isTrue();
         }
         assertThat(dataDir.resolve("pg").resolve("postmaster.pid")).as("the dead child's server is still up").exists();
@@ -102,6 +105,56 @@ class DatabaseTest {
         try (Database database = Database.start(embeddedConfig(dataDir))) {
             assertThat(marks(database)).containsExactly("written by the child process");
         }
+    }
+
+    /**
+     * {@code kill -9} of the JVM alone: its watchdog stops the embedded PostgreSQL at once, not at the next start
+     * (there is none here).
+     */
+    @Test
+    void aKilledProcessLeavesNoPostgresqlRunning() throws Exception {
+        Process child = startChild();
+        long postmaster;
+        try {
+            assertThat(readLine(child)).isEqualTo("ready");
+            postmaster = Long.parseLong(java.nio.file.Files.readAllLines(dataDir.resolve("pg").resolve("postmaster.pid"))
+                    .get(0).trim());
+            assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive)).contains(true);
+            assertThat(watchdogOf(child)).as("a watchdog runs beside the server").isPresent();
+        } finally {
+            child.destroyForcibly(); // SIGKILL to the JVM alone
+            assertThat(child.waitFor(STARTUP.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> ProcessHandle.of(postmaster).map(h -> !h.isAlive()).orElse(true));
+        assertThat(ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("")
+                .contains(dataDir.resolve("pg").toString()))).as("no postgres process on the data directory").isEmpty();
+        assertThat(dataDir.resolve("pg").resolve("postmaster.pid")).as("a clean shutdown").doesNotExist();
+    }
+
+    private Process startChild() throws java.io.IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                EmbeddedDatabaseProcess.class.getName(), dataDir.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    private static String readLine(Process child) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (java.io.IOException e) {
+                return "error: " + e.getMessage();
+            }
+        }).get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** The embedded server's watchdog started by {@code child}. */
+    private static Optional<ProcessHandle> watchdogOf(Process child) {
+        return child.descendants().filter(h -> h.info().commandLine().orElse("").contains("position-sync-pg-watchdog"))
+                .findFirst();
     }
 
     @Test

@@ -60,7 +60,7 @@ public final class SimulatorCommand {
             err.println("error: " + e.getMessage());
             return EXIT_USAGE;
         } catch (IOException e) {
-            err.println("error: cannot listen: " + e.getMessage());
+            err.println("error: " + e.getMessage());
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(simulator::stop, "gateway-sim-shutdown"));
@@ -143,7 +143,15 @@ public final class SimulatorCommand {
             throw new UsageException("invalid scenario " + (scenarioFile == null ? "demo" : scenarioFile) + ": "
                     + oneLine(e.getMessage()));
         }
-        GatewaySimulator simulator = new GatewaySimulator(state, options).start();
+        GatewaySimulator simulator;
+        try {
+            simulator = new GatewaySimulator(state, options).start();
+        } catch (java.net.BindException e) {
+            throw new java.net.BindException("cannot listen on " + options.host() + ":" + options.port() + ": "
+                    + e.getMessage() + " (another process listens there: stop it or choose another --port)");
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e);
+        }
         List<String> notManaged = state.accounts().stream().filter(account -> !state.isManaged(account)).toList();
         LOG.info("gateway simulator listening on {}:{} (server version <= {}, accounts {}{})", options.host(),
                 simulator.port(), options.maxServerVersion(), String.join(", ", state.managedAccounts()),
