@@ -242,7 +242,9 @@ public final class SyncApi implements AutoCloseable {
             // Asked first, within the health timeout: a database that does not answer must not hold the status
             // for the pool's connection timeout.
             Optional<String> problem = databaseProblem.get().join();
-            if (problem.isPresent()) {
+            // a database that answers (without the service's tables, or behind on its schema) is read on: the reads
+            // fail at once and say what is missing
+            if (problem.isPresent() && !problem.get().startsWith("the database answers")) {
                 throw new SQLException(problem.get());
             }
             Optional<SyncRun> lastRun = runs.latest();
