@@ -126,21 +126,28 @@ public final class ChainFold {
      */
     public static Result fold(List<LedgerEntry> entries, List<Observation> observations, BigDecimal multiplier,
             BigDecimal tolerance) {
+        return fold(entries, observations, multiplier, tolerance, Map.of());
+    }
+
+    /**
+     * As {@link #fold(List, List, BigDecimal, BigDecimal)}, with the places of fills stored before version 3 out of
+     * time order ({@link #storedPlaces}): such a fill (execId -> the place) sits where version 2 folded it, after
+     * every fact of that instant, so a version-2 chain folds back to itself.
+     */
+    public static Result fold(List<LedgerEntry> entries, List<Observation> observations, BigDecimal multiplier,
+            BigDecimal tolerance, Map<String, Instant> storedPlaces) {
         List<Fact> facts = new ArrayList<>(entries.size() + observations.size());
         int sequence = 0;
         for (LedgerEntry entry : entries) {
             String tie = entry.execId() != null ? entry.execId() : String.format("~%08d", sequence);
             sequence++;
-            int rank = switch (entry.kind()) {
-                case OPENING_BALANCE -> RANK_OPENING;
-                case FILL -> entry.foldTime() != null ? RANK_AFTER_OBSERVATION : RANK_FILL;
-                default -> RANK_FILL;
-            };
-            // An opening balance holds every fill of an earlier second (broker times have whole seconds): it sits at
-            // the start of its run's second, before the fills of that second.
-            Instant at = entry.kind() == EntryKind.OPENING_BALANCE && entry.orderTime() != null
-                    ? entry.orderTime().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) : entry.orderTime();
-            facts.add(new Fact(at, rank, tie, entry, null));
+            Instant stored = entry.kind() == EntryKind.FILL && entry.foldTime() == null && entry.execId() != null
+                    ? storedPlaces.get(entry.execId()) : null;
+            if (stored != null) {
+                facts.add(new Fact(stored, RANK_AFTER_OBSERVATION, tie, entry, null));
+                continue;
+            }
+            facts.add(new Fact(sortTime(entry), rankOf(entry), tie, entry, null));
         }
         for (Observation observation : observations) {
             facts.add(new Fact(observation.at(), RANK_OBSERVATION, String.format("%020d", observation.runId()), null,
@@ -156,6 +163,53 @@ public final class ChainFold {
             }
         }
         return pass.result();
+    }
+
+    private static int rankOf(LedgerEntry entry) {
+        return switch (entry.kind()) {
+            case OPENING_BALANCE -> RANK_OPENING;
+            case FILL -> entry.foldTime() != null ? RANK_AFTER_OBSERVATION : RANK_FILL;
+            default -> RANK_FILL;
+        };
+    }
+
+    /**
+     * Where an entry sits in time. An opening balance holds every fill of an earlier second (broker times have whole
+     * seconds): it sits at the start of its run's second, before the fills of that second.
+     */
+    private static Instant sortTime(LedgerEntry entry) {
+        return entry.kind() == EntryKind.OPENING_BALANCE && entry.orderTime() != null
+                ? entry.orderTime().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) : entry.orderTime();
+    }
+
+    /**
+     * Fills of a stored chain (its lifecycles oldest first, each one's entries in their stored order) that sit
+     * before an earlier fact of the chain: execId -> the time of the latest fact before it. Version 2 appended a fill
+     * reported late at the end of the open lifecycle (or in the slot of the estimate it replaced), so its stored
+     * order is not its time order; the version-2 figures are the fold in stored order. A chain written by version 3
+     * is stored in fold order and has none. Entries derived from an observation are skipped (re-derived anyway).
+     */
+    public static Map<String, Instant> storedPlaces(List<List<LedgerEntry>> chain) {
+        Map<String, Instant> places = new LinkedHashMap<>();
+        Instant latest = null;
+        for (List<LedgerEntry> lifecycle : chain) {
+            for (LedgerEntry entry : lifecycle) {
+                if (entry.derived()) {
+                    continue;
+                }
+                Instant at = sortTime(entry);
+                if (at == null) {
+                    continue;
+                }
+                if (latest != null && at.isBefore(latest) && entry.kind() == EntryKind.FILL && entry.foldTime() == null
+                        && entry.execId() != null) {
+                    places.putIfAbsent(entry.execId(), latest);
+                } else if (latest == null || at.isAfter(latest)) {
+                    latest = at;
+                }
+            }
+        }
+        return places;
     }
 
     /** The key of a lifecycle's opening fact, from its first entry. */

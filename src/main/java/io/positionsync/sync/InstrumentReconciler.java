@@ -173,7 +173,12 @@ public final class InstrumentReconciler {
             stored.sort(Comparator.comparing((Lifecycle l) -> l.row().openedAt(),
                     Comparator.nullsFirst(Comparator.naturalOrder())).thenComparingLong(l -> l.row().id()));
 
-            // 1. the stored facts
+            // 1. the stored facts; fills version 2 stored out of time order keep their stored place
+            List<List<LedgerEntry>> chain = new ArrayList<>(stored.size());
+            for (Lifecycle lifecycle : stored) {
+                chain.add(lifecycle.entries());
+            }
+            Map<String, Instant> storedPlaces = ChainFold.storedPlaces(chain);
             Map<String, LedgerEntry> fills = new LinkedHashMap<>();
             List<LedgerEntry> fixed = new ArrayList<>();
             Map<String, ChainFold.Observation> observations = new LinkedHashMap<>();
@@ -274,7 +279,8 @@ public final class InstrumentReconciler {
             BigDecimal brokerQuantity = broker == null ? BigDecimal.ZERO : broker.quantity();
             int keep = fresh.size();
             if (!fresh.isEmpty()) {
-                BigDecimal before = ChainFold.fold(all, List.copyOf(observations.values()), multiplier, run.tolerance())
+                BigDecimal before = ChainFold.fold(all, List.copyOf(observations.values()), multiplier, run.tolerance(),
+                        storedPlaces)
                         .quantity();
                 keep = keptFills(before, fresh, brokerQuantity, facts.deferredBefore(),
                         run.now().minus(DEFERRAL_WINDOW));
@@ -308,7 +314,8 @@ public final class InstrumentReconciler {
                     facts.newFills().isEmpty() && facts.corrections().isEmpty());
             List<ChainFold.Observation> allObservations = new ArrayList<>(observations.values());
             allObservations.add(current);
-            ChainFold.Result folded = ChainFold.fold(all, allObservations, multiplier, run.tolerance());
+            ChainFold.Result folded = ChainFold.fold(all, allObservations, multiplier, run.tolerance(),
+                    storedPlaces);
 
             // 5. writes, 6. breaks
             Map<ChainFold.Folded, Integer> refs = write(stored, folded);
