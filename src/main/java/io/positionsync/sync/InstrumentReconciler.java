@@ -694,7 +694,7 @@ public final class InstrumentReconciler {
                     continue;
                 }
                 Instant at = Instant.parse(open.subject().substring(4));
-                if (from != null && at.isBefore(from)) {
+                if (from == null || at.isBefore(from)) {
                     continue; // an observation of a lifecycle this run did not refold
                 }
                 ChainFold.Outcome outcome = byAt.get(open.subject());
@@ -744,6 +744,14 @@ public final class InstrumentReconciler {
         private void dailyBreak(ChainFold.Result folded, Map<ChainFold.Folded, Integer> refs) {
             if (broker == null || broker.brokerRealizedPnl() == null || facts.dayExecIds().isEmpty()) {
                 return;
+            }
+            for (ChainFold.Folded lifecycle : folded.lifecycles()) {
+                for (LedgerEntry entry : lifecycle.entries()) {
+                    if (entry.kind() == EntryKind.FILL && entry.commissionPending()
+                            && facts.dayExecIds().contains(entry.execId())) {
+                        return; // a commission of the day is not known yet (its own break says so)
+                    }
+                }
             }
             BigDecimal ours = BigDecimal.ZERO;
             Instant first = null;

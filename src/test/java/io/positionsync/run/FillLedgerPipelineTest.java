@@ -211,10 +211,11 @@ class FillLedgerPipelineTest {
         assertThat(h.query("SELECT kind, resolved_at FROM reconciliation_breaks")).singleElement()
                 .satisfies(b -> assertThat(b.get("kind")).isEqualTo("UNEXPLAINED_QUANTITY"));
 
-        // the next run agrees with the broker (flat): the break is resolved by it
-        SyncRunSummary next = sync();
+        // the next run agrees with the broker (flat) only because of the estimate: the break stays open until a
+        // fact explains it (LedgerRefoldPipelineTest follows it to the late sale)
+        sync();
         assertThat(h.query("SELECT resolved_run_id FROM reconciliation_breaks")).singleElement()
-                .satisfies(b -> assertThat(b.get("resolved_run_id")).isEqualTo(next.runId()));
+                .satisfies(b -> assertThat(b.get("resolved_run_id")).isNull());
     }
 
     @Test
