@@ -702,7 +702,7 @@ public final class InstrumentReconciler {
                     continue;
                 }
                 Instant at = Instant.parse(open.subject().substring(4));
-                if (from != null && at.isBefore(from)) {
+                if (from == null || at.isBefore(from)) {
                     continue; // an observation of a lifecycle this run did not refold
                 }
                 ChainFold.Outcome outcome = byAt.get(open.subject());
@@ -753,6 +753,14 @@ public final class InstrumentReconciler {
             if (broker == null || broker.brokerRealizedPnl() == null || facts.dayExecIds().isEmpty()) {
                 return;
             }
+            for (ChainFold.Folded lifecycle : folded.lifecycles()) {
+                for (LedgerEntry entry : lifecycle.entries()) {
+                    if (entry.kind() == EntryKind.FILL && entry.commissionPending()
+                            && facts.dayExecIds().contains(entry.execId())) {
+                        return; // a commission of the day is not known yet (its own break says so)
+                    }
+                }
+            }
             BigDecimal ours = BigDecimal.ZERO;
             Instant first = null;
             for (String execId : facts.dayExecIds()) {
@@ -771,10 +779,6 @@ public final class InstrumentReconciler {
                 for (LedgerEntry entry : lifecycle.entries()) {
                     if (entry.kind() == EntryKind.ESTIMATE && !entry.orderTime().isBefore(first)) {
                         return; // an estimate of the day is left
-                    }
-                    if (entry.kind() == EntryKind.FILL && entry.commissionPending()
-                            && facts.dayExecIds().contains(entry.execId())) {
-                        return; // a fill of the day waits for its commission: not known yet
                     }
                 }
             }

@@ -288,7 +288,7 @@ final class ClientSession {
                 Instrument instrument = state.instrument(execution.conId()).orElseThrow();
                 enqueue(messages.execDetails(NOT_TIED_TO_REQUEST, execution, instrument).frame());
                 if (!state.isCommissionWithheld(execId)) {
-                    enqueue(messages.commissionReport(execution.commissionReport()).frame());
+                    enqueue(messages.commissionReport(state.reportedCommission(execution)).frame());
                 }
             });
         }
@@ -363,7 +363,7 @@ final class ClientSession {
                 if (state.isCommissionWithheld(execution.execId())) {
                     continue;
                 }
-                OutboundMessage report = messages.commissionReport(execution.commissionReport());
+                OutboundMessage report = messages.commissionReport(state.reportedCommission(execution));
                 if (late == null) {
                     data.add(report);
                     byMessage.add(null);

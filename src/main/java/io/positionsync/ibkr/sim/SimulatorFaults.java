@@ -92,6 +92,23 @@ public final class SimulatorFaults {
         return arm(new Fault(Fault.Kind.LATE_COMMISSION_REPORTS, SnapshotPhase.EXECUTIONS, 0, 0, delay));
     }
 
+    /**
+     * The commission report of {@code execId} carries IB's realizedPNL off by {@code delta} from now on (the
+     * broker disagrees with the fold of the fills for that one execution); {@code null} or 0 reports it right again.
+     * A correction of it ({@code <base>.02}) is reported right. Not a one-shot {@link Fault}: it holds until changed.
+     */
+    public void misreportRealizedPnl(String execId, java.math.BigDecimal delta) {
+        simulator.state().misreportRealizedPnl(execId, delta);
+    }
+
+    /**
+     * {@code updatePortfolio}'s realized P&L of the day for one contract is off by {@code delta} from the day's
+     * executions from now on; {@code null} or 0 removes the skew. Holds until changed.
+     */
+    public void skewDailyRealizedPnl(String account, long conId, java.math.BigDecimal delta) {
+        simulator.state().skewDailyRealizedPnl(account, conId, delta);
+    }
+
     /** Drops every client connection now (the listener stays open). */
     public int dropAllConnectionsNow() {
         return simulator.dropAllClients();

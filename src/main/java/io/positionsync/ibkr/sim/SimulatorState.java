@@ -78,6 +78,10 @@ public final class SimulatorState {
     private final Set<String> withheldCommissions = new LinkedHashSet<>();
     private final Set<String> withheldExecutions = new LinkedHashSet<>();
     private final Set<String> priorDayExecIds = new HashSet<>();
+    /** execId -> what its commission report's realizedPNL is off by. */
+    private final Map<String, BigDecimal> realizedPnlMisreports = new HashMap<>();
+    /** What updatePortfolio's realized P&L of the day is off by, per contract. */
+    private final Map<PositionKey, BigDecimal> dailyRealizedSkews = new HashMap<>();
     private int executionsRequests;
     private final Map<Integer, List<Consumer<SimulatorState>>> beforeExecutionsReply = new HashMap<>();
     private final Map<Integer, List<Consumer<SimulatorState>>> afterExecutionsReply = new HashMap<>();
@@ -424,12 +428,68 @@ public final class SimulatorState {
 
     /**
      * The broker's trading day rolls over: every execution so far becomes a prior-day one, which
-     * {@code reqExecutions} no longer returns (positions keep what those fills did).
+     * {@code reqExecutions} no longer returns (positions keep what those fills did), and each contract's realized
+     * P&L of the day ({@code updatePortfolio}) starts again from 0. An execution whose report is still
+     * {@linkplain #withholdExecution withheld} stays out of the roll: it is booked in the day it is reported in, so
+     * once released {@code reqExecutions} returns it (with its own, earlier time) and the new day's realized P&L
+     * counts what it realized.
      */
     public synchronized void rollTradingDay() {
+        Map<PositionKey, BigDecimal> carried = new HashMap<>();
         for (Execution execution : executions) {
-            priorDayExecIds.add(execution.execId());
+            if (withheldExecutions.contains(execution.execId())) {
+                if (execution.realizedPnl() != null) {
+                    carried.merge(new PositionKey(execution.account(), execution.conId()), execution.realizedPnl(),
+                            BigDecimal::add);
+                }
+            } else {
+                priorDayExecIds.add(execution.execId());
+            }
         }
+        for (Map.Entry<PositionKey, Ledger> entry : ledgers.entrySet()) {
+            BigDecimal today = carried.getOrDefault(entry.getKey(), BigDecimal.ZERO);
+            entry.getValue().startDay(today);
+        }
+    }
+
+    /**
+     * Makes the commission report of {@code execId} (and only that revision) carry IB's realizedPNL off by
+     * {@code delta} (a broker figure that disagrees with the fold of the fills); {@code null} or 0 reports it
+     * right again. A correction ({@code <base>.02}) is reported right.
+     */
+    synchronized void misreportRealizedPnl(String execId, BigDecimal delta) {
+        execution(execId).orElseThrow(() -> new IllegalArgumentException("no execution " + execId));
+        if (delta == null || delta.signum() == 0) {
+            realizedPnlMisreports.remove(execId);
+        } else {
+            realizedPnlMisreports.put(execId, delta);
+        }
+    }
+
+    /**
+     * Makes {@code updatePortfolio}'s realized P&L of the day for one contract off by {@code delta} from the day's
+     * executions; {@code null} or 0 removes the skew.
+     */
+    synchronized void skewDailyRealizedPnl(String account, long conId, BigDecimal delta) {
+        requireAccount(account);
+        requireInstrument(conId);
+        PositionKey key = new PositionKey(account, conId);
+        if (delta == null || delta.signum() == 0) {
+            dailyRealizedSkews.remove(key);
+        } else {
+            dailyRealizedSkews.put(key, delta);
+        }
+    }
+
+    /** The commission report of {@code execution} as the gateway sends it (with a misreported realizedPNL, if any). */
+    public synchronized CommissionReport reportedCommission(Execution execution) {
+        CommissionReport report = execution.commissionReport();
+        BigDecimal delta = realizedPnlMisreports.get(execution.execId());
+        if (delta == null) {
+            return report;
+        }
+        BigDecimal realized = report.realizedPnl() == null ? delta : report.realizedPnl().add(delta);
+        return new CommissionReport(report.execId(), report.commission(), report.currency(), realized);
     }
 
     /** Corrects the price of an execution; see {@link #correctExecution(String, BigDecimal, BigDecimal)}. */
@@ -630,6 +690,11 @@ public final class SimulatorState {
     /** One position valued at the current market price. */
     public synchronized PortfolioEntry portfolioEntry(Position position) {
         Instrument instrument = requireInstrument(position.conId());
+        BigDecimal skew = dailyRealizedSkews.get(new PositionKey(position.account(), position.conId()));
+        if (skew != null) {
+            position = new Position(position.account(), position.conId(), position.quantity(), position.avgCost(),
+                    position.realizedPnlToday().add(skew));
+        }
         BigDecimal price = prices.get(position.conId());
         if (price == null) {
             return new PortfolioEntry(position, instrument, null, null, null);
@@ -776,6 +841,17 @@ public final class SimulatorState {
             opening = position;
             current = position;
             applied.clear();
+        }
+
+        /**
+         * A new trading day: the day's realized P&L becomes {@code today}. The opening carries the offset, so a
+         * later replay (a correction) keeps the new day's figure.
+         */
+        void startDay(BigDecimal today) {
+            BigDecimal offset = today.subtract(current.realizedPnlToday());
+            opening = new Position(opening.account(), opening.conId(), opening.quantity(), opening.avgCost(),
+                    opening.realizedPnlToday().add(offset));
+            current = new Position(current.account(), current.conId(), current.quantity(), current.avgCost(), today);
         }
 
         /** Recomputes {@link #current} from the opening and the applied fills; returns fill {@code index}'s realized P&L. */

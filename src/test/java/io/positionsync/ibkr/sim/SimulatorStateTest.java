@@ -50,6 +50,65 @@ class SimulatorStateTest {
     }
 
     @Test
+    void rollingTheTradingDayStartsTheDaysRealizedPnlAgainButCarriesAWithheldExecutionIntoTheNewDay() {
+        state.trade(ACC1, AAPL, Side.BOT, d("100"), d("150.00"), d("1.00"));
+        state.trade(ACC1, AAPL, Side.SLD, d("10"), d("160.00"), d("0.10"));
+        Execution late = state.trade(ACC1, AAPL, Side.SLD, d("40"), d("160.00"), d("0.40"));
+        state.withholdExecution(late.execId());
+        assertThat(position(ACC1, AAPL).realizedPnlToday()).isEqualByComparingTo("499.00"); // 99.80 + 399.20
+
+        state.rollTradingDay();
+
+        // the reported sale is yesterday's; the withheld one is booked in the day it is reported in
+        assertThat(position(ACC1, AAPL).realizedPnlToday()).isEqualByComparingTo("399.20");
+        assertThat(state.isPriorDay(late.execId())).isFalse();
+        state.releaseExecution(late.execId());
+        state.rollTradingDay();
+        assertThat(position(ACC1, AAPL).realizedPnlToday()).isZero();
+        assertThat(state.isPriorDay(late.execId())).isTrue();
+        assertThat(position(ACC1, AAPL).quantity()).isEqualByComparingTo("50");
+    }
+
+    @Test
+    void aCorrectionAfterTheRollKeepsTheNewDaysRealizedPnl() {
+        Execution buy = state.trade(ACC1, AAPL, Side.BOT, d("100"), d("150.00"), d("1.00"));
+        state.trade(ACC1, AAPL, Side.SLD, d("10"), d("160.00"), d("0.10"));
+        state.rollTradingDay();
+        state.trade(ACC1, AAPL, Side.SLD, d("10"), d("161.00"), d("0.10"));
+        assertThat(position(ACC1, AAPL).realizedPnlToday()).isEqualByComparingTo("109.80");
+
+        state.correctExecution(buy.execId(), d("149.00"));
+
+        // the replay moves what the later sales realize by 10 * 1.00 each, today's figure keeps its day
+        assertThat(position(ACC1, AAPL).avgCost()).isEqualByComparingTo("149.01");
+        assertThat(position(ACC1, AAPL).realizedPnlToday()).isEqualByComparingTo("129.80");
+    }
+
+    @Test
+    void aMisreportedRealizedPnlAndADailySkewChangeOnlyWhatTheGatewayReports() {
+        state.setMarketPrice(AAPL, d("160.00"));
+        state.trade(ACC1, AAPL, Side.BOT, d("100"), d("150.00"), d("1.00"));
+        Execution sale = state.trade(ACC1, AAPL, Side.SLD, d("40"), d("160.00"), d("0.40"));
+
+        state.misreportRealizedPnl(sale.execId(), d("5.00"));
+        state.skewDailyRealizedPnl(ACC1, AAPL, d("-2.50"));
+
+        assertThat(state.reportedCommission(sale).realizedPnl()).isEqualByComparingTo("404.20");
+        assertThat(sale.realizedPnl()).isEqualByComparingTo("399.20");
+        assertThat(state.portfolio(ACC1)).singleElement()
+                .satisfies(e -> assertThat(e.position().realizedPnlToday()).isEqualByComparingTo("396.70"));
+        assertThat(position(ACC1, AAPL).realizedPnlToday()).isEqualByComparingTo("399.20");
+        Execution corrected = state.correctExecution(sale.execId(), d("160.00"));
+        assertThat(state.reportedCommission(corrected).realizedPnl()).isEqualByComparingTo("399.20");
+
+        state.misreportRealizedPnl(sale.execId(), null);
+        state.skewDailyRealizedPnl(ACC1, AAPL, BigDecimal.ZERO);
+        assertThat(state.reportedCommission(sale).realizedPnl()).isEqualByComparingTo("399.20");
+        assertThat(state.portfolio(ACC1)).singleElement()
+                .satisfies(e -> assertThat(e.position().realizedPnlToday()).isEqualByComparingTo("399.20"));
+    }
+
+    @Test
     void addingWeighsTheOldAndNewCostIncludingCommission() {
         state.trade(ACC1, AAPL, Side.BOT, d("100"), d("150.00"), d("1.00"));
         Execution add = state.trade(ACC1, AAPL, Side.BOT, d("100"), d("160.00"), d("1.00"));
