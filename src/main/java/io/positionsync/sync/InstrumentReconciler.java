@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -255,9 +256,12 @@ public final class InstrumentReconciler {
                 LedgerEntry whole = toEntry(fill);
                 if (fill.time() == null) {
                     whole = whole.withFoldTime(run.now());
-                } else if (lastObservation != null && facts.deferredBefore().contains(fill.execId())
-                        && !fill.time().isAfter(lastObservation)) {
-                    whole = whole.withFoldTime(lastObservation); // after the observation of the run that deferred it
+                } else if (lastObservation != null && !fill.time().isAfter(lastObservation)
+                        && (facts.deferredBefore().contains(fill.execId())
+                                || !fill.time().isBefore(lastObservation.truncatedTo(ChronoUnit.SECONDS)))) {
+                    // After the last stored observation: the run that made it deferred this fill, or the fill's whole
+                    // second is the observation's (broker times have whole seconds) and that run did not see it.
+                    whole = whole.withFoldTime(lastObservation);
                 }
                 if (lastStored != null && whole.orderTime().isBefore(lastStored)) {
                     late.add(whole);

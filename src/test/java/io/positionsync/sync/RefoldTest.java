@@ -333,4 +333,22 @@ class RefoldTest {
         assertThat(again.lifecycles()).allMatch(LifecycleWrite::touchOnly);
         assertThat(again.breaks()).isEmpty();
     }
+
+    @Test
+    void aFillInTheSameSecondAsAStoredObservationButSeenByALaterRunIsFoldedAfterIt() {
+        Book book = new Book();
+        Instant second = day(2, 1);
+        run(book, broker("1000", "15.01", "15.00"), List.of(fill("b.01", "BOT", "1000", "15.00", "10.00", day(1, 0))),
+                day(1, 1));
+        // the split is observed at second + 0.5 s; a sale of 100 new shares executes at second + 0.7 s, reported as
+        // "second" (whole seconds), and only the next run sees it
+        run(book, broker("100", "150.10", "150.00"), List.of(), second.plusMillis(500));
+        InstrumentResult sale = run(book, null, List.of(fill("s.01", "SLD", "100", "151.09", "1.00", second)),
+                second.plusSeconds(5));
+        Lifecycle closed = book.closed().get(0);
+        assertThat(closed.row().realizedPnl()).isEqualByComparingTo("98.00");
+        assertThat(sale.breaks()).isEmpty();
+        assertThat(closed.entries()).extracting(LedgerEntry::kind)
+                .containsExactly(EntryKind.FILL, EntryKind.SPLIT, EntryKind.FILL);
+    }
 }
