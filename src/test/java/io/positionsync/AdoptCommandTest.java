@@ -137,6 +137,40 @@ class AdoptCommandTest {
     }
 
     @Test
+    void aMissingMappedColumnIsABlockerNamingItsSettingAndTheBotsCandidatesNotAnSqlError() throws Exception {
+        db = BotFixture.create(Variant.ALEMBIC_003);
+        try (var connection = db.connection(); var statement = connection.createStatement()) {
+            statement.execute("ALTER TABLE positions RENAME COLUMN symbol TO ticker");
+        }
+        List<String> catalog = BotFixture.catalog(db.dataSource(), db.schema());
+
+        Outcome dryRun = adopt(Map.of(), "--dry-run");
+        Outcome adopt = adopt(Map.of());
+
+        String blocker = "no column symbol (symbol) in " + db.schema() + ".positions: set PSYNC_ADOPT_COLUMN_SYMBOL to "
+                + "the bot's column (candidates: ticker character varying(16), strategy character varying(32))";
+        assertThat(dryRun.exitCode()).isEqualTo(1);
+        assertThat(dryRun.stderr()).doesNotContain("ERROR:").startsWith("error: adoption is blocked (2): " + blocker);
+        // The whole report, then every blocker: the unmapped NOT NULL column is one too until it is mapped.
+        assertThat(dryRun.lines()).contains("matching of the open rows: not previewed, the bot's table has no column "
+                + "symbol (see blocked)", "blocked:", "  - " + blocker, "  - column ticker is NOT NULL without a default: "
+                + "the service cannot fill it in rows it adds for positions the bot has no row for");
+        assertThat(adopt.exitCode()).isEqualTo(1);
+        assertThat(adopt.stderr()).doesNotContain("ERROR:").contains(blocker).endsWith("; nothing was changed\n");
+        assertThat(BotFixture.catalog(db.dataSource(), db.schema())).isEqualTo(catalog);
+
+        // The setting it names fixes it; a column the operator names for a kept value must exist too.
+        Outcome mapped = adopt(Map.of("psync.adopt.column.symbol", "ticker"), "--dry-run");
+        Outcome misnamed = adopt(Map.of("psync.adopt.column.symbol", "ticker", "psync.adopt.column.market-price", "px"),
+                "--dry-run");
+
+        assertThat(mapped.exitCode()).as(mapped.stdout() + mapped.stderr()).isZero();
+        assertThat(misnamed.exitCode()).isEqualTo(1);
+        assertThat(misnamed.lines()).contains("  - no column px (market price) in " + db.schema() + ".positions: set "
+                + "PSYNC_ADOPT_COLUMN_MARKET_PRICE to the bot's column (candidates: current_price numeric(18,8))");
+    }
+
+    @Test
     void adoptDoesItOnceAndTheDryRunIsBlockedByWhatBlocksAdoption() throws Exception {
         db = BotFixture.create(Variant.ALEMBIC_003);
 
