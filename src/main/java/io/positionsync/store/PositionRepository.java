@@ -64,6 +64,9 @@ public final class PositionRepository {
     /** Deterministic order for pages: instrument, then newest lifecycle first. */
     static final String ORDER = " ORDER BY p.account, p.symbol, p.con_id, p.opened_at DESC, p.id DESC";
 
+    /** The most recently closed first (the dashboard's "Recently closed"). */
+    static final String CLOSED_ORDER = " ORDER BY p.closed_at DESC NULLS LAST, p.id DESC";
+
     private static final String HISTORY_COLUMNS = "position_id, run_id, change_kind, quantity_before, quantity_after, "
             + "average_price, market_price, realized_pnl_delta, realized_pnl_total, realized_pnl_source, exit_price, "
             + "exit_commission, broker_realized_pnl, exec_ids, recorded_at";
@@ -329,7 +332,9 @@ public final class PositionRepository {
         List<StoredPosition> positions = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT " + VIEW_COLUMNS + FROM + filter.where() + ORDER + " LIMIT ? OFFSET ?")) {
+                        "SELECT " + VIEW_COLUMNS + FROM + filter.where()
+                                + (query.order() == PositionQuery.Order.CLOSED ? CLOSED_ORDER : ORDER)
+                                + " LIMIT ? OFFSET ?")) {
             int index = filter.bind(statement);
             statement.setInt(index++, query.limit());
             statement.setInt(index, query.offset());
@@ -341,6 +346,32 @@ public final class PositionRepository {
             }
         }
         return positions;
+    }
+
+    /**
+     * The most each lifecycle of {@code ids} held (signed: a short's is negative), from its fill ledger: a closed
+     * lifecycle's quantity is 0, this is its size. Lifecycles without entries are left out.
+     */
+    public Map<Long, java.math.BigDecimal> peakQuantities(java.util.Collection<Long> ids) throws SQLException {
+        Map<Long, java.math.BigDecimal> peaks = new HashMap<>();
+        if (ids.isEmpty()) {
+            return peaks;
+        }
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("""
+                        SELECT position_id, (array_agg(held ORDER BY abs(held) DESC, seq))[1]
+                        FROM (SELECT position_id, seq, sum(quantity) OVER (PARTITION BY position_id ORDER BY seq) AS held
+                              FROM ledger_entries WHERE position_id = ANY (?)) r
+                        GROUP BY position_id
+                        """)) {
+            statement.setArray(1, connection.createArrayOf("bigint", ids.toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    peaks.put(rows.getLong(1), rows.getBigDecimal(2));
+                }
+            }
+        }
+        return peaks;
     }
 
     /** How many rows {@link #find} would return without limit and offset. */

@@ -16,7 +16,8 @@ import io.positionsync.store.TestDatabase;
 
 /**
  * Trading over several days against the demo simulator: each day's fills go through real sync runs, then the
- * changes those runs recorded are moved back to the day they stand for (the service's clock is the system's).
+ * changes those runs recorded and the fills they booked are moved back to the day they stand for (the service's
+ * clock is the system's).
  * In account DU1000001 (see the demo scenario), first sight takes AAPL 200 at 167.51 and MSFT 40 at 410.525; then:
  * <ol>
  *   <li>three days ago: SLD 10 AAPL at 200.00 (commission 1.00): realized 323.90 USD</li>
@@ -68,13 +69,19 @@ final class TradingDays {
         return RunningService.json(response).get("runId").asLong();
     }
 
+    /** The run's changes and the fills it booked (their execution times) to {@code days} ago. */
     private static void moveBack(TestDatabase db, long runId, int days) throws SQLException {
         try (Connection connection = db.connection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "UPDATE position_history SET recorded_at = recorded_at - make_interval(days => ?) WHERE run_id = ?")) {
+                        "UPDATE position_history SET recorded_at = recorded_at - make_interval(days => ?) WHERE run_id = ?");
+                PreparedStatement fills = connection.prepareStatement("UPDATE ledger_entries SET entry_time = "
+                        + "entry_time - make_interval(days => ?) WHERE run_id = ? AND kind = 'FILL'")) {
             statement.setInt(1, days);
             statement.setLong(2, runId);
             assertThat(statement.executeUpdate()).as("changes of run " + runId).isPositive();
+            fills.setInt(1, days);
+            fills.setLong(2, runId);
+            assertThat(fills.executeUpdate()).as("fills of run " + runId).isPositive();
         }
     }
 }

@@ -27,7 +27,7 @@ import io.positionsync.store.BotFixture.Variant;
  */
 class AdoptionTest {
     /** The newest migration (V11: the index behind the daily P&L read). */
-    private static final int LATEST_VERSION = 12;
+    private static final int LATEST_VERSION = MigrationsTest.LATEST;
 
     private TestDatabase db;
 
