@@ -80,6 +80,45 @@ class DemoRestartTest {
         }
     }
 
+    @Test
+    void syncOnceOnTheDefaultsAfterTheDemoTradedFindsNothingUnexplained() throws Exception {
+        Path dataDir = Files.createTempDirectory(Path.of("target"), "demo-sync-once-");
+        try (DemoService service = DemoService.start(dataDir, Map.of("psync.sim.price-tick-ms", "0",
+                "psync.sim.history-days", "0", "psync.ibkr.commission-wait-ms", "200", "psync.sync.period", "1s",
+                "psync.sim.trade-interval-ms", "100"))) {
+            await().atMost(DEADLINE).pollInterval(Duration.ofMillis(200)).until(() -> {
+                int changing = 0;
+                for (JsonNode run : service.getJson("api/sync/runs?limit=100").get("runs")) {
+                    if (run.get("status").asText().equals("SUCCEEDED")
+                            && run.get("opened").asInt() + run.get("updated").asInt() + run.get("closed").asInt() > 0) {
+                        changing++;
+                    }
+                }
+                return changing >= 4;
+            });
+        }
+
+        // A child process, as a cron job would run it: nothing configured but the data directory, and the demo
+        // standing still (its own opening moves, a late fill and a late commission, would raise breaks on purpose).
+        CommandProcess.Result once = CommandProcess.run(Map.of("PSYNC_DATA_DIR", dataDir.toString(),
+                "PSYNC_SIM_TRADE_INTERVAL_MS", "0"), "sync-once");
+
+        assertThat(once.exitCode()).as(once.stderr()).isZero();
+        JsonNode summary = DemoService.json(once.stdout().trim());
+        assertThat(summary.get("status").asText()).isEqualTo("SUCCEEDED");
+        long runId = summary.get("runId").asLong();
+        try (DemoService after = DemoService.start(dataDir, Map.of("psync.sim.trade-interval-ms", "0",
+                "psync.sync.timer-enabled", "false"))) {
+            List<String> raised = new ArrayList<>();
+            for (JsonNode b : after.getJson("api/breaks?status=open&limit=500").get("breaks")) {
+                if (b.get("runId").asLong() == runId) {
+                    raised.add(b.get("kind").asText() + " " + b.get("symbol").asText() + ": " + b.get("note").asText());
+                }
+            }
+            assertThat(raised).as("breaks raised by sync-once after the demo traded").isEmpty();
+        }
+    }
+
     /** The ids of the start-up runs, oldest first. */
     private static List<Long> startupRuns(DemoService service) {
         List<Long> ids = new ArrayList<>();
