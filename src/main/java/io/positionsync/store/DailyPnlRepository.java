@@ -39,6 +39,7 @@ public final class DailyPnlRepository {
             WHERE p.id IN (SELECT e.position_id FROM ledger_entries e
                            WHERE e.entry_time >= ? AND e.entry_time < ? AND e.kind <> 'AVERAGE_RESET')
               AND (?::text IS NULL OR p.account = ?)
+              AND p.status <> 'VOID'
             ORDER BY p.id
             """;
 
@@ -114,13 +115,15 @@ public final class DailyPnlRepository {
             BigDecimal delta = next.realized().subtract(state.realized());
             boolean realizes = entry.kind() == EntryKind.OPENING_BALANCE ? entry.realizedOpening() != null
                     : entry.isTrade() && FillLedger.reduces(state, entry);
+            // An estimate, a carried-over estimate, or a reduction of what an estimate priced (the state before
+            // already carried an estimate): the amount is not backed by executions alone.
+            boolean estimated = entry.kind() == EntryKind.OPENING_BALANCE ? entry.openingEstimated()
+                    : entry.kind() == EntryKind.ESTIMATE || state.estimated();
             state = next;
             Instant time = entry.time();
             if (!realizes || time == null || time.isBefore(start) || !time.isBefore(end)) {
                 continue;
             }
-            boolean estimated = entry.kind() == EntryKind.ESTIMATE
-                    || (entry.kind() == EntryKind.OPENING_BALANCE && entry.openingEstimated());
             Key key = new Key(LocalDate.ofInstant(time, zone), lifecycle.account(), lifecycle.currency(),
                     estimated ? RealizedPnlSource.MARKET_PRICE : RealizedPnlSource.EXECUTIONS);
             amounts.merge(key, delta, BigDecimal::add);

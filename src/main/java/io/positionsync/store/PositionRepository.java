@@ -349,27 +349,29 @@ public final class PositionRepository {
     }
 
     /**
-     * The most each lifecycle of {@code ids} held (signed: a short's is negative), from its fill ledger: a closed
-     * lifecycle's quantity is 0, this is its size. Lifecycles without entries are left out.
+     * The most each lifecycle of {@code ids} held (signed: a short's is negative), from the fold of its fill ledger:
+     * a closed lifecycle's quantity is 0, this is its size. Lifecycles without entries are left out.
      */
     public Map<Long, java.math.BigDecimal> peakQuantities(java.util.Collection<Long> ids) throws SQLException {
         Map<Long, java.math.BigDecimal> peaks = new HashMap<>();
         if (ids.isEmpty()) {
             return peaks;
         }
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement("""
-                        SELECT position_id, (array_agg(held ORDER BY abs(held) DESC, seq))[1]
-                        FROM (SELECT position_id, seq, sum(quantity) OVER (PARTITION BY position_id ORDER BY seq) AS held
-                              FROM ledger_entries WHERE position_id = ANY (?)) r
-                        GROUP BY position_id
-                        """)) {
-            statement.setArray(1, connection.createArrayOf("bigint", ids.toArray()));
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    peaks.put(rows.getLong(1), rows.getBigDecimal(2));
+        try (Connection connection = dataSource.getConnection()) {
+            new LedgerRepository(1).entries(connection, ids).forEach((id, entries) -> {
+                io.positionsync.sync.LedgerState state = io.positionsync.sync.LedgerState.FLAT;
+                java.math.BigDecimal peak = null;
+                for (io.positionsync.sync.LedgerEntry entry : entries) {
+                    // the quantity does not depend on the multiplier
+                    state = io.positionsync.sync.FillLedger.apply(state, entry, null);
+                    if (peak == null || state.quantity().abs().compareTo(peak.abs()) > 0) {
+                        peak = state.quantity();
+                    }
                 }
-            }
+                if (peak != null) {
+                    peaks.put(id, peak);
+                }
+            });
         }
         return peaks;
     }
