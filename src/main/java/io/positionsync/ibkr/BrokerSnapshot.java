@@ -12,6 +12,9 @@ import java.util.Objects;
  * <p>{@code complete} is true only when every request reached its end marker on one connection with no
  * connectivity loss in between; otherwise {@code incompleteReason} says what was missing. An incomplete
  * snapshot must never be used to open, change or close a stored position.
+ *
+ * <p>Rows of an account that is not in {@code accounts} (the gateway's {@code managedAccounts}) are not in
+ * the lists: {@code unmanaged} counts them per account. They do not make a snapshot incomplete.
  */
 public record BrokerSnapshot(
         int serverVersion,
@@ -23,7 +26,16 @@ public record BrokerSnapshot(
         List<BrokerPosition> positions,
         List<PortfolioValue> portfolio,
         List<BrokerExecution> executions,
-        List<ExchangeRate> exchangeRates) {
+        List<ExchangeRate> exchangeRates,
+        UnmanagedRows unmanaged) {
+
+    /** A snapshot that left no row of an unmanaged account out. */
+    public BrokerSnapshot(int serverVersion, boolean complete, String incompleteReason, Instant takenAt,
+            Instant serverTime, List<String> accounts, List<BrokerPosition> positions, List<PortfolioValue> portfolio,
+            List<BrokerExecution> executions, List<ExchangeRate> exchangeRates) {
+        this(serverVersion, complete, incompleteReason, takenAt, serverTime, accounts, positions, portfolio, executions,
+                exchangeRates, UnmanagedRows.NONE);
+    }
 
     /** A snapshot without exchange rates. */
     public BrokerSnapshot(int serverVersion, boolean complete, String incompleteReason, Instant takenAt,
@@ -40,6 +52,7 @@ public record BrokerSnapshot(
         portfolio = List.copyOf(portfolio);
         executions = List.copyOf(executions);
         exchangeRates = exchangeRates == null ? List.of() : List.copyOf(exchangeRates);
+        unmanaged = unmanaged == null ? UnmanagedRows.NONE : unmanaged;
         if (complete && incompleteReason != null) {
             throw new IllegalArgumentException("a complete snapshot has no incomplete reason");
         }

@@ -5,9 +5,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * fields the snapshot does not use are dropped), and the texts every message repeats (account, security type,
  * currency) and the multipliers are shared: the decoded messages with their whole contracts are not kept for the
  * length of a 100 000-position snapshot.
+ *
+ * <p>Rows of an account outside {@code managedAccounts} are not kept: the session hands them to
+ * {@link #leaveOut(IncomingMessage)}, which only counts them (distinct rows, per account) for
+ * {@link BrokerSnapshot#unmanaged()}.
  */
 public final class SnapshotAssembler {
     private static final Logger log = LoggerFactory.getLogger(SnapshotAssembler.class);
@@ -42,7 +48,17 @@ public final class SnapshotAssembler {
     private final Map<String, IncomingMessage.CommissionReport> commissions = new HashMap<>();
     private final Map<AccountCurrency, BigDecimal> exchangeRates = new LinkedHashMap<>();
 
+    /** Distinct rows left out, per account: keys of positions and portfolio values, bases of execIds. */
+    private final Map<String, LeftOut> leftOut = new LinkedHashMap<>();
+    private int leftOutRows;
+
     private record AccountCurrency(String account, String currency) {
+    }
+
+    private static final class LeftOut {
+        final Set<Long> positions = new HashSet<>();
+        final Set<Long> portfolio = new HashSet<>();
+        final Set<String> executions = new HashSet<>();
     }
 
     private record AccountContract(String account, long conId) {
@@ -126,6 +142,47 @@ public final class SnapshotAssembler {
         commissions.put(report.execId(), report);
     }
 
+    /**
+     * Counts a position, portfolio value or execution of an account outside {@code managedAccounts} without
+     * keeping it. Returns whether it was a row not counted before (the gateway repeats rows).
+     */
+    public boolean leaveOut(IncomingMessage message) {
+        boolean added;
+        if (message instanceof IncomingMessage.Position p) {
+            added = leftOut(p.account()).positions.add(p.contract().conId());
+        } else if (message instanceof IncomingMessage.UpdatePortfolio u) {
+            added = leftOut(u.account()).portfolio.add(u.contract().conId());
+        } else if (message instanceof IncomingMessage.ExecDetails e) {
+            added = leftOut(e.account()).executions.add(ExecIds.base(e.execId()));
+        } else {
+            throw new IllegalArgumentException("not a row of an account: " + message.getClass().getSimpleName());
+        }
+        if (added) {
+            leftOutRows++;
+        }
+        return added;
+    }
+
+    private LeftOut leftOut(String account) {
+        return leftOut.computeIfAbsent(share(account == null ? "" : account), a -> new LeftOut());
+    }
+
+    /** Distinct rows left out so far (see {@link #leaveOut}), all accounts together. */
+    public int leftOutCount() {
+        return leftOutRows;
+    }
+
+    /** The rows left out so far, counted per account. */
+    public UnmanagedRows unmanaged() {
+        if (leftOut.isEmpty()) {
+            return UnmanagedRows.NONE;
+        }
+        Map<String, UnmanagedRows.Counts> counts = new LinkedHashMap<>();
+        leftOut.forEach((account, rows) -> counts.put(account, new UnmanagedRows.Counts(rows.positions.size(),
+                rows.portfolio.size(), rows.executions.size())));
+        return new UnmanagedRows(counts);
+    }
+
     /** Distinct positions received so far. */
     public int positionCount() {
         return positions.size();
@@ -184,7 +241,7 @@ public final class SnapshotAssembler {
     /** A snapshot whose every request reached its end marker. */
     public BrokerSnapshot complete(int serverVersion, Instant takenAt, Instant serverTime, List<String> accounts) {
         return new BrokerSnapshot(serverVersion, true, null, takenAt, serverTime, accounts, positions(), portfolio(),
-                executions(), exchangeRates());
+                executions(), exchangeRates(), unmanaged());
     }
 
     /**
@@ -194,6 +251,6 @@ public final class SnapshotAssembler {
     public BrokerSnapshot incomplete(int serverVersion, Instant takenAt, Instant serverTime, List<String> accounts,
             String reason) {
         return new BrokerSnapshot(serverVersion, false, reason, takenAt, serverTime, accounts == null ? List.of() : accounts,
-                positions(), portfolio(), executions(), exchangeRates());
+                positions(), portfolio(), executions(), exchangeRates(), unmanaged());
     }
 }

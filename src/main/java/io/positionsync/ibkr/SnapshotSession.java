@@ -27,9 +27,13 @@ import org.slf4j.LoggerFactory;
  * the sync books the commission when a later snapshot carries it. Messages come from the connection's reader
  * thread through {@code events}.
  *
- * <p>Bounded: more messages, records or bytes than {@link SnapshotLimits} allow end the snapshot incomplete;
- * so do positions, portfolio values or executions of an account that is not in {@code managedAccounts}
- * (such a snapshot contradicts itself, and a position of an account we never sync could never be closed).
+ * <p>Bounded: more messages, records or bytes than {@link SnapshotLimits} allow end the snapshot incomplete.
+ *
+ * <p>Positions, portfolio values and executions of an account that is not in {@code managedAccounts} (an account
+ * unlinked during the day whose executions the gateway still reports, say) belong to no account a run reconciles:
+ * they are left out of the snapshot and counted per account ({@link BrokerSnapshot#unmanaged()}), and so are
+ * that account's values (its exchange rates); the snapshot stays complete. Such a row arriving before the managed
+ * accounts are known still ends the snapshot incomplete: it cannot be told apart.
  */
 final class SnapshotSession {
     private static final Logger log = LoggerFactory.getLogger(SnapshotSession.class);
@@ -234,20 +238,28 @@ final class SnapshotSession {
     private void handle(IncomingMessage message) throws Aborted {
         if (message instanceof IncomingMessage.ExecDetails execution) {
             if (execution.reqId() == executionsReqId) {
-                requireManaged("execution " + execution.execId(), execution.account());
-                assembler.addExecution(execution);
-                requireWithin(assembler.executionCount(), "executions");
+                if (isManaged("execution " + execution.execId(), execution.account(), message)) {
+                    assembler.addExecution(execution);
+                    requireWithin(assembler.executionCount(), "executions");
+                }
             }
         } else if (message instanceof IncomingMessage.ErrorMessage error) {
             handleError(error);
         } else if (message instanceof IncomingMessage.Position position) {
-            requireManaged("position of conId " + position.contract().conId(), position.account());
-            assembler.addPosition(position);
-            requireWithin(assembler.positionCount(), "positions");
+            if (isManaged("position of conId " + position.contract().conId(), position.account(), message)) {
+                assembler.addPosition(position);
+                requireWithin(assembler.positionCount(), "positions");
+            }
         } else if (message instanceof IncomingMessage.UpdatePortfolio update) {
-            requireManaged("portfolio value of conId " + update.contract().conId(), update.account());
-            assembler.addPortfolio(update);
-            requireWithin(assembler.portfolioCount(), "portfolio values");
+            if (isManaged("portfolio value of conId " + update.contract().conId(), update.account(), message)) {
+                assembler.addPortfolio(update);
+                requireWithin(assembler.portfolioCount(), "portfolio values");
+            }
+        } else if (message instanceof IncomingMessage.UpdateAccountValue value) {
+            // An unmanaged account's values (its exchange rates) are of no account this snapshot is for.
+            if (managed != null && managed.contains(value.account())) {
+                assembler.addAccountValue(value);
+            }
         } else {
             assembler.add(message);
         }
@@ -275,14 +287,24 @@ final class SnapshotSession {
     }
 
     /**
-     * Data of an account outside {@code managedAccounts} makes the snapshot incomplete rather than being
-     * dropped: the gateway contradicts itself, so nothing it sent in this snapshot is trusted.
+     * Whether a row belongs to a managed account. A row of another account is left out and counted (it is not
+     * an error: such rows are reported, say, for an account unlinked during the day); a row that arrives before
+     * the managed accounts are known cannot be placed, and ends the snapshot incomplete.
      */
-    private void requireManaged(String what, String account) throws Aborted {
-        if (managed == null || !managed.contains(account)) {
-            throw new Aborted(what + " belongs to account '" + account + "', which is not among the managed accounts "
-                    + (managed == null ? "(not known yet)" : managed), true);
+    private boolean isManaged(String what, String account, IncomingMessage row) throws Aborted {
+        if (managed == null) {
+            throw new Aborted(what + " of account '" + account + "' arrived before the managed accounts were known",
+                    true);
         }
+        if (managed.contains(account)) {
+            return true;
+        }
+        if (assembler.leaveOut(row)) {
+            log.debug("{} of account '{}', which is not among the managed accounts {}: left out", what, account,
+                    managed);
+            requireWithin(assembler.leftOutCount(), "rows of unmanaged accounts");
+        }
+        return false;
     }
 
     private void handleError(IncomingMessage.ErrorMessage error) throws Aborted {

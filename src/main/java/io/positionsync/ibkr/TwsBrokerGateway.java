@@ -3,8 +3,11 @@ package io.positionsync.ibkr;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -26,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * asked for inside that window fails at once, saying when the next attempt will be. State changes go to
  * the listeners added with {@link #addStatusListener}.
  *
+ * <p>Rows of an account outside {@code managedAccounts} that a snapshot left out are logged at WARN once per
+ * account for the life of this client (the account and what was left out), then at DEBUG.
+ *
  * <p>One snapshot at a time: {@link #snapshot()} is synchronized. {@link #close()} may be called from
  * any thread; a snapshot in flight then ends incomplete.
  */
@@ -39,6 +45,11 @@ public final class TwsBrokerGateway implements BrokerGateway {
     static final int EVENT_QUEUE_CAPACITY = 4096;
     /** How long the reader waits per attempt to queue a message before checking the snapshot still wants it. */
     private static final long OFFER_WAIT_MS = 50;
+    /**
+     * At most this many unmanaged accounts are remembered as warned about: a gateway naming ever new accounts
+     * cannot grow the set without bound (past it, each such account is warned about every time).
+     */
+    static final int MAX_WARNED_ACCOUNTS = 1000;
 
     private final TwsGatewayConfig config;
     private final SnapshotLimits limits;
@@ -59,6 +70,8 @@ public final class TwsBrokerGateway implements BrokerGateway {
     private volatile boolean closed;
     private int nextRequestId = 1;
     private BrokerException lastConnectFailure;
+    /** Unmanaged accounts already warned about (see the class comment). Guarded by {@code this}. */
+    private final Set<String> warnedUnmanaged = new HashSet<>();
 
     public TwsBrokerGateway(TwsGatewayConfig config) {
         this(config, Clock.systemUTC());
@@ -156,10 +169,12 @@ public final class TwsBrokerGateway implements BrokerGateway {
         }
         BrokerSnapshot snapshot = result.snapshot();
         long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+        logUnmanaged(snapshot);
         if (snapshot.complete()) {
-            log.info("snapshot complete: {} accounts, {} positions, {} portfolio values, {} executions in {} ms",
+            log.info("snapshot complete: {} accounts, {} positions, {} portfolio values, {} executions in {} ms{}",
                     snapshot.accounts().size(), snapshot.positions().size(), snapshot.portfolio().size(),
-                    snapshot.executions().size(), millis);
+                    snapshot.executions().size(), millis, snapshot.unmanaged().isEmpty() ? ""
+                            : "; " + snapshot.unmanaged().total() + " rows of accounts outside managedAccounts left out");
         } else {
             log.warn("snapshot incomplete after {} ms: {}", millis, snapshot.incompleteReason());
             if (result.connectionSpoiled() && conn.isOpen()) {
@@ -168,6 +183,29 @@ public final class TwsBrokerGateway implements BrokerGateway {
             }
         }
         return snapshot;
+    }
+
+    /** The rows left out for accounts outside {@code managedAccounts}: WARN the first time per account, then DEBUG. */
+    private void logUnmanaged(BrokerSnapshot snapshot) {
+        for (Map.Entry<String, UnmanagedRows.Counts> entry : snapshot.unmanaged().byAccount().entrySet()) {
+            String account = entry.getKey();
+            boolean first = !warnedUnmanaged.contains(account);
+            if (first && warnedUnmanaged.size() < MAX_WARNED_ACCOUNTS) {
+                warnedUnmanaged.add(account);
+            }
+            if (first) {
+                log.warn("account '{}' is not among the managed accounts {}: its rows are left out ({}); "
+                        + "this is logged once per account", account, snapshot.accounts(), entry.getValue());
+            } else {
+                log.debug("account '{}' is not among the managed accounts {}: its rows are left out ({})", account,
+                        snapshot.accounts(), entry.getValue());
+            }
+        }
+    }
+
+    /** The unmanaged accounts warned about so far. */
+    synchronized Set<String> warnedUnmanagedAccounts() {
+        return Set.copyOf(warnedUnmanaged);
     }
 
     private String degradedReason() {

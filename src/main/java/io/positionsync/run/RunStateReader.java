@@ -24,6 +24,7 @@ import io.positionsync.store.LedgerRepository;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.StoredExecution;
 import io.positionsync.sync.BreakKind;
+import io.positionsync.sync.BreakRef;
 import io.positionsync.sync.ExecutionRecord;
 import io.positionsync.sync.ExecutionState;
 import io.positionsync.sync.InstrumentFacts;
@@ -117,7 +118,7 @@ final class RunStateReader {
         Map<PositionKey, StoredPosition> open = positions.loadOpen(connection);
         Map<String, java.time.Instant> firstSeen = accounts.firstSeen(connection);
         Set<String> known = firstSeen.keySet();
-        Map<PositionKey, Set<BreakKind>> openBreaks = breaks.openKinds(connection);
+        Map<PositionKey, Set<BreakRef>> openBreaks = breaks.openRefs(connection);
 
         Facts facts = classify(connection, snapshot, firstSeen);
 
@@ -160,6 +161,30 @@ final class RunStateReader {
             handOn.add(key);
         }
 
+        // The refold of an active key reaches back to the earliest lifecycle a fact touches (a correction or a late
+        // commission of its fills, an estimate or a commission still waiting, a fill reported late, an execution of
+        // the day the daily cross-check sums) and takes every lifecycle after it: a suffix of the key's chain.
+        Set<Long> touched = new LinkedHashSet<>();
+        touched.addAll(ledger.lifecyclesOf(connection, facts.touchedExecIds()));
+        touched.addAll(ledger.waitingLifecycles(connection, active));
+        Map<PositionKey, java.time.Instant> since = new HashMap<>();
+        for (StoredPosition row : positions.findByIds(connection, touched).values()) {
+            if (active.contains(row.key()) && row.openedAt() != null) {
+                since.merge(row.key(), row.openedAt(), (a, b) -> b.isBefore(a) ? b : a);
+            }
+        }
+        for (PositionKey key : active) {
+            for (BrokerExecution fill : facts.newFills.getOrDefault(key, List.of())) {
+                if (fill.time() != null) {
+                    since.merge(key, fill.time(), (a, b) -> b.isBefore(a) ? b : a);
+                }
+            }
+            java.time.Instant firstOfDay = facts.firstOfDay.get(key);
+            if (firstOfDay != null && brokerPositions.containsKey(key)
+                    && brokerPositions.get(key).brokerRealizedPnl() != null) {
+                since.merge(key, firstOfDay, (a, b) -> b.isBefore(a) ? b : a);
+            }
+        }
         Set<Long> load = new LinkedHashSet<>();
         for (PositionKey key : active) {
             StoredPosition row = open.get(key);
@@ -167,8 +192,8 @@ final class RunStateReader {
                 load.add(row.id());
             }
         }
-        load.addAll(ledger.lifecyclesOf(connection, facts.touchedExecIds()));
-        load.addAll(ledger.waitingLifecycles(connection, active));
+        load.addAll(touched);
+        load.addAll(positions.lifecyclesSince(connection, since));
         Map<Long, List<LedgerEntry>> entries = ledger.entries(connection, load);
         Set<Long> closedIds = new LinkedHashSet<>(load);
         if (!closedIds.isEmpty()) { // nothing to load, as in an unchanged portfolio: no pass over the open rows
@@ -198,7 +223,8 @@ final class RunStateReader {
                     facts.passive.getOrDefault(key, List.of()),
                     deferredAmong(newFills, facts.deferredBefore),
                     firstSight,
-                    openBreaks.getOrDefault(key, Set.of())));
+                    openBreaks.getOrDefault(key, Set.of()),
+                    isActive ? facts.dayExecIds.getOrDefault(key, Set.of()) : Set.of()));
         }
         return new Prepared(result, unchanged);
     }
@@ -287,6 +313,9 @@ final class RunStateReader {
         final Map<PositionKey, List<BrokerExecution>> lateCommissions = new HashMap<>();
         final Map<PositionKey, List<ExecutionRecord>> passive = new HashMap<>();
         final Set<String> deferredBefore = new HashSet<>();
+        /** Every execution of each key the snapshot lists (IB's day), and the earliest one's time. */
+        final Map<PositionKey, Set<String>> dayExecIds = new HashMap<>();
+        final Map<PositionKey, java.time.Instant> firstOfDay = new HashMap<>();
 
         Set<PositionKey> keys() {
             Set<PositionKey> keys = new LinkedHashSet<>(newFills.keySet());
@@ -338,6 +367,10 @@ final class RunStateReader {
         Set<String> reportedIds = new HashSet<>();
         for (BrokerExecution execution : reported) {
             reportedIds.add(execution.execId());
+            facts.dayExecIds.computeIfAbsent(key(execution), k -> new HashSet<>()).add(execution.execId());
+            if (execution.time() != null) {
+                facts.firstOfDay.merge(key(execution), execution.time(), (a, b) -> b.isBefore(a) ? b : a);
+            }
             StoredExecution same = stored.get(execution.execId());
             if (same != null) {
                 if (same.state() == ExecutionState.SEEN) {

@@ -1,6 +1,7 @@
 package io.positionsync.run;
 
 import io.positionsync.sync.BreakEvent;
+import io.positionsync.sync.BreakRef;
 import io.positionsync.sync.BreakKind;
 import io.positionsync.sync.ExecutionRecord;
 import io.positionsync.sync.FillCounts;
@@ -231,11 +232,14 @@ public final class SyncRunSteps {
         }
     }
 
-    /** What persisting a run still reads of its snapshot: the accounts, the rates and the times. */
+    /**
+     * What persisting a run still reads of its snapshot: the accounts, the rates and the times; and what the run's
+     * log line reports of it (the rows of unmanaged accounts left out).
+     */
     private static BrokerSnapshot withoutInstruments(BrokerSnapshot snapshot) {
         return new BrokerSnapshot(snapshot.serverVersion(), snapshot.complete(), snapshot.incompleteReason(),
                 snapshot.takenAt(), snapshot.serverTime(), snapshot.accounts(), List.of(), List.of(), List.of(),
-                snapshot.exchangeRates());
+                snapshot.exchangeRates(), snapshot.unmanaged());
     }
 
     /**
@@ -271,7 +275,7 @@ public final class SyncRunSteps {
                 long[] reserved = positions.reserveIds(connection, created);
                 int next = 0;
                 List<io.positionsync.store.ReconciliationBreak> raised = new ArrayList<>();
-                Map<PositionKey, Set<BreakKind>> resolved = new HashMap<>();
+                Map<PositionKey, Set<BreakRef>> resolved = new HashMap<>();
                 List<ExecutionRecord> executionRecords = new ArrayList<>();
                 for (InstrumentResult instrument : result.instruments()) {
                     Map<Integer, Long> byRef = new HashMap<>();
@@ -285,7 +289,7 @@ public final class SyncRunSteps {
                         raised.add(io.positionsync.store.ReconciliationBreak.detected(run.runId(),
                                 byRef.get(event.lifecycleRef()), instrument.key().account(), instrument.key().conId(),
                                 symbolOf(instrument), currencyOf(instrument), event.ours(), event.broker(), breakTolerance,
-                                syncedAt, event.note(), event.kind().name()));
+                                syncedAt, event.note(), event.kind().name(), event.subject()));
                     }
                     if (!instrument.resolvedBreaks().isEmpty()) {
                         resolved.put(instrument.key(), instrument.resolvedBreaks());
@@ -402,14 +406,28 @@ public final class SyncRunSteps {
                 counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error, fills);
         long millis = Duration.between(run.startedAt(), finishedAt).toMillis();
         if (error == null) {
-            LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged", run.runId(), status,
-                    run.trigger(), millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged());
+            LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged{}", run.runId(), status,
+                    run.trigger(), millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged(),
+                    leftOut(run.snapshot()));
         } else {
             // A run that did not succeed is something to look at: WARN, so that it stands out and alerts can key on it.
             LOG.warn("sync run {} {} ({}) in {} ms: {}", run.runId(), status, run.trigger(), millis, error);
         }
         onFinished.accept(summary);
         return summary;
+    }
+
+    /**
+     * {@code "; 2 rows of accounts outside managedAccounts left out (DU999: 1 position, 0 portfolio values,
+     * 1 execution)"}, or nothing when the snapshot left none out.
+     */
+    static String leftOut(BrokerSnapshot snapshot) {
+        if (snapshot == null || snapshot.unmanaged().isEmpty()) {
+            return "";
+        }
+        int total = snapshot.unmanaged().total();
+        return "; " + total + (total == 1 ? " row" : " rows") + " of accounts outside managedAccounts left out ("
+                + snapshot.unmanaged() + ")";
     }
 
     /** The run's clock at PostgreSQL's precision, so a summary and its stored row show the same times. */

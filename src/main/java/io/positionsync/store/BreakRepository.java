@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
@@ -17,12 +18,13 @@ import java.util.TreeMap;
 import javax.sql.DataSource;
 
 import io.positionsync.sync.BreakKind;
+import io.positionsync.sync.BreakRef;
 import io.positionsync.sync.PositionKey;
 
 /** The {@code reconciliation_breaks} table: written in the run's transaction, read by the status API. */
 public final class BreakRepository {
     static final String COLUMNS = "id, run_id, position_id, account, con_id, symbol, currency, ours, broker, difference, "
-            + "tolerance, detected_at, resolved_at, note, kind, resolved_run_id";
+            + "tolerance, detected_at, resolved_at, note, kind, resolved_run_id, subject";
 
     private final DataSource dataSource;
 
@@ -36,8 +38,8 @@ public final class BreakRepository {
             return;
         }
         try (PreparedStatement statement = connection.prepareStatement("INSERT INTO reconciliation_breaks (run_id, "
-                + "position_id, account, con_id, symbol, currency, ours, broker, difference, tolerance, detected_at, note, kind) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "position_id, account, con_id, symbol, currency, ours, broker, difference, tolerance, detected_at, note, kind, "
+                + "subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (ReconciliationBreak b : breaks) {
                 statement.setLong(1, b.runId());
                 Jdbc.setLong(statement, 2, b.positionId());
@@ -52,6 +54,7 @@ public final class BreakRepository {
                 Jdbc.setInstant(statement, 11, b.detectedAt());
                 Jdbc.setText(statement, 12, b.note());
                 statement.setString(13, b.kind());
+                Jdbc.setText(statement, 14, b.subject());
                 statement.addBatch();
             }
             statement.executeBatch();
@@ -80,32 +83,37 @@ public final class BreakRepository {
         }
     }
 
-    /** Kinds of every open break, by contract (the run decides which to resolve and which not to raise again). */
-    public Map<PositionKey, Set<BreakKind>> openKinds(Connection connection) throws SQLException {
-        Map<PositionKey, Set<BreakKind>> open = new HashMap<>();
+    /**
+     * Every open break, by contract: what each compares (the run decides which to resolve and which not to raise
+     * again).
+     */
+    public Map<PositionKey, Set<BreakRef>> openRefs(Connection connection) throws SQLException {
+        Map<PositionKey, Set<BreakRef>> open = new HashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT DISTINCT account, con_id, kind FROM reconciliation_breaks WHERE resolved_at IS NULL "
+                "SELECT DISTINCT account, con_id, kind, subject FROM reconciliation_breaks WHERE resolved_at IS NULL "
                         // a bot row's break names no contract
                         + "AND con_id IS NOT NULL");
                 ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
-                open.computeIfAbsent(new PositionKey(rows.getString(1), rows.getLong(2)),
-                        k -> EnumSet.noneOf(BreakKind.class)).add(BreakKind.valueOf(rows.getString(3)));
+                open.computeIfAbsent(new PositionKey(rows.getString(1), rows.getLong(2)), k -> new HashSet<>())
+                        .add(new BreakRef(BreakKind.valueOf(rows.getString(3)), rows.getString(4)));
             }
         }
         return open;
     }
 
-    /** Resolves, in the run's transaction, every open break of each (contract, kind) the run found agreeing again. */
-    public int resolve(Connection connection, long runId, Map<PositionKey, Set<BreakKind>> resolved, Instant at)
+    /** Resolves, in the run's transaction, every open break of each (contract, kind, subject) the run found agreeing. */
+    public int resolve(Connection connection, long runId, Map<PositionKey, Set<BreakRef>> resolved, Instant at)
             throws SQLException {
         List<Object[]> rows = new ArrayList<>();
-        resolved.forEach((key, kinds) -> kinds.forEach(kind -> rows.add(new Object[] {key.account(), key.conId(), kind})));
+        resolved.forEach((key, refs) -> refs.forEach(ref -> rows.add(new Object[] {key.account(), key.conId(),
+            ref.kind(), ref.subject()})));
         return ArrayColumns.executeChunked(connection, """
                 UPDATE reconciliation_breaks b SET resolved_at = ?, resolved_run_id = ?
-                FROM unnest(?::text[], ?::bigint[], ?::text[]) AS u(account, con_id, kind)
-                WHERE b.account = u.account AND b.con_id = u.con_id AND b.kind = u.kind AND b.resolved_at IS NULL
-                """, 3, 5000, rows, at, runId);
+                FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[]) AS u(account, con_id, kind, subject)
+                WHERE b.account = u.account AND b.con_id = u.con_id AND b.kind = u.kind
+                  AND b.subject IS NOT DISTINCT FROM u.subject AND b.resolved_at IS NULL
+                """, 4, 5000, rows, at, runId);
     }
 
     /** Open breaks of an adopted bot's rows: bot row id -> break id. */
@@ -233,7 +241,8 @@ public final class BreakRepository {
                             Jdbc.instant(rows, "resolved_at"),
                             rows.getString("note"),
                             rows.getString("kind"),
-                            Jdbc.nullableLong(rows, "resolved_run_id")));
+                            Jdbc.nullableLong(rows, "resolved_run_id"),
+                            rows.getString("subject")));
                 }
             }
         }

@@ -26,13 +26,14 @@ import io.positionsync.sync.PositionKey;
 public final class LedgerRepository {
     private static final String COLUMNS = "position_id, seq, kind, exec_id, entry_time, quantity, price, commission, "
             + "commission_pending, fill_shares, commission_raw, commission_currency, realized_opening, "
-            + "opening_estimated, broker_realized_pnl, run_id";
+            + "opening_estimated, broker_realized_pnl, run_id, fold_time, observed_quantity, observed_average, observed_market";
 
     private static final String INSERT = """
             INSERT INTO ledger_entries (%s)
             SELECT * FROM unnest(?::bigint[], ?::integer[], ?::text[], ?::text[], ?::timestamptz[], ?::numeric[],
                                  ?::numeric[], ?::numeric[], ?::boolean[], ?::numeric[], ?::numeric[], ?::text[],
-                                 ?::numeric[], ?::boolean[], ?::numeric[], ?::bigint[])
+                                 ?::numeric[], ?::boolean[], ?::numeric[], ?::bigint[], ?::timestamptz[],
+                                 ?::numeric[], ?::numeric[], ?::numeric[])
             """.formatted(COLUMNS);
 
     private final int writeChunkSize;
@@ -88,8 +89,9 @@ public final class LedgerRepository {
     }
 
     /**
-     * Lifecycles of {@code keys} that still wait for something: an estimate real fills may replace, or a fill
-     * without its commission.
+     * Lifecycles of {@code keys} that still wait for a commission: its report, or the exchange rate to convert it.
+     * (An estimate needs no such look-up: only a fill executed before it can replace it, and the run reaches back to
+     * every new fill's time anyway.)
      */
     public Set<Long> waitingLifecycles(Connection connection, Collection<PositionKey> keys) throws SQLException {
         Set<Long> ids = new LinkedHashSet<>();
@@ -107,7 +109,7 @@ public final class LedgerRepository {
                 FROM unnest(?::text[], ?::bigint[]) AS k(account, con_id)
                 JOIN positions p ON p.account = k.account AND p.con_id = k.con_id
                 JOIN ledger_entries e ON e.position_id = p.id
-                WHERE e.kind = 'ESTIMATE' OR e.commission_pending
+                WHERE e.commission_pending
                 """)) {
             statement.setArray(1, connection.createArrayOf("text", accounts.toArray(new String[0])));
             statement.setArray(2, connection.createArrayOf("bigint", conIds.toArray()));
@@ -147,7 +149,7 @@ public final class LedgerRepository {
         } else {
             List<Object[]> listed = new ArrayList<>(count);
             rows.forEach(listed::add);
-            ArrayColumns.executeChunked(connection, INSERT, 16, writeChunkSize, listed);
+            ArrayColumns.executeChunked(connection, INSERT, 20, writeChunkSize, listed);
         }
     }
 
@@ -160,7 +162,8 @@ public final class LedgerRepository {
             LedgerEntry e = entries.get(i);
             return new Object[] {positionId, firstSeq + i, e.kind(), e.execId(), e.time(), e.quantity(), e.price(),
                 e.commission(), e.commissionPending(), e.fillShares(), e.commissionRaw(), e.commissionCurrency(),
-                e.realizedOpening(), e.openingEstimated(), e.brokerRealizedPnl(), e.runId() == 0 ? runId : e.runId()};
+                e.realizedOpening(), e.openingEstimated(), e.brokerRealizedPnl(), e.runId() == 0 ? runId : e.runId(),
+                e.foldTime(), e.observedQuantity(), e.observedAverage(), e.observedMarket()};
         });
     }
 
@@ -179,6 +182,10 @@ public final class LedgerRepository {
                 rows.getBigDecimal("realized_opening"),
                 rows.getBoolean("opening_estimated"),
                 rows.getBigDecimal("broker_realized_pnl"),
-                rows.getLong("run_id"));
+                rows.getLong("run_id"),
+                Jdbc.instant(rows, "fold_time"),
+                rows.getBigDecimal("observed_quantity"),
+                rows.getBigDecimal("observed_average"),
+                rows.getBigDecimal("observed_market"));
     }
 }

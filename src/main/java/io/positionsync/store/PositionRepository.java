@@ -134,6 +134,43 @@ public final class PositionRepository {
     }
 
     /**
+     * The ids of each key's lifecycles from {@code since}: the open one and every one closed at or after that time
+     * (a suffix of the key's chain, the part a refold from {@code since} recomputes). Dissolved (VOID) ones are not
+     * part of any chain.
+     */
+    public Set<Long> lifecyclesSince(Connection connection, Map<PositionKey, Instant> since) throws SQLException {
+        Set<Long> ids = new LinkedHashSet<>();
+        if (since.isEmpty()) {
+            return ids;
+        }
+        String[] accounts = new String[since.size()];
+        Long[] conIds = new Long[since.size()];
+        java.sql.Timestamp[] times = new java.sql.Timestamp[since.size()];
+        int i = 0;
+        for (Map.Entry<PositionKey, Instant> entry : since.entrySet()) {
+            accounts[i] = entry.getKey().account();
+            conIds[i] = entry.getKey().conId();
+            times[i] = java.sql.Timestamp.from(entry.getValue());
+            i++;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT p.id FROM unnest(?::text[], ?::bigint[], ?::timestamptz[]) AS k(account, con_id, since)
+                JOIN positions p ON p.account = k.account AND p.con_id = k.con_id
+                WHERE p.status <> 'VOID' AND (p.closed_at IS NULL OR p.closed_at >= k.since)
+                """)) {
+            statement.setArray(1, connection.createArrayOf("text", accounts));
+            statement.setArray(2, connection.createArrayOf("bigint", conIds));
+            statement.setArray(3, connection.createArrayOf("timestamptz", times));
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    ids.add(result.getLong(1));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
      * Reserves ids for {@code count} new lifecycles, so that their ledger entries, history and breaks can refer
      * to them before the rows are written (one round trip).
      */
@@ -168,6 +205,7 @@ public final class PositionRepository {
     public void write(Connection connection, long runId, List<LifecycleWrite> writes, Instant syncedAt)
             throws SQLException {
         List<Object[]> changed = new ArrayList<>();
+        List<Object[]> opening = new ArrayList<>();
         List<Object[]> touched = new ArrayList<>();
         List<Object[]> inserted = new ArrayList<>();
         List<Object[]> history = new ArrayList<>();
@@ -200,8 +238,11 @@ public final class PositionRepository {
                     row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(),
                     row.closedAt(), syncedAt});
             } else {
-                changed.add(new Object[] {row.id(), row.quantity(), row.averagePrice(), row.marketPrice(),
-                    row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.closedAt()});
+                Object[] values = {row.id(), row.quantity(), row.averagePrice(), row.marketPrice(),
+                    row.unrealizedPnl(), row.realizedPnl(), row.realizedPnlSource(), row.status(), row.openedAt(),
+                    row.closedAt()};
+                // at most one open row per key at any moment: rows leaving OPEN are updated before one (re)opens
+                (row.status() == PositionStatus.OPEN ? opening : changed).add(values);
             }
             for (HistoryEntry entry : write.history()) { // in HISTORY_INSERT_COLUMNS order
                 history.add(new Object[] {row.id(), runId, entry.kind(), entry.quantityBefore(),
@@ -211,9 +252,10 @@ public final class PositionRepository {
                     entry.at() == null ? syncedAt : entry.at(), entry.realizedPnlBefore()});
             }
         }
-        int updated = updateChanged(connection, changed, syncedAt);
-        if (updated != changed.size()) {
-            throw new IllegalStateException((changed.size() - updated) + " lifecycle(s) changed by the run are gone");
+        int updated = updateChanged(connection, changed, syncedAt) + updateChanged(connection, opening, syncedAt);
+        if (updated != changed.size() + opening.size()) {
+            throw new IllegalStateException((changed.size() + opening.size() - updated)
+                    + " lifecycle(s) changed by the run are gone");
         }
         int refreshed = ArrayColumns.executeChunked(connection, TOUCH, 3, writeChunkSize, touched);
         if (refreshed != touched.size()) {
@@ -242,13 +284,14 @@ public final class PositionRepository {
 
     /** What a changed lifecycle's update sets, besides its sync time: the figures of its ledger and its status. */
     private static final String CHANGED_COLUMNS = "id, quantity, average_price, market_price, unrealized_pnl, "
-            + "realized_pnl, realized_pnl_source, status, closed_at";
+            + "realized_pnl, realized_pnl_source, status, opened_at, closed_at";
 
     /** A lifecycle the run changed: every figure comes from its ledger. Rows {@code u} in CHANGED_COLUMNS order. */
     private static final String UPDATE_CHANGED_FROM = """
             UPDATE positions p SET quantity = u.quantity, average_price = u.average_price,
                    market_price = u.market_price, unrealized_pnl = u.unrealized_pnl, realized_pnl = u.realized_pnl,
-                   realized_pnl_source = u.realized_pnl_source, status = u.status, closed_at = u.closed_at,
+                   realized_pnl_source = u.realized_pnl_source, status = u.status, opened_at = u.opened_at,
+                   closed_at = u.closed_at,
                    last_synced_at = ?
             FROM %s
             WHERE p.id = u.id
@@ -256,7 +299,7 @@ public final class PositionRepository {
 
     private static final String UPDATE_CHANGED = UPDATE_CHANGED_FROM.formatted("""
             unnest(?::bigint[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[],
-                   ?::text[], ?::timestamptz[]) AS u(%s)""".formatted(CHANGED_COLUMNS));
+                   ?::text[], ?::timestamptz[], ?::timestamptz[]) AS u(%s)""".formatted(CHANGED_COLUMNS));
 
     /**
      * The changed rows of a large run, filled by COPY: no WAL, no index, dropped with the transaction (and as soon as
@@ -265,7 +308,8 @@ public final class PositionRepository {
     private static final String CHANGED_TABLE = "positions_changed";
     private static final String CREATE_CHANGED_TABLE = "CREATE TEMPORARY TABLE " + CHANGED_TABLE + " (id bigint, "
             + "quantity numeric, average_price numeric, market_price numeric, unrealized_pnl numeric, "
-            + "realized_pnl numeric, realized_pnl_source text, status text, closed_at timestamptz) ON COMMIT DROP";
+            + "realized_pnl numeric, realized_pnl_source text, status text, opened_at timestamptz, closed_at timestamptz) "
+            + "ON COMMIT DROP";
     private static final String UPDATE_CHANGED_TABLE = UPDATE_CHANGED_FROM.formatted(CHANGED_TABLE + " u");
 
     /**
@@ -276,7 +320,7 @@ public final class PositionRepository {
      */
     private int updateChanged(Connection connection, List<Object[]> changed, Instant syncedAt) throws SQLException {
         if (changed.size() <= writeChunkSize || connection.getAutoCommit()) {
-            return ArrayColumns.executeChunked(connection, UPDATE_CHANGED, 9, writeChunkSize, changed, syncedAt);
+            return ArrayColumns.executeChunked(connection, UPDATE_CHANGED, 10, writeChunkSize, changed, syncedAt);
         }
         try (Statement statement = connection.createStatement()) {
             statement.execute(CREATE_CHANGED_TABLE);

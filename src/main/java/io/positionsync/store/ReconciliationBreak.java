@@ -25,7 +25,8 @@ public record ReconciliationBreak(
         Instant resolvedAt,
         String note,
         String kind,
-        Long resolvedRunId) {
+        Long resolvedRunId,
+        String subject) {
 
     /** The kind of every break that compares our realized P&L with IB's. */
     public static final String REALIZED_PNL_MISMATCH = "REALIZED_PNL_MISMATCH";
@@ -34,9 +35,17 @@ public record ReconciliationBreak(
     public static ReconciliationBreak detected(long runId, Long positionId, String account, long conId, String symbol,
             String currency, BigDecimal ours, BigDecimal broker, BigDecimal tolerance, Instant detectedAt, String note,
             String kind) {
+        return detected(runId, positionId, account, conId, symbol, currency, ours, broker, tolerance, detectedAt, note,
+                kind, null);
+    }
+
+    /** A break that names what it compares ({@code subject}, see {@code BreakRef}). */
+    public static ReconciliationBreak detected(long runId, Long positionId, String account, long conId, String symbol,
+            String currency, BigDecimal ours, BigDecimal broker, BigDecimal tolerance, Instant detectedAt, String note,
+            String kind, String subject) {
         BigDecimal difference = (ours == null ? BigDecimal.ZERO : ours).subtract(broker == null ? BigDecimal.ZERO : broker);
         return new ReconciliationBreak(0, runId, positionId, account, conId, symbol, currency, ours, broker, difference, tolerance,
-                detectedAt, null, note, kind, null);
+                detectedAt, null, note, kind, null, subject);
     }
 
     public boolean resolved() {

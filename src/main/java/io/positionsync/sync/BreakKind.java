@@ -16,5 +16,10 @@ public enum BreakKind {
      * An adopted bot's open row that no broker position matches, or whose only match other open rows claim too:
      * it is left as it is until resolved (the row closed or deleted by the bot, or the ambiguity gone).
      */
-    BOT_ROW_UNMATCHED
+    BOT_ROW_UNMATCHED,
+    /**
+     * The realized P&L of a contract's executions of IB's current day (every one of them known and applied, no
+     * estimate of that day left) differs from the day's realized P&L IB reports in {@code updatePortfolio}.
+     */
+    DAILY_REALIZED_PNL_MISMATCH
 }

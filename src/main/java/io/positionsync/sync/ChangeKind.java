@@ -16,5 +16,9 @@ public enum ChangeKind {
      * Late facts (a correction, a commission report, real fills replacing an estimate) changed the lifecycle's
      * figures after the fact: recomputed from its fills, old and new realized P&L recorded.
      */
-    ADJUSTED
+    ADJUSTED,
+    /** A split or reverse split: quantity and average rebased to the broker's, nothing realized. */
+    SPLIT,
+    /** A refold dissolved the lifecycle: late facts moved the zero crossing that had made it one (see VOID). */
+    VOIDED
 }

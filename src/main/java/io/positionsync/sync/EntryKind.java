@@ -12,5 +12,11 @@ public enum EntryKind {
     /** A quantity change no execution explains, priced by rule and replaced when the real fills arrive. */
     ESTIMATE,
     /** The broker's average replaces the ledger's from here on (their difference was a break). */
-    AVERAGE_RESET
+    AVERAGE_RESET,
+    /**
+     * A split or reverse split: the broker's quantity changed with no fill while its cost basis did not. The entry's
+     * quantity is the ratio (new quantity / old); the fold multiplies the quantity by it, divides the average by it
+     * and realizes nothing.
+     */
+    SPLIT
 }

@@ -58,6 +58,12 @@ public final class FillLedger {
                 return new LedgerState(state.quantity(), entry.price(), state.realized(), state.estimated(),
                         state.realizedAny());
             }
+            case SPLIT -> {
+                BigDecimal ratio = entry.quantity();
+                return new LedgerState(state.quantity().multiply(ratio),
+                        state.average() == null ? null : state.average().divide(ratio, WORKING), state.realized(),
+                        state.estimated(), state.realizedAny());
+            }
             default -> {
                 return trade(state, entry, m);
             }
@@ -75,7 +81,9 @@ public final class FillLedger {
             BigDecimal cost = heldAbs.signum() == 0 ? BigDecimal.ZERO : heldAbs.multiply(state.average());
             BigDecimal numerator = cost.add(q.abs().multiply(p)).add(share(sign.multiply(c), BigDecimal.ONE, m));
             BigDecimal average = numerator.divide(heldAbs.add(q.abs()), WORKING);
-            return new LedgerState(held.add(q), average, state.realized(), state.estimated(), state.realizedAny());
+            // an estimated add prices the average by rule: what the lifecycle realizes later is an estimate too
+            return new LedgerState(held.add(q), average, state.realized(),
+                    state.estimated() || entry.kind() == EntryKind.ESTIMATE, state.realizedAny());
         }
         BigDecimal r = q.abs().min(held.abs());
         BigDecimal s = BigDecimal.valueOf(held.signum());

@@ -24,7 +24,9 @@ import io.positionsync.ibkr.BrokerExecution;
  * @param deferredBefore  execIds among {@code newFills} that an earlier run already deferred: they are applied
  *                        now, never deferred twice (a disagreement that outlives one run is not a timing matter)
  * @param firstSight      the key's account was never synced before: positions are opening balances
- * @param openBreaks      kinds of the key's unresolved breaks
+ * @param openBreaks      the key's unresolved breaks: what each compares
+ * @param dayExecIds      every execution of the key the snapshot lists (IB's current day), for the daily
+ *                        cross-check against {@code updatePortfolio}'s realized P&L
  */
 public record InstrumentFacts(
         PositionKey key,
@@ -38,7 +40,8 @@ public record InstrumentFacts(
         List<ExecutionRecord> passive,
         Set<String> deferredBefore,
         boolean firstSight,
-        Set<BreakKind> openBreaks) {
+        Set<BreakRef> openBreaks,
+        Set<String> dayExecIds) {
 
     public InstrumentFacts {
         Objects.requireNonNull(key, "key");
@@ -50,15 +53,35 @@ public record InstrumentFacts(
         passive = passive == null ? List.of() : List.copyOf(passive);
         deferredBefore = deferredBefore == null ? Set.of() : Set.copyOf(deferredBefore);
         openBreaks = openBreaks == null ? Set.of() : Set.copyOf(openBreaks);
+        dayExecIds = dayExecIds == null ? Set.of() : Set.copyOf(dayExecIds);
+    }
+
+    /** The same facts without the snapshot's list of the day's executions (no daily cross-check). */
+    public InstrumentFacts(PositionKey key, SnapshotPosition broker, StoredPosition open, List<LedgerEntry> openEntries,
+            List<Lifecycle> adjustable, List<BrokerExecution> newFills, Map<String, BrokerExecution> corrections,
+            List<BrokerExecution> lateCommissions, List<ExecutionRecord> passive, Set<String> deferredBefore,
+            boolean firstSight, Set<BreakRef> openBreaks) {
+        this(key, broker, open, openEntries, adjustable, newFills, corrections, lateCommissions, passive, deferredBefore,
+                firstSight, openBreaks, Set.of());
     }
 
     /** The same facts without the earlier-deferral information (tests and callers that have none). */
     public InstrumentFacts(PositionKey key, SnapshotPosition broker, StoredPosition open, List<LedgerEntry> openEntries,
             List<Lifecycle> adjustable, List<BrokerExecution> newFills, Map<String, BrokerExecution> corrections,
             List<BrokerExecution> lateCommissions, List<ExecutionRecord> passive, boolean firstSight,
-            Set<BreakKind> openBreaks) {
+            Set<BreakRef> openBreaks) {
         this(key, broker, open, openEntries, adjustable, newFills, corrections, lateCommissions, passive, Set.of(),
-                firstSight, openBreaks);
+                firstSight, openBreaks, Set.of());
+    }
+
+    /** True when one of the key's open breaks is of {@code kind}. */
+    public boolean hasOpenBreak(BreakKind kind) {
+        for (BreakRef ref : openBreaks) {
+            if (ref.kind() == kind) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Nothing to fold, adjust or store: the broker's view can only confirm or contradict the stored row. */

@@ -2,8 +2,11 @@ package io.positionsync.sync;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,80 +15,56 @@ import java.util.Objects;
 import java.util.Set;
 
 import io.positionsync.ibkr.BrokerExecution;
+import io.positionsync.ibkr.ExecIds;
 
 /**
- * One run for one {@code (account, conId)}, as reconcile-and-pnl version 2 says, in five steps:
+ * One run for one {@code (account, conId)}, as reconcile-and-pnl version 3 says: the key's stored chain is what
+ * folding its facts gives ({@link ChainFold}), so the run gathers the facts, adds what it learnt, refolds from the
+ * earliest lifecycle a new fact reaches, and writes the difference.
  * <ol>
- *   <li><b>New facts</b> come from {@link InstrumentFacts}: executions never applied, corrections of applied
- *       ones, commission reports that arrived late. A replayed execution is nothing new.</li>
- *   <li><b>Adjust</b> on late facts: a correction replaces its fill, a late commission completes its fill, real
- *       fills older than an estimate take the estimate's place (up to its size). Every lifecycle they touch is
- *       recomputed from its entries; a changed figure gets an {@link ChangeKind#ADJUSTED} history entry.</li>
- *   <li><b>Fold</b> the remaining new fills, oldest first, onto the open lifecycle (or from flat): a fill to
- *       zero closes the lifecycle at its time, a fill through zero closes it and opens the next one with the
- *       rest (commission split by quantity). Round trips between two runs leave closed lifecycles.</li>
- *   <li><b>Confirm</b> against the broker's quantity (absent = 0):
+ *   <li><b>Facts</b> from the stored lifecycles the run loaded (the open one and every later-reaching one): opening
+ *       balances, whole fills (a flip's two shares joined again), and the observations behind stored estimates,
+ *       resets and splits.</li>
+ *   <li><b>Late facts</b> change them: a correction replaces its fill (quantity, price, time), a commission report
+ *       or an exchange rate completes one, a fill reported late takes its own place in time.</li>
+ *   <li><b>New fills</b> join at their time, except the newest ones when the ledger then overshoots the broker by
+ *       exactly them (they landed after the positions reply): those are deferred, once.</li>
+ *   <li><b>This run's observation</b> (the broker's quantity, average and market price) sits after every fill it
+ *       saw:
  *       <table>
- *         <caption>ledger vs broker</caption>
+ *         <caption>ledger vs broker at the observation</caption>
  *         <tr><th>case</th><th>decision</th></tr>
- *         <tr><td>equal, averages agree</td><td>done; open breaks of quantity and average resolve</td></tr>
- *         <tr><td>equal, average differs beyond the tolerance</td><td>AVERAGE_RESET entry, AVERAGE_MISMATCH break</td></tr>
- *         <tr><td>the ledger overshoots by exactly the newest fills</td><td>those fills are deferred (stored,
- *             not applied; the next run applies them)</td></tr>
- *         <tr><td>any other difference d</td><td>an ESTIMATE entry of d: an add priced so the average ends at the
- *             broker's; a reduction at the market price (MARKET_PRICE); UNEXPLAINED_QUANTITY break</td></tr>
+ *         <tr><td>no fill for the key, same sign, same cost basis</td><td>SPLIT: quantity and average rebased,
+ *             nothing realized</td></tr>
+ *         <tr><td>quantities differ</td><td>ESTIMATE of the difference: an add priced so the average ends at the
+ *             broker's; a reduction at the last known market price (MARKET_PRICE; at the average only when no price
+ *             was ever known); UNEXPLAINED_QUANTITY break</td></tr>
+ *         <tr><td>equal, average beyond the tolerance, no commission pending</td><td>AVERAGE_RESET,
+ *             AVERAGE_MISMATCH break</td></tr>
  *       </table></li>
- *   <li><b>First sight</b> of an account: every non-zero broker position is an opening balance; that day's
- *       earlier fills are stored as {@link ExecutionState#COVERED}, never applied.</li>
+ *   <li><b>Write</b>: lifecycles keep their ids where their opening fact is unchanged; a changed one is rewritten
+ *       (history ADJUSTED when late facts changed it, INCREASED / REDUCED / CLOSED / SPLIT when the run only added
+ *       to it); one the refold dissolved becomes VOID.</li>
+ *   <li><b>Breaks</b> name what they compare (an execution, a day, an observation) and resolve only when that same
+ *       comparison agrees again.</li>
  * </ol>
- * Stateless and thread-safe: every call works on its own facts and returns its own result.
+ * The first sight of an account takes every non-zero broker position as an opening balance; that day's earlier
+ * fills are stored as {@link ExecutionState#COVERED}, never applied.
+ *
+ * <p>Stateless and thread-safe: every call works on its own facts and returns its own result.
  */
 public final class InstrumentReconciler {
+
+    /**
+     * How long before a run's clock a fill may have executed and still have missed the run's positions reply (the
+     * snapshot's requests take seconds; broker times have whole seconds). An older fill is never deferred.
+     */
+    static final java.time.Duration DEFERRAL_WINDOW = java.time.Duration.ofSeconds(60);
 
     public InstrumentResult reconcile(InstrumentFacts facts, RunInputs run) {
         Objects.requireNonNull(facts, "facts");
         Objects.requireNonNull(run, "run");
         return new Pass(facts, run).run();
-    }
-
-    /** One lifecycle while the pass works on it. */
-    private static final class Work {
-        final int ref;
-        final StoredPosition original;
-        final List<LedgerEntry> entries;
-        final int storedCount;
-        boolean rewrite;
-        LedgerState state;
-        Instant openedAt;
-        Instant closedAt;
-        final List<HistoryEntry> history = new ArrayList<>();
-        /** State when this run's fold started (after adjustments). */
-        LedgerState foldStart;
-        BigDecimal peak = BigDecimal.ZERO;
-        final Set<String> execIds = new LinkedHashSet<>();
-        BigDecimal exitQuantity = BigDecimal.ZERO;
-        BigDecimal exitNotional = BigDecimal.ZERO;
-        BigDecimal exitCommission = BigDecimal.ZERO;
-        BigDecimal brokerRealized;
-        boolean traded;
-        boolean reduced;
-        boolean averageReset;
-        Instant lastTradeAt;
-
-        Work(int ref, StoredPosition original, List<LedgerEntry> entries, Instant openedAt, BigDecimal multiplier) {
-            this.ref = ref;
-            this.original = original;
-            this.entries = new ArrayList<>(entries);
-            this.storedCount = entries.size();
-            this.state = FillLedger.fold(this.entries, multiplier);
-            this.foldStart = state;
-            this.openedAt = openedAt;
-            this.closedAt = original == null ? null : original.closedAt();
-        }
-
-        boolean closed() {
-            return closedAt != null;
-        }
     }
 
     private static final class Pass {
@@ -98,18 +77,14 @@ public final class InstrumentReconciler {
         private final String currency;
         private final BigDecimal multiplier;
 
-        private final List<Work> works = new ArrayList<>();
         private final Map<String, ExecutionRecord> executions = new LinkedHashMap<>();
         private final List<BreakEvent> breaks = new ArrayList<>();
-        private final Set<BreakKind> resolved = EnumSet.noneOf(BreakKind.class);
+        private final Set<BreakRef> resolved = new LinkedHashSet<>();
         private final List<ReconcileWarning> warnings = new ArrayList<>();
-        private final Set<String> touchedExecIds = new LinkedHashSet<>();
+        private final List<LifecycleWrite> writes = new ArrayList<>();
         private int applied;
         private int deferred;
         private int estimated;
-        /** Our realized P&L and IB's for the fills this run applied or adjusted that carry IB's figure. */
-        private BigDecimal oursChecked = BigDecimal.ZERO;
-        private BigDecimal brokerChecked;
 
         Pass(InstrumentFacts facts, RunInputs run) {
             this.facts = facts;
@@ -145,52 +120,10 @@ public final class InstrumentReconciler {
             if (facts.firstSight()) {
                 return firstSight();
             }
-            Work open = null;
-            if (facts.open() != null) {
-                if (facts.openEntries() == null) {
-                    return touch(facts.open());
-                }
-                open = existing(facts.open(), facts.openEntries());
+            if (facts.open() != null && facts.openEntries() == null) {
+                return touch(facts.open());
             }
-            for (Lifecycle lifecycle : facts.adjustable()) {
-                existing(lifecycle.row(), lifecycle.entries());
-            }
-            facts.corrections().forEach(this::applyCorrection);
-            facts.lateCommissions().forEach(this::applyLateCommission);
-            List<LedgerEntry> candidates = new ArrayList<>();
-            for (BrokerExecution fill : facts.newFills()) {
-                candidates.add(toEntry(fill));
-            }
-            replaceEstimates(candidates);
-            for (Work work : List.copyOf(works)) {
-                if (work.rewrite) {
-                    recompute(work);
-                }
-            }
-
-            BigDecimal brokerQuantity = broker == null ? BigDecimal.ZERO : broker.quantity();
-            BigDecimal ledgerQuantity = open == null ? BigDecimal.ZERO : open.state.quantity();
-            int keep = keptFills(ledgerQuantity, candidates, brokerQuantity, facts.deferredBefore());
-            Work current = open;
-            for (int i = 0; i < candidates.size(); i++) {
-                LedgerEntry fill = candidates.get(i);
-                if (i < keep) {
-                    current = foldNew(current, fill);
-                    record(fill.execId(), facts.newFills(), null, ExecutionState.APPLIED);
-                } else {
-                    deferred++;
-                    record(fill.execId(), facts.newFills(), null, ExecutionState.SEEN);
-                }
-            }
-            applied += countApplied();
-            if (keep < candidates.size()) {
-                warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.DEFERRED_FILLS,
-                        (candidates.size() - keep) + " fill(s) newer than the positions reply left for the next run"));
-            }
-            confirm(current, brokerQuantity);
-            crossCheck();
-            pendingCommissions();
-            return result();
+            return refold();
         }
 
         // ---- first sight, touch -------------------------------------------------------------------------
@@ -203,12 +136,12 @@ public final class InstrumentReconciler {
                     warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.NO_PRICE,
                             "no average cost from the broker: opening balance priced at " + plain(average)));
                 }
-                Work work = newWork(run.now());
                 LedgerEntry balance = LedgerEntry.openingBalance(run.now(), broker.quantity(), average, null, false,
                         run.runId());
-                work.entries.add(balance);
-                work.state = FillLedger.apply(work.state, balance, multiplier);
-                work.peak = broker.quantity();
+                LedgerState state = FillLedger.apply(LedgerState.FLAT, balance, multiplier);
+                ChainFold.Folded folded = new ChainFold.Folded(ChainFold.openingKey(balance), List.of(balance), state,
+                        run.now(), null, broker.quantity());
+                writes.add(created(0, folded, true));
             }
             for (BrokerExecution fill : facts.newFills()) {
                 executions.put(fill.execId(), new ExecutionRecord(fill, null, ExecutionState.COVERED));
@@ -220,8 +153,6 @@ public final class InstrumentReconciler {
 
         /** Nothing new and the broker agrees: market values and the sync time move, nothing else. */
         private InstrumentResult touch(StoredPosition open) {
-            resolved.add(BreakKind.UNEXPLAINED_QUANTITY);
-            resolved.add(BreakKind.AVERAGE_MISMATCH);
             StoredPosition row = new StoredPosition(open.id(), open.account(), open.conId(), open.symbol(),
                     open.secType(), open.currency(), open.multiplier(), open.quantity(), open.averagePrice(),
                     broker != null && broker.marketPrice() != null ? broker.marketPrice() : open.marketPrice(),
@@ -229,161 +160,193 @@ public final class InstrumentReconciler {
                     open.realizedPnl(), open.realizedPnlSource(), open.status(), open.openedAt(), open.closedAt(),
                     run.now());
             return new InstrumentResult(key, List.of(LifecycleWrite.touch(0, row, open)),
-                    executionRecords(), List.of(), openResolved(), FillCounts.NONE, List.of());
+                    executionRecords(), List.of(), Set.of(), FillCounts.NONE, List.of());
         }
 
-        // ---- late facts -----------------------------------------------------------------------------------
+        // ---- the refold ---------------------------------------------------------------------------------
 
-        private void applyCorrection(String appliedId, BrokerExecution correction) {
-            BigDecimal signedShares = signed(correction);
-            Commission commission = commission(correction);
-            boolean found = false;
-            for (Work work : works) {
-                for (int i = 0; i < work.entries.size(); i++) {
-                    LedgerEntry entry = work.entries.get(i);
-                    if (entry.kind() != EntryKind.FILL || !appliedId.equals(entry.execId())) {
-                        continue;
+        private InstrumentResult refold() {
+            List<Lifecycle> stored = new ArrayList<>(facts.adjustable());
+            if (facts.open() != null) {
+                stored.add(new Lifecycle(facts.open(), facts.openEntries()));
+            }
+            stored.sort(Comparator.comparing((Lifecycle l) -> l.row().openedAt(),
+                    Comparator.nullsFirst(Comparator.naturalOrder())).thenComparingLong(l -> l.row().id()));
+
+            // 1. the stored facts
+            Map<String, LedgerEntry> fills = new LinkedHashMap<>();
+            List<LedgerEntry> fixed = new ArrayList<>();
+            Map<String, ChainFold.Observation> observations = new LinkedHashMap<>();
+            Instant lastStored = null;
+            Instant lastObservation = null;
+            for (Lifecycle lifecycle : stored) {
+                for (LedgerEntry entry : lifecycle.entries()) {
+                    lastStored = later(lastStored, entry.orderTime());
+                    if (entry.kind() == EntryKind.FILL) {
+                        fills.merge(entry.execId(), entry, Pass::joinShares);
+                    } else if (entry.derived()) {
+                        String id = entry.runId() + "@" + entry.orderTime();
+                        ChainFold.Observation seen = observations.get(id);
+                        BigDecimal ratio = entry.kind() == EntryKind.SPLIT ? entry.quantity()
+                                : seen == null ? null : seen.splitRatio();
+                        observations.put(id, new ChainFold.Observation(entry.runId(), entry.orderTime(),
+                                entry.observedQuantity(), entry.observedAverage(), entry.observedMarket(), ratio, false));
+                        lastObservation = later(lastObservation, entry.orderTime());
+                    } else {
+                        fixed.add(entry);
                     }
-                    BigDecimal share = entry.shareOfFill(FillLedger.WORKING);
-                    // a price-only correction keeps every share's quantity exactly; a new size is shared pro rata
-                    BigDecimal quantity = correction.shares().compareTo(entry.fillShares()) == 0
-                            ? entry.quantity().abs().multiply(BigDecimal.valueOf(signedShares.signum()))
-                            : proRata(signedShares, entry.quantity().abs(), entry.fillShares());
-                    boolean carriesIbFigure = share.compareTo(BigDecimal.ONE) == 0 || closingShare(work, i);
-                    work.entries.set(i, entry.corrected(correction.execId(), correction.time(), quantity,
-                            correction.price(), commission.amount == null ? null
-                                    : commission.amount.multiply(share, FillLedger.WORKING),
-                            commission.pending, correction.shares(), correction.commission(),
-                            correction.commissionCurrency(), carriesIbFigure ? correction.realizedPnl() : null));
-                    work.rewrite = true;
-                    work.execIds.add(correction.execId());
-                    found = true;
                 }
             }
-            touchedExecIds.add(correction.execId());
-            executions.put(correction.execId(), new ExecutionRecord(correction, appliedId, ExecutionState.APPLIED));
-            if (found) {
-                applied++;
-            }
-        }
 
-        private boolean closingShare(Work work, int index) {
-            LedgerState before = FillLedger.fold(work.entries.subList(0, index), multiplier);
-            return FillLedger.reduces(before, work.entries.get(index));
-        }
-
-        private void applyLateCommission(BrokerExecution late) {
-            Commission commission = commission(late);
-            for (Work work : works) {
-                for (int i = 0; i < work.entries.size(); i++) {
-                    LedgerEntry entry = work.entries.get(i);
-                    if (entry.kind() != EntryKind.FILL || !late.execId().equals(entry.execId())
-                            || !entry.commissionPending()) {
-                        continue;
+            // 2. late facts: corrections, commission reports, exchange rates. What the broker reported after a fill
+            // that changed or arrived late was measured against the fills as they stood then (the original of a
+            // correction, a history without the late fill): those observations are void, and this run's observation
+            // compares with the history as it is now known (what is still unexplained is estimated again, now).
+            Instant voidFrom = null;
+            for (Map.Entry<String, BrokerExecution> correction : facts.corrections().entrySet()) {
+                BrokerExecution fill = correction.getValue();
+                LedgerEntry old = fills.remove(correction.getKey());
+                LedgerEntry whole = toEntry(fill);
+                if (old != null) {
+                    voidFrom = earlier(voidFrom, old.orderTime());
+                    if (fill.time() == null) {
+                        whole = whole.corrected(whole.execId(), old.time(), whole.quantity(), whole.price(),
+                                whole.commission(), whole.commissionPending(), whole.fillShares(), whole.commissionRaw(),
+                                whole.commissionCurrency(), whole.brokerRealizedPnl());
                     }
-                    BigDecimal share = entry.shareOfFill(FillLedger.WORKING);
-                    boolean closing = closingShare(work, i);
-                    work.entries.set(i, entry.withCommission(
-                            commission.amount == null ? null : commission.amount.multiply(share, FillLedger.WORKING),
-                            commission.pending, late.commission(), late.commissionCurrency(),
-                            closing || share.compareTo(BigDecimal.ONE) == 0 ? late.realizedPnl() : null));
-                    work.rewrite = true;
-                    work.execIds.add(late.execId());
+                    if (old.foldTime() != null) {
+                        whole = whole.withFoldTime(old.foldTime());
+                    }
+                    applied++;
+                }
+                fills.put(fill.execId(), whole);
+                executions.put(fill.execId(), new ExecutionRecord(fill, correction.getKey(), ExecutionState.APPLIED));
+            }
+            for (BrokerExecution late : facts.lateCommissions()) {
+                LedgerEntry old = fills.get(late.execId());
+                if (old != null && old.commissionPending()) {
+                    Commission commission = commission(late);
+                    fills.put(late.execId(), old.withCommission(commission.amount, commission.pending, late.commission(),
+                            late.commissionCurrency(), late.realizedPnl()));
+                }
+                executions.put(late.execId(), new ExecutionRecord(late, null, ExecutionState.APPLIED));
+            }
+            for (Map.Entry<String, LedgerEntry> entry : fills.entrySet()) {
+                LedgerEntry fill = entry.getValue();
+                if (fill.commissionPending() && fill.commissionRaw() != null) {
+                    BigDecimal converted = run.convert(key.account(), fill.commissionRaw(), fill.commissionCurrency(),
+                            currency);
+                    if (converted != null) {
+                        entry.setValue(fill.withCommission(converted, false, fill.commissionRaw(),
+                                fill.commissionCurrency(), fill.brokerRealizedPnl()));
+                    }
                 }
             }
-            touchedExecIds.add(late.execId());
-            executions.put(late.execId(), new ExecutionRecord(late, null, ExecutionState.APPLIED));
+
+            // 3. new fills: a late one takes its place in time; the newest may be deferred
+            List<LedgerEntry> late = new ArrayList<>();
+            List<LedgerEntry> fresh = new ArrayList<>();
+            for (BrokerExecution fill : facts.newFills()) {
+                LedgerEntry whole = toEntry(fill);
+                if (fill.time() == null) {
+                    whole = whole.withFoldTime(run.now());
+                } else if (lastObservation != null && facts.deferredBefore().contains(fill.execId())
+                        && !fill.time().isAfter(lastObservation)) {
+                    whole = whole.withFoldTime(lastObservation); // after the observation of the run that deferred it
+                }
+                if (lastStored != null && whole.orderTime().isBefore(lastStored)) {
+                    late.add(whole);
+                } else {
+                    fresh.add(whole);
+                }
+            }
+            for (LedgerEntry entry : late) {
+                voidFrom = earlier(voidFrom, entry.orderTime());
+            }
+            if (voidFrom != null) {
+                Instant from = voidFrom;
+                observations.values().removeIf(o -> !o.at().isBefore(from));
+            }
+            List<LedgerEntry> all = new ArrayList<>(fixed);
+            all.addAll(fills.values());
+            all.addAll(late);
+            BigDecimal brokerQuantity = broker == null ? BigDecimal.ZERO : broker.quantity();
+            int keep = fresh.size();
+            if (!fresh.isEmpty()) {
+                BigDecimal before = ChainFold.fold(all, List.copyOf(observations.values()), multiplier, run.tolerance())
+                        .quantity();
+                keep = keptFills(before, fresh, brokerQuantity, facts.deferredBefore(),
+                        run.now().minus(DEFERRAL_WINDOW));
+            }
+            Instant observedAt = run.now();
+            for (LedgerEntry entry : all) {
+                observedAt = later(observedAt, entry.orderTime());
+            }
+            for (int i = 0; i < fresh.size(); i++) {
+                if (i < keep) {
+                    all.add(fresh.get(i));
+                    observedAt = later(observedAt, fresh.get(i).orderTime());
+                }
+            }
+            for (LedgerEntry entry : late) {
+                record(entry.execId(), ExecutionState.APPLIED);
+            }
+            for (int i = 0; i < fresh.size(); i++) {
+                record(fresh.get(i).execId(), i < keep ? ExecutionState.APPLIED : ExecutionState.SEEN);
+            }
+            applied += late.size() + keep;
+            deferred += fresh.size() - keep;
+            if (keep < fresh.size()) {
+                warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.DEFERRED_FILLS,
+                        (fresh.size() - keep) + " fill(s) newer than the positions reply left for the next run"));
+            }
+
+            // 4. this run's observation, after every fill it saw
+            ChainFold.Observation current = new ChainFold.Observation(run.runId(), observedAt, brokerQuantity,
+                    broker == null ? null : broker.averagePrice(), lastKnownMarket(stored), null,
+                    facts.newFills().isEmpty() && facts.corrections().isEmpty());
+            List<ChainFold.Observation> allObservations = new ArrayList<>(observations.values());
+            allObservations.add(current);
+            ChainFold.Result folded = ChainFold.fold(all, allObservations, multiplier, run.tolerance());
+
+            // 5. writes, 6. breaks
+            Map<ChainFold.Folded, Integer> refs = write(stored, folded);
+            observationBreaks(stored, folded, current, refs);
+            executionBreaks(folded, refs);
+            dailyBreak(folded, refs);
+            pendingCommissions(folded, refs);
+            return result();
+        }
+
+        /** A flip's two shares of one execution, joined into the whole execution again. */
+        private static LedgerEntry joinShares(LedgerEntry a, LedgerEntry b) {
+            BigDecimal commission = a.commission() == null || b.commission() == null ? null
+                    : a.commission().add(b.commission());
+            return a.withQuantity(a.quantity().add(b.quantity()), commission).withCommission(commission,
+                    a.commissionPending() || b.commissionPending(), a.commissionRaw(), a.commissionCurrency(),
+                    a.brokerRealizedPnl() != null ? a.brokerRealizedPnl() : b.brokerRealizedPnl());
+        }
+
+        /** The price of a reduction no fill explains: the snapshot's, else the last one stored for the key. */
+        private BigDecimal lastKnownMarket(List<Lifecycle> stored) {
+            if (broker != null && broker.marketPrice() != null) {
+                return broker.marketPrice();
+            }
+            for (int i = stored.size() - 1; i >= 0; i--) {
+                if (stored.get(i).row().marketPrice() != null) {
+                    return stored.get(i).row().marketPrice();
+                }
+            }
+            return null;
         }
 
         /**
-         * Real fills executed before an estimate's run explain it: they take its place, up to its size, in the
-         * lifecycle that holds it. What is left of a fill stays a new fill.
-         */
-        private void replaceEstimates(List<LedgerEntry> candidates) {
-            for (Work work : works) {
-                for (int i = 0; i < work.entries.size() && !candidates.isEmpty(); i++) {
-                    LedgerEntry estimate = work.entries.get(i);
-                    if (estimate.kind() != EntryKind.ESTIMATE) {
-                        continue;
-                    }
-                    BigDecimal remaining = estimate.quantity();
-                    int at = i;
-                    for (int c = 0; c < candidates.size() && remaining.signum() != 0; ) {
-                        LedgerEntry fill = candidates.get(c);
-                        if (fill.time() == null || !fill.time().isBefore(estimate.time())
-                                || fill.quantity().signum() != remaining.signum()) {
-                            c++;
-                            continue;
-                        }
-                        LedgerEntry used = fill;
-                        if (fill.quantity().abs().compareTo(remaining.abs()) > 0) {
-                            LedgerEntry[] parts = fill.split(remaining.abs(), FillLedger.WORKING);
-                            used = parts[0];
-                            candidates.set(c, parts[1]);
-                            c++;
-                        } else {
-                            candidates.remove(c);
-                        }
-                        work.entries.add(at++, used);
-                        remaining = remaining.subtract(used.quantity());
-                        work.execIds.add(used.execId());
-                        touchedExecIds.add(used.execId());
-                        record(used.execId(), facts.newFills(), null, ExecutionState.APPLIED);
-                        work.rewrite = true;
-                    }
-                    if (remaining.signum() == 0) {
-                        work.entries.remove(at);
-                    } else if (remaining.compareTo(estimate.quantity()) != 0) {
-                        work.entries.set(at, estimate.withQuantity(remaining, BigDecimal.ZERO));
-                    }
-                    i = at;
-                }
-            }
-        }
-
-        /** Refolds a lifecycle whose entries late facts changed, and records what changed. */
-        private void recompute(Work work) {
-            StoredPosition row = work.original;
-            LedgerState state = LedgerState.FLAT;
-            for (LedgerEntry entry : work.entries) {
-                LedgerState next = FillLedger.apply(state, entry, multiplier);
-                if (entry.kind() == EntryKind.FILL && touchedExecIds.contains(entry.execId())
-                        && FillLedger.reduces(state, entry) && entry.brokerRealizedPnl() != null) {
-                    check(next.realized().subtract(state.realized()), entry.brokerRealizedPnl());
-                }
-                state = next;
-            }
-            work.state = state;
-            work.foldStart = state;
-            BigDecimal before = row.realizedPnl();
-            BigDecimal after = state.realizedAny() ? FillLedger.stored(state.realized()) : null;
-            boolean amountChanged = before == null ? after != null : after == null || before.compareTo(after) != 0;
-            if (amountChanged || row.realizedPnlSource() != state.source()) {
-                BigDecimal delta = after == null ? null : before == null ? after : after.subtract(before);
-                work.history.add(new HistoryEntry(ChangeKind.ADJUSTED, row.quantity(),
-                        work.closed() ? BigDecimal.ZERO : FillLedger.stored(state.quantity()),
-                        FillLedger.stored(state.average()), row.marketPrice(), delta, after, before, state.source(),
-                        null, null, null, List.copyOf(work.execIds), run.now()));
-                warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.ADJUSTED,
-                        "lifecycle " + row.id() + " recomputed from its fills (" + String.join(", ", work.execIds)
-                                + "): realized " + plain(before) + " -> " + plain(after)));
-            }
-            if (work.closed() && state.quantity().signum() != 0) {
-                warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.CLOSED_LIFECYCLE_CHANGED,
-                        "lifecycle " + row.id() + " closed, but its corrected fills leave " + plain(state.quantity())));
-            }
-            work.execIds.clear();
-        }
-
-        // ---- fold ---------------------------------------------------------------------------------------
-
-        /**
-         * How many of the new fills to apply. All of them when the ledger then agrees with the broker; when it
+         * How many of the fresh fills to apply. All of them when the ledger then agrees with the broker; when it
          * overshoots by exactly the newest fills (they landed after the positions reply), those are left out;
-         * otherwise all (and the confirm step estimates the rest).
+         * otherwise all (and the observation estimates the rest).
          */
         private static int keptFills(BigDecimal ledger, List<LedgerEntry> fills, BigDecimal brokerQuantity,
-                Set<String> deferredBefore) {
+                Set<String> deferredBefore, Instant executedSince) {
             BigDecimal[] prefix = new BigDecimal[fills.size() + 1];
             prefix[0] = ledger;
             for (int i = 0; i < fills.size(); i++) {
@@ -396,6 +359,9 @@ public final class InstrumentReconciler {
                 if (fills.get(keep).execId() != null && deferredBefore.contains(fills.get(keep).execId())) {
                     break; // deferred once already: not a fill that just missed the positions reply
                 }
+                if (fills.get(keep).time() != null && fills.get(keep).time().isBefore(executedSince)) {
+                    break; // executed well before the run: the positions reply holds it, it cannot have missed it
+                }
                 if (prefix[keep].compareTo(brokerQuantity) == 0) {
                     return keep;
                 }
@@ -403,171 +369,427 @@ public final class InstrumentReconciler {
             return fills.size();
         }
 
-        private Work foldNew(Work current, LedgerEntry fill) {
-            if (current == null || current.closed()) {
-                current = newWork(fill.time() == null ? run.now() : fill.time());
-            }
-            LedgerState state = current.state;
-            if (FillLedger.reduces(state, fill) && fill.quantity().abs().compareTo(state.quantity().abs()) > 0) {
-                LedgerEntry[] legs = fill.split(state.quantity().abs(), FillLedger.WORKING);
-                trade(current, legs[0]);
-                close(current, fill.time());
-                current = newWork(fill.time() == null ? run.now() : fill.time());
-                trade(current, legs[1].withCommission(legs[1].commission(), legs[1].commissionPending(),
-                        legs[1].commissionRaw(), legs[1].commissionCurrency(), null));
-                return current;
-            }
-            trade(current, fill);
-            if (current.state.flat()) {
-                close(current, fill.time());
-            }
-            return current;
-        }
+        // ---- writes -------------------------------------------------------------------------------------
 
-        private void trade(Work work, LedgerEntry entry) {
-            LedgerState before = work.state;
-            work.entries.add(entry);
-            work.state = FillLedger.apply(before, entry, multiplier);
-            work.traded = true;
-            work.lastTradeAt = entry.time();
-            if (work.state.quantity().abs().compareTo(work.peak.abs()) > 0) {
-                work.peak = work.state.quantity();
-            }
-            if (entry.kind() == EntryKind.FILL) {
-                work.execIds.add(entry.execId());
-            }
-            if (FillLedger.reduces(before, entry)) {
-                work.reduced = true;
-                BigDecimal r = entry.quantity().abs().min(before.quantity().abs());
-                work.exitQuantity = work.exitQuantity.add(r);
-                work.exitNotional = work.exitNotional.add(r.multiply(entry.price()));
-                work.exitCommission = work.exitCommission.add(
-                        FillLedger.share(entry.commissionOrZero(), r, entry.quantity().abs()));
-                if (entry.kind() == EntryKind.FILL && entry.brokerRealizedPnl() != null) {
-                    work.brokerRealized = work.brokerRealized == null ? entry.brokerRealizedPnl()
-                            : work.brokerRealized.add(entry.brokerRealizedPnl());
-                    check(work.state.realized().subtract(before.realized()), entry.brokerRealizedPnl());
+        /** The refolded chain against the stored lifecycles: what to write for each; returns each one's ref. */
+        private Map<ChainFold.Folded, Integer> write(List<Lifecycle> stored, ChainFold.Result folded) {
+            Map<String, Lifecycle> byOpening = new HashMap<>();
+            for (Lifecycle lifecycle : stored) {
+                if (!lifecycle.entries().isEmpty()) {
+                    byOpening.putIfAbsent(ChainFold.openingKey(lifecycle.entries().get(0)), lifecycle);
                 }
             }
-        }
-
-        /** Closes at the fill's time; never before the lifecycle opened (broker times have whole seconds). */
-        private void close(Work work, Instant at) {
-            Instant when = at == null ? run.now() : at;
-            work.closedAt = work.openedAt != null && when.isBefore(work.openedAt) ? work.openedAt : when;
-        }
-
-        // ---- confirm ------------------------------------------------------------------------------------
-
-        private void confirm(Work current, BigDecimal brokerQuantity) {
-            boolean live = current != null && !current.closed();
-            BigDecimal ledger = live ? current.state.quantity() : BigDecimal.ZERO;
-            BigDecimal brokerAverage = broker == null ? null : broker.averagePrice();
-            if (ledger.compareTo(brokerQuantity) == 0) {
-                // While a fill waits for its commission the broker's average includes what the ledger does not
-                // know yet: that difference is expected, and the late report will close it.
-                boolean waiting = live && current.entries.stream().anyMatch(LedgerEntry::commissionPending);
-                if (live && !waiting && brokerAverage != null && current.state.average() != null
-                        && current.state.average().subtract(brokerAverage).abs().compareTo(run.tolerance()) > 0) {
-                    BigDecimal ours = current.state.average();
-                    LedgerEntry reset = LedgerEntry.averageReset(run.now(), brokerAverage, run.runId());
-                    current.entries.add(reset);
-                    current.state = FillLedger.apply(current.state, reset, multiplier);
-                    current.averageReset = true;
-                    breaks.add(new BreakEvent(BreakKind.AVERAGE_MISMATCH, current.ref, FillLedger.stored(ours),
-                            brokerAverage, "ledger average " + plain(FillLedger.stored(ours)) + " vs broker "
-                                    + plain(brokerAverage) + ": the broker's is used from now on"));
-                } else if (!waiting) {
-                    resolved.add(BreakKind.AVERAGE_MISMATCH);
+            List<Lifecycle> unmatched = new ArrayList<>(stored);
+            List<Lifecycle> pairs = new ArrayList<>();
+            for (ChainFold.Folded lifecycle : folded.lifecycles()) {
+                Lifecycle match = byOpening.remove(lifecycle.openingKey());
+                if (match != null) {
+                    unmatched.remove(match);
                 }
-                resolved.add(BreakKind.UNEXPLAINED_QUANTITY);
-                return;
+                pairs.add(match);
             }
-            BigDecimal difference = brokerQuantity.subtract(ledger);
-            BigDecimal market = broker == null ? null : broker.marketPrice();
-            if (!live || ledger.signum() == difference.signum()) {
-                if (!live) {
-                    current = newWork(run.now());
+            // a lifecycle whose opening fact changed keeps an id the refold left over, in order
+            for (int i = 0; i < pairs.size() && !unmatched.isEmpty(); i++) {
+                if (pairs.get(i) == null) {
+                    pairs.set(i, unmatched.remove(0));
                 }
-                trade(current, LedgerEntry.estimate(run.now(), difference,
-                        addPrice(current.state, difference, brokerAverage, market), run.runId()));
-            } else {
-                BigDecimal reduce = difference.abs().min(ledger.abs());
-                BigDecimal price = market;
-                if (price == null) {
-                    price = current.state.average();
+            }
+            Map<ChainFold.Folded, Integer> refs = new java.util.IdentityHashMap<>();
+            ChainFold.Folded last = folded.last();
+            for (Lifecycle gone : unmatched) {
+                voided(gone);
+            }
+            for (int i = 0; i < folded.lifecycles().size(); i++) {
+                ChainFold.Folded lifecycle = folded.lifecycles().get(i);
+                boolean isCurrent = lifecycle == last && !lifecycle.closed();
+                Lifecycle before = pairs.get(i);
+                int ref = writes.size();
+                refs.put(lifecycle, ref);
+                LifecycleWrite write = before == null ? created(ref, lifecycle, isCurrent)
+                        : changed(ref, before, lifecycle, isCurrent);
+                if (write != null) {
+                    writes.add(write);
+                } else {
+                    refs.remove(lifecycle); // nothing written for it: breaks name no row
+                }
+            }
+            return refs;
+        }
+
+        private StoredPosition row(long id, StoredPosition original, ChainFold.Folded lifecycle, boolean isCurrent) {
+            LedgerState state = lifecycle.state();
+            boolean closed = lifecycle.closed();
+            BigDecimal brokerMarket = broker == null ? null : broker.marketPrice();
+            BigDecimal market = isCurrent && brokerMarket != null ? brokerMarket
+                    : original == null ? brokerMarket : original.marketPrice();
+            BigDecimal unrealized = closed ? BigDecimal.ZERO
+                    : isCurrent && broker != null && broker.unrealizedPnl() != null ? broker.unrealizedPnl()
+                    : original == null ? null : original.unrealizedPnl();
+            BigDecimal realized = state.realizedAny() ? FillLedger.stored(state.realized()) : null;
+            return new StoredPosition(id, key.account(), key.conId(),
+                    original == null ? symbol : original.symbol(), original == null ? secType : original.secType(),
+                    original == null ? currency : original.currency(), multiplier,
+                    closed ? BigDecimal.ZERO : FillLedger.stored(state.quantity()),
+                    FillLedger.stored(state.average() == null ? BigDecimal.ZERO : state.average()), market, unrealized,
+                    realized, state.source(), closed ? PositionStatus.CLOSED : PositionStatus.OPEN,
+                    lifecycle.openedAt(), lifecycle.closedAt(), run.now());
+        }
+
+        private LifecycleWrite created(int ref, ChainFold.Folded lifecycle, boolean isCurrent) {
+            StoredPosition row = row(0, null, lifecycle, isCurrent);
+            Changes changes = Changes.of(lifecycle.entries(), LedgerState.FLAT, multiplier);
+            boolean closed = lifecycle.closed();
+            BigDecimal peak = FillLedger.stored(lifecycle.peak());
+            BigDecimal delta = changes.reduced ? row.realizedPnl() : null;
+            List<HistoryEntry> history = new ArrayList<>();
+            history.add(new HistoryEntry(ChangeKind.OPENED, BigDecimal.ZERO, closed ? peak : row.quantity(),
+                    row.averagePrice(), row.marketPrice(), closed ? null : delta, closed ? null : row.realizedPnl(), null,
+                    closed || delta == null ? null : row.realizedPnlSource(), closed ? null : changes.exitPrice(),
+                    closed ? null : changes.exitCommission(), closed ? null : changes.brokerRealized,
+                    changes.execIds(), lifecycle.openedAt()));
+            if (closed) {
+                history.add(new HistoryEntry(ChangeKind.CLOSED, peak, BigDecimal.ZERO, row.averagePrice(),
+                        row.marketPrice(), delta, row.realizedPnl(), null, row.realizedPnlSource(), changes.exitPrice(),
+                        changes.exitCommission(), changes.brokerRealized, changes.execIds(), lifecycle.closedAt()));
+            }
+            return new LifecycleWrite(ref, true, row, lifecycle.entries(), 0, false, history, false);
+        }
+
+        private LifecycleWrite changed(int ref, Lifecycle before, ChainFold.Folded lifecycle, boolean isCurrent) {
+            StoredPosition original = before.row();
+            StoredPosition row = row(original.id(), original, lifecycle, isCurrent);
+            List<LedgerEntry> old = before.entries();
+            List<LedgerEntry> now = lifecycle.entries();
+            int common = 0;
+            while (common < old.size() && common < now.size() && sameEntry(old.get(common), now.get(common))) {
+                common++;
+            }
+            boolean sameEntries = common == old.size() && common == now.size();
+            if (sameEntries && sameFigures(original, row)) {
+                return isCurrent ? LifecycleWrite.touch(ref, row, original) : null;
+            }
+            boolean closedNow = lifecycle.closed() && original.closedAt() == null;
+            if (common == old.size()) {
+                // the run only added to it: new fills, an estimate, a reset or a split at its end
+                List<LedgerEntry> added = now.subList(common, now.size());
+                Changes changes = Changes.of(added, FillLedger.fold(old, multiplier), multiplier);
+                ChangeKind kind = closedNow ? ChangeKind.CLOSED : changes.reduced ? ChangeKind.REDUCED
+                        : changes.traded ? ChangeKind.INCREASED : changes.split ? ChangeKind.SPLIT : ChangeKind.INCREASED;
+                BigDecimal realizedBefore = original.realizedPnl();
+                BigDecimal delta = !changes.reduced || row.realizedPnl() == null ? null
+                        : row.realizedPnl().subtract(realizedBefore == null ? BigDecimal.ZERO : realizedBefore);
+                Instant at = closedNow ? lifecycle.closedAt() : changes.lastTradeAt != null ? changes.lastTradeAt : run.now();
+                List<HistoryEntry> history = List.of(new HistoryEntry(kind, original.quantity(), row.quantity(),
+                        row.averagePrice(), row.marketPrice(), delta, row.realizedPnl(), null,
+                        delta == null ? null : row.realizedPnlSource(), changes.exitPrice(), changes.exitCommission(),
+                        changes.brokerRealized, changes.execIds(), at));
+                if (changes.split) {
+                    warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.SPLIT, "quantity "
+                            + plain(original.quantity()) + " -> " + plain(row.quantity()) + " with no fill and the same"
+                            + " cost basis: a split, average " + plain(row.averagePrice()) + ", nothing realized"));
+                }
+                return new LifecycleWrite(ref, false, row, added, old.size(), false, history, false);
+            }
+            // late facts changed it: recomputed from its facts
+            Set<String> execIds = new LinkedHashSet<>();
+            for (int i = common; i < now.size(); i++) {
+                if (now.get(i).execId() != null) {
+                    execIds.add(now.get(i).execId());
+                }
+            }
+            BigDecimal beforeAmount = original.realizedPnl();
+            BigDecimal after = row.realizedPnl();
+            BigDecimal delta = after == null ? null : beforeAmount == null ? after : after.subtract(beforeAmount);
+            List<HistoryEntry> history = new ArrayList<>();
+            history.add(new HistoryEntry(ChangeKind.ADJUSTED, original.quantity(), row.quantity(), row.averagePrice(),
+                    row.marketPrice(), delta, after, beforeAmount, row.realizedPnlSource(), null, null, null,
+                    List.copyOf(execIds), run.now()));
+            if (closedNow) {
+                Changes changes = Changes.of(now, LedgerState.FLAT, multiplier);
+                history.add(new HistoryEntry(ChangeKind.CLOSED, original.quantity(), BigDecimal.ZERO,
+                        row.averagePrice(), row.marketPrice(), delta, after, null, row.realizedPnlSource(),
+                        changes.exitPrice(), changes.exitCommission(), changes.brokerRealized, changes.execIds(),
+                        lifecycle.closedAt()));
+            }
+            if (!sameAmount(beforeAmount, after) || original.realizedPnlSource() != row.realizedPnlSource()) {
+                warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.ADJUSTED,
+                        "lifecycle " + original.id() + " refolded from its facts (" + String.join(", ", execIds)
+                                + "): realized " + plain(beforeAmount) + " -> " + plain(after)));
+            }
+            return new LifecycleWrite(ref, false, row, now, 0, true, history, false);
+        }
+
+        /** A stored lifecycle the refold dissolved: VOID, its entries gone, its history kept. */
+        private void voided(Lifecycle gone) {
+            StoredPosition o = gone.row();
+            StoredPosition row = new StoredPosition(o.id(), o.account(), o.conId(), o.symbol(), o.secType(),
+                    o.currency(), o.multiplier(), BigDecimal.ZERO, o.averagePrice(), o.marketPrice(), BigDecimal.ZERO,
+                    null, null, PositionStatus.VOID, o.openedAt(), o.closedAt() != null ? o.closedAt() : run.now(),
+                    run.now());
+            writes.add(new LifecycleWrite(writes.size(), false, row, List.of(), 0, true,
+                    List.of(new HistoryEntry(ChangeKind.VOIDED, o.quantity(), BigDecimal.ZERO, o.averagePrice(),
+                            o.marketPrice(), o.realizedPnl() == null ? null : o.realizedPnl().negate(), null,
+                            o.realizedPnl(), null, null, null, null, List.of(), run.now())), false));
+            warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.VOIDED, "lifecycle " + o.id()
+                    + " dissolved by late facts (its fills now belong to a neighbouring lifecycle); realized "
+                    + plain(o.realizedPnl()) + " moved with them"));
+        }
+
+        private static boolean sameFigures(StoredPosition a, StoredPosition b) {
+            return sameAmount(a.quantity(), b.quantity()) && sameAmount(a.averagePrice(), b.averagePrice())
+                    && sameAmount(a.realizedPnl(), b.realizedPnl()) && a.realizedPnlSource() == b.realizedPnlSource()
+                    && a.status() == b.status() && Objects.equals(a.openedAt(), b.openedAt())
+                    && Objects.equals(a.closedAt(), b.closedAt());
+        }
+
+        /** The same entry as stored (amounts compared as numbers: a stored numeric keeps its own scale). */
+        static boolean sameEntry(LedgerEntry a, LedgerEntry b) {
+            return a.kind() == b.kind() && Objects.equals(a.execId(), b.execId()) && Objects.equals(a.time(), b.time())
+                    && Objects.equals(a.foldTime(), b.foldTime())
+                    && sameAmount(a.quantity(), b.quantity()) && sameAmount(a.price(), b.price())
+                    && sameAmount(a.commission(), b.commission()) && a.commissionPending() == b.commissionPending()
+                    && sameAmount(a.fillShares(), b.fillShares()) && sameAmount(a.commissionRaw(), b.commissionRaw())
+                    && Objects.equals(a.commissionCurrency(), b.commissionCurrency())
+                    && sameAmount(a.realizedOpening(), b.realizedOpening())
+                    && a.openingEstimated() == b.openingEstimated()
+                    && sameAmount(a.brokerRealizedPnl(), b.brokerRealizedPnl())
+                    && sameAmount(a.observedQuantity(), b.observedQuantity())
+                    && sameAmount(a.observedAverage(), b.observedAverage())
+                    && sameAmount(a.observedMarket(), b.observedMarket());
+        }
+
+        /** What a run of entries did on top of {@code start}: exits, fills, realized. */
+        private static final class Changes {
+            final Set<String> execIds = new LinkedHashSet<>();
+            BigDecimal exitQuantity = BigDecimal.ZERO;
+            BigDecimal exitNotional = BigDecimal.ZERO;
+            BigDecimal exitCommission = BigDecimal.ZERO;
+            BigDecimal brokerRealized;
+            boolean reduced;
+            boolean traded;
+            boolean split;
+            Instant lastTradeAt;
+
+            static Changes of(List<LedgerEntry> entries, LedgerState start, BigDecimal multiplier) {
+                Changes changes = new Changes();
+                LedgerState state = start;
+                for (LedgerEntry entry : entries) {
+                    if (entry.kind() == EntryKind.SPLIT) {
+                        changes.split = true;
+                    }
+                    if (entry.isTrade()) {
+                        changes.traded = true;
+                        changes.lastTradeAt = entry.time();
+                        if (entry.kind() == EntryKind.FILL) {
+                            changes.execIds.add(entry.execId());
+                        }
+                        if (FillLedger.reduces(state, entry)) {
+                            changes.reduced = true;
+                            BigDecimal r = entry.quantity().abs().min(state.quantity().abs());
+                            changes.exitQuantity = changes.exitQuantity.add(r);
+                            changes.exitNotional = changes.exitNotional.add(r.multiply(entry.price()));
+                            changes.exitCommission = changes.exitCommission.add(
+                                    FillLedger.share(entry.commissionOrZero(), r, entry.quantity().abs()));
+                            if (entry.kind() == EntryKind.FILL && entry.brokerRealizedPnl() != null) {
+                                changes.brokerRealized = changes.brokerRealized == null ? entry.brokerRealizedPnl()
+                                        : changes.brokerRealized.add(entry.brokerRealizedPnl());
+                            }
+                        }
+                    }
+                    state = FillLedger.apply(state, entry, multiplier);
+                }
+                return changes;
+            }
+
+            List<String> execIds() {
+                return List.copyOf(execIds);
+            }
+
+            BigDecimal exitPrice() {
+                return exitQuantity.signum() == 0 ? null
+                        : FillLedger.stored(exitNotional.divide(exitQuantity, FillLedger.WORKING));
+            }
+
+            BigDecimal exitCommission() {
+                return exitQuantity.signum() == 0 ? null : FillLedger.stored(exitCommission);
+            }
+        }
+
+        // ---- breaks -------------------------------------------------------------------------------------
+
+        private int refOf(Map<ChainFold.Folded, Integer> refs, ChainFold.Folded lifecycle) {
+            Integer ref = lifecycle == null ? null : refs.get(lifecycle);
+            return ref == null ? -1 : ref;
+        }
+
+        /** The lifecycle an entry of the chain belongs to (by identity), or the last one. */
+        private static ChainFold.Folded holding(ChainFold.Result folded, java.util.function.Predicate<LedgerEntry> test) {
+            for (ChainFold.Folded lifecycle : folded.lifecycles()) {
+                for (LedgerEntry entry : lifecycle.entries()) {
+                    if (test.test(entry)) {
+                        return lifecycle;
+                    }
+                }
+            }
+            return folded.last();
+        }
+
+        /**
+         * This run's observation raises its breaks; an earlier observation's break is resolved when the refold no
+         * longer needs what it booked (a fact explained it). An unchanged re-run neither raises nor resolves.
+         */
+        private void observationBreaks(List<Lifecycle> stored, ChainFold.Result folded, ChainFold.Observation current,
+                Map<ChainFold.Folded, Integer> refs) {
+            Map<String, ChainFold.Outcome> byAt = new HashMap<>();
+            ChainFold.Outcome now = null;
+            for (ChainFold.Outcome outcome : folded.outcomes()) {
+                if (outcome.observation() == current) {
+                    now = outcome;
+                } else {
+                    byAt.put(BreakRef.observation(outcome.observation().at()), outcome);
+                }
+            }
+            String subject = BreakRef.observation(current.at());
+            int ref = refOf(refs, folded.last());
+            if (now != null && now.splitRatio() != null) {
+                ref = refOf(refs, holding(folded, e -> e.kind() == EntryKind.SPLIT && e.runId() == run.runId()));
+            }
+            if (now != null && now.estimated().signum() != 0) {
+                estimated++;
+                BigDecimal ledger = FillLedger.stored(now.ledgerQuantity());
+                int estimateRef = refOf(refs, holding(folded, e -> e.kind() == EntryKind.ESTIMATE
+                        && e.runId() == run.runId() && e.derived()));
+                breaks.add(new BreakEvent(BreakKind.UNEXPLAINED_QUANTITY, estimateRef, ledger, current.quantity(),
+                        "broker holds " + plain(current.quantity()) + ", the fills explain " + plain(ledger)
+                                + ": an estimated fill of " + plain(now.estimated()) + " was booked", subject));
+                warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.ESTIMATED_FILL,
+                        "broker holds " + plain(current.quantity()) + ", fills explain " + plain(ledger)
+                                + ": estimated fill of " + plain(now.estimated())));
+                if (now.noPrice()) {
                     warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.NO_PRICE,
-                            "no market price for an unexplained reduction: priced at the average, realizing 0"));
-                }
-                trade(current, LedgerEntry.estimate(run.now(), reduce.multiply(BigDecimal.valueOf(difference.signum())),
-                        price, run.runId()));
-                if (current.state.flat()) {
-                    close(current, run.now());
-                }
-                BigDecimal rest = difference.abs().subtract(reduce);
-                if (rest.signum() > 0) {
-                    current = newWork(run.now());
-                    BigDecimal signedRest = rest.multiply(BigDecimal.valueOf(difference.signum()));
-                    trade(current, LedgerEntry.estimate(run.now(), signedRest,
-                            addPrice(LedgerState.FLAT, signedRest, brokerAverage, price), run.runId()));
+                            "no market price was ever known for an unexplained reduction: priced at the average,"
+                                    + " realizing 0"));
                 }
             }
-            estimated++;
-            breaks.add(new BreakEvent(BreakKind.UNEXPLAINED_QUANTITY, current.ref, FillLedger.stored(ledger),
-                    brokerQuantity, "broker holds " + plain(brokerQuantity) + ", the fills explain " + plain(ledger)
-                            + ": an estimated fill of " + plain(difference) + " was booked"));
-            warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.ESTIMATED_FILL,
-                    "broker holds " + plain(brokerQuantity) + ", fills explain " + plain(ledger)
-                            + ": estimated fill of " + plain(difference)));
-        }
-
-        /** The price of an estimated add that makes the average end at the broker's. */
-        private BigDecimal addPrice(LedgerState state, BigDecimal quantity, BigDecimal brokerAverage, BigDecimal market) {
-            if (brokerAverage != null) {
-                BigDecimal held = state.quantity().abs();
-                BigDecimal cost = held.signum() == 0 ? BigDecimal.ZERO : held.multiply(state.average());
-                return brokerAverage.multiply(held.add(quantity.abs())).subtract(cost)
-                        .divide(quantity.abs(), FillLedger.WORKING);
+            if (now != null && now.resetFrom() != null) {
+                BigDecimal ours = FillLedger.stored(now.resetFrom());
+                breaks.add(new BreakEvent(BreakKind.AVERAGE_MISMATCH, ref, ours, current.average(),
+                        "ledger average " + plain(ours) + " vs broker " + plain(current.average())
+                                + ": the broker's is used from now on", subject));
             }
-            if (market != null) {
-                return market;
+            Instant from = stored.isEmpty() ? null : stored.get(0).row().openedAt();
+            boolean anyFact = anyNewFact();
+            for (BreakRef open : facts.openBreaks()) {
+                if (open.kind() != BreakKind.UNEXPLAINED_QUANTITY && open.kind() != BreakKind.AVERAGE_MISMATCH) {
+                    continue;
+                }
+                if (open.subject() == null) {
+                    // stored before breaks had subjects: resolved by a run with new facts that needs nothing
+                    if (anyFact && now != null && !now.changedAnything()) {
+                        resolved.add(open);
+                    }
+                    continue;
+                }
+                if (open.subject().equals(subject) || !open.subject().startsWith("obs:")) {
+                    continue;
+                }
+                Instant at = Instant.parse(open.subject().substring(4));
+                if (from != null && at.isBefore(from)) {
+                    continue; // an observation of a lifecycle this run did not refold
+                }
+                ChainFold.Outcome outcome = byAt.get(open.subject());
+                boolean explained = outcome == null || (open.kind() == BreakKind.UNEXPLAINED_QUANTITY
+                        ? outcome.estimated().signum() == 0 : outcome.resetFrom() == null);
+                if (explained) {
+                    resolved.add(open);
+                }
             }
-            warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.NO_PRICE,
-                    "no broker average and no market price for an unexplained add"));
-            return state.average() != null ? state.average() : BigDecimal.ZERO;
         }
 
-        // ---- checks and breaks --------------------------------------------------------------------------
-
-        private void check(BigDecimal ours, BigDecimal ibRealized) {
-            oursChecked = oursChecked.add(ours);
-            brokerChecked = brokerChecked == null ? ibRealized : brokerChecked.add(ibRealized);
+        /** Each execution's realized P&L against IB's figure for it; resolved only by that execution agreeing. */
+        private void executionBreaks(ChainFold.Result folded, Map<ChainFold.Folded, Integer> refs) {
+            boolean allAgree = true;
+            boolean anyCompared = false;
+            for (ChainFold.ExecutionPnl pnl : folded.executions().values()) {
+                if (!pnl.reduced() || pnl.brokerRealized() == null) {
+                    continue;
+                }
+                anyCompared = true;
+                BigDecimal ours = FillLedger.stored(pnl.realized());
+                BreakRef ref = new BreakRef(BreakKind.REALIZED_PNL_MISMATCH, BreakRef.execution(ExecIds.base(pnl.execId())));
+                boolean agrees = ours.subtract(pnl.brokerRealized()).abs().compareTo(run.tolerance()) <= 0;
+                allAgree &= agrees;
+                if (agrees) {
+                    if (facts.openBreaks().contains(ref)) {
+                        resolved.add(ref);
+                    }
+                } else if (!facts.openBreaks().contains(ref)) {
+                    int lifecycle = refOf(refs, holding(folded, e -> pnl.execId().equals(e.execId())
+                            && e.brokerRealizedPnl() != null));
+                    breaks.add(new BreakEvent(BreakKind.REALIZED_PNL_MISMATCH, lifecycle, ours, pnl.brokerRealized(),
+                            "execution " + pnl.execId() + " realized " + plain(ours) + " vs IB's "
+                                    + plain(pnl.brokerRealized()), ref.subject()));
+                }
+            }
+            BreakRef legacy = BreakRef.of(BreakKind.REALIZED_PNL_MISMATCH);
+            if (anyCompared && allAgree && anyNewFact() && facts.openBreaks().contains(legacy)) {
+                resolved.add(legacy);
+            }
         }
 
-        private void crossCheck() {
-            if (brokerChecked == null) {
+        /**
+         * The day's realized P&L against {@code updatePortfolio}'s, when every execution of the key the snapshot
+         * lists is applied and no estimate of the day is left.
+         */
+        private void dailyBreak(ChainFold.Result folded, Map<ChainFold.Folded, Integer> refs) {
+            if (broker == null || broker.brokerRealizedPnl() == null || facts.dayExecIds().isEmpty()) {
                 return;
             }
-            BigDecimal difference = FillLedger.stored(oursChecked).subtract(brokerChecked);
-            if (difference.abs().compareTo(run.tolerance()) > 0) {
-                Work last = works.isEmpty() ? null : works.get(works.size() - 1);
-                breaks.add(new BreakEvent(BreakKind.REALIZED_PNL_MISMATCH, last == null ? -1 : last.ref,
-                        FillLedger.stored(oursChecked), brokerChecked, "realized " + plain(FillLedger.stored(oursChecked))
-                                + " vs IB's " + plain(brokerChecked) + " for the same fills"));
-            } else {
-                resolved.add(BreakKind.REALIZED_PNL_MISMATCH);
+            BigDecimal ours = BigDecimal.ZERO;
+            Instant first = null;
+            for (String execId : facts.dayExecIds()) {
+                ChainFold.ExecutionPnl pnl = folded.executions().get(execId);
+                ExecutionRecord record = executions.get(execId);
+                if (pnl == null || (record != null && record.state() != ExecutionState.APPLIED)) {
+                    return; // not every execution of the day is known and applied
+                }
+                ours = ours.add(pnl.realized());
+                first = first == null || (pnl.time() != null && pnl.time().isBefore(first)) ? pnl.time() : first;
+            }
+            if (first == null) {
+                return;
+            }
+            for (ChainFold.Folded lifecycle : folded.lifecycles()) {
+                for (LedgerEntry entry : lifecycle.entries()) {
+                    if (entry.kind() == EntryKind.ESTIMATE && !entry.orderTime().isBefore(first)) {
+                        return; // an estimate of the day is left
+                    }
+                }
+            }
+            LocalDate day = LocalDate.ofInstant(first, ZoneOffset.UTC);
+            BreakRef ref = new BreakRef(BreakKind.DAILY_REALIZED_PNL_MISMATCH, BreakRef.day(day));
+            BigDecimal stored = FillLedger.stored(ours);
+            if (stored.subtract(broker.brokerRealizedPnl()).abs().compareTo(run.tolerance()) <= 0) {
+                if (facts.openBreaks().contains(ref)) {
+                    resolved.add(ref);
+                }
+            } else if (!facts.openBreaks().contains(ref)) {
+                breaks.add(new BreakEvent(BreakKind.DAILY_REALIZED_PNL_MISMATCH, refOf(refs, folded.last()), stored,
+                        broker.brokerRealizedPnl(), "realized " + plain(stored) + " on " + day + " from "
+                                + facts.dayExecIds().size() + " execution(s) vs IB's daily " + plain(broker.brokerRealizedPnl()),
+                        ref.subject()));
             }
         }
 
         /** Fills still waiting for a commission report (or a rate to convert it) keep their break open. */
-        private void pendingCommissions() {
+        private void pendingCommissions(ChainFold.Result folded, Map<ChainFold.Folded, Integer> refs) {
             int waitingReport = 0;
             int waitingRate = 0;
             int ref = -1;
-            for (Work work : works) {
-                for (LedgerEntry entry : work.entries) {
+            for (ChainFold.Folded lifecycle : folded.lifecycles()) {
+                for (LedgerEntry entry : lifecycle.entries()) {
                     if (entry.kind() == EntryKind.FILL && entry.commissionPending()) {
-                        ref = work.ref;
+                        ref = refOf(refs, lifecycle);
                         if (entry.commissionRaw() == null) {
                             waitingReport++;
                         } else {
@@ -583,9 +805,12 @@ public final class InstrumentReconciler {
         }
 
         private void pending(BreakKind kind, int count, int ref, ReconcileWarning.Reason reason, String text) {
+            BreakRef whole = BreakRef.of(kind);
             if (count == 0) {
-                resolved.add(kind);
-            } else if (!facts.openBreaks().contains(kind)) {
+                if (facts.openBreaks().contains(whole)) {
+                    resolved.add(whole);
+                }
+            } else if (!facts.openBreaks().contains(whole)) {
                 breaks.add(new BreakEvent(kind, ref, null, null, count + text));
                 warnings.add(new ReconcileWarning(key, symbol, reason, count + text));
             }
@@ -593,16 +818,9 @@ public final class InstrumentReconciler {
 
         // ---- helpers ------------------------------------------------------------------------------------
 
-        private Work existing(StoredPosition row, List<LedgerEntry> entries) {
-            Work work = new Work(works.size(), row, entries, row.openedAt(), multiplier);
-            works.add(work);
-            return work;
-        }
-
-        private Work newWork(Instant openedAt) {
-            Work work = new Work(works.size(), null, List.of(), openedAt, multiplier);
-            works.add(work);
-            return work;
+        /** The run learnt something about the key (an unchanged re-run learns nothing). */
+        private boolean anyNewFact() {
+            return !facts.newFills().isEmpty() || !facts.corrections().isEmpty() || !facts.lateCommissions().isEmpty();
         }
 
         private record Commission(BigDecimal amount, boolean pending) {
@@ -618,16 +836,6 @@ public final class InstrumentReconciler {
             return converted == null ? new Commission(null, true) : new Commission(converted, false);
         }
 
-        /** {@code total * part / whole}, exact when the quotient terminates. */
-        private static BigDecimal proRata(BigDecimal total, BigDecimal part, BigDecimal whole) {
-            BigDecimal product = total.multiply(part);
-            try {
-                return product.divide(whole);
-            } catch (ArithmeticException nonTerminating) {
-                return product.divide(whole, FillLedger.WORKING);
-            }
-        }
-
         private static BigDecimal signed(BrokerExecution execution) {
             return execution.isBuy() ? execution.shares() : execution.shares().negate();
         }
@@ -639,109 +847,30 @@ public final class InstrumentReconciler {
                     run.runId());
         }
 
-        private void record(String execId, List<BrokerExecution> from, String supersedes, ExecutionState state) {
-            for (BrokerExecution execution : from) {
+        private void record(String execId, ExecutionState state) {
+            for (BrokerExecution execution : facts.newFills()) {
                 if (execution.execId().equals(execId)) {
                     ExecutionRecord existing = executions.get(execId);
                     if (existing == null || existing.state() != ExecutionState.APPLIED) {
-                        executions.put(execId, new ExecutionRecord(execution, supersedes, state));
+                        executions.put(execId, new ExecutionRecord(execution, null, state));
                     }
                     return;
                 }
             }
         }
 
-        private int countApplied() {
-            int count = 0;
-            for (BrokerExecution fill : facts.newFills()) {
-                ExecutionRecord record = executions.get(fill.execId());
-                if (record != null && record.state() == ExecutionState.APPLIED) {
-                    count++;
-                }
-            }
-            return count;
-        }
-
-        private Set<BreakKind> openResolved() {
-            Set<BreakKind> kinds = EnumSet.noneOf(BreakKind.class);
-            for (BreakKind kind : resolved) {
-                if (facts.openBreaks().contains(kind)) {
-                    kinds.add(kind);
+        private InstrumentResult result() {
+            Set<BreakRef> resolvedOpen = new LinkedHashSet<>();
+            for (BreakRef ref : resolved) {
+                if (facts.openBreaks().contains(ref)) {
+                    resolvedOpen.add(ref);
                 }
             }
             for (BreakEvent raised : breaks) {
-                kinds.remove(raised.kind());
+                resolvedOpen.remove(raised.ref());
             }
-            return kinds;
-        }
-
-        private InstrumentResult result() {
-            List<LifecycleWrite> writes = new ArrayList<>();
-            for (Work work : works) {
-                boolean untouchedClosed = work.original != null && work.original.closedAt() != null && !work.rewrite;
-                if (!untouchedClosed) {
-                    writes.add(write(work));
-                }
-            }
-            return new InstrumentResult(key, writes, executionRecords(), breaks, openResolved(),
+            return new InstrumentResult(key, writes, executionRecords(), breaks, resolvedOpen,
                     new FillCounts(applied, deferred, estimated), warnings);
-        }
-
-        private LifecycleWrite write(Work work) {
-            LedgerState state = work.state;
-            boolean closed = work.closed();
-            boolean current = !closed && work == lastOpen();
-            StoredPosition original = work.original;
-            BigDecimal market = current && broker != null && broker.marketPrice() != null ? broker.marketPrice()
-                    : original == null ? (broker == null ? null : broker.marketPrice()) : original.marketPrice();
-            BigDecimal unrealized = closed ? BigDecimal.ZERO
-                    : current && broker != null && broker.unrealizedPnl() != null ? broker.unrealizedPnl()
-                    : original == null ? null : original.unrealizedPnl();
-            BigDecimal realized = state.realizedAny() ? FillLedger.stored(state.realized()) : null;
-            StoredPosition row = new StoredPosition(original == null ? 0 : original.id(), key.account(), key.conId(),
-                    original == null ? symbol : original.symbol(), original == null ? secType : original.secType(),
-                    original == null ? currency : original.currency(), multiplier,
-                    closed ? BigDecimal.ZERO : FillLedger.stored(state.quantity()),
-                    FillLedger.stored(state.average() == null ? BigDecimal.ZERO : state.average()), market, unrealized,
-                    realized, state.source(), closed ? PositionStatus.CLOSED : PositionStatus.OPEN,
-                    original == null ? work.openedAt : original.openedAt(), closed ? work.closedAt : null, run.now());
-            List<HistoryEntry> history = new ArrayList<>(work.history);
-            boolean closedNow = closed && (original == null || original.closedAt() == null);
-            BigDecimal realizedBefore = work.foldStart.realizedAny() ? FillLedger.stored(work.foldStart.realized()) : null;
-            BigDecimal delta = !work.reduced ? null
-                    : realized.subtract(realizedBefore == null ? BigDecimal.ZERO : realizedBefore);
-            BigDecimal exitPrice = work.exitQuantity.signum() == 0 ? null
-                    : FillLedger.stored(work.exitNotional.divide(work.exitQuantity, FillLedger.WORKING));
-            BigDecimal exitCommission = work.exitQuantity.signum() == 0 ? null : FillLedger.stored(work.exitCommission);
-            Instant at = work.lastTradeAt == null ? run.now() : work.lastTradeAt;
-            if (original == null) {
-                BigDecimal peak = FillLedger.stored(work.peak);
-                history.add(new HistoryEntry(ChangeKind.OPENED, BigDecimal.ZERO, closed ? peak : row.quantity(),
-                        row.averagePrice(), market, closed ? null : delta, closed ? null : realized, null,
-                        closed ? null : (delta == null ? null : state.source()), closed ? null : exitPrice,
-                        closed ? null : exitCommission, closed ? null : work.brokerRealized,
-                        List.copyOf(work.execIds), work.openedAt));
-                if (closed) {
-                    history.add(new HistoryEntry(ChangeKind.CLOSED, peak, BigDecimal.ZERO, row.averagePrice(), market,
-                            delta, realized, null, state.source(), exitPrice, exitCommission, work.brokerRealized,
-                            List.copyOf(work.execIds), work.closedAt));
-                }
-            } else if (work.traded || work.averageReset) {
-                ChangeKind kind = closedNow ? ChangeKind.CLOSED : work.reduced ? ChangeKind.REDUCED : ChangeKind.INCREASED;
-                history.add(new HistoryEntry(kind, FillLedger.stored(work.foldStart.quantity()), row.quantity(), row.averagePrice(), market, delta,
-                        realized, null, delta == null ? null : state.source(), exitPrice, exitCommission,
-                        work.brokerRealized, List.copyOf(work.execIds), closedNow ? work.closedAt : at));
-            }
-            boolean touchOnly = original != null && history.isEmpty() && !work.rewrite
-                    && work.entries.size() == work.storedCount;
-            List<LedgerEntry> entries = work.rewrite || original == null ? work.entries
-                    : work.entries.subList(work.storedCount, work.entries.size());
-            int firstSeq = work.rewrite || original == null ? 0 : work.storedCount;
-            if (touchOnly) {
-                return LifecycleWrite.touch(work.ref, row, original);
-            }
-            return new LifecycleWrite(work.ref, original == null, row, entries, firstSeq, work.rewrite && original != null,
-                    history, false);
         }
 
         /** The run's decisions on executions, then the facts' passive records (the store merges by execId). */
@@ -750,15 +879,18 @@ public final class InstrumentReconciler {
             records.addAll(facts.passive());
             return records;
         }
+    }
 
-        private Work lastOpen() {
-            for (int i = works.size() - 1; i >= 0; i--) {
-                if (!works.get(i).closed()) {
-                    return works.get(i);
-                }
-            }
-            return null;
-        }
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null ? b : b == null || !b.isBefore(a) ? a : b;
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a == null ? b : b == null || !b.isAfter(a) ? a : b;
+    }
+
+    private static boolean sameAmount(BigDecimal a, BigDecimal b) {
+        return a == null ? b == null : b != null && a.compareTo(b) == 0;
     }
 
     private static String plain(BigDecimal value) {

@@ -7,14 +7,14 @@ import java.util.Set;
  * What the reconcile processor decided for one instrument; an aggregation strategy gathers them into the run's
  * result.
  *
- * @param resolvedBreaks kinds of the key's open breaks this run resolves
+ * @param resolvedBreaks the key's open breaks this run resolves
  */
 public record InstrumentResult(
         PositionKey key,
         List<LifecycleWrite> lifecycles,
         List<ExecutionRecord> executions,
         List<BreakEvent> breaks,
-        Set<BreakKind> resolvedBreaks,
+        Set<BreakRef> resolvedBreaks,
         FillCounts fills,
         List<ReconcileWarning> warnings) {
 

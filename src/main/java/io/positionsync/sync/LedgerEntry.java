@@ -28,6 +28,12 @@ import java.util.Objects;
  * @param openingEstimated  an OPENING_BALANCE whose carried realized P&L was an estimate
  * @param brokerRealizedPnl IB's realizedPNL of the whole execution (commission report), for the cross-check
  * @param runId             the run that added (or last rewrote) the entry; 0 before it is stored
+ * @param foldTime          where a FILL sits in the fold when that is not its execution time (a fill deferred by a
+ *                          run is folded after that run's observation); {@code null}: at {@code time}
+ * @param observedQuantity  for the entries a run derives from what the broker reported (ESTIMATE, AVERAGE_RESET,
+ *                          SPLIT): the broker's quantity then; {@code null} for an entry folded as it stands
+ * @param observedAverage   the broker's per-unit average then
+ * @param observedMarket    the broker's market price then
  */
 public record LedgerEntry(
         EntryKind kind,
@@ -43,7 +49,20 @@ public record LedgerEntry(
         BigDecimal realizedOpening,
         boolean openingEstimated,
         BigDecimal brokerRealizedPnl,
-        long runId) {
+        long runId,
+        Instant foldTime,
+        BigDecimal observedQuantity,
+        BigDecimal observedAverage,
+        BigDecimal observedMarket) {
+
+    /** An entry folded as it stands: no fold time of its own, not derived from an observation. */
+    public LedgerEntry(EntryKind kind, String execId, Instant time, BigDecimal quantity, BigDecimal price,
+            BigDecimal commission, boolean commissionPending, BigDecimal fillShares, BigDecimal commissionRaw,
+            String commissionCurrency, BigDecimal realizedOpening, boolean openingEstimated, BigDecimal brokerRealizedPnl,
+            long runId) {
+        this(kind, execId, time, quantity, price, commission, commissionPending, fillShares, commissionRaw,
+                commissionCurrency, realizedOpening, openingEstimated, brokerRealizedPnl, runId, null, null, null, null);
+    }
 
     public LedgerEntry {
         Objects.requireNonNull(kind, "kind");
@@ -119,14 +138,46 @@ public record LedgerEntry(
 
     public LedgerEntry withQuantity(BigDecimal newQuantity, BigDecimal newCommission) {
         return new LedgerEntry(kind, execId, time, newQuantity, price, newCommission, commissionPending, fillShares,
-                commissionRaw, commissionCurrency, realizedOpening, openingEstimated, brokerRealizedPnl, runId);
+                commissionRaw, commissionCurrency, realizedOpening, openingEstimated, brokerRealizedPnl, runId, foldTime,
+                observedQuantity, observedAverage, observedMarket);
+    }
+
+    /** The same entry folded at {@code at} instead of its own time. */
+    public LedgerEntry withFoldTime(Instant at) {
+        return new LedgerEntry(kind, execId, time, quantity, price, commission, commissionPending, fillShares,
+                commissionRaw, commissionCurrency, realizedOpening, openingEstimated, brokerRealizedPnl, runId, at,
+                observedQuantity, observedAverage, observedMarket);
+    }
+
+    /** The same entry with what the broker reported when it was derived. */
+    public LedgerEntry observed(BigDecimal brokerQuantity, BigDecimal brokerAverage, BigDecimal brokerMarket) {
+        return new LedgerEntry(kind, execId, time, quantity, price, commission, commissionPending, fillShares,
+                commissionRaw, commissionCurrency, realizedOpening, openingEstimated, brokerRealizedPnl, runId, foldTime,
+                brokerQuantity, brokerAverage, brokerMarket);
+    }
+
+    /** Where the entry sits in the fold: its fold time, else its time. */
+    public Instant orderTime() {
+        return foldTime != null ? foldTime : time;
+    }
+
+    /** An entry a run derived from the broker's report (re-derived by every refold), not a fact of its own. */
+    public boolean derived() {
+        return observedQuantity != null;
+    }
+
+    /** A split or reverse split: quantity times {@code ratio}, average divided by it, nothing realized. */
+    public static LedgerEntry split(Instant runTime, BigDecimal ratio, long runId) {
+        return new LedgerEntry(EntryKind.SPLIT, null, runTime, ratio, null, null, false, null, null, null, null, false,
+                null, runId);
     }
 
     /** The same share with its commission known (or still pending). */
     public LedgerEntry withCommission(BigDecimal newCommission, boolean pending, BigDecimal raw, String currency,
             BigDecimal brokerRealized) {
         return new LedgerEntry(kind, execId, time, quantity, price, newCommission, pending, fillShares, raw, currency,
-                realizedOpening, openingEstimated, brokerRealized, runId);
+                realizedOpening, openingEstimated, brokerRealized, runId, foldTime, observedQuantity, observedAverage,
+                observedMarket);
     }
 
     /** The same share after a correction of its execution. */
@@ -134,6 +185,7 @@ public record LedgerEntry(
             BigDecimal newCommission, boolean pending, BigDecimal newFillShares, BigDecimal raw, String currency,
             BigDecimal brokerRealized) {
         return new LedgerEntry(kind, newExecId, newTime == null ? time : newTime, newQuantity, newPrice, newCommission,
-                pending, newFillShares, raw, currency, realizedOpening, openingEstimated, brokerRealized, runId);
+                pending, newFillShares, raw, currency, realizedOpening, openingEstimated, brokerRealized, runId, foldTime,
+                observedQuantity, observedAverage, observedMarket);
     }
 }

@@ -20,6 +20,10 @@ public record ReconcileWarning(PositionKey key, String symbol, Reason reason, St
         /** A correction changed the quantity of a lifecycle that had already closed. */
         CLOSED_LIFECYCLE_CHANGED,
         /** No price at all for an estimated fill (no broker average, no market price): priced at the average. */
-        NO_PRICE
+        NO_PRICE,
+        /** The broker's quantity changed with no fill while its cost basis did not: a split, rebased. */
+        SPLIT,
+        /** A refold dissolved a lifecycle (late facts moved a zero crossing). */
+        VOIDED
     }
 }

@@ -39,7 +39,7 @@ public record RunResult(List<InstrumentResult> instruments) {
                     switch (entry.kind()) {
                         case OPENED -> opened++;
                         case CLOSED -> closed++;
-                        case INCREASED, REDUCED, ADJUSTED -> changed = true;
+                        case INCREASED, REDUCED, ADJUSTED, SPLIT, VOIDED -> changed = true;
                         default -> { }
                     }
                 }

@@ -355,6 +355,50 @@ class GatewayAgainstSimulatorTest {
                 .noneMatch(q -> q.signum() == 0);
     }
 
+    @Test
+    void rowsOfAnAccountOutsideManagedAccountsAreLeftOutCountedAndWarnedAboutOncePerGateway() throws Exception {
+        env = SimulatedGateway.demo();
+        String unlinked = "DU1000009";
+        env.state.addAccount(unlinked).setManaged(unlinked, false);
+        env.state.setPosition(unlinked, MSFT, d("10"), d("400.00"));
+        Execution foreign = env.state.trade(unlinked, AAPL, Side.BOT, d("25"), d("190.00"), d("1.00"));
+        TwsBrokerGateway gateway = env.gateway(REQUEST_TIMEOUT);
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(TwsBrokerGateway.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+                new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        logger.addAppender(events);
+        BrokerSnapshot first;
+        BrokerSnapshot second;
+        try {
+            first = gateway.snapshot();
+            env.state.trade(unlinked, AAPL, Side.SLD, d("5"), d("191.00"), d("1.00"));
+            second = gateway.snapshot();
+        } finally {
+            logger.detachAppender(events);
+        }
+
+        for (BrokerSnapshot snapshot : List.of(first, second)) {
+            env.assertMatchesSimulator(snapshot); // complete, and exactly the managed accounts' rows
+            assertThat(snapshot.accounts()).containsExactly(ACC1, ACC2);
+            assertThat(snapshot.positions()).extracting(BrokerPosition::account).doesNotContain(unlinked);
+            assertThat(snapshot.portfolio()).extracting(PortfolioValue::account).doesNotContain(unlinked);
+            assertThat(snapshot.executions()).extracting(BrokerExecution::account).doesNotContain(unlinked);
+            assertThat(execution(snapshot, foreign.execId())).isEmpty();
+        }
+        // The simulator reports the unlinked account's MSFT and AAPL positions and its executions of the day.
+        assertThat(first.unmanaged().byAccount()).containsOnlyKeys(unlinked);
+        assertThat(first.unmanaged().byAccount().get(unlinked)).isEqualTo(new UnmanagedRows.Counts(2, 0, 1));
+        assertThat(second.unmanaged().byAccount().get(unlinked)).isEqualTo(new UnmanagedRows.Counts(2, 0, 2));
+        assertThat(events.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                        .isEqualTo("account 'DU1000009' is not among the managed accounts [DU1000001, DU1000002]: its "
+                                + "rows are left out (2 positions, 0 portfolio values, 1 execution); this is logged "
+                                + "once per account"));
+        assertThat(gateway.warnedUnmanagedAccounts()).containsExactly(unlinked);
+    }
+
     /** A decimal's value as text, whatever its scale: 250002.40 and 250002.4 both read "250002.4". */
     private static String plain(BigDecimal value) {
         if (value == null) {

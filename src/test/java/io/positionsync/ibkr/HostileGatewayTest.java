@@ -1,12 +1,10 @@
 package io.positionsync.ibkr;
 
-import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -167,38 +165,20 @@ class HostileGatewayTest {
     }
 
     @Test
-    void aPositionOfAnAccountOutsideManagedAccountsMakesTheSnapshotIncomplete() throws Exception {
+    void aFloodOfDistinctRowsOfUnmanagedAccountsStopsAtTheRecordLimit() throws Exception {
         SUMMARY.begin(1);
         TwsBrokerGatewayTest.Book book = new TwsBrokerGatewayTest.Book();
-        book.overrides.put("61", (fields, session) -> {
-            session.send(IncomingMessageEncoder.Samples.position("DU111", 265598, "AAPL", "100", "150"),
-                    IncomingMessageEncoder.Samples.position("DU999", 8314, "IBM", "5", "120"), new IncomingMessage.PositionEnd());
-        });
-        gatewayFor(book, LONG_DEADLINE, SnapshotLimits.DEFAULTS);
+        // Rows of accounts outside managedAccounts are left out, not kept, but counted against the same bound.
+        book.overrides.put("61", (fields, session) -> flood(session, 2_000_000,
+                i -> HostileFrames.position("DU9" + (i % 1000), 1_000_000L + i, "1", "10")));
+        gatewayFor(book, LONG_DEADLINE, new SnapshotLimits(10_000_000, 5_000, Long.MAX_VALUE));
 
-        BrokerSnapshot snapshot = incompleteWithin(book, Duration.ofSeconds(5));
+        BrokerSnapshot snapshot = incompleteWithin(book, LONG_DEADLINE);
 
-        assertThat(snapshot.incompleteReason()).isEqualTo("position of conId 8314 belongs to account 'DU999', which is "
-                + "not among the managed accounts [DU111, DU222]");
-        assertThat(snapshot.positions()).extracting(BrokerPosition::account).doesNotContain("DU999");
-        SUMMARY.held();
-    }
-
-    @Test
-    void anExecutionOfAnAccountOutsideManagedAccountsMakesTheSnapshotIncomplete() throws Exception {
-        SUMMARY.begin(1);
-        TwsBrokerGatewayTest.Book book = new TwsBrokerGatewayTest.Book();
-        book.overrides.put("7", (fields, session) -> {
-            int reqId = Integer.parseInt(fields.get(2));
-            session.send(execution(reqId, "z.01", "DU999", 8314, "IBM", "BOT", "5", "120", Instant.now(), false),
-                    new IncomingMessage.ExecDetailsEnd(reqId));
-        });
-        gatewayFor(book, LONG_DEADLINE, SnapshotLimits.DEFAULTS);
-
-        BrokerSnapshot snapshot = incompleteWithin(book, Duration.ofSeconds(5));
-
-        assertThat(snapshot.incompleteReason()).isEqualTo("execution z.01 belongs to account 'DU999', which is "
-                + "not among the managed accounts [DU111, DU222]");
+        assertThat(snapshot.incompleteReason()).isEqualTo("more than 5000 distinct rows of unmanaged accounts in one "
+                + "snapshot (limit psync.ibkr.max-snapshot-positions) during positions");
+        assertThat(snapshot.positions()).isEmpty();
+        assertThat(snapshot.unmanaged().total()).isEqualTo(5_001);
         SUMMARY.held();
     }
 

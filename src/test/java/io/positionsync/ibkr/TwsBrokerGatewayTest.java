@@ -196,6 +196,63 @@ class TwsBrokerGatewayTest {
     }
 
     @Test
+    void rowsOfAnAccountOutsideManagedAccountsAreLeftOutAndCountedAndTheSnapshotStaysComplete() throws Exception {
+        Book book = new Book();
+        book.overrides.put("61", (fields, session) -> session.send(position("DU111", 265598, "AAPL", "100", "150.01"),
+                position("DU999", 8314, "IBM", "5", "120"), position("DU999", 8314, "IBM", "5", "120"),
+                position("DU999", 265598, "AAPL", "7", "150"), new IncomingMessage.PositionEnd()));
+        book.overrides.put("6", (fields, session) -> {
+            if (fields.get(2).equals("1")) {
+                String account = fields.get(3);
+                session.send(new IncomingMessage.UpdateAccountValue("ExchangeRate", "1.00", "USD", account),
+                        new IncomingMessage.UpdateAccountValue("ExchangeRate", "1.50", "EUR", "DU999"),
+                        portfolio(account, 265598, "AAPL", "100", "160.5"),
+                        portfolio("DU999", 8314, "IBM", "5", "121"), new IncomingMessage.AccountDownloadEnd(account));
+            }
+        });
+        book.overrides.put("7", (fields, session) -> {
+            int reqId = Integer.parseInt(fields.get(2));
+            session.send(execution(reqId, "a.01", "DU111", 265598, "AAPL", "BOT", "100", "150", FILL1, false),
+                    commission("a.01", "1.00", null),
+                    execution(reqId, "z.01", "DU999", 8314, "IBM", "BOT", "5", "120", FILL2, false),
+                    execution(reqId, "z.02", "DU999", 8314, "IBM", "BOT", "5", "120.5", FILL2, false),
+                    commission("z.02", "1.00", null), new IncomingMessage.ExecDetailsEnd(reqId));
+        });
+        gatewayFor(book, Duration.ofSeconds(5));
+
+        BrokerSnapshot snapshot = gateway.snapshot();
+
+        assertThat(snapshot.complete()).as(snapshot.incompleteReason()).isTrue();
+        assertThat(snapshot.accounts()).containsExactly("DU111", "DU222");
+        assertThat(snapshot.positions()).extracting(BrokerPosition::account).containsExactly("DU111");
+        assertThat(snapshot.portfolio()).extracting(PortfolioValue::account).containsExactly("DU111", "DU222");
+        assertThat(snapshot.executions()).extracting(BrokerExecution::execId).containsExactly("a.01");
+        assertThat(snapshot.exchangeRates()).extracting(ExchangeRate::account).doesNotContain("DU999");
+        // Distinct rows: a repeated position once, a correction with its original once, the portfolio value
+        // sent in both accounts' downloads once.
+        assertThat(snapshot.unmanaged().byAccount())
+                .containsExactly(Map.entry("DU999", new UnmanagedRows.Counts(2, 1, 1)));
+        assertThat(snapshot.unmanaged().toString()).isEqualTo("DU999: 2 positions, 1 portfolio value, 1 execution");
+        assertThat(gateway.warnedUnmanagedAccounts()).containsExactly("DU999");
+        assertThat(peer.connections()).as("the connection is kept").isEqualTo(1);
+    }
+
+    @Test
+    void aRowOfAnUnknownAccountBeforeTheManagedAccountsAreKnownEndsTheSnapshotIncomplete() throws Exception {
+        Book book = new Book();
+        book.accountsOnStart = false;
+        book.overrides.put("17", (fields, session) -> session.send(position("DU999", 8314, "IBM", "5", "120"),
+                new IncomingMessage.ManagedAccounts(List.of("DU111", "DU222"))));
+        gatewayFor(book, Duration.ofSeconds(5));
+
+        BrokerSnapshot snapshot = gateway.snapshot();
+
+        assertThat(snapshot.complete()).isFalse();
+        assertThat(snapshot.incompleteReason()).isEqualTo("position of conId 8314 of account 'DU999' arrived before "
+                + "the managed accounts were known");
+    }
+
+    @Test
     void managedAccountsAreRequestedWhenTheHandshakeDidNotBringThem() throws Exception {
         Book book = new Book();
         book.accountsOnStart = false;

@@ -381,6 +381,46 @@ class FillLedgerPipelineTest {
     }
 
     @Test
+    void anExecutionOfAnAccountOutsideManagedAccountsIsLeftOutAndTheManagedAccountsStillSync() throws Exception {
+        h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
+        sync();
+        String unlinked = "DU5559999";
+        h.broker().addAccount(unlinked).setManaged(unlinked, false);
+        h.broker().trade(unlinked, XYZ, Side.BOT, dec("10"), dec("20.00"), dec("1.00"));
+        h.broker().trade(ACCOUNT, AAPL, Side.SLD, dec("40"), dec("155.00"), dec("1.00"));
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(SyncRunSteps.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+                new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        logger.addAppender(events);
+        SyncRunSummary run;
+        try {
+            run = sync();
+        } finally {
+            logger.detachAppender(events);
+        }
+
+        // The managed account's sale is applied: (155.00 - 150.01) * 40 - 1.00
+        Map<String, Object> row = h.openRow(ACCOUNT, AAPL);
+        assertMoney(row.get("quantity"), "60");
+        assertMoney(row.get("realized_pnl"), "198.60");
+        assertThat(run.fills().applied()).isEqualTo(1);
+        // No row of the unlinked account anywhere: every table with an account column.
+        List<Map<String, Object>> tables = h.query("SELECT table_name FROM information_schema.columns"
+                + " WHERE table_schema = current_schema() AND column_name = 'account'");
+        assertThat(tables).extracting(t -> t.get("table_name")).contains("positions", "executions", "accounts", "reconciliation_breaks");
+        for (Map<String, Object> table : tables) {
+            assertThat(h.count("SELECT count(*) FROM " + table.get("table_name") + " WHERE account = ?", unlinked))
+                    .as("rows of %s in %s", unlinked, table.get("table_name")).isZero();
+        }
+        assertThat(events.list).filteredOn(e -> e.getFormattedMessage().startsWith("sync run " + run.runId() + " "))
+                .singleElement().satisfies(e -> assertThat(e.getFormattedMessage()).endsWith(
+                        "; 2 rows of accounts outside managedAccounts left out (DU5559999: 1 position, "
+                                + "0 portfolio values, 1 execution)"));
+    }
+
+    @Test
     void eachReconcileWarningIsLoggedOnceAtWarn() throws Exception {
         ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
                 .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);

@@ -26,7 +26,7 @@ import io.positionsync.store.BotFixture.Variant;
  * changes nothing.
  */
 class AdoptionTest {
-    /** The newest migration (V11: the index behind the daily P&L read). */
+    /** The newest migration. */
     private static final int LATEST_VERSION = MigrationsTest.LATEST;
 
     private TestDatabase db;

@@ -7,7 +7,7 @@ import java.util.Set;
 /** In tests: the stored state of one instrument between runs, kept as the store would keep it. */
 final class Book {
     final List<Lifecycle> lifecycles = new ArrayList<>();
-    final Set<BreakKind> openBreaks = java.util.EnumSet.noneOf(BreakKind.class);
+    final Set<BreakRef> openBreaks = new java.util.HashSet<>();
     long nextId = 1;
     long runId = 1;
 
@@ -22,7 +22,12 @@ final class Book {
     /** Applies a result as the store would: rows replaced, entries appended or rewritten, breaks tracked. */
     void store(InstrumentResult result) {
         for (LifecycleWrite write : result.lifecycles()) {
-            if (write.touchOnly()) {
+            if (write.touchOnly()) { // market values move, as the store's touch does
+                for (int i = 0; i < lifecycles.size(); i++) {
+                    if (lifecycles.get(i).row().id() == write.row().id()) {
+                        lifecycles.set(i, new Lifecycle(write.row(), lifecycles.get(i).entries()));
+                    }
+                }
                 continue;
             }
             if (write.created()) {
@@ -40,7 +45,7 @@ final class Book {
             }
         }
         openBreaks.removeAll(result.resolvedBreaks());
-        result.breaks().forEach(b -> openBreaks.add(b.kind()));
+        result.breaks().forEach(b -> openBreaks.add(b.ref()));
         runId++;
     }
 }

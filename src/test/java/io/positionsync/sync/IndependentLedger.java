@@ -39,6 +39,7 @@ final class IndependentLedger {
                 realizedAny = entry.realizedOpening() != null;
             }
             case AVERAGE_RESET -> basis = quantity.abs().multiply(entry.price()).multiply(multiplier);
+            case SPLIT -> quantity = quantity.multiply(entry.quantity()); // the cost basis stays
             default -> trade(entry.quantity(), entry.price(), entry.commission() == null ? BigDecimal.ZERO : entry.commission());
         }
     }

@@ -92,7 +92,7 @@ class InstrumentReconcilerTest {
         assertThat(adjusted.realizedPnlBefore()).isEqualByComparingTo("999.00");
         assertThat(adjusted.realizedPnlTotal()).isEqualByComparingTo("998.00");
         assertThat(adjusted.execIds()).containsExactly("s.01");
-        assertThat(late.resolvedBreaks()).contains(BreakKind.COMMISSION_PENDING);
+        assertThat(late.resolvedBreaks()).extracting(BreakRef::kind).contains(BreakKind.COMMISSION_PENDING);
         assertThat(book.openBreaks).isEmpty();
     }
 
@@ -168,15 +168,17 @@ class InstrumentReconcilerTest {
         run(book, broker("100", "10.00", "10"), List.of(fill("b.01", "BOT", "100", "10.00", "0", at(1))), at(2));
         run(book, broker("70", "10.00", "11.00"), List.of(), at(10)); // 30 unexplained, estimated at 11.00
 
-        // a real SLD of 50 at 12.00 from before the estimate's run: 30 replace it, 20 are a new reduction
-        run(book, broker("50", "10.00", "12.00"), List.of(fill("s.01", "SLD", "50", "12.00", "5.00", at(9))), at(20));
+        // the real sales arrive: 30 executed before the estimate's run explain it, 20 after it are a new reduction
+        run(book, broker("50", "10.00", "12.00"), List.of(fill("s.01", "SLD", "30", "12.00", "3.00", at(9)),
+                fill("s2.01", "SLD", "20", "12.00", "2.00", at(15))), at(20));
 
         Lifecycle open = book.open();
         assertThat(open.row().quantity()).isEqualByComparingTo("50");
-        // (12 - 10) * 50 - 5.00 = 95.00, all from the real fill
+        // (12 - 10) * 30 - 3.00 + (12 - 10) * 20 - 2.00 = 95.00, all from the real fills
         assertThat(open.row().realizedPnl()).isEqualByComparingTo("95.00");
         assertThat(open.row().realizedPnlSource()).isEqualTo(RealizedPnlSource.EXECUTIONS);
         assertThat(open.entries()).extracting(LedgerEntry::kind).doesNotContain(EntryKind.ESTIMATE);
+        assertThat(book.openBreaks).isEmpty();
     }
 
     @Test
@@ -225,12 +227,23 @@ class InstrumentReconcilerTest {
         assertThat(result.breaks()).extracting(BreakEvent::kind).containsExactly(BreakKind.AVERAGE_MISMATCH);
         assertThat(book.open().row().averagePrice()).isEqualByComparingTo("10.50");
 
+        // the agreement the reset itself produces explains nothing: an unchanged re-run resolves nothing
         InstrumentResult agreeing = run(book, broker("100", "10.50", "10"), List.of(), at(4));
-        assertThat(agreeing.resolvedBreaks()).containsExactly(BreakKind.AVERAGE_MISMATCH);
+        assertThat(agreeing.resolvedBreaks()).isEmpty();
+        assertThat(agreeing.breaks()).isEmpty();
+        assertThat(agreeing.lifecycles()).allMatch(LifecycleWrite::touchOnly);
+        assertThat(book.openBreaks).extracting(BreakRef::kind).containsExactly(BreakKind.AVERAGE_MISMATCH);
+
+        // a correction of the buy to 10.50 explains it: the refold needs no reset any more
+        InstrumentResult explained = run(book, broker("100", "10.50", "10"), List.of(),
+                Map.of("b.01", fill("b.02", "BOT", "100", "10.50", "0", at(1))), List.of(), at(5), Map.of());
+        assertThat(explained.resolvedBreaks()).extracting(BreakRef::kind).containsExactly(BreakKind.AVERAGE_MISMATCH);
+        assertThat(book.open().entries()).extracting(LedgerEntry::kind).containsExactly(EntryKind.FILL);
+        assertThat(book.open().row().averagePrice()).isEqualByComparingTo("10.50");
     }
 
     @Test
-    void ourRealizedDifferingFromIbsIsABreakThatALaterAgreementResolves() {
+    void ourRealizedDifferingFromIbsIsABreakThatOnlyItsOwnExecutionAgreeingResolves() {
         Book book = new Book();
         run(book, broker("100", "150.01", "150"), List.of(fill("b.01", "BOT", "100", "150.00", "1.00", at(1))), at(2));
         InstrumentResult mismatch = run(book, broker("50", "150.01", "160"),
@@ -241,10 +254,19 @@ class InstrumentReconcilerTest {
             assertThat(b.ours()).isEqualByComparingTo("498.50");
             assertThat(b.broker()).isEqualByComparingTo("400.00");
         });
+        // a later sale that agrees with IB says nothing about the first one
         InstrumentResult agreeing = run(book, broker("0", "150.01", "160"),
                 List.of(fill("s2.01", "SLD", "50", "160.00", "1.00", "USD", "498.50", at(5), "1")), Map.of(), List.of(),
                 at(6), Map.of());
-        assertThat(agreeing.resolvedBreaks()).contains(BreakKind.REALIZED_PNL_MISMATCH);
+        assertThat(agreeing.resolvedBreaks()).isEmpty();
+        assertThat(book.openBreaks).containsExactly(new BreakRef(BreakKind.REALIZED_PNL_MISMATCH, "exec:s"));
+
+        // IB corrects the first sale's report: that execution agrees now, and only that resolves the break
+        InstrumentResult corrected = run(book, broker("0", "150.01", "160"), List.of(),
+                Map.of("s.01", fill("s.02", "SLD", "50", "160.00", "1.00", "USD", "498.50", at(3), "1")), List.of(),
+                at(7), Map.of());
+        assertThat(corrected.resolvedBreaks()).containsExactly(new BreakRef(BreakKind.REALIZED_PNL_MISMATCH, "exec:s"));
+        assertThat(book.openBreaks).isEmpty();
     }
 
     @Test

@@ -224,7 +224,7 @@ final class ClientSession {
                 enqueue(messages.currentTime(state.clock().instant()).frame());
                 break;
             case MessageIds.REQ_MANAGED_ACCTS:
-                enqueue(messages.managedAccounts(state.accounts()).frame());
+                enqueue(messages.managedAccounts(state.managedAccounts()).frame());
                 break;
             case MessageIds.REQ_POSITIONS:
                 positions();
@@ -267,7 +267,7 @@ final class ClientSession {
         state.withLock(() -> {
             started = true;
             enqueue(messages.nextValidId(state.nextOrderId()).frame());
-            enqueue(messages.managedAccounts(state.accounts()).frame());
+            enqueue(messages.managedAccounts(state.managedAccounts()).frame());
             for (int code : GatewaySimulator.FARM_OK_CODES) {
                 enqueue(messages.error(NOT_TIED_TO_REQUEST, code, GatewaySimulator.errorText(code)).frame());
             }
@@ -308,7 +308,8 @@ final class ClientSession {
 
     private void accountUpdates(boolean subscribe, String requested) {
         state.withLock(() -> {
-            String account = requested.isEmpty() && !state.accounts().isEmpty() ? state.accounts().get(0) : requested;
+            List<String> managed = state.managedAccounts();
+            String account = requested.isEmpty() && !managed.isEmpty() ? managed.get(0) : requested;
             if (!subscribe) {
                 if (requested.isEmpty() || account.equals(accountSubscribed)) {
                     accountSubscribed = null;

@@ -50,8 +50,19 @@ public record Scenario(
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    /** An account and its cash balance in the base currency. */
-    public record AccountSpec(String code, BigDecimal cash) {
+    /**
+     * An account and its cash balance in the base currency; {@code managed: false} leaves it out of
+     * {@code managedAccounts} while its positions and executions are still reported.
+     */
+    public record AccountSpec(String code, BigDecimal cash, Boolean managed) {
+        /** A managed account. */
+        public AccountSpec(String code, BigDecimal cash) {
+            this(code, cash, null);
+        }
+
+        public boolean isManaged() {
+            return managed == null || managed;
+        }
     }
 
     /** An instrument (see {@link Instrument}) and its current market price (optional). */
@@ -196,6 +207,9 @@ public record Scenario(
         if (scenario.accounts().isEmpty()) {
             throw new IllegalArgumentException(source + ": a scenario needs at least one account");
         }
+        if (scenario.accounts().stream().noneMatch(AccountSpec::isManaged)) {
+            throw new IllegalArgumentException(source + ": a scenario needs at least one managed account");
+        }
         Integer version = scenario.maxServerVersion();
         if (version != null && (version < SimulatorOptions.DEFAULT_MIN_SERVER_VERSION
                 || version >= SimulatorOptions.FIRST_BINARY_SERVER_VERSION)) {
@@ -249,6 +263,9 @@ public record Scenario(
         }
         for (AccountSpec account : accounts) {
             state.addAccount(account.code(), account.cash() == null ? BigDecimal.ZERO : account.cash());
+            if (!account.isManaged()) {
+                state.setManaged(account.code(), false);
+            }
         }
         for (InstrumentSpec spec : instruments) {
             state.addInstrument(spec.toInstrument());

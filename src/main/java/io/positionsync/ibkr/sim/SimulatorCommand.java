@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import org.slf4j.Logger;
@@ -143,8 +144,10 @@ public final class SimulatorCommand {
                     + oneLine(e.getMessage()));
         }
         GatewaySimulator simulator = new GatewaySimulator(state, options).start();
-        LOG.info("gateway simulator listening on {}:{} (server version <= {}, accounts {})", options.host(),
-                simulator.port(), options.maxServerVersion(), String.join(", ", state.accounts()));
+        List<String> notManaged = state.accounts().stream().filter(account -> !state.isManaged(account)).toList();
+        LOG.info("gateway simulator listening on {}:{} (server version <= {}, accounts {}{})", options.host(),
+                simulator.port(), options.maxServerVersion(), String.join(", ", state.managedAccounts()),
+                notManaged.isEmpty() ? "" : "; reported but not managed: " + String.join(", ", notManaged));
         return simulator;
     }
 

@@ -42,7 +42,9 @@ import io.positionsync.sync.PositionKey;
  * explains it is reported later); a {@linkplain Fill#fromPriorDay prior-day fill} moves a position without ever being returned by
  * {@code reqExecutions}; {@code ExchangeRate} account values per currency; and steps scripted to run
  * {@linkplain #beforeExecutionsReply before} or {@linkplain #afterExecutionsReply after} the N-th executions
- * request, so a test can place changes exactly between two snapshots or between the replies of one.
+ * request, so a test can place changes exactly between two snapshots or between the replies of one; and
+ * accounts {@linkplain #setManaged left out of managedAccounts} whose positions and executions are still
+ * reported (an account unlinked during the day, say).
  */
 public final class SimulatorState {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatorState.class);
@@ -55,6 +57,8 @@ public final class SimulatorState {
 
     private final Clock clock;
     private final Map<String, BigDecimal> cash = new LinkedHashMap<>();
+    /** Accounts the gateway does not list in {@code managedAccounts}, though it reports their rows. */
+    private final Set<String> unmanaged = new HashSet<>();
     private final Map<Long, Instrument> instruments = new LinkedHashMap<>();
     private final Map<Long, BigDecimal> prices = new HashMap<>();
     private final Map<PositionKey, Ledger> ledgers = new LinkedHashMap<>();
@@ -108,6 +112,22 @@ public final class SimulatorState {
             throw new IllegalArgumentException("invalid account code '" + account + "'");
         }
         cash.put(account, Objects.requireNonNull(cashBalance, "cashBalance"));
+        return this;
+    }
+
+    /**
+     * Whether {@code managedAccounts} lists the account. An account left out of it keeps its book: its positions
+     * are still in {@code reqPositions}, its executions in {@code reqExecutions} (as a gateway reports rows of an
+     * account unlinked during the day). It takes effect for connections started from now on (the list goes out
+     * when the API starts) and for every {@code reqManagedAccts}.
+     */
+    public synchronized SimulatorState setManaged(String account, boolean managed) {
+        requireAccount(account);
+        if (managed) {
+            unmanaged.remove(account);
+        } else {
+            unmanaged.add(account);
+        }
         return this;
     }
 
@@ -493,6 +513,15 @@ public final class SimulatorState {
 
     public synchronized List<String> accounts() {
         return List.copyOf(cash.keySet());
+    }
+
+    /** The accounts {@code managedAccounts} lists: every account but those {@linkplain #setManaged left out}. */
+    public synchronized List<String> managedAccounts() {
+        return cash.keySet().stream().filter(account -> !unmanaged.contains(account)).toList();
+    }
+
+    public synchronized boolean isManaged(String account) {
+        return cash.containsKey(account) && !unmanaged.contains(account);
     }
 
     public synchronized boolean hasAccount(String account) {

@@ -52,6 +52,9 @@ class DocumentedScenarioTest {
             BrokerSnapshot first = master.snapshot();
             assertThat(first.complete()).isTrue();
             assertThat(first.executions()).hasSize(1);
+            assertThat(first.accounts()).containsExactly("DU1000001", "DU1000002");
+            assertThat(first.unmanaged().byAccount()).containsExactly(
+                    java.util.Map.entry("DU1000009", new io.positionsync.ibkr.UnmanagedRows.Counts(1, 0, 1)));
 
             BrokerSnapshot second = master.snapshot();
             assertThat(position(second, "DU1000001", 265598).position()).isEqualByComparingTo("30");

@@ -131,6 +131,42 @@ class ScenarioTest {
     }
 
     @Test
+    void anAccountLeftOutOfManagedAccountsStillHasItsPositionsAndExecutionsReported(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("unmanaged.json");
+        Files.writeString(file, """
+                { "accounts": [ { "code": "U1" }, { "code": "U9", "cash": 10, "managed": false } ],
+                  "instruments": [ { "conId": 1, "symbol": "A", "price": 10 } ],
+                  "positions": [ { "account": "U9", "conId": 1, "quantity": 5, "avgCost": 9 } ],
+                  "executions": [ { "account": "U9", "conId": 1, "side": "BOT", "quantity": 2, "price": 10,
+                                    "minutesAgo": 5 } ] }
+                """);
+        SimulatorState state = Scenario.load(file).toState(Clock.fixed(LOADED, ZoneOffset.UTC));
+        assertThat(state.accounts()).containsExactly("U1", "U9");
+        assertThat(state.managedAccounts()).containsExactly("U1");
+        assertThat(state.isManaged("U9")).isFalse();
+
+        try (GatewaySimulator sim = new GatewaySimulator(state, SimulatorOptions.defaults()).start();
+                RawTwsClient client = RawTwsClient.connect(sim.port())) {
+            client.handshake(RawTwsClient.CLIENT_RANGE);
+            client.startApi(1);
+            assertThat(client.expectStartupMessages()).filteredOn(m -> m.id() == MessageIds.MANAGED_ACCOUNTS)
+                    .singleElement().satisfies(m -> assertThat(m.get(2)).isEqualTo("U1"));
+            client.send(MessageIds.REQ_MANAGED_ACCTS, 1);
+            assertThat(client.until(MessageIds.MANAGED_ACCOUNTS)).last().satisfies(m -> assertThat(m.get(2)).isEqualTo("U1"));
+            client.reqPositions();
+            assertThat(client.until(MessageIds.POSITION_END)).filteredOn(m -> m.id() == MessageIds.POSITION)
+                    .singleElement().satisfies(m -> assertThat(m.get(2)).isEqualTo("U9"));
+            client.reqExecutions(3);
+            assertThat(client.until(MessageIds.EXECUTION_DATA_END)).filteredOn(m -> m.id() == MessageIds.EXECUTION_DATA)
+                    .singleElement().satisfies(m -> assertThat(m.fields()).contains("U9"));
+        }
+
+        Path none = dir.resolve("none.json");
+        Files.writeString(none, "{ \"accounts\": [ { \"code\": \"U9\", \"managed\": false } ] }");
+        assertThatThrownBy(() -> Scenario.load(none)).hasMessageContaining("at least one managed account");
+    }
+
+    @Test
     void invalidScenariosAreRejectedWithTheReason(@TempDir Path dir) throws Exception {
         Path typo = dir.resolve("typo.json");
         Files.writeString(typo, "{ \"accounts\": [ { \"code\": \"U1\" } ], \"instrumentz\": [] }");
