@@ -42,11 +42,11 @@ final class TradingDays {
 
     static void trade(GatewaySimulator sim, RunningService service, TestDatabase db) throws SQLException {
         sim.state().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, new BigDecimal("10"), new BigDecimal("200.00"), BigDecimal.ONE));
-        moveBack(db, sync(service), 3);
+        long threeDaysAgo = sync(service);
         sim.state().trade(Fill.of(ACCOUNT, SAP, Side.BOT, new BigDecimal("10"), new BigDecimal("200.00"), BigDecimal.ONE));
-        moveBack(db, sync(service), 2);
+        long twoDaysAgo = sync(service);
         sim.state().trade(Fill.of(ACCOUNT, SAP, Side.SLD, new BigDecimal("10"), new BigDecimal("210.00"), BigDecimal.ONE));
-        moveBack(db, sync(service), 1);
+        long yesterday = sync(service);
 
         Execution late = sim.state().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, new BigDecimal("10"), new BigDecimal("201.00"),
                 BigDecimal.ONE).withCommissionWithheld());
@@ -61,6 +61,10 @@ final class TradingDays {
         } finally {
             sim.state().masterClientId(null);
         }
+        // Once every run is done (a later run of the same instrument refolds its fills by their times, in order).
+        moveBack(db, threeDaysAgo, 3);
+        moveBack(db, twoDaysAgo, 2);
+        moveBack(db, yesterday, 1);
     }
 
     private static long sync(RunningService service) {
