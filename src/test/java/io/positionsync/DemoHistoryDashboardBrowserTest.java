@@ -63,6 +63,9 @@ class DemoHistoryDashboardBrowserTest {
                 "psync.ibkr.commission-wait-ms", "300",
                 "psync.sync.period", "1s",
                 "psync.sim.trade-interval-ms", "250"));
+        // The HTTP server answers before the page is opened (a loaded machine may take a moment to bind it).
+        org.awaitility.Awaitility.await().atMost(DEADLINE).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> service.get("api/sync/status").statusCode() == 200);
         browser.get(service.baseUrl());
         WebDriverWait wait = new WebDriverWait(browser, DEADLINE);
         wait.pollingEvery(Duration.ofMillis(200));
