@@ -20,6 +20,7 @@ import java.util.TreeSet;
 public final class ConfigurationCheck {
     private static final int MAX_PORT = 65535;
     private static final int MAX_HISTORY_DAYS = 23;
+    private static final int MAX_POOL_SIZE = 1000;
     private static final Duration MIN_SYNC_PERIOD = Duration.ofSeconds(1);
     private static final String DURATION_TEXT = "a duration (milliseconds such as 1500, or 30s, 5m, 1h30m)";
 
@@ -36,7 +37,8 @@ public final class ConfigurationCheck {
     }
 
     private static final List<IntKey> INTEGERS = List.of(
-            new IntKey("psync.db.pool-size", 1, Integer.MAX_VALUE, "an integer of at least 1"),
+            // One run uses one or two connections; more than this starves the database's other clients.
+            new IntKey("psync.db.pool-size", 1, MAX_POOL_SIZE, "an integer 1.." + MAX_POOL_SIZE),
             new IntKey("psync.db.connection-timeout-ms", 1, Integer.MAX_VALUE, "a number of milliseconds of at least 1"),
             new IntKey("psync.db.write-chunk-size", 1, Integer.MAX_VALUE, "an integer of at least 1"),
             new IntKey("psync.db.embedded-port", 0, MAX_PORT, "a port number 0.." + MAX_PORT + " (0 = any free port)"),
@@ -44,6 +46,9 @@ public final class ConfigurationCheck {
             new IntKey("psync.ibkr.port", 1, MAX_PORT, "a port number 1.." + MAX_PORT),
             new IntKey("psync.ibkr.client-id", Integer.MIN_VALUE, Integer.MAX_VALUE, "an integer"),
             new IntKey("psync.http.port", 1, MAX_PORT, "a port number 1.." + MAX_PORT),
+            new IntKey("psync.http.max-connections", 1, Integer.MAX_VALUE, "an integer of at least 1"),
+            new IntKey("psync.http.max-connections-per-client", 1, Integer.MAX_VALUE, "an integer of at least 1"),
+            new IntKey("psync.http.probe-reserve", 0, Integer.MAX_VALUE, "an integer of at least 0"),
             new IntKey("psync.api.stale-amber-seconds", 1, Integer.MAX_VALUE, "a number of seconds of at least 1"),
             new IntKey("psync.api.stale-red-seconds", 1, Integer.MAX_VALUE, "a number of seconds of at least 1"),
             new IntKey("psync.monitor.executions-missing-runs", 1, Integer.MAX_VALUE, "a number of runs of at least 1"),
@@ -66,9 +71,12 @@ public final class ConfigurationCheck {
             new DurationKey("psync.api.idempotency-window-ms", Duration.ZERO),
             new DurationKey("psync.api.health-db-timeout-ms", Duration.ofMillis(1)),
             new DurationKey("psync.monitor.database-cache-ms", Duration.ZERO),
-            new DurationKey("psync.monitor.database-timeout-ms", Duration.ofMillis(1)));
+            new DurationKey("psync.monitor.database-timeout-ms", Duration.ofMillis(1)),
+            new DurationKey("psync.http.refused-log-interval-ms", Duration.ofMillis(1)),
+            new DurationKey("psync.adopt.new-row-grace-ms", Duration.ZERO),
+            new DurationKey("psync.adopt.synced-at-refresh-ms", Duration.ZERO));
 
-    private static final List<String> BOOLEANS = List.of("psync.sync.timer-enabled");
+    private static final List<String> BOOLEANS = List.of("psync.sync.timer-enabled", "psync.adopt.add-rows");
 
     private ConfigurationCheck() {
     }

@@ -65,6 +65,7 @@ import io.positionsync.store.Database;
 import io.positionsync.store.DailyPnlRepository;
 import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.Migrations;
+import io.positionsync.store.PositionProjection;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.RunOwner;
 import io.positionsync.store.SyncRunRepository;
@@ -110,7 +111,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         context.addService(resources, true, true);
         // The HTTP server's Vert.x (found in the registry): idle connections closed, open ones capped.
         HttpConnectionLimits connectionLimits = new HttpConnectionLimits(settings.getMillis("psync.http.idle-timeout-ms"),
-                settings.getInt("psync.http.max-connections"));
+                settings.getInt("psync.http.max-connections"), settings.getInt("psync.http.max-connections-per-client"),
+                settings.getInt("psync.http.probe-reserve"), settings.getMillis("psync.http.refused-log-interval-ms"));
         if (context.getPropertiesComponent().resolveProperty("camel.server.enabled").map(Boolean::parseBoolean).orElse(false)) {
             io.vertx.core.Vertx vertx = connectionLimits.vertx();
             // Closed once the context has stopped: the HTTP server stops on it first.
@@ -187,17 +189,20 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         int chunk = settings.getInt("psync.db.write-chunk-size");
         ExecutionRepository executions = new ExecutionRepository(dataSource, chunk);
         PositionRepository positions = new PositionRepository(dataSource, executions, chunk);
-        // This process owns its runs for as long as it lives; start-up fails only runs whose owner is gone.
-        RunOwner owner = resources.add(RunOwner.acquire(database.openSession()));
+        // This process owns its runs for as long as it lives (its lock taken again after a database restart);
+        // start-up fails only runs whose owner is gone.
+        RunOwner owner = resources.add(RunOwner.acquire(database::openSession));
         SyncRunRepository runs = new SyncRunRepository(dataSource, owner);
         BreakRepository breaks = new BreakRepository(dataSource);
         SyncStatistics statistics = new SyncStatistics(Clock.systemUTC(),
                 settings.getInt("psync.monitor.executions-missing-runs"), settings.getInt("psync.ibkr.client-id"));
         PendingRunFailures pendingFailures = resources.add(new PendingRunFailures(runs, dataSource,
                 settings.getMillis("psync.sync.failure-retry-ms"), PENDING_FAILURES_CAPACITY));
+        PositionProjection projection = Adoption.projection(database, AdoptionSettings.from(settings),
+                io.positionsync.store.ProjectionSettings.from(settings));
         SyncRunSteps steps = new SyncRunSteps(gateway, dataSource, positions, executions, runs, breaks,
                 new SnapshotTransformer(), new BigDecimal(settings.get("psync.sync.break-tolerance")), syncClock,
-                statistics, pendingFailures, Adoption.projection(database, AdoptionSettings.from(settings)));
+                statistics, pendingFailures, projection);
         steps.failInterruptedRuns();
 
         SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.getMillis("psync.sync.run-timeout-ms")));
@@ -214,6 +219,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("syncRunRepository", runs);
         registry.bind("breakRepository", breaks);
         registry.bind("syncRunSteps", steps);
+        registry.bind("positionProjection", projection);
         registry.bind("reconcileProcessor", new ReconcileProcessor());
         registry.bind("runResultAggregation", new RunResultAggregation());
         registry.bind("syncTriggers", triggers);
@@ -273,7 +279,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("httpResponses", httpResponses);
         context.addStartupListener(httpResponses.bodyLimit());
         // Security headers everywhere, HEAD, the token for reads off loopback, chunked bodies over the limit.
-        context.addStartupListener(new RequestGuards(httpResponses, tokenGuard).installer());
+        context.addStartupListener(new RequestGuards(httpResponses, tokenGuard, connectionLimits).installer());
         // Waiting manual triggers hold no HTTP worker (see HttpResponses.asyncTrigger).
         context.addStartupListener(httpResponses.asyncTrigger(syncApi, httpMetrics));
         // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).

@@ -22,7 +22,13 @@ class ConfigurationCheckTest {
     @Test
     void eachKindOfWrongValueNamesItsVariable() {
         assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_DB_POOL_SIZE", "0"))))
-                .hasMessage("PSYNC_DB_POOL_SIZE must be an integer of at least 1, got '0'");
+                .hasMessage("PSYNC_DB_POOL_SIZE must be an integer 1..1000, got '0'");
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_DB_POOL_SIZE", "100000"))))
+                .hasMessage("PSYNC_DB_POOL_SIZE must be an integer 1..1000, got '100000'");
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_ADOPT_NEW_ROW_GRACE_MS", "-1"))))
+                .hasMessageStartingWith("PSYNC_ADOPT_NEW_ROW_GRACE_MS must be a duration");
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_ADOPT_ADD_ROWS", "never"))))
+                .hasMessage("PSYNC_ADOPT_ADD_ROWS must be true or false, got 'never'");
         assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_HTTP_PORT", "70000"))))
                 .hasMessage("PSYNC_HTTP_PORT must be a port number 1..65535, got '70000'");
         assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_SYNC_PERIOD", "200ms"))))

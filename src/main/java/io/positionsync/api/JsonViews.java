@@ -108,6 +108,8 @@ final class JsonViews {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", b.id());
         json.put("kind", b.kind());
+        // What it compares: exec:<base execId>, day:<date>, obs:<run time>; null for the contract as a whole.
+        json.put("subject", b.subject());
         json.put("runId", b.runId());
         json.put("positionId", b.positionId());
         json.put("account", b.account());

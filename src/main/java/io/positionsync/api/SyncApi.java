@@ -241,6 +241,12 @@ public final class SyncApi implements AutoCloseable {
         json.put("timerEnabled", timerEnabled);
         Map<String, Object> database = new LinkedHashMap<>();
         try {
+            // Asked first, within the health timeout: a database that does not answer must not hold the status
+            // for the pool's connection timeout.
+            Optional<String> problem = databaseProblem.get().join();
+            if (problem.isPresent()) {
+                throw new SQLException(problem.get());
+            }
             Optional<SyncRun> lastRun = runs.latest();
             Optional<SyncRun> lastSuccess = runs.lastSuccessful();
             SyncTotals totals = runs.totals();

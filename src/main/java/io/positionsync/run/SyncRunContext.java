@@ -20,6 +20,8 @@ public final class SyncRunContext {
     private RunInputs inputs;
     private long committedRunsAtRead = -1;
     private int unchangedUnread;
+    private java.util.List<io.positionsync.store.ExecutionRepository.Conflict> conflicts = java.util.List.of();
+    private java.util.Set<String> conflictsAgreeingAgain = java.util.Set.of();
 
     SyncRunContext(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey) {
         this.runId = runId;
@@ -69,6 +71,24 @@ public final class SyncRunContext {
     /** The instruments the read counted as unchanged instead of handing them to reconcile. */
     void unchangedUnread(int count) {
         this.unchangedUnread = count;
+    }
+
+    /**
+     * What the read found of applied fills reported again: those with other content ({@code conflicts}), and the
+     * execIds of open conflicts the broker reports as applied again.
+     */
+    void executionConflicts(java.util.List<io.positionsync.store.ExecutionRepository.Conflict> found,
+            java.util.Set<String> agreeingAgain) {
+        this.conflicts = java.util.List.copyOf(found);
+        this.conflictsAgreeingAgain = java.util.Set.copyOf(agreeingAgain);
+    }
+
+    java.util.List<io.positionsync.store.ExecutionRepository.Conflict> conflicts() {
+        return conflicts;
+    }
+
+    java.util.Set<String> conflictsAgreeingAgain() {
+        return conflictsAgreeingAgain;
     }
 
     int unchangedUnread() {

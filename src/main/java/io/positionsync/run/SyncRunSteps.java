@@ -221,6 +221,7 @@ public final class SyncRunSteps {
                 long committed = runs.committedRuns(connection);
                 RunStateReader.Prepared prepared = reader.read(connection, reported, breakTolerance,
                         projection == PositionProjection.NONE);
+                readExecutionConflicts(connection, run, reported);
                 run.stateRead(new RunInputs(run.runId(), now(), breakTolerance, rates), committed);
                 run.unchangedUnread(prepared.unchanged());
                 return new InstrumentChunks(prepared.facts());
@@ -230,6 +231,29 @@ public final class SyncRunSteps {
                 connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             }
         }
+    }
+
+    /**
+     * Applied fills the snapshot reports again with other content: kept for persisting, which raises each once as an
+     * {@code EXECUTION_CONFLICT} break; open conflicts whose fill is reported as applied again are resolved.
+     */
+    private void readExecutionConflicts(Connection connection, SyncRunContext run, RunStateReader.Reported reported)
+            throws SQLException {
+        List<ExecutionRepository.Conflict> found = executions.conflicts(connection, reported.executions());
+        Map<String, Set<String>> open = breaks.openExecutionConflicts(connection);
+        List<ExecutionRepository.Conflict> raised = found.stream()
+                .filter(c -> !open.getOrDefault(c.reported().execId(), Set.of()).contains(c.describe())).toList();
+        Set<String> conflicting = new java.util.HashSet<>();
+        found.forEach(c -> conflicting.add(c.reported().execId()));
+        Set<String> agreeing = new java.util.HashSet<>();
+        if (!open.isEmpty()) {
+            for (io.positionsync.ibkr.BrokerExecution execution : reported.executions()) {
+                if (open.containsKey(execution.execId()) && !conflicting.contains(execution.execId())) {
+                    agreeing.add(execution.execId());
+                }
+            }
+        }
+        run.executionConflicts(raised, agreeing);
     }
 
     /**
@@ -300,6 +324,8 @@ public final class SyncRunSteps {
                 executions.upsert(connection, run.runId(), executionRecords);
                 breaks.resolve(connection, run.runId(), resolved, syncedAt);
                 breaks.record(connection, raised);
+                breaks.resolveExecutionConflicts(connection, run.runId(), run.conflictsAgreeingAgain(), syncedAt);
+                breaks.recordExecutionConflicts(connection, run.runId(), run.conflicts(), syncedAt);
                 accounts.reported(connection, run.runId(), run.snapshot().accounts(), syncedAt);
                 accounts.saveRates(connection, run.runId(), run.snapshot().exchangeRates());
                 // After the service's rows, before the run is recorded: an adopted bot's table, same transaction.
@@ -310,6 +336,10 @@ public final class SyncRunSteps {
                         finishedAt);
                 connection.commit();
                 logWarnings(run, result);
+                for (ExecutionRepository.Conflict conflict : run.conflicts()) {
+                    LOG.warn("run {}: EXECUTION_CONFLICT {} {}: {}", run.runId(), conflict.reported().account(),
+                            conflict.reported().symbol(), conflict.describe());
+                }
                 return finished(run, SyncRunStatus.SUCCEEDED, syncCounts, null, finishedAt, fills);
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection, run);

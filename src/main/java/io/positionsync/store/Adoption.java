@@ -103,12 +103,18 @@ public final class Adoption {
 
     /** The projection a run writes through: the bot's table when adopted, else {@link PositionProjection#NONE}. */
     public static PositionProjection projection(Database database, AdoptionSettings settings) {
+        return projection(database, settings, ProjectionSettings.DEFAULTS);
+    }
+
+    /** As {@link #projection(Database, AdoptionSettings)}, writing the bot's table as {@code writing} says. */
+    public static PositionProjection projection(Database database, AdoptionSettings settings,
+            ProjectionSettings writing) {
         if (database.serviceSchema().isEmpty()) {
             return PositionProjection.NONE;
         }
         try (Connection connection = database.dataSource().getConnection()) {
             Adopted adopted = adopted(connection, database.serviceSchema().get()).orElseThrow();
-            return BotTableProjection.load(connection, adopted, settings.columns());
+            return BotTableProjection.load(connection, adopted, settings.columns(), writing);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the adopted bot table: " + Database.oneLine(e), e);
         }
@@ -407,12 +413,22 @@ public final class Adoption {
         };
     }
 
-    /** The configured spelling, else the one the rows use (case ignored), else upper case. */
+    /**
+     * The configured spelling, else the one the rows use (case ignored), else upper case. A configured spelling the
+     * rows do not use while they spell the same word otherwise ({@code OPEN} configured, {@code open} in the rows)
+     * blocks: the service would neither see the bot's rows as open nor write them as the bot does.
+     */
     private static String spelling(String configured, String word, Map<String, Long> inUse, List<String> blockers) {
+        List<String> spellings = inUse.keySet().stream().filter(v -> v != null && v.trim().equalsIgnoreCase(word)).toList();
         if (configured != null) {
+            List<String> others = spellings.stream().filter(v -> !v.equals(configured)).toList();
+            if (!inUse.containsKey(configured) && !others.isEmpty()) {
+                blockers.add("PSYNC_ADOPT_STATUS_" + word + "=" + configured + " is a spelling no row uses, while the bot's "
+                        + "rows say " + String.join(" and ", others) + ": set PSYNC_ADOPT_STATUS_" + word + " to the one "
+                        + "the bot writes");
+            }
             return configured;
         }
-        List<String> spellings = inUse.keySet().stream().filter(v -> v != null && v.trim().equalsIgnoreCase(word)).toList();
         if (spellings.size() > 1) {
             blockers.add("status values " + String.join(" and ", spellings) + " are both in use: set PSYNC_ADOPT_STATUS_"
                     + word + " to the one the bot writes");

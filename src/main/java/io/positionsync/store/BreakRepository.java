@@ -170,6 +170,67 @@ public final class BreakRepository {
         }
     }
 
+    /** Open {@code EXECUTION_CONFLICT} breaks: execId -> the notes of its open breaks. */
+    public Map<String, Set<String>> openExecutionConflicts(Connection connection) throws SQLException {
+        Map<String, Set<String>> open = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement("SELECT exec_id, note FROM reconciliation_breaks "
+                + "WHERE resolved_at IS NULL AND exec_id IS NOT NULL");
+                ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                open.computeIfAbsent(rows.getString(1), k -> new java.util.HashSet<>()).add(rows.getString(2));
+            }
+        }
+        return open;
+    }
+
+    /**
+     * Stores an {@code EXECUTION_CONFLICT} break per conflict in the run's transaction: ours is the applied price,
+     * the broker's the price reported now; the note says every difference.
+     */
+    public void recordExecutionConflicts(Connection connection, long runId, List<ExecutionRepository.Conflict> conflicts,
+            Instant at) throws SQLException {
+        if (conflicts.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("INSERT INTO reconciliation_breaks (run_id, "
+                + "account, con_id, symbol, currency, ours, broker, difference, tolerance, detected_at, note, kind, exec_id) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)")) {
+            for (ExecutionRepository.Conflict conflict : conflicts) {
+                var reported = conflict.reported();
+                var stored = conflict.stored().execution();
+                statement.setLong(1, runId);
+                statement.setString(2, reported.account());
+                statement.setLong(3, reported.conId());
+                Jdbc.setText(statement, 4, reported.symbol() != null ? reported.symbol() : stored.symbol());
+                Jdbc.setText(statement, 5, reported.currency() != null ? reported.currency() : stored.currency());
+                Jdbc.setDecimal(statement, 6, stored.price());
+                Jdbc.setDecimal(statement, 7, reported.price());
+                Jdbc.setDecimal(statement, 8, stored.price().subtract(reported.price()));
+                Jdbc.setInstant(statement, 9, at);
+                statement.setString(10, conflict.describe());
+                statement.setString(11, BreakKind.EXECUTION_CONFLICT.name());
+                statement.setString(12, reported.execId());
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        }
+    }
+
+    /** Resolves the open conflicts of these execIds (the broker reports them as applied again). */
+    public int resolveExecutionConflicts(Connection connection, long runId, Collection<String> execIds, Instant at)
+            throws SQLException {
+        if (execIds.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE reconciliation_breaks SET resolved_at = ?, "
+                + "resolved_run_id = ? WHERE exec_id = ANY (?) AND resolved_at IS NULL")) {
+            Jdbc.setInstant(statement, 1, at);
+            statement.setLong(2, runId);
+            statement.setArray(3, connection.createArrayOf("text", execIds.toArray(new String[0])));
+            return statement.executeUpdate();
+        }
+    }
+
     /** An adopted bot's open row the run could not link: what the status API shows about it. */
     public record BotRowBreak(long botRowId, String account, String symbol, String note) {
     }

@@ -228,6 +228,12 @@ public final class Database implements AutoCloseable {
             hikari.addDataSourceProperty("socketTimeout", Integer.toString(config.socketTimeoutSeconds()));
         }
         try {
+            checkPoolSize(config.poolSize(), url, user, password, config.connectionTimeout());
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot connect to PostgreSQL at " + shown + ": "
+                    + config.masked(rootMessage(e)));
+        }
+        try {
             return new HikariDataSource(hikari);
         } catch (RuntimeException e) {
             // The driver's own message may quote the URL as given, credentials included: masked, and the cause
@@ -235,6 +241,46 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("cannot connect to PostgreSQL at " + shown + ": "
                     + config.masked(rootMessage(e)));
         }
+    }
+
+    /**
+     * The pool may hold at most half of the connections the server takes from ordinary clients
+     * ({@code max_connections} less {@code superuser_reserved_connections}), less one for the run owner's own session:
+     * the rest stay for the bot and every other client. Asked on one connection of its own, before the pool opens any.
+     */
+    static void checkPoolSize(int poolSize, String url, Optional<String> user, Optional<String> password,
+            Duration timeout) throws java.sql.SQLException {
+        java.util.Properties credentials = new java.util.Properties();
+        user.ifPresent(u -> credentials.setProperty("user", u));
+        password.ifPresent(p -> credentials.setProperty("password", p));
+        credentials.setProperty("connectTimeout", Long.toString(Math.max(1, timeout.toSeconds())));
+        credentials.setProperty("ApplicationName", "position-sync start-up");
+        int max;
+        int reserved;
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(url, credentials);
+                java.sql.Statement statement = connection.createStatement();
+                java.sql.ResultSet rows = statement.executeQuery("SELECT current_setting('max_connections')::int, "
+                        + "current_setting('superuser_reserved_connections')::int")) {
+            rows.next();
+            max = rows.getInt(1);
+            reserved = rows.getInt(2);
+        }
+        String problem = poolSizeProblem(poolSize, max, reserved);
+        if (problem != null) {
+            throw new IllegalStateException(problem);
+        }
+    }
+
+    /** Why {@code poolSize} is too large for a server of {@code maxConnections}, or null when it fits. */
+    static String poolSizeProblem(int poolSize, int maxConnections, int reserved) {
+        int open = maxConnections - reserved;
+        int most = Math.max(1, open / 2 - 1);
+        if (poolSize <= most) {
+            return null;
+        }
+        return "PSYNC_DB_POOL_SIZE=" + poolSize + " would take more than half of the " + open + " connections the "
+                + "database takes from clients (max_connections " + maxConnections + ", " + reserved + " reserved): at "
+                + "most " + most + " here, so the bot and every other client keep theirs";
     }
 
     /**

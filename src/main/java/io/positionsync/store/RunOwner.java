@@ -15,9 +15,12 @@ import org.slf4j.LoggerFactory;
  * still alive?" is a question the database answers itself ({@code pg_locks}), with no clock or heartbeat
  * to trust, and a second process (a {@code sync-once}, another instance) never fails a run still in flight.
  *
- * <p>If the database closes the owner's session (a server restart), the lock is gone and another process
- * may mark this process's RUNNING run failed; the run then cannot finish as anything else, which is the
- * truth about a run whose database went away under it.
+ * <p>Ownership is a property of a live session: if the database closes the owner's session (a server restart),
+ * the lock is gone with it. {@link #ensureHeld()}, called before every run row is written or ended, notices a
+ * session that is no longer there, opens a new one and takes the same key again, so a run this process starts
+ * after the restart is owned like any other and a later start-up never takes it for interrupted. When the key
+ * cannot be taken again (the database is still away, or another session holds it), nothing is written: the
+ * caller gets the error, and a run that cannot be owned is not recorded.
  */
 public final class RunOwner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunOwner.class);
@@ -26,12 +29,34 @@ public final class RunOwner implements AutoCloseable {
     static final int OWNER_LOCK_CLASS = 0x7072756e;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Connection session;
-    private final int key;
+    /** Where a new session comes from when the old one is gone (a connection outside the pool). */
+    @FunctionalInterface
+    public interface Sessions {
+        Connection open() throws SQLException;
+    }
 
-    private RunOwner(Connection session, int key) {
+    private static final String HELD = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            + "AND pid = pg_backend_pid() AND classid = ?::integer::oid AND objid = ?::integer::oid AND objsubid = 2)";
+
+    private final Sessions sessions;
+    private final int key;
+    private Connection session;
+    private boolean closed;
+    private long retaken;
+
+    private RunOwner(Sessions sessions, Connection session, int key) {
+        this.sessions = sessions;
         this.session = session;
         this.key = key;
+    }
+
+    /**
+     * Takes an owner key nobody holds on a session from {@code sessions}, and takes it again on a new session from
+     * there whenever the one that holds it is gone (see {@link #ensureHeld()}).
+     */
+    public static RunOwner acquire(Sessions sessions) throws SQLException {
+        RunOwner owner = acquire(sessions.open(), sessions);
+        return owner;
     }
 
     /**
@@ -39,6 +64,10 @@ public final class RunOwner implements AutoCloseable {
      * Give it a connection outside the pool: the pool would hand it out again or retire it.
      */
     public static RunOwner acquire(Connection session) throws SQLException {
+        return acquire(session, null);
+    }
+
+    private static RunOwner acquire(Connection session, Sessions sessions) throws SQLException {
         try {
             session.setAutoCommit(true);
             for (int attempt = 0; attempt < 16; attempt++) {
@@ -50,7 +79,7 @@ public final class RunOwner implements AutoCloseable {
                         rows.next();
                         if (rows.getBoolean(1)) {
                             LOG.debug("sync runs of this process are owned by key {}", key);
-                            return new RunOwner(session, key);
+                            return new RunOwner(sessions, session, key);
                         }
                     }
                 }
@@ -67,9 +96,82 @@ public final class RunOwner implements AutoCloseable {
         return key;
     }
 
+    /**
+     * Makes sure this process holds its key now: on the session it has when that one still answers and holds it,
+     * else on a new session (the old one died with a server restart) where the same key is taken again.
+     *
+     * @throws SQLException when the key is not held and cannot be taken again; nothing may be written as owned then
+     */
+    public synchronized void ensureHeld() throws SQLException {
+        if (closed) {
+            throw new SQLException("the run owner was closed: this process starts and ends no more runs");
+        }
+        if (holds(session)) {
+            return;
+        }
+        if (sessions == null) {
+            throw new SQLException("the run owner's database session is gone and no new one can be opened");
+        }
+        closeQuietly(session);
+        Connection fresh = sessions.open();
+        try {
+            fresh.setAutoCommit(true);
+            try (PreparedStatement statement = fresh.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
+                statement.setInt(1, OWNER_LOCK_CLASS);
+                statement.setInt(2, key);
+                try (var rows = statement.executeQuery()) {
+                    rows.next();
+                    if (!rows.getBoolean(1)) {
+                        throw new SQLException("the sync run owner key " + key + " is held by another session");
+                    }
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(fresh);
+            throw e;
+        }
+        session = fresh;
+        retaken++;
+        LOG.warn("the database session holding this process's run owner lock was gone (a database restart): "
+                + "key {} taken again on a new session", key);
+    }
+
+    /** How many times the key was taken again on a new session. */
+    public synchronized long retaken() {
+        return retaken;
+    }
+
+    private boolean holds(Connection connection) {
+        try {
+            if (connection.isClosed()) {
+                return false;
+            }
+            try (PreparedStatement statement = connection.prepareStatement(HELD)) {
+                statement.setQueryTimeout(10);
+                statement.setInt(1, OWNER_LOCK_CLASS);
+                statement.setInt(2, key);
+                try (var rows = statement.executeQuery()) {
+                    return rows.next() && rows.getBoolean(1);
+                }
+            }
+        } catch (SQLException e) {
+            LOG.debug("the run owner's session does not answer: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOG.debug("closing the run owner's old session: {}", e.getMessage());
+        }
+    }
+
     /** Ends the session, and with it the lock: runs of this process still RUNNING count as interrupted. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         try {
             session.close();
         } catch (SQLException e) {

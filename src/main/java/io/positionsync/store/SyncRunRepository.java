@@ -32,25 +32,36 @@ public final class SyncRunRepository {
 
     private final DataSource dataSource;
     private final Integer ownerKey;
+    /** Checked before a run row is written or ended: a run is recorded only while its owner holds its lock. */
+    private final RunOwner owner;
 
     /** Runs without an owner: any later start-up may take them for interrupted (tests, one-off tools). */
     public SyncRunRepository(DataSource dataSource) {
-        this(dataSource, (Integer) null);
+        this(dataSource, null, null);
     }
 
     /** Runs owned by {@code owner}: marked interrupted only once that process is gone. */
     public SyncRunRepository(DataSource dataSource, RunOwner owner) {
-        this(dataSource, owner == null ? null : owner.key());
+        this(dataSource, owner == null ? null : owner.key(), owner);
     }
 
-    private SyncRunRepository(DataSource dataSource, Integer ownerKey) {
+    private SyncRunRepository(DataSource dataSource, Integer ownerKey, RunOwner owner) {
         this.dataSource = dataSource;
         this.ownerKey = ownerKey;
+        this.owner = owner;
+    }
+
+    /** The owner's lock is held (taken again on a new session if the old one died), or this throws. */
+    private void ensureOwned() throws SQLException {
+        if (owner != null) {
+            owner.ensureHeld();
+        }
     }
 
     /** Inserts the run as RUNNING and returns its id. */
     public long insertStarted(Connection connection, SyncTrigger trigger, Instant startedAt, String idempotencyKey)
             throws SQLException {
+        ensureOwned();
         try (PreparedStatement statement = connection.prepareStatement(
                 "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key, owner_key) VALUES (?, 'RUNNING', ?, ?, ?) "
                         + "RETURNING id")) {
@@ -71,6 +82,7 @@ public final class SyncRunRepository {
         if (status == SyncRunStatus.RUNNING) {
             throw new IllegalArgumentException("a run cannot finish as RUNNING");
         }
+        ensureOwned();
         try (PreparedStatement statement = connection.prepareStatement("UPDATE sync_runs SET status = ?, finished_at = ?, "
                 + "duration_ms = " + DURATION_MS + ", opened = ?, updated = ?, closed = ?, unchanged = ?, error = ?, "
                 + "broker_server_time = ? WHERE id = ? AND status = 'RUNNING'")) {
@@ -127,6 +139,7 @@ public final class SyncRunRepository {
      * existed, or by a tool without one) counts as gone. Returns how many were marked.
      */
     public int failInterrupted(Instant finishedAt, String error) throws SQLException {
+        ensureOwned(); // this process's own runs are never taken for another's that is gone
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement("UPDATE sync_runs SET status = 'FAILED', "
                         + "finished_at = greatest(?, started_at), duration_ms = greatest(" + DURATION_MS + ", 0), "

@@ -18,6 +18,17 @@ public enum BreakKind {
      */
     BOT_ROW_UNMATCHED,
     /**
+     * An execId already applied (or covered by an opening balance) reported again with another price, side, shares
+     * or time and no correction ({@code .nn}) saying so: the fill stays applied as first reported, never a second
+     * time; resolved when the broker reports it as applied again.
+     */
+    EXECUTION_CONFLICT,
+    /**
+     * An adopted bot's table has no row for an open position and the service adds none (adding rows is off): the
+     * bot's own queries miss it until the bot writes its row (then linked) or the position closes.
+     */
+    BOT_ROW_MISSING,
+    /**
      * The realized P&L of a contract's executions of IB's current day (every one of them known and applied, no
      * estimate of that day left) differs from the day's realized P&L IB reports in {@code updatePortfolio}.
      */

@@ -51,9 +51,21 @@ public final class ChainFold {
      * @param market      the market price for an estimated reduction: the snapshot's, else the last one stored
      * @param splitRatio  a split found at this run (new quantity / old), {@code null} when none
      * @param detectSplit the run may recognise a split here (no fill of the key in the run)
+     * @param compared    the fold is compared with the broker's figures here; {@code false} for a split whose
+     *                    observation later facts voided (the split itself is a fact and stays)
      */
     public record Observation(long runId, Instant at, BigDecimal quantity, BigDecimal average, BigDecimal market,
-            BigDecimal splitRatio, boolean detectSplit) {
+            BigDecimal splitRatio, boolean detectSplit, boolean compared) {
+
+        public Observation(long runId, Instant at, BigDecimal quantity, BigDecimal average, BigDecimal market,
+                BigDecimal splitRatio, boolean detectSplit) {
+            this(runId, at, quantity, average, market, splitRatio, detectSplit, true);
+        }
+
+        /** Only the split this observation found: nothing is compared here any more. */
+        public Observation splitOnly() {
+            return new Observation(runId, at, quantity, average, market, splitRatio, false, false);
+        }
     }
 
     /** One lifecycle of the chain. {@code openingKey} names its opening fact (ids follow it across refolds). */
@@ -288,8 +300,13 @@ public final class ChainFold {
                 splitRatio = o.quantity().divide(ledger, FillLedger.WORKING);
             }
             if (splitRatio != null) {
-                apply(current, LedgerEntry.split(o.at(), splitRatio, o.runId())
-                        .observed(o.quantity(), o.average(), o.market()));
+                LedgerEntry split = LedgerEntry.split(o.at(), splitRatio, o.runId());
+                // a split whose observation was voided is a fact on its own: stored without the observation
+                apply(current, o.compared() ? split.observed(o.quantity(), o.average(), o.market()) : split);
+            }
+            if (!o.compared()) {
+                outcomes.add(new Outcome(o, ledger, BigDecimal.ZERO, null, splitRatio, false));
+                return;
             }
             BigDecimal held = live() ? current.state.quantity() : BigDecimal.ZERO;
             BigDecimal difference = o.quantity().subtract(held);

@@ -265,7 +265,8 @@ public final class InstrumentReconciler {
             }
             if (voidFrom != null) {
                 Instant from = voidFrom;
-                observations.values().removeIf(o -> !o.at().isBefore(from));
+                observations.replaceAll((id, o) -> o.at().isBefore(from) || o.splitRatio() == null ? o : o.splitOnly());
+                observations.values().removeIf(o -> !o.at().isBefore(from) && o.compared());
             }
             List<LedgerEntry> all = new ArrayList<>(fixed);
             all.addAll(fills.values());

@@ -143,13 +143,13 @@ class HttpHardeningTest {
         byte[] body = (Integer.toHexString(chunk.length) + "\r\n" + new String(chunk, StandardCharsets.US_ASCII)
                 + "\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         for (String request : List.of("GET /api/sync/status", "POST /api/sync/positions")) {
-            String answer = raw(request + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + RunningService.TOKEN
+            String answer = raw(request + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + RunningService.TOKEN
                     + "\r\nTransfer-Encoding: chunked\r\n\r\n", body);
             assertThat(answer).as(request).startsWith("HTTP/1.1 413");
             assertThat(answer).contains("application/json").contains("nosniff")
                     .endsWith("{\"error\":\"request body larger than 16384 bytes\",\"status\":413}");
         }
-        String small = raw("GET /api/sync/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n",
+        String small = raw("GET /api/sync/status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n",
                 "5\r\nhello\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         assertThat(small).as("a small chunked body passes").startsWith("HTTP/1.1 200");
         SUMMARY.held();

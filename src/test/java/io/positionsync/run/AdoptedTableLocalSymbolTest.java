@@ -75,7 +75,9 @@ class AdoptedTableLocalSymbolTest {
             }
         }
         BotFixture.adopt(db);
-        h = SyncHarness.startOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db)));
+        // New rows at once (no grace): this test is about what the new rows say.
+        h = SyncHarness.startOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db),
+                io.positionsync.store.ProjectionSettings.NEW_ROW_GRACE, "0"));
     }
 
     private List<String> botRows() throws Exception {
@@ -125,7 +127,9 @@ class AdoptedTableLocalSymbolTest {
         assertThat(Adoption.plan(db.dataSource(), BotFixture.settings(db)).notes())
                 .noneSatisfy(note -> assertThat(note).startsWith("symbol:"));
         BotFixture.adopt(db);
-        h = SyncHarness.startOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db)));
+        // New rows at once (no grace): this test is about what the new rows say.
+        h = SyncHarness.startOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db),
+                io.positionsync.store.ProjectionSettings.NEW_ROW_GRACE, "0"));
 
         SyncRunSummary run = h.sync();
 

@@ -181,6 +181,28 @@ class AdoptionTest {
     }
 
     @Test
+    void aConfiguredStatusSpellingTheBotsRowsDoNotUseBlocksTheDryRunAndAdoption() throws Exception {
+        db = BotFixture.create(Variant.ALEMBIC_004); // the rows say open / closed
+        List<String> data = botData();
+        AdoptionSettings upperCase = AdoptionSettings.from(Settings.load(Map.of(), Map.of(AdoptionSettings.SCHEMA,
+                BotFixture.serviceSchema(db), "psync.adopt.status-open", "OPEN")));
+
+        Adoption.Plan dryRun = Adoption.plan(db.dataSource(), upperCase);
+        Adoption.Plan adopt = Adoption.adopt(db.dataSource(), upperCase, java.time.Instant.now());
+
+        assertThat(dryRun.canProceed()).isFalse();
+        assertThat(dryRun.blockers()).containsExactly("PSYNC_ADOPT_STATUS_OPEN=OPEN is a spelling no row uses, while "
+                + "the bot's rows say open: set PSYNC_ADOPT_STATUS_OPEN to the one the bot writes");
+        assertThat(adopt.blockers()).isEqualTo(dryRun.blockers());
+        assertThat(botData()).isEqualTo(data);
+        assertThat(serviceCatalog()).isEmpty();
+        // The spelling the rows use passes.
+        AdoptionSettings asTheRows = AdoptionSettings.from(Settings.load(Map.of(), Map.of(AdoptionSettings.SCHEMA,
+                BotFixture.serviceSchema(db), "psync.adopt.status-open", "open")));
+        assertThat(Adoption.plan(db.dataSource(), asTheRows).blockers()).isEmpty();
+    }
+
+    @Test
     void migrateOnTheBotsSchemaRefusesInOneLineAndWritesNothing() throws Exception {
         db = BotFixture.create(Variant.ALEMBIC_003);
         List<String> catalog = botCatalog();

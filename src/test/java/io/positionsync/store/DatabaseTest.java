@@ -117,6 +117,30 @@ class DatabaseTest {
     }
 
     @Test
+    void aPoolLargerThanHalfOfTheServersConnectionsIsRefusedBeforeItOpensAny() throws Exception {
+        try (TestDatabase external = TestDatabase.create()) {
+            int max;
+            int reserved;
+            try (java.sql.Connection c = external.connection(); java.sql.Statement s = c.createStatement();
+                    java.sql.ResultSet rows = s.executeQuery("SELECT current_setting('max_connections')::int, "
+                            + "current_setting('superuser_reserved_connections')::int")) {
+                rows.next();
+                max = rows.getInt(1);
+                reserved = rows.getInt(2);
+            }
+            int most = (max - reserved) / 2 - 1;
+            java.util.Map<String, String> overrides = new java.util.HashMap<>(external.settings());
+            overrides.put("psync.db.pool-size", Integer.toString(most + 1));
+            assertThatThrownBy(() -> Database.start(Settings.load(java.util.Map.of(), overrides)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("PSYNC_DB_POOL_SIZE=" + (most + 1) + " would take more than half of the " + (max - reserved)
+                            + " connections the database takes from clients (max_connections " + max + ", " + reserved
+                            + " reserved): at most " + most + " here, so the bot and every other client keep theirs");
+            assertThat(Database.poolSizeProblem(most, max, reserved)).as("the largest that fits").isNull();
+        }
+    }
+
+    @Test
     void anUnreachableServerFailsWithAMessageThatHidesThePassword() {
         DatabaseConfig config = new DatabaseConfig(Optional.of("jdbc:postgresql://127.0.0.1:1/psync?password=s3cret"),
                 Optional.of("psync"), Optional.of("hunter2"), dataDir, 1, CONNECTION_TIMEOUT, 0, STARTUP);

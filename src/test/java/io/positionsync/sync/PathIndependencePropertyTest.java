@@ -23,7 +23,8 @@ import io.positionsync.ibkr.ExecIds;
  * not of the runs. Each seed draws one history of fills (flips, round trips, fractional sizes, futures and options
  * multipliers) and how the broker reports it: commission reports that come later, fills hidden from one or more
  * snapshots (the broker's quantity already shows them: estimates) and reported later with their own time, fills
- * reported a day late, corrections of price and of quantity. Then three schedules of runs over the same history:
+ * reported a day late, corrections of price and of quantity, commissions in EUR whose rate the snapshots carry
+ * only from some minute on. Then three schedules of runs over the same history:
  * <ul>
  *   <li>one run once everything is known;</li>
  *   <li>a run after every event (each fill, each report);</li>
@@ -40,12 +41,20 @@ class PathIndependencePropertyTest {
     private static final PositionKey KEY = new PositionKey(ACCOUNT, CON_ID);
     private static final Instant T0 = Instant.parse("2026-11-23T14:00:00Z");
     private static final BigDecimal TOLERANCE = new BigDecimal("0.01");
+    /** USD per EUR, in the snapshots' ExchangeRate once the rate is reported. */
+    private static final BigDecimal EUR_RATE = new BigDecimal("1.25");
 
     private final InstrumentReconciler reconciler = new InstrumentReconciler();
 
     /** One true fill and when each part of it reaches the service. */
     private record Event(String baseId, int minute, boolean buy, BigDecimal shares, BigDecimal price,
-            BigDecimal commission, int reportedAt, int commissionAt, Correction correction) {
+            BigDecimal commission, String commissionCurrency, int reportedAt, int commissionAt, Correction correction) {
+
+        /** The commission in the position's currency (USD), as the broker's average holds it. */
+        BigDecimal commissionUsd() {
+            return "EUR".equals(commissionCurrency) ? commission.multiply(EUR_RATE) : commission;
+        }
+
 
         Instant time() {
             return T0.plusSeconds(60L * minute);
@@ -60,6 +69,8 @@ class PathIndependencePropertyTest {
         final BigDecimal multiplier;
         final List<Event> events = new ArrayList<>();
         final int end;
+        /** From this minute on the snapshots carry the EUR rate (a commission in EUR waits for it before). */
+        final int rateAt;
 
         History(long seed) {
             Random random = new Random(seed);
@@ -69,6 +80,7 @@ class PathIndependencePropertyTest {
                 default -> new BigDecimal("100");
             };
             int count = 2 + random.nextInt(8);
+            int rateFrom = random.nextInt(3) == 0 ? random.nextInt(200) : 0;
             BigDecimal held = BigDecimal.ZERO;
             int minute = 0;
             int last = 0;
@@ -107,14 +119,21 @@ class PathIndependencePropertyTest {
                             : price.add(BigDecimal.valueOf(random.nextInt(200) - 100, 2)).max(BigDecimal.ONE);
                     correction = new Correction(newShares, newPrice, at, at + random.nextInt(30));
                 }
-                Event event = new Event("e" + i, minute, buy, shares, price, commission, reportedAt, commissionAt,
-                        correction);
+                String currency = random.nextInt(5) == 0 ? "EUR" : "USD";
+                Event event = new Event("e" + i, minute, buy, shares, price, commission, currency, reportedAt,
+                        commissionAt, correction);
                 events.add(event);
                 BigDecimal finalShares = correction == null ? shares : correction.shares();
                 held = held.add(buy ? finalShares : finalShares.negate());
                 last = Math.max(last, Math.max(commissionAt, correction == null ? reportedAt : correction.reportedAt()));
             }
-            end = last + 1;
+            rateAt = rateFrom;
+            end = Math.max(last, rateAt) + 1;
+        }
+
+        Map<String, Map<String, BigDecimal>> rates(int minute) {
+            return Map.of(ACCOUNT, minute >= rateAt ? Map.of("USD", BigDecimal.ONE, "EUR", EUR_RATE)
+                    : Map.of("USD", BigDecimal.ONE));
         }
 
         /** Every minute at which something happens or becomes known. */
@@ -124,6 +143,7 @@ class PathIndependencePropertyTest {
                 minutes.add(e.minute());
                 minutes.add(e.reportedAt());
                 minutes.add(e.commissionAt());
+                minutes.add(rateAt);
                 if (e.correction() != null) {
                     minutes.add(e.correction().minute());
                     minutes.add(e.correction().reportedAt());
@@ -142,7 +162,7 @@ class PathIndependencePropertyTest {
                 boolean corrected = e.correction() != null && e.correction().minute() <= minute;
                 BigDecimal shares = corrected ? e.correction().shares() : e.shares();
                 BigDecimal price = corrected ? e.correction().price() : e.price();
-                ledger.trade(e.buy() ? shares : shares.negate(), price, e.commission());
+                ledger.trade(e.buy() ? shares : shares.negate(), price, e.commissionUsd());
             }
             return ledger;
         }
@@ -160,7 +180,7 @@ class PathIndependencePropertyTest {
                 boolean commissionKnown = e.commissionAt() <= minute;
                 list.add(new BrokerExecution(e.baseId() + (corrected ? ".02" : ".01"), ACCOUNT, CON_ID, "X", "STK",
                         e.buy() ? "BOT" : "SLD", shares, price, e.time(), 1, 1,
-                        commissionKnown ? e.commission() : null, commissionKnown ? "USD" : null, null, "USD",
+                        commissionKnown ? e.commission() : null, commissionKnown ? e.commissionCurrency() : null, null, "USD",
                         multiplier));
             }
             return list;
@@ -213,7 +233,7 @@ class PathIndependencePropertyTest {
                     open == null ? null : open.entries(), book.closed(), newFills, corrections, lateCommissions,
                     List.of(), deferredBefore, false, Set.copyOf(book.openBreaks));
             InstrumentResult result = reconciler.reconcile(facts,
-                    new RunInputs(book.runId, T0.plusSeconds(60L * minute + 30), TOLERANCE, Map.of()));
+                    new RunInputs(book.runId, T0.plusSeconds(60L * minute + 30), TOLERANCE, history.rates(minute)));
             for (ExecutionRecord record : result.executions()) {
                 states.merge(record.execution().execId(), record.state(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
                 if (record.supersedesExecId() != null) {
@@ -237,7 +257,7 @@ class PathIndependencePropertyTest {
 
         boolean pending(String execId) {
             return book.lifecycles.stream().flatMap(l -> l.entries().stream())
-                    .anyMatch(e -> execId.equals(e.execId()) && e.commissionPending());
+                    .anyMatch(e -> execId.equals(e.execId()) && e.commissionPending() && e.commissionRaw() == null);
         }
 
         /** A re-run at the same minute: the broker and the reports are what the last run saw. */
@@ -297,7 +317,7 @@ class PathIndependencePropertyTest {
             if (ledger.quantity.signum() == 0) {
                 openedAt = e.time();
             }
-            ledger.trade(signed, price, e.commission());
+            ledger.trade(signed, price, e.commissionUsd());
             if (ledger.lifecyclesClosed > closedBefore) {
                 BigDecimal realized = ledger.realizedOfClosed.subtract(realizedClosedBefore);
                 lines.add("CLOSED q=0 a=" + plain(FillLedger.stored(averageBefore)) + " r=" + plain(FillLedger.stored(realized))

@@ -298,4 +298,28 @@ class RefoldTest {
         assertThat(history(merged, ChangeKind.VOIDED).quantityBefore()).isEqualByComparingTo("50");
         assertThat(merged.breaks()).isEmpty();
     }
+
+    @Test
+    void aSplitStaysAFactWhenALateFillBeforeItRefoldsTheChain() {
+        Book book = new Book();
+        run(book, broker("1000", "15.01", "15.00"), List.of(fill("b.01", "BOT", "1000", "15.00", "10.00", day(1, 0))),
+                day(1, 1));
+        run(book, broker("100", "150.10", "150.00"), List.of(), day(2, 1)); // 1:10
+        // a sale of 100 (before the split: 100 old shares) is reported late; the broker holds 90 new shares
+        InstrumentResult late = run(book, broker("90", "150.10", "150.00"),
+                List.of(fill("s.01", "SLD", "100", "15.50", "1.00", day(1, 12))), day(2, 3));
+        Lifecycle open = book.open();
+        assertThat(open.row().quantity()).isEqualByComparingTo("90");
+        assertThat(open.row().averagePrice()).isEqualByComparingTo("150.10");
+        // (15.50 - 15.01) * 100 - 1.00 = 48.00, realized before the split
+        assertThat(open.row().realizedPnl()).isEqualByComparingTo("48.00");
+        assertThat(open.entries()).extracting(LedgerEntry::kind)
+                .containsExactly(EntryKind.FILL, EntryKind.FILL, EntryKind.SPLIT);
+        assertThat(late.breaks()).isEmpty();
+        assertThat(late.fills().estimated()).isZero();
+        // and the next unchanged run leaves it so
+        InstrumentResult again = run(book, broker("90", "150.10", "151.00"), List.of(), day(2, 4));
+        assertThat(again.lifecycles()).allMatch(LifecycleWrite::touchOnly);
+        assertThat(again.breaks()).isEmpty();
+    }
 }

@@ -134,7 +134,15 @@ public record Scenario(
      * exactly one action.
      */
     public record StepSpec(Integer afterSnapshot, Integer beforeExecutions, ExecutionSpec trade,
-            String releaseCommission, CorrectionSpec correct, PositionRefSpec brokerClose, PriceSpec price) {
+            String releaseCommission, CorrectionSpec correct, PositionRefSpec brokerClose, PriceSpec price,
+            ConflictSpec conflict) {
+    }
+
+    /**
+     * A broker fault: the fill named {@code ref} is reported from then on with another {@code side} and/or
+     * {@code price} under the same execId, without a correction.
+     */
+    public record ConflictSpec(String ref, String side, BigDecimal price) {
     }
 
     /** A correction of the fill named {@code ref}: new {@code price} and/or {@code quantity}. */
@@ -316,10 +324,11 @@ public record Scenario(
             throw new IllegalArgumentException(where + " needs exactly one of afterSnapshot, beforeExecutions");
         }
         int actions = (step.trade() == null ? 0 : 1) + (step.releaseCommission() == null ? 0 : 1)
-                + (step.correct() == null ? 0 : 1) + (step.brokerClose() == null ? 0 : 1) + (step.price() == null ? 0 : 1);
+                + (step.correct() == null ? 0 : 1) + (step.brokerClose() == null ? 0 : 1) + (step.price() == null ? 0 : 1)
+                + (step.conflict() == null ? 0 : 1);
         if (actions != 1) {
             throw new IllegalArgumentException(where
-                    + " needs exactly one of trade, releaseCommission, correct, brokerClose, price");
+                    + " needs exactly one of trade, releaseCommission, correct, brokerClose, price, conflict");
         }
         Consumer<SimulatorState> action;
         if (step.trade() != null) {
@@ -341,6 +350,13 @@ public record Scenario(
             }
             action = s -> s.correctExecution(execId(refs, correction.ref(), where), correction.price(),
                     correction.quantity());
+        } else if (step.conflict() != null) {
+            ConflictSpec conflict = step.conflict();
+            if (conflict.side() == null && conflict.price() == null) {
+                throw new IllegalArgumentException(where + ": a conflict needs a side or a price");
+            }
+            Side side = conflict.side() == null ? null : Side.parse(conflict.side());
+            action = s -> s.reportExecutionAs(execId(refs, conflict.ref(), where), side, conflict.price());
         } else if (step.brokerClose() != null) {
             PositionRefSpec position = step.brokerClose();
             requireKnown(state, where, position.account(), position.conId());

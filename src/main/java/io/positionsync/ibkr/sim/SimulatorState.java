@@ -493,6 +493,33 @@ public final class SimulatorState {
     }
 
     /**
+     * A broker fault: the execution {@code execId} is reported from now on with another side and/or price
+     * ({@code null} keeps the current one) under the same execId, with no correction ({@code .nn}). Positions, cash
+     * and the commission report are not touched; a client that applied the fill must notice, not apply it again.
+     */
+    public synchronized Execution reportExecutionAs(String execId, Side newSide, BigDecimal newPrice) {
+        int index = -1;
+        for (int i = 0; i < executions.size(); i++) {
+            if (executions.get(i).execId().equals(execId)) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            throw new IllegalArgumentException("no execution " + execId);
+        }
+        Execution e = executions.get(index);
+        Side side = newSide == null ? e.side() : newSide;
+        BigDecimal price = newPrice == null ? e.price() : newPrice;
+        if (price.signum() < 0) {
+            throw new IllegalArgumentException("price must be >= 0, got " + newPrice);
+        }
+        Execution rewritten = new Execution(e.execId(), e.account(), e.conId(), side, e.shares(), price, e.time(),
+                e.orderId(), e.permId(), e.clientId(), e.exchange(), e.cumQty(), price, e.commissionReport());
+        executions.set(index, rewritten);
+        return rewritten;
+    }
+
+    /**
      * The position vanishes at the broker without an execution (expiry, broker-side liquidation, transfer): its
      * quantity becomes 0 and no fill explains it. Cash and the day's realized P&L are not touched.
      */

@@ -221,6 +221,48 @@ class ScenarioTest {
     }
 
     @Test
+    void aConflictStepReportsAFillAgainWithOtherContentUnderItsExecId(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("conflict.json");
+        Files.writeString(file, """
+                {
+                  "accounts": [ { "code": "U1" } ],
+                  "instruments": [ { "conId": 1, "symbol": "A", "price": 10 } ],
+                  "executions": [ { "ref": "f", "account": "U1", "conId": 1, "side": "BOT", "quantity": 10, "price": 12 } ],
+                  "script": [ { "afterSnapshot": 1, "conflict": { "ref": "f", "price": 99 } },
+                              { "afterSnapshot": 2, "conflict": { "ref": "f", "side": "SLD" } } ]
+                }
+                """, StandardCharsets.UTF_8);
+        SimulatorState state = Scenario.load(file).toState(Clock.fixed(LOADED, ZoneOffset.UTC));
+        String execId = state.executions().get(0).execId();
+        state.executionsRequestAnswered(state.executionsRequestArrived());
+        assertThat(state.executions()).singleElement().satisfies(e -> {
+            assertThat(e.execId()).isEqualTo(execId);
+            assertThat(e.side()).isEqualTo(Side.BOT);
+            assertThat(e.price()).isEqualByComparingTo("99");
+        });
+        state.executionsRequestAnswered(state.executionsRequestArrived());
+        assertThat(state.executions()).singleElement().satisfies(e -> {
+            assertThat(e.execId()).isEqualTo(execId);
+            assertThat(e.side()).isEqualTo(Side.SLD);
+            assertThat(e.price()).isEqualByComparingTo("99");
+        });
+        assertThat(state.position("U1", 1)).as("the position is not touched").hasValueSatisfying(
+                p -> assertThat(p.quantity()).isEqualByComparingTo("10"));
+
+        Path noChange = dir.resolve("no-change.json");
+        Files.writeString(noChange, """
+                {
+                  "accounts": [ { "code": "U1" } ],
+                  "instruments": [ { "conId": 1, "symbol": "A", "price": 10 } ],
+                  "executions": [ { "ref": "f", "account": "U1", "conId": 1, "side": "BOT", "quantity": 10, "price": 12 } ],
+                  "script": [ { "afterSnapshot": 1, "conflict": { "ref": "f" } } ]
+                }
+                """, StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> Scenario.load(noChange).toState(Clock.fixed(LOADED, ZoneOffset.UTC)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a conflict needs a side or a price");
+    }
+
+    @Test
     void scenarioSetsRatesMasterClientIdAndPriorDayFills(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("s.json");
         Files.writeString(file, """

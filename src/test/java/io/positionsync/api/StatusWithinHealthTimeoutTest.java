@@ -1,0 +1,71 @@
+package io.positionsync.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.positionsync.DatabaseLink;
+import io.positionsync.ibkr.sim.GatewaySimulator;
+import io.positionsync.store.TestDatabase;
+
+/**
+ * {@code GET /api/sync/status} while the database is gone answers within the health check's timeout (as readiness
+ * does), not after the pool's connection timeout.
+ */
+class StatusWithinHealthTimeoutTest {
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration POOL_WAIT = Duration.ofSeconds(10);
+
+    static TestDatabase db;
+    static GatewaySimulator sim;
+    static DatabaseLink link;
+    static RunningService service;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = TestDatabase.create();
+        sim = GatewaySimulator.startDemo();
+        link = new DatabaseLink(db.jdbcUrl());
+        Map<String, String> properties = RunningService.defaults(db, sim);
+        properties.put("psync.db.url", link.url(db.jdbcUrl()));
+        properties.put("psync.db.connection-timeout-ms", Long.toString(POOL_WAIT.toMillis()));
+        properties.put("psync.api.health-db-timeout-ms", Long.toString(HEALTH_TIMEOUT.toMillis()));
+        service = RunningService.start(properties);
+        service.awaitFirstSuccessfulRun();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        RunningService.closeAll(service, sim, link, db);
+    }
+
+    @Test
+    void withTheDatabaseGoneTheStatusAnswersWithinTheHealthTimeout() {
+        link.cut();
+        try {
+            // The pool's idle connections died with the link: the first read fails at once and the pool drops
+            // them; from then on every read waits for a new connection the database does not give.
+            service.getJson("api/sync/status");
+            long started = System.nanoTime();
+            JsonNode status = service.getJson("api/sync/status");
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            assertThat(status.at("/database/available").asBoolean()).isFalse();
+            assertThat(status.get("openBreakCount").isNull()).isTrue();
+            assertThat(took).as("bounded by the health timeout, not the pool's wait of " + POOL_WAIT)
+                    .isLessThan(HEALTH_TIMEOUT.plusSeconds(3));
+            System.out.printf("status with the database gone: %d ms (health timeout %d ms, pool wait %d ms)%n",
+                    took.toMillis(), HEALTH_TIMEOUT.toMillis(), POOL_WAIT.toMillis());
+        } finally {
+            link.restore();
+        }
+        assertThat(service.getJson("api/sync/status").at("/database/available").asBoolean()).isTrue();
+    }
+}
