@@ -30,7 +30,7 @@ import io.positionsync.store.TestDatabase;
  * {@code adopt --dry-run} and {@code adopt} as an operator runs them against the bot's database, with the
  * simulator over a socket for the matching preview and without a gateway; and the one-line refusal of
  * {@code migrate} and of the service's start on a database that belongs to another application (child processes).
- * The outputs are written to {@code target/adopt-*.txt} (the README shows them).
+ * The outputs are written to {@code target/adopt-*.txt} (docs/adoption.md shows them).
  */
 class AdoptCommandTest {
     private static final String ACCOUNT = "DU5550001";
