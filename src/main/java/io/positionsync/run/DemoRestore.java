@@ -72,6 +72,18 @@ public final class DemoRestore {
                 }
             }
         }
+        // The scenario's own executions are the past the database already holds: yesterday's to the broker now; and
+        // new executions never reuse an id the previous process's simulator gave.
+        state.rollTradingDay();
+        List<String> execIds = new java.util.ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("SELECT exec_id FROM executions");
+                ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                execIds.add(rows.getString(1));
+            }
+        }
+        state.continueExecIdsAfter(execIds);
         int flattened = 0;
         List<Position> scenario = state.positions();
         for (Position position : scenario) {

@@ -426,6 +426,24 @@ public final class SimulatorState {
      * The broker's trading day rolls over: every execution so far becomes a prior-day one, which
      * {@code reqExecutions} no longer returns (positions keep what those fills did).
      */
+    /**
+     * New executions get ids after {@code execIds} (ids this simulator's shape, {@code 0000e0d5.<hex>.01.01}): a
+     * simulator that goes on from what an earlier one traded never reuses an id the broker's client already has.
+     */
+    public synchronized void continueExecIdsAfter(java.util.Collection<String> execIds) {
+        for (String execId : execIds) {
+            String[] parts = execId.split("\\.");
+            if (parts.length == 4 && parts[0].equals(EXEC_ID_PREFIX)) {
+                try {
+                    execSequence = Math.max(execSequence, Long.parseLong(parts[1], 16) + 1);
+                } catch (NumberFormatException e) {
+                    // not one of ours
+                }
+            }
+        }
+        nextPermId = Math.max(nextPermId, execSequence);
+    }
+
     public synchronized void rollTradingDay() {
         for (Execution execution : executions) {
             priorDayExecIds.add(execution.execId());
