@@ -36,7 +36,7 @@
     summary: 'api/portfolio/summary',
     positions: 'api/positions',
     positionsCsv: 'api/positions.csv',
-    closedPositions: 'api/positions?status=closed&limit=' + CLOSED_POSITIONS_LIMIT,
+    closedPositions: 'api/positions?status=closed&order=closed&limit=' + CLOSED_POSITIONS_LIMIT,
     resolvedBreaks: 'api/breaks?status=resolved&limit=' + RESOLVED_BREAKS_LIMIT,
     dailyPnl: 'api/pnl/daily',
     history: function (id) { return 'api/positions/' + encodeURIComponent(id) + '/history'; }
@@ -63,7 +63,9 @@
     pollTimer: null,
     polls: 0,
     pnlPlot: null,
-    pnlData: null
+    pnlData: null,
+    pnlCurrencyChosen: false,
+    demoHistory: null
   };
 
   // --- Small helpers --------------------------------------------------------------------
@@ -337,6 +339,12 @@
       level = 'unknown';
       cue = 'Unknown: the database is unavailable';
       setText('last-synced-age', 'unknown');
+    } else if (state.demoHistory) {
+      // The demo plays back its last trading days: its runs are dated those days, which is not staleness.
+      level = 'building';
+      cue = 'Building the demo\'s history: day ' + state.demoHistory.day + ' of ' + state.demoHistory.days +
+        ' (' + state.demoHistory.date + ')';
+      setText('last-synced-age', age === null ? 'not yet' : 'replaying ' + state.demoHistory.date);
     } else if (age === null) {
       level = 'red';
       cue = 'No successful sync yet';
@@ -412,6 +420,7 @@
     state.statusKnown = true;
     state.databaseAvailable = !(status.database && status.database.available === false);
     state.timerEnabled = status.timerEnabled !== false;
+    state.demoHistory = status.demoHistory && status.demoHistory.building ? status.demoHistory : null;
     var gw = status.gateway || {};
     var gwState = gw.state || 'unknown';
     state.gatewayState = gwState;
@@ -492,28 +501,56 @@
     breaks.forEach(function (b) { tbody.appendChild(breakRow(b, false)); });
   }
 
-  /** An amount of a break in its currency; a missing side is shown as missing, not as 0. */
+  /**
+   * What a break's figures measure: a quantity (contracts, shares: never money), a price per unit, or money (in the
+   * break's currency). Kinds without figures (commission pending, rate missing, a bot row) show their note instead.
+   */
+  var BREAK_UNITS = {
+    UNEXPLAINED_QUANTITY: 'quantity',
+    AVERAGE_MISMATCH: 'price',
+    REALIZED_PNL_MISMATCH: 'money'
+  };
+
+  function breakUnit(b) { return BREAK_UNITS[b.kind] || 'money'; }
+
+  /** An amount of a break in its unit; a missing side is shown as missing, not as 0. */
   function breakAmount(b, value) {
-    var cell = el('td', { className: 'num' });
-    cell.appendChild(value === null || value === undefined ? el('span', { className: 'muted', text: DASH }) :
-      el('span', { className: 'money', text: (b.currency ? b.currency + ' ' : '') + formatMoney(value) }));
+    var unit = breakUnit(b);
+    var cell = el('td', { className: 'num', attrs: { 'data-unit': unit } });
+    if (value === null || value === undefined) {
+      cell.appendChild(el('span', { className: 'muted', text: DASH }));
+    } else if (unit === 'quantity') {
+      cell.appendChild(el('span', { className: 'quantity', text: formatQuantity(value) }));
+    } else {
+      cell.appendChild(el('span', { className: 'money', text: (b.currency ? b.currency + ' ' : '') +
+        (unit === 'price' ? formatPrice(value) : formatMoney(value)) }));
+    }
     return cell;
+  }
+
+  function hasFigures(b) {
+    return !(b.ours === null || b.ours === undefined) || !(b.broker === null || b.broker === undefined);
   }
 
   function breakRow(b, resolved) {
     var cells = [
       el('td', { text: b.kind || DASH, title: b.note || '' }),
-      el('td', { text: b.account }),
-      el('td', { text: b.symbol || ('conId ' + b.conId), title: 'conId ' + b.conId }),
-      breakAmount(b, b.ours),
-      breakAmount(b, b.broker),
-      breakAmount(b, b.difference),
-      el('td', {}, ['run ' + b.runId + ', ', timeNode(b.detectedAt)])
+      el('td', { text: b.account || DASH }),
+      el('td', b.conId === null || b.conId === undefined ? { text: b.symbol || DASH } :
+        { text: b.symbol || ('conId ' + b.conId), title: 'conId ' + b.conId })
     ];
+    if (hasFigures(b)) {
+      cells.push(breakAmount(b, b.ours), breakAmount(b, b.broker), breakAmount(b, b.difference));
+    } else {
+      // No figures to compare (a bot row no position matches, a commission still pending): the reason instead.
+      cells.push(el('td', { className: 'break-note', text: b.note || DASH, attrs: { colspan: '3' } }));
+    }
+    cells.push(el('td', {}, ['run ' + b.runId + ', ', timeNode(b.detectedAt)]));
     if (resolved) {
       cells.push(el('td', {}, [(b.resolvedRunId ? 'run ' + b.resolvedRunId + ', ' : ''), timeNode(b.resolvedAt)]));
     }
-    return el('tr', { className: 'break-row', attrs: { 'data-break-id': String(b.id), 'data-kind': String(b.kind) } }, cells);
+    return el('tr', { className: 'break-row', attrs: { 'data-break-id': String(b.id), 'data-kind': String(b.kind),
+      'data-unit': hasFigures(b) ? breakUnit(b) : 'note' } }, cells);
   }
 
   function renderResolvedBreaks(body) {
@@ -540,6 +577,8 @@
     var down = state.gatewayState === 'DOWN';
     var banner = $('db-banner');
     var noDatabase = state.statusKnown && !state.databaseAvailable;
+    // While the demo builds its history the figures are those of the days it plays back, as the indicator says.
+    if (state.demoHistory && !down && !noDatabase) { fromDb = false; }
     banner.hidden = !(fromDb || down || noDatabase);
     if (banner.hidden) { return; }
     if (noDatabase) {
@@ -763,7 +802,8 @@
         symbolCell(p),
         el('td', { text: p.secType }),
         el('td', { text: p.currency }),
-        el('td', { className: 'num', text: formatQuantity(p.quantity) }),
+        el('td', { className: 'num closed-size', text: p.peakQuantity === null || p.peakQuantity === undefined ?
+          DASH : formatQuantity(p.peakQuantity) }),
         el('td', { className: 'num', text: formatPrice(p.averagePrice) }),
         el('td', { className: 'num' }, [p.realizedPnl === null || p.realizedPnl === undefined ?
           el('span', { className: 'muted', text: DASH }) : moneyNode(p.realizedPnl)]),
@@ -1048,7 +1088,9 @@
   function startPnl() {
     ['pnl-currency', 'pnl-account', 'pnl-from', 'pnl-to'].forEach(function (id) {
       $(id).addEventListener('change', function () {
-        if (id === 'pnl-currency') { drawPnl(); } else { loadPnl().catch(function () { return null; }); }
+        if (id === 'pnl-currency') { state.pnlCurrencyChosen = true; drawPnl(); } else {
+          loadPnl().catch(function () { return null; });
+        }
       });
     });
     $('pnl-controls').addEventListener('submit', function (event) { event.preventDefault(); });
@@ -1072,6 +1114,9 @@
       if (!$('pnl-from').value) { $('pnl-from').value = data.from; }
       if (!$('pnl-to').value) { $('pnl-to').value = data.to; }
       setText('pnl-day-definition', data.dayDefinition || DASH);
+      var zone = data.timeZone || 'UTC';
+      Array.prototype.forEach.call(document.querySelectorAll('.pnl-zone'), function (n) { n.textContent = '(' + zone + ' day)'; });
+      setText('pnl-day-zone', '(' + zone + ')');
       renderPnlTotals(data);
       drawPnl();
     }, function (err) {
@@ -1107,8 +1152,8 @@
     clear(select);
     totals.forEach(function (t) { select.appendChild(el('option', { text: t.currency, attrs: { value: t.currency } })); });
     if (totals.length === 0) { select.appendChild(el('option', { text: DASH, attrs: { value: '' } })); }
-    select.value = totals.some(function (t) { return t.currency === chosen; }) ? chosen :
-      (totals.length ? totals[0].currency : '');
+    var kept = state.pnlCurrencyChosen && totals.some(function (t) { return t.currency === chosen; });
+    select.value = kept ? chosen : mostActiveCurrency(data);
     totals.forEach(function (t) {
       var item = el('li', { attrs: { 'data-currency': t.currency } }, [
         el('strong', { text: t.currency + ' ' }), moneyNode(t.realizedPnl),
@@ -1117,6 +1162,30 @@
       ]);
       list.appendChild(item);
     });
+  }
+
+  /**
+   * The currency the chart opens on: the one with the most realizing changes over the days that have data, then
+   * the larger absolute amount, then the name (never merely the first name in the alphabet).
+   */
+  function mostActiveCurrency(data) {
+    var activity = {};
+    (data.days || []).forEach(function (d) {
+      var a = activity[d.currency] = activity[d.currency] || { changes: 0, days: {}, amount: '0' };
+      a.changes += numberOr(d.changes, 1);
+      a.days[d.day] = true;
+      a.amount = addDecimals(a.amount, d.realizedPnl);
+    });
+    var ranked = (data.totals || []).map(function (t) {
+      var a = activity[t.currency] || { changes: 0, days: {}, amount: '0' };
+      return { currency: t.currency, changes: a.changes, days: Object.keys(a.days).length,
+        size: a.amount.replace('-', '') };
+    });
+    ranked.sort(function (x, y) {
+      return (y.changes - x.changes) || (y.days - x.days) || signOf(addDecimals(y.size, '-' + x.size)) ||
+        (x.currency < y.currency ? -1 : (x.currency > y.currency ? 1 : 0));
+    });
+    return ranked.length ? ranked[0].currency : '';
   }
 
   function chartWidth() {
@@ -1148,7 +1217,9 @@
         day.executions = addDecimals(day.executions, d.realizedPnl);
       }
     });
-    var days = utcDays(data.from, data.to);
+    // The chart spans the days that have data in this currency (not the whole range, mostly empty).
+    var dataDays = Object.keys(byDay).sort();
+    var days = dataDays.length ? utcDays(dataDays[0], dataDays[dataDays.length - 1]) : [];
     var xs = [];
     var executions = [];
     var estimated = [];
@@ -1179,8 +1250,12 @@
     section.setAttribute('data-currency', currency);
     section.setAttribute('data-cumulative', running);
     section.setAttribute('data-bar-days', String(Object.keys(byDay).length));
+    section.setAttribute('data-chart-days', String(days.length));
     var range = data.from + ' to ' + data.to + (data.account ? ', account ' + data.account : ', all accounts');
-    setText('pnl-status', currency ? 'Realized P&L in ' + currency + ', ' + range + ' (UTC days).' :
+    var zoneDays = (data.timeZone || 'UTC') + ' days';
+    setText('pnl-status', currency ? 'Realized P&L in ' + currency + ', ' + range + ' (' + zoneDays + '; ' +
+      dataDays.length + (dataDays.length === 1 ? ' day' : ' days') + ' with realized P&L' +
+      (dataDays.length ? ', ' + dataDays[0] + ' to ' + dataDays[dataDays.length - 1] : '') + ').' :
       'Nothing realized from ' + range + '.');
     $('pnl-chart').setAttribute('aria-label', currency ? 'Realized P&L in ' + currency + ' per day, ' + range +
       ': cumulative ' + currency + ' ' + formatMoney(running) + '. The same figures are in the table below.' :

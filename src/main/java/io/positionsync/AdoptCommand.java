@@ -135,6 +135,13 @@ final class AdoptCommand {
     /** How each open row would be matched, from one snapshot of the configured gateway. */
     private static void printMatching(Database database, Adoption.Plan plan, AdoptionSettings adoption, Settings settings,
             PrintStream out) throws SQLException {
+        List<String> missing = java.util.stream.Stream.of(adoption.columns().id(), adoption.columns().symbol(),
+                adoption.columns().status()).filter(c -> plan.table().column(c).isEmpty()).toList();
+        if (!missing.isEmpty()) {
+            out.println("matching of the open rows: not previewed, the bot's table has no column "
+                    + String.join(", ", missing) + " (see blocked)");
+            return;
+        }
         List<BotRowMatching.BotRow> rows;
         try (Connection connection = database.dataSource().getConnection()) {
             rows = Adoption.openRows(connection, plan.table(), adoption.columns(), plan.statusOpen());

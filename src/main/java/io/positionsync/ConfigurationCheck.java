@@ -145,6 +145,14 @@ public final class ConfigurationCheck {
                 throw new IllegalStateException(settings.variableOf("psync.db.url") + " " + e.getMessage());
             }
         });
+        settings.find("psync.reporting.time-zone").ifPresent(value -> {
+            try {
+                java.time.ZoneId.of(value.trim());
+            } catch (java.time.DateTimeException e) {
+                throw new IllegalStateException(settings.variableOf("psync.reporting.time-zone")
+                        + " must be a time zone such as UTC or America/New_York, got '" + value + "'");
+            }
+        });
         long amber = settings.find("psync.api.stale-amber-seconds").map(Long::parseLong).orElse(1L);
         long red = settings.find("psync.api.stale-red-seconds").map(Long::parseLong).orElse(Long.MAX_VALUE);
         if (red < amber) {

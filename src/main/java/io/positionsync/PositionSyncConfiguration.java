@@ -70,6 +70,7 @@ import io.positionsync.store.PositionRepository;
 import io.positionsync.store.RunOwner;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.run.DemoHistory;
+import io.positionsync.run.DemoRestore;
 import io.positionsync.run.ReconcileProcessor;
 import io.positionsync.run.RunResultAggregation;
 import io.positionsync.sync.SnapshotTransformer;
@@ -169,8 +170,12 @@ public class PositionSyncConfiguration implements CamelConfiguration {
                 syncClock = demoClock;
                 simulator = started;
             } else {
-                simulator = resources.add(new GatewaySimulator(demo.toState(),
-                        options.withTrading(tradeInterval, seed)).start());
+                // A restart on the same data directory: the demo goes on from what it synced, not from its scenario.
+                SimulatorState state = demo.toState();
+                DemoRestore.fromDatabase(dataSource, state).ifPresent(restored -> LOG.info("built-in simulator: the "
+                        + "demo portfolio goes on from the database ({} open positions, {} of the scenario flat)",
+                        restored.positions(), restored.flattened()));
+                simulator = resources.add(new GatewaySimulator(state, options.withTrading(tradeInterval, seed)).start());
             }
             host = simulator.host();
             port = simulator.port();
@@ -183,7 +188,7 @@ public class PositionSyncConfiguration implements CamelConfiguration {
             port = settings.getInt("psync.ibkr.port");
         }
         TwsBrokerGateway gateway = resources.add(new TwsBrokerGateway(TwsGatewayConfig.fromSettings(settings, host, port),
-                SnapshotLimits.fromSettings(settings), syncClock));
+                SnapshotLimits.fromSettings(settings), syncClock, Clock.systemUTC()));
 
         int chunk = settings.getInt("psync.db.write-chunk-size");
         ExecutionRepository executions = new ExecutionRepository(dataSource, chunk);
@@ -259,6 +264,9 @@ public class PositionSyncConfiguration implements CamelConfiguration {
                 tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
                 Boolean.parseBoolean(settings.get("psync.sync.timer-enabled")), databaseHealth::problem));
         registry.bind("syncApi", syncApi);
+        if (demoHistory != null) {
+            syncApi.demoHistory(demoHistory::progress);
+        }
         // SIGTERM: answer waiting callers, give the run in flight its grace, then cut its snapshot short.
         context.getManagementStrategy().addEventNotifier(new GracefulStop(triggers.coordinator(),
                 settings.getMillis("psync.sync.shutdown-grace-ms"), syncApi::close, gateway::close));
@@ -266,7 +274,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("positionsApi", new PositionsApi(positions));
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, new AccountRepository(dataSource),
                 gateway::status, api, clock));
-        registry.bind("pnlApi", new PnlApi(new DailyPnlRepository(dataSource), clock));
+        registry.bind("pnlApi", new PnlApi(new DailyPnlRepository(dataSource,
+                java.time.ZoneId.of(settings.find("psync.reporting.time-zone").orElse("UTC").trim())), clock));
         registry.bind("breaksApi", new BreaksApi(breaks));
         registry.bind("dashboardAssets", new DashboardAssets("web"));
         registry.bind("unmatchedRequests", new UnmatchedRequests(context));

@@ -30,7 +30,7 @@ import io.positionsync.store.TestDatabase;
  * {@code adopt --dry-run} and {@code adopt} as an operator runs them against the bot's database, with the
  * simulator over a socket for the matching preview and without a gateway; and the one-line refusal of
  * {@code migrate} and of the service's start on a database that belongs to another application (child processes).
- * The outputs are written to {@code target/adopt-*.txt} (the README shows them).
+ * The outputs are written to {@code target/adopt-*.txt} (docs/adoption.md shows them).
  */
 class AdoptCommandTest {
     private static final String ACCOUNT = "DU5550001";
@@ -134,6 +134,40 @@ class AdoptCommandTest {
                 "would use as they are: last_synced_at timestamp without time zone, realized_pnl numeric(18,8)");
         assertThat(outcome.lines().get(1)).isEqualTo("bot table " + db.schema() + ".positions (Alembic revision 004): 8 rows; "
                 + "status values in use: open (5), closed (3); written as open / closed");
+    }
+
+    @Test
+    void aMissingMappedColumnIsABlockerNamingItsSettingAndTheBotsCandidatesNotAnSqlError() throws Exception {
+        db = BotFixture.create(Variant.ALEMBIC_003);
+        try (var connection = db.connection(); var statement = connection.createStatement()) {
+            statement.execute("ALTER TABLE positions RENAME COLUMN symbol TO ticker");
+        }
+        List<String> catalog = BotFixture.catalog(db.dataSource(), db.schema());
+
+        Outcome dryRun = adopt(Map.of(), "--dry-run");
+        Outcome adopt = adopt(Map.of());
+
+        String blocker = "no column symbol (symbol) in " + db.schema() + ".positions: set PSYNC_ADOPT_COLUMN_SYMBOL to "
+                + "the bot's column (candidates: ticker character varying(16), strategy character varying(32))";
+        assertThat(dryRun.exitCode()).isEqualTo(1);
+        assertThat(dryRun.stderr()).doesNotContain("ERROR:").startsWith("error: adoption is blocked (2): " + blocker);
+        // The whole report, then every blocker: the unmapped NOT NULL column is one too until it is mapped.
+        assertThat(dryRun.lines()).contains("matching of the open rows: not previewed, the bot's table has no column "
+                + "symbol (see blocked)", "blocked:", "  - " + blocker, "  - column ticker is NOT NULL without a default: "
+                + "the service cannot fill it in rows it adds for positions the bot has no row for");
+        assertThat(adopt.exitCode()).isEqualTo(1);
+        assertThat(adopt.stderr()).doesNotContain("ERROR:").contains(blocker).endsWith("; nothing was changed\n");
+        assertThat(BotFixture.catalog(db.dataSource(), db.schema())).isEqualTo(catalog);
+
+        // The setting it names fixes it; a column the operator names for a kept value must exist too.
+        Outcome mapped = adopt(Map.of("psync.adopt.column.symbol", "ticker"), "--dry-run");
+        Outcome misnamed = adopt(Map.of("psync.adopt.column.symbol", "ticker", "psync.adopt.column.market-price", "px"),
+                "--dry-run");
+
+        assertThat(mapped.exitCode()).as(mapped.stdout() + mapped.stderr()).isZero();
+        assertThat(misnamed.exitCode()).isEqualTo(1);
+        assertThat(misnamed.lines()).contains("  - no column px (market price) in " + db.schema() + ".positions: set "
+                + "PSYNC_ADOPT_COLUMN_MARKET_PRICE to the bot's column (candidates: current_price numeric(18,8))");
     }
 
     @Test

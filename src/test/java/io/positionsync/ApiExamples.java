@@ -79,8 +79,8 @@ final class ApiExamples {
                 command("api/positions?stale_minutes=30"), compact(service.get("api/positions?stale_minutes=30").body()))));
         examples.add(get(service, "position-history", "api/positions/" + historyPositionId + "/history"));
         examples.add(get(service, "portfolio-summary", "api/portfolio/summary"));
-        LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        examples.add(get(service, "pnl-daily", "api/pnl/daily?from=" + today.minusDays(6) + "&to=" + today));
+        // No fixed dates: the last 30 days up to today, whatever day the reader tries it.
+        examples.add(get(service, "pnl-daily", "api/pnl/daily"));
         examples.add(get(service, "breaks-resolved", "api/breaks?status=resolved&limit=1"));
 
         examples.add(new Example("metrics", "$ curl -s " + BASE + "observe/metrics | grep '^psync_' | grep -v _bucket\n"

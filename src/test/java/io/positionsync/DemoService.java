@@ -65,6 +65,11 @@ final class DemoService implements AutoCloseable {
         return new DemoService(main, port);
     }
 
+    /** The dashboard's address. */
+    String baseUrl() {
+        return uri("/").toString();
+    }
+
     GatewaySimulator simulator() {
         return main.getCamelContext().getRegistry().lookupByNameAndType("gatewaySimulator", GatewaySimulator.class);
     }

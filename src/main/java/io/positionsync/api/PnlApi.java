@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -20,8 +19,8 @@ import io.positionsync.store.DailyPnlRepository;
 import io.positionsync.sync.RealizedPnlSource;
 
 /**
- * {@code GET /api/pnl/daily?from=&to=&account=}: realized P&L per UTC day, account, currency and source from the
- * stored lifecycles' history, with per-currency totals over the range. Execution-backed amounts and estimates
+ * {@code GET /api/pnl/daily?from=&to=&account=}: realized P&L per day of the reporting time zone, account, currency
+ * and source from the current fill ledger, with per-currency totals over the range. Execution-backed amounts and estimates
  * ({@code MARKET_PRICE}) stay apart, and amounts of different currencies are never added.
  */
 public final class PnlApi {
@@ -29,8 +28,8 @@ public final class PnlApi {
     static final int DEFAULT_DAYS = 30;
     /** A range longer than this (in days) is refused: a chart of more days is not readable. */
     static final int MAX_DAYS = 366;
-    static final String DAY_DEFINITION = "realized P&L counts on the UTC day its run recorded the change "
-            + "(reductions, closes, and the difference an adjustment made)";
+    static final String DAY_DEFINITION = "realized P&L counts on the day (in timeZone) of the fill that realized it, "
+            + "as the fill ledger holds it now (an estimate: the day of the run that booked it)";
 
     private final DailyPnlRepository daily;
     private final Clock clock;
@@ -42,7 +41,7 @@ public final class PnlApi {
 
     public Map<String, Object> daily(@Header("from") Object from, @Header("to") Object to,
             @Header("account") Object account) throws SQLException {
-        LocalDate toDay = day("to", to, LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC));
+        LocalDate toDay = day("to", to, LocalDate.ofInstant(clock.instant(), daily.zone()));
         LocalDate fromDay = day("from", from, toDay.minusDays(DEFAULT_DAYS - 1L));
         if (fromDay.isAfter(toDay)) {
             throw ApiException.badRequest("parameter 'from' must not be after 'to'");
@@ -62,6 +61,7 @@ public final class PnlApi {
         json.put("from", fromDay.toString());
         json.put("to", toDay.toString());
         json.put("account", accountValue);
+        json.put("timeZone", daily.zone().getId());
         json.put("dayDefinition", DAY_DEFINITION);
         json.put("days", rows.stream().map(PnlApi::row).toList());
         json.put("totals", totals.entrySet().stream().map(e -> total(e.getKey(), e.getValue())).toList());

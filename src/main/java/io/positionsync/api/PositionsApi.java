@@ -35,16 +35,28 @@ public final class PositionsApi {
     /**
      * Stored lifecycles, filtered by status ({@code open|closed|all}, default all), account, symbol,
      * {@code stale_minutes} (not synced within that many minutes) and the UTC days {@code from}..{@code to} (both
-     * included) in which they were open at some time, a page at a time; {@code total} counts every match.
+     * included) in which they were open at some time, a page at a time, by instrument or ({@code order=closed}) the
+     * most recently closed first; {@code total} counts every match. Each row has its {@code peakQuantity}.
      */
     public Map<String, Object> list(@Header("status") Object status, @Header("account") Object account,
             @Header("stale_minutes") Object staleMinutes, @Header("limit") Object limit, @Header("offset") Object offset,
-            @Header("symbol") Object symbol, @Header("from") Object from, @Header("to") Object to) throws SQLException {
+            @Header("symbol") Object symbol, @Header("from") Object from, @Header("to") Object to,
+            @Header("order") Object order) throws SQLException {
         int limitValue = QueryParameters.intParam("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
         int offsetValue = QueryParameters.intParam("offset", offset, 0, 0, Integer.MAX_VALUE);
-        PositionQuery query = query(status, account, staleMinutes, symbol, from, to).withPage(limitValue, offsetValue);
+        String orderValue = QueryParameters.oneOf("order", order, "instrument", Set.of("instrument", "closed"));
+        PositionQuery query = query(status, account, staleMinutes, symbol, from, to).withPage(limitValue, offsetValue)
+                .withOrder(PositionQuery.Order.valueOf(orderValue.toUpperCase(java.util.Locale.ROOT)));
 
-        List<Map<String, Object>> page = positions.find(query).stream().map(JsonViews::position).toList();
+        List<io.positionsync.sync.StoredPosition> found = positions.find(query);
+        // The most each lifecycle held: a closed one's quantity is 0, this is how large it was.
+        Map<Long, java.math.BigDecimal> peaks = positions.peakQuantities(
+                found.stream().map(io.positionsync.sync.StoredPosition::id).toList());
+        List<Map<String, Object>> page = found.stream().map(p -> {
+            Map<String, Object> row = JsonViews.position(p);
+            row.put("peakQuantity", JsonViews.decimal(peaks.get(p.id())));
+            return row;
+        }).toList();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("status", query.status().name().toLowerCase(java.util.Locale.ROOT));
         json.put("account", query.account());
@@ -52,6 +64,7 @@ public final class PositionsApi {
         json.put("symbol", query.symbol());
         json.put("from", from == null || from.toString().isBlank() ? null : from.toString().trim());
         json.put("to", to == null || to.toString().isBlank() ? null : to.toString().trim());
+        json.put("order", orderValue);
         json.put("limit", limitValue);
         json.put("offset", offsetValue);
         json.put("total", positions.count(query));

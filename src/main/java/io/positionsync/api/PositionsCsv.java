@@ -17,8 +17,8 @@ import io.positionsync.sync.StoredPosition;
  * move a row from one page to the next, as with any paged read.
  */
 final class PositionsCsv extends InputStream {
-    static final String HEADER = "id,account,symbol,sec_type,currency,status,quantity,average_price,market_price,"
-            + "unrealized_pnl,realized_pnl,realized_pnl_source,opened_at,closed_at,last_synced_at\r\n";
+    static final String HEADER = "id,account,con_id,symbol,sec_type,currency,multiplier,status,quantity,average_price,"
+            + "market_price,unrealized_pnl,realized_pnl,realized_pnl_source,opened_at,closed_at,last_synced_at\r\n";
 
     private final PositionRepository positions;
     private final PositionQuery query;
@@ -73,9 +73,11 @@ final class PositionsCsv extends InputStream {
         for (StoredPosition p : rows) {
             csv.append(p.id()).append(',')
                     .append(text(p.account())).append(',')
+                    .append(p.conId()).append(',')
                     .append(text(p.symbol())).append(',')
                     .append(text(p.secType())).append(',')
                     .append(text(p.currency())).append(',')
+                    .append(decimal(p.multiplier())).append(',')
                     .append(p.status().name()).append(',')
                     .append(decimal(p.quantity())).append(',')
                     .append(decimal(p.averagePrice())).append(',')

@@ -60,6 +60,8 @@ public final class SyncApi implements AutoCloseable {
     private final Supplier<CompletableFuture<Optional<String>>> databaseProblem;
     private final Set<CompletableFuture<ApiResponse>> pending = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** The built-in demo's history in progress ({@code demoHistory} in the status), or null. */
+    private volatile Supplier<Map<String, Object>> demoHistory;
 
     /**
      * @param startManualRun starts or joins a run for a manual trigger with an optional idempotency key
@@ -294,7 +296,18 @@ public final class SyncApi implements AutoCloseable {
         staleness.put("redSeconds", settings.staleRedSeconds());
         json.put("staleness", staleness);
         json.put("executionsMissing", statistics.executionsMissing().toJson());
+        Supplier<Map<String, Object>> demo = demoHistory;
+        Map<String, Object> building = demo == null ? null : demo.get();
+        if (building != null) {
+            // The history's runs are dated the days it plays back: their age is not staleness.
+            json.put("demoHistory", building);
+        }
         return json;
+    }
+
+    /** While the built-in demo builds its history, {@code progress} says how far it is (null once it is over). */
+    public void demoHistory(Supplier<Map<String, Object>> progress) {
+        this.demoHistory = progress;
     }
 
     public Map<String, Object> runs(@Header("limit") Object limit) throws SQLException {

@@ -54,6 +54,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
     private final TwsGatewayConfig config;
     private final SnapshotLimits limits;
     private final Clock clock;
+    private final Clock statusClock;
     private final Backoff backoff;
     private final List<Consumer<ConnectionStatus>> statusListeners = new CopyOnWriteArrayList<>();
 
@@ -85,11 +86,21 @@ public final class TwsBrokerGateway implements BrokerGateway {
 
     /** With the bounds of one snapshot and the clock that stamps snapshots and state changes and times the backoff. */
     public TwsBrokerGateway(TwsGatewayConfig config, SnapshotLimits limits, Clock clock) {
+        this(config, limits, clock, clock);
+    }
+
+    /**
+     * With a clock for the snapshots ({@code clock}: the demo's, set back while it builds its history) and the real
+     * one ({@code statusClock}) for the connection's state changes and the backoff: the gateway is up since when it
+     * connected, not since a day the demo plays back.
+     */
+    public TwsBrokerGateway(TwsGatewayConfig config, SnapshotLimits limits, Clock clock, Clock statusClock) {
         this.config = Objects.requireNonNull(config, "config");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.statusClock = Objects.requireNonNull(statusClock, "statusClock");
         this.backoff = new Backoff(config.backoffInitial(), config.backoffMax());
-        this.status = new ConnectionStatus(ConnectionState.DOWN, clock.instant(), "not connected yet", null);
+        this.status = new ConnectionStatus(ConnectionState.DOWN, statusClock.instant(), "not connected yet", null);
         this.downSince = status.since();
     }
 
@@ -215,7 +226,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
         if (current != null && current.isOpen()) {
             return current;
         }
-        Instant now = clock.instant();
+        Instant now = statusClock.instant();
         if (!backoff.mayAttempt(now)) {
             Instant next = backoff.nextAttemptAt().orElse(now);
             throw new BrokerException("not reconnecting to " + config.endpoint() + " before " + next + " (in "
@@ -235,7 +246,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
                     new ConnectionEvents(attempt));
         } catch (BrokerException e) {
             lastConnectFailure = e;
-            Instant next = backoff.recordFailure(clock.instant());
+            Instant next = backoff.recordFailure(statusClock.instant());
             synchronized (stateLock) {
                 changeState(ConnectionState.DOWN, e.getMessage(), next);
             }
@@ -263,7 +274,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
 
     /** Guarded by {@code stateLock}. */
     private void changeState(ConnectionState state, String detail, Instant nextAttemptAt) {
-        Instant since = state == status.state() ? status.since() : clock.instant();
+        Instant since = state == status.state() ? status.since() : statusClock.instant();
         if (state == ConnectionState.DOWN && status.state() == ConnectionState.CONNECTING && downSince != null) {
             since = downSince; // a failed retry: still down since the gateway went away, not since this attempt
         }

@@ -14,7 +14,9 @@ import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import org.slf4j.Logger;
@@ -50,6 +52,8 @@ public final class DemoHistory implements SyncTriggers.Prelude {
     private final DemoTrading trader;
     private final List<LocalDate> days;
     private final Runnable afterwards;
+    /** The history day being played (1-based; 0 before the first), or -1 once the history is over. */
+    private volatile int dayNumber;
 
     /**
      * @param clock      the clock of the simulator's state and of the sync runs, now at {@link #start(List)}
@@ -100,6 +104,7 @@ public final class DemoHistory implements SyncTriggers.Prelude {
             LOG.info("demo history: {} trading days from {} to {}, synced as they happen", days.size(), days.get(0),
                     days.get(days.size() - 1));
             for (LocalDate day : days) {
+                dayNumber++;
                 clock.advanceTo(opening(day));
                 failed += sync(coordinator, runTimeout);
                 runs++;
@@ -119,10 +124,28 @@ public final class DemoHistory implements SyncTriggers.Prelude {
             }
             LOG.info("demo history: {} runs over {} days ({} did not succeed)", runs, days.size(), failed);
         } finally {
+            dayNumber = -1;
             clock.catchUp();
             trader.openRound();
             afterwards.run();
         }
+    }
+
+    /**
+     * While the history is being built (from start-up until it is over): the day being played and how many there
+     * are, for the status API (the runs of those days are dated then, which is not staleness); null afterwards.
+     */
+    public Map<String, Object> progress() {
+        int day = dayNumber;
+        if (day < 0) {
+            return null;
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("building", true);
+        json.put("day", Math.max(day, 1));
+        json.put("days", days.size());
+        json.put("date", days.get(Math.max(day, 1) - 1).toString());
+        return json;
     }
 
     /** One run of the history; returns 1 when it did not succeed (the history goes on). */

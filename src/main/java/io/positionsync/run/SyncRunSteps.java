@@ -201,6 +201,15 @@ public final class SyncRunSteps {
         BrokerSnapshot snapshot = run.snapshot();
         RunStateReader.Reported reported = reader.reported(snapshot);
         Map<String, Map<String, BigDecimal>> rates = RunStateReader.rates(snapshot);
+        if (projection != PositionProjection.NONE) {
+            Map<Long, String> localSymbols = new HashMap<>();
+            snapshot.positions().forEach(p -> {
+                if (p.localSymbol() != null && !p.localSymbol().isBlank()) {
+                    localSymbols.put(p.conId(), p.localSymbol());
+                }
+            });
+            projection.reported(localSymbols);
+        }
         // From here on the run holds only what the read needs of the snapshot (the message body was the snapshot):
         // its messages can be collected while the stored state is read.
         run.snapshot(withoutInstruments(snapshot));

@@ -40,6 +40,8 @@ public final class Adoption {
     static final String RECORD_TABLE = "adoption";
     /** Bot row id -> the lifecycle it stands for. */
     static final String LINK_TABLE = "bot_position_links";
+    /** An option's local symbol at IB: the OCC symbol, root padded to six, {@code AAPL  261218C00200000}. */
+    static final int OCC_SYMBOL_LENGTH = 21;
 
     private Adoption() {
     }
@@ -288,27 +290,41 @@ public final class Adoption {
         if (settings.serviceSchema().equals(table.schema())) {
             blockers.add("the service's schema (PSYNC_ADOPT_SCHEMA) must not be the bot's schema " + table.schema());
         }
-        // Columns the service must have in the bot's table.
+        // Columns the service must have in the bot's table, and columns the operator mapped by name: never guessed.
         Map<String, String> required = new LinkedHashMap<>();
         required.put("id", columns.id());
         required.put("symbol", columns.symbol());
         required.put("quantity", columns.quantity());
         required.put("status", columns.status());
-        required.forEach((role, name) -> {
-            if (table.column(name).isEmpty()) {
-                blockers.add("no column " + name + " (" + role + ") in " + table.displayName() + ": set PSYNC_ADOPT_COLUMN_"
-                        + role.toUpperCase(Locale.ROOT) + " to the bot's column");
-            }
-        });
-        for (Map.Entry<String, String> role : columns.byRole().entrySet()) {
+        Map<String, String> roles = columns.byRole();
+        for (Map.Entry<String, String> role : roles.entrySet()) {
             String name = role.getValue();
-            boolean optional = List.of("average price", "market price", "unrealized P&L", "opened at", "closed at",
-                    "account", "security type", "currency").contains(role.getKey());
-            if (optional && table.column(name).isEmpty()) {
+            if (name == null || table.column(name).isPresent()) {
+                continue;
+            }
+            boolean needed = required.containsKey(role.getKey());
+            boolean mapped = settings.mapped().contains(role.getKey());
+            boolean added = List.of("last synced at", "realized P&L").contains(role.getKey());
+            if (needed || (mapped && !added)) {
+                blockers.add("no column " + name + " (" + role.getKey() + ") in " + table.displayName() + ": set "
+                        + AdoptionSettings.BotColumns.variable(role.getKey()) + " to the bot's column ("
+                        + candidates(table, role.getKey(), roles) + ")");
+            } else if (!added) {
                 boolean identifies = List.of("account", "security type", "currency").contains(role.getKey());
                 notes.add(role.getKey() + ": no column " + name + (identifies ? " (rows are matched without it)"
                         : " (not kept)"));
             }
+        }
+        if (table.column(columns.symbol()).isPresent() && !BotTableProjection.tellsInstrumentsApart(table, columns)) {
+            int length = BotTableProjection.symbolLength(table, columns);
+            notes.add("symbol: the table cannot tell a stock, its options and a future's months apart (no security type "
+                    + "column, no conId column), so rows the service adds hold the broker's local symbol in "
+                    + columns.symbol() + " (a future ESZ6, an option its OCC symbol such as AAPL  261218C00200000); a "
+                    + "stock's row holds its symbol" + (length < 0 || length >= OCC_SYMBOL_LENGTH ? ""
+                            : "; " + columns.symbol() + " holds " + length + " characters, an OCC symbol "
+                                    + OCC_SYMBOL_LENGTH + ": option positions get no row (widen the column, or set "
+                                    + AdoptionSettings.BotColumns.variable("security type") + " to a column the "
+                                    + "service fills)"));
         }
         // The columns adoption adds, in the bot's own types.
         List<String> toAdd = new ArrayList<>();
@@ -368,6 +384,33 @@ public final class Adoption {
                 .forEach(v -> notes.add("rows with status " + v + " are neither open nor closed: left as they are"));
         return new Plan(table, alembicRevision(connection, table.schema()), rows, statusValues, open, closed,
                 List.copyOf(toAdd), List.copyOf(asTheyAre), index, settings.serviceSchema(), List.of(), notes, blockers);
+    }
+
+    /**
+     * The bot's columns that could hold {@code role}: of a fitting type and not the column of another role, in the
+     * table's order.
+     */
+    static String candidates(BotTable table, String role, Map<String, String> roles) {
+        List<String> fitting = table.columns().stream()
+                .filter(c -> !roles.containsValue(c.name()))
+                .filter(c -> fits(c, role))
+                .map(c -> c.name() + " " + c.type())
+                .toList();
+        return fitting.isEmpty() ? "it has no unmapped column of a fitting type"
+                : "candidates: " + String.join(", ", fitting);
+    }
+
+    private static boolean fits(BotTable.Column column, String role) {
+        String type = column.type();
+        boolean text = type.startsWith("character") || type.equals("text") || type.equals("USER-DEFINED")
+                || !(column.isNumber() || column.isTimestamp() || type.equals("boolean") || type.startsWith("date")
+                        || type.startsWith("json") || type.equals("bytea") || type.equals("uuid"));
+        return switch (role) {
+            case "id" -> type.equals("integer") || type.equals("bigint");
+            case "quantity", "average price", "market price", "unrealized P&L", "realized P&L" -> column.isNumber();
+            case "opened at", "closed at", "last synced at" -> column.isTimestamp();
+            default -> text;
+        };
     }
 
     /**

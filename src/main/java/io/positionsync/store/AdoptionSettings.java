@@ -1,8 +1,12 @@
 package io.positionsync.store;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.positionsync.Settings;
 
@@ -17,9 +21,14 @@ import io.positionsync.Settings;
  * @param columns       the bot's column names
  * @param statusOpen    how the bot spells an open row; null: as the rows spell it (detected by {@code adopt})
  * @param statusClosed  how the bot spells a closed row; null: likewise
+ * @param mapped        the roles whose column the configuration names other than by its default (a column the
+ *                      operator named must exist: adoption never falls back to not keeping it)
  */
 public record AdoptionSettings(String serviceSchema, String botSchema, String botTable, BotColumns columns,
-        String statusOpen, String statusClosed) {
+        String statusOpen, String statusClosed, Set<String> mapped) {
+
+    /** Role (as {@link BotColumns#byRole()} names it) -> the key after {@code psync.adopt.column.}, and its default. */
+    private static final Map<String, String[]> ROLE_KEYS = roleKeys();
 
     public static final String SCHEMA = "psync.adopt.schema";
 
@@ -51,29 +60,54 @@ public record AdoptionSettings(String serviceSchema, String botSchema, String bo
             roles.put("currency", currency);
             return roles;
         }
+
+        /** The environment variable that names the column of {@code role}: {@code PSYNC_ADOPT_COLUMN_SYMBOL}. */
+        public static String variable(String role) {
+            return "PSYNC_ADOPT_COLUMN_" + ROLE_KEYS.get(role)[0].toUpperCase(Locale.ROOT).replace('-', '_');
+        }
+    }
+
+    private static Map<String, String[]> roleKeys() {
+        Map<String, String[]> keys = new LinkedHashMap<>();
+        keys.put("id", new String[] {"id", "id"});
+        keys.put("symbol", new String[] {"symbol", "symbol"});
+        keys.put("quantity", new String[] {"quantity", "quantity"});
+        keys.put("average price", new String[] {"average-price", "entry_price"});
+        keys.put("market price", new String[] {"market-price", "current_price"});
+        keys.put("unrealized P&L", new String[] {"unrealized-pnl", "unrealized_pnl"});
+        keys.put("status", new String[] {"status", "status"});
+        keys.put("opened at", new String[] {"opened-at", "opened_at"});
+        keys.put("closed at", new String[] {"closed-at", "closed_at"});
+        keys.put("last synced at", new String[] {"last-synced-at", "last_synced_at"});
+        keys.put("realized P&L", new String[] {"realized-pnl", "realized_pnl"});
+        keys.put("account", new String[] {"account", "account"});
+        keys.put("security type", new String[] {"sec-type", "sec_type"});
+        keys.put("currency", new String[] {"currency", "currency"});
+        return Map.copyOf(keys);
     }
 
     public static AdoptionSettings from(Settings settings) {
-        BotColumns columns = new BotColumns(
-                column(settings, "id", "id"),
-                column(settings, "symbol", "symbol"),
-                column(settings, "quantity", "quantity"),
-                column(settings, "average-price", "entry_price"),
-                column(settings, "market-price", "current_price"),
-                column(settings, "unrealized-pnl", "unrealized_pnl"),
-                column(settings, "status", "status"),
-                column(settings, "opened-at", "opened_at"),
-                column(settings, "closed-at", "closed_at"),
-                column(settings, "last-synced-at", "last_synced_at"),
-                column(settings, "realized-pnl", "realized_pnl"),
-                column(settings, "account", "account"),
-                column(settings, "sec-type", "sec_type"),
-                column(settings, "currency", "currency"));
+        Map<String, String> named = new LinkedHashMap<>();
+        Set<String> mapped = new HashSet<>();
+        for (String role : List.of("id", "symbol", "quantity", "average price", "market price", "unrealized P&L",
+                "status", "opened at", "closed at", "last synced at", "realized P&L", "account", "security type",
+                "currency")) {
+            String[] key = ROLE_KEYS.get(role);
+            String name = column(settings, key[0], key[1]);
+            named.put(role, name);
+            if (!name.equals(key[1])) {
+                mapped.add(role);
+            }
+        }
+        BotColumns columns = new BotColumns(named.get("id"), named.get("symbol"), named.get("quantity"),
+                named.get("average price"), named.get("market price"), named.get("unrealized P&L"), named.get("status"),
+                named.get("opened at"), named.get("closed at"), named.get("last synced at"), named.get("realized P&L"),
+                named.get("account"), named.get("security type"), named.get("currency"));
         return new AdoptionSettings(settings.find(SCHEMA).orElse("position_sync"),
                 settings.find("psync.adopt.bot-schema").orElse(null),
                 settings.find("psync.adopt.bot-table").orElse("positions"), columns,
                 settings.find("psync.adopt.status-open").orElse(null),
-                settings.find("psync.adopt.status-closed").orElse(null));
+                settings.find("psync.adopt.status-closed").orElse(null), Set.copyOf(mapped));
     }
 
     private static String column(Settings settings, String role, String fallback) {

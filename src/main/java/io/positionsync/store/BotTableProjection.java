@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import java.sql.Savepoint;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,6 +57,8 @@ public final class BotTableProjection implements PositionProjection {
     private final boolean alwaysIdentity;
     private final ProjectionSettings settings;
     private final BreakRepository breaks = new BreakRepository(null);
+    /** conId -> the broker's local symbol, from the snapshots seen; names new rows when the table has no sec type. */
+    private final Map<Long, String> localSymbols = new ConcurrentHashMap<>();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
 
@@ -87,6 +90,28 @@ public final class BotTableProjection implements PositionProjection {
         boolean always = "a".equals(table.column(columns.id()).orElseThrow().identity());
         return new BotTableProjection(table, columns, adopted.statusOpen(), adopted.statusClosed(), sequence, always,
                 settings);
+    }
+
+    @Override
+    public void reported(Map<Long, String> symbols) {
+        localSymbols.putAll(symbols);
+    }
+
+    /**
+     * Whether the bot's table tells a stock, its options and a future's months apart by a column of their own (its
+     * security type column). When it does not, a new row's symbol is the broker's local symbol ({@code ESZ6}, an
+     * option's OCC symbol), a stock's its symbol: never a bare {@code AAPL} for an option beside the stock's row.
+     */
+    static boolean tellsInstrumentsApart(BotTable table, AdoptionSettings.BotColumns columns) {
+        return columns.secType() != null && table.column(columns.secType()).isPresent();
+    }
+
+    /** The most characters the bot's symbol column holds ({@code character varying(16)}: 16), or -1 for no limit. */
+    static int symbolLength(BotTable table, AdoptionSettings.BotColumns columns) {
+        String type = table.column(columns.symbol()).map(BotTable.Column::type).orElse("");
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("^character(?: varying)?\\((\\d+)\\)$")
+                .matcher(type);
+        return length.matches() ? Integer.parseInt(length.group(1)) : -1;
     }
 
     /** The adopted table. */
@@ -233,7 +258,7 @@ public final class BotTableProjection implements PositionProjection {
             Instant syncedAt) throws SQLException {
         Values values = values(syncedAt);
         List<String> names = new ArrayList<>(List.of(q(columns.id()), q(columns.symbol())));
-        List<String> expressions = new ArrayList<>(List.of("p.bot_row_id", "p.symbol"));
+        List<String> expressions = new ArrayList<>(List.of("p.bot_row_id", "p.bot_symbol"));
         for (String[] identity : new String[][] {{columns.account(), "p.account"}, {columns.secType(), "p.sec_type"},
                 {columns.currency(), "p.currency"}}) {
             if (identity[0] != null && table.column(identity[0]).isPresent()) {
@@ -243,10 +268,22 @@ public final class BotTableProjection implements PositionProjection {
         }
         names.addAll(values.names());
         expressions.addAll(values.expressions());
+        boolean apart = tellsInstrumentsApart(table, columns);
+        // Without a security type column: the broker's local symbol, else (not in any snapshot this process saw)
+        // the symbol and the security type, so that no option or future row reads as the stock.
+        String symbol = apart ? "p.symbol"
+                : "CASE WHEN p.sec_type = 'STK' THEN p.symbol ELSE coalesce((SELECT s.local_symbol FROM unnest("
+                        + "CAST(? AS bigint[]), CAST(? AS text[])) AS s(con_id, local_symbol) WHERE s.con_id = p.con_id "
+                        + "LIMIT 1), p.symbol || ' ' || p.sec_type) END";
+        int length = symbolLength(table, columns);
         // A position first seen within the grace may still get the bot's own row; a deleted row's is added at once.
-        String sql = "WITH src AS MATERIALIZED (SELECT p.*, nextval(?::regclass) AS bot_row_id FROM positions p "
+        String sql = "WITH src AS MATERIALIZED (SELECT n.*, nextval(?::regclass) AS bot_row_id FROM (SELECT p.*, "
+                + symbol + " AS bot_symbol FROM positions p "
                 + "WHERE " + MISSING + " AND (p.id = ANY (?) OR coalesce((SELECT min(r.started_at) FROM position_history h "
-                + "JOIN sync_runs r ON r.id = h.run_id WHERE h.position_id = p.id), p.opened_at) <= ?) ORDER BY p.id), "
+                + "JOIN sync_runs r ON r.id = h.run_id WHERE h.position_id = p.id), p.opened_at) <= ?)) n"
+                // A symbol the bot's column cannot hold gets no row (the dry run says which kinds).
+                + (length < 0 ? "" : " WHERE char_length(n.bot_symbol) <= " + length)
+                + " ORDER BY n.id), "
                 + "added AS (INSERT INTO " + table.qualifiedName() + " (" + String.join(", ", names) + ")"
                 + (alwaysIdentity ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + String.join(", ", expressions)
                 + " FROM src p) "
@@ -255,6 +292,11 @@ public final class BotTableProjection implements PositionProjection {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             int i = 1;
             statement.setString(i++, sequence);
+            if (!apart) {
+                List<Map.Entry<Long, String>> known = List.copyOf(localSymbols.entrySet());
+                statement.setArray(i++, connection.createArrayOf("bigint", known.stream().map(Map.Entry::getKey).toArray()));
+                statement.setArray(i++, connection.createArrayOf("text", known.stream().map(Map.Entry::getValue).toArray()));
+            }
             i = bindMissing(connection, statement, i, written, dropped, meant);
             statement.setArray(i++, connection.createArrayOf("bigint", box(dropped)));
             Jdbc.setInstant(statement, i++, syncedAt.minus(settings.newRowGrace()));

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import io.positionsync.sync.LifecycleWrite;
 
@@ -19,4 +20,11 @@ public interface PositionProjection {
 
     /** Writes the run's lifecycles ({@code writes}, ids assigned, already stored) wherever they are projected. */
     void project(Connection connection, long runId, List<LifecycleWrite> writes, Instant syncedAt) throws SQLException;
+
+    /**
+     * The broker's local symbols (conId -> {@code localSymbol}: {@code ESZ6}, an option's OCC symbol) of the run's
+     * snapshot, handed over before the run lets go of the snapshot; a projection that names rows by them keeps them.
+     */
+    default void reported(Map<Long, String> localSymbols) {
+    }
 }

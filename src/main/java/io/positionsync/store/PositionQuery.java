@@ -14,9 +14,18 @@ import java.util.Locale;
  * @param symbol       only this symbol, or {@code null} for every symbol
  * @param activeFrom   only lifecycles still open at or after this instant (closed before it: left out), or {@code null}
  * @param activeTo     only lifecycles opened before this instant, or {@code null}
+ * @param order        the order of the rows: by instrument (the default), or the most recently closed first
  */
 public record PositionQuery(Status status, String account, Integer staleMinutes, int limit, int offset, String symbol,
-        Instant activeFrom, Instant activeTo) {
+        Instant activeFrom, Instant activeTo, Order order) {
+
+    /** The order of a page. */
+    public enum Order {
+        /** Account, symbol, contract, newest lifecycle first. */
+        INSTRUMENT,
+        /** The most recently closed first (open lifecycles after every closed one), then the newest lifecycle. */
+        CLOSED
+    }
 
     /** Which lifecycles a query returns. */
     public enum Status {
@@ -51,6 +60,19 @@ public record PositionQuery(Status status, String account, Integer staleMinutes,
         if (symbol != null && symbol.isBlank()) {
             symbol = null;
         }
+        if (order == null) {
+            order = Order.INSTRUMENT;
+        }
+    }
+
+    public PositionQuery(Status status, String account, Integer staleMinutes, int limit, int offset, String symbol,
+            Instant activeFrom, Instant activeTo) {
+        this(status, account, staleMinutes, limit, offset, symbol, activeFrom, activeTo, Order.INSTRUMENT);
+    }
+
+    /** The same query, its rows in {@code newOrder}. */
+    public PositionQuery withOrder(Order newOrder) {
+        return new PositionQuery(status, account, staleMinutes, limit, offset, symbol, activeFrom, activeTo, newOrder);
     }
 
     public PositionQuery(Status status, String account, Integer staleMinutes, int limit, int offset) {
@@ -63,18 +85,18 @@ public record PositionQuery(Status status, String account, Integer staleMinutes,
     }
 
     public PositionQuery withStatus(Status newStatus) {
-        return new PositionQuery(newStatus, account, staleMinutes, limit, offset, symbol, activeFrom, activeTo);
+        return new PositionQuery(newStatus, account, staleMinutes, limit, offset, symbol, activeFrom, activeTo, order);
     }
 
     public PositionQuery withAccount(String newAccount) {
-        return new PositionQuery(status, newAccount, staleMinutes, limit, offset, symbol, activeFrom, activeTo);
+        return new PositionQuery(status, newAccount, staleMinutes, limit, offset, symbol, activeFrom, activeTo, order);
     }
 
     public PositionQuery withStaleMinutes(Integer minutes) {
-        return new PositionQuery(status, account, minutes, limit, offset, symbol, activeFrom, activeTo);
+        return new PositionQuery(status, account, minutes, limit, offset, symbol, activeFrom, activeTo, order);
     }
 
     public PositionQuery withPage(int newLimit, int newOffset) {
-        return new PositionQuery(status, account, staleMinutes, newLimit, newOffset, symbol, activeFrom, activeTo);
+        return new PositionQuery(status, account, staleMinutes, newLimit, newOffset, symbol, activeFrom, activeTo, order);
     }
 }

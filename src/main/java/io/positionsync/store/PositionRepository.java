@@ -64,6 +64,9 @@ public final class PositionRepository {
     /** Deterministic order for pages: instrument, then newest lifecycle first. */
     static final String ORDER = " ORDER BY p.account, p.symbol, p.con_id, p.opened_at DESC, p.id DESC";
 
+    /** The most recently closed first (the dashboard's "Recently closed"). */
+    static final String CLOSED_ORDER = " ORDER BY p.closed_at DESC NULLS LAST, p.id DESC";
+
     private static final String HISTORY_COLUMNS = "position_id, run_id, change_kind, quantity_before, quantity_after, "
             + "average_price, market_price, realized_pnl_delta, realized_pnl_total, realized_pnl_source, exit_price, "
             + "exit_commission, broker_realized_pnl, exec_ids, recorded_at";
@@ -373,7 +376,9 @@ public final class PositionRepository {
         List<StoredPosition> positions = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT " + VIEW_COLUMNS + FROM + filter.where() + ORDER + " LIMIT ? OFFSET ?")) {
+                        "SELECT " + VIEW_COLUMNS + FROM + filter.where()
+                                + (query.order() == PositionQuery.Order.CLOSED ? CLOSED_ORDER : ORDER)
+                                + " LIMIT ? OFFSET ?")) {
             int index = filter.bind(statement);
             statement.setInt(index++, query.limit());
             statement.setInt(index, query.offset());
@@ -385,6 +390,34 @@ public final class PositionRepository {
             }
         }
         return positions;
+    }
+
+    /**
+     * The most each lifecycle of {@code ids} held (signed: a short's is negative), from the fold of its fill ledger:
+     * a closed lifecycle's quantity is 0, this is its size. Lifecycles without entries are left out.
+     */
+    public Map<Long, java.math.BigDecimal> peakQuantities(java.util.Collection<Long> ids) throws SQLException {
+        Map<Long, java.math.BigDecimal> peaks = new HashMap<>();
+        if (ids.isEmpty()) {
+            return peaks;
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            new LedgerRepository(1).entries(connection, ids).forEach((id, entries) -> {
+                io.positionsync.sync.LedgerState state = io.positionsync.sync.LedgerState.FLAT;
+                java.math.BigDecimal peak = null;
+                for (io.positionsync.sync.LedgerEntry entry : entries) {
+                    // the quantity does not depend on the multiplier
+                    state = io.positionsync.sync.FillLedger.apply(state, entry, null);
+                    if (peak == null || state.quantity().abs().compareTo(peak.abs()) > 0) {
+                        peak = state.quantity();
+                    }
+                }
+                if (peak != null) {
+                    peaks.put(id, peak);
+                }
+            });
+        }
+        return peaks;
     }
 
     /** How many rows {@link #find} would return without limit and offset. */

@@ -101,18 +101,30 @@ class DashboardTraderBrowserTest {
         browser.get(service.baseUrl());
 
         wait.until(d -> "ok".equals(attribute("pnl", "data-state")));
-        // EUR first (alphabetical): one day, the SAP close; never added to the USD figures.
-        assertThat(attribute("pnl", "data-currency")).isEqualTo("EUR");
-        assertThat(new BigDecimal(attribute("pnl", "data-cumulative"))).isEqualByComparingTo(TradingDays.SAP_REALIZED);
-        assertThat(attribute("pnl", "data-bar-days")).isEqualTo("1");
-        assertThat(browser.findElements(By.cssSelector("#pnl-chart canvas"))).isNotEmpty();
-
-        new Select(browser.findElement(By.id("pnl-currency"))).selectByValue("USD");
-        wait.until(d -> "USD".equals(attribute("pnl", "data-currency")));
+        // The chart opens on the currency with the most activity: USD (two days, three realizing fills and
+        // estimates), not EUR (first in the alphabet, one close). Over the days that have data, not 30 mostly empty.
+        assertThat(attribute("pnl", "data-currency")).isEqualTo("USD");
         BigDecimal usdTotal = new BigDecimal(api.at("/totals/1/realizedPnl").asText());
         assertThat(new BigDecimal(attribute("pnl", "data-cumulative"))).isEqualByComparingTo(usdTotal);
         assertThat(attribute("pnl", "data-bar-days")).isEqualTo("2");
-        assertThat(text("pnl-status")).startsWith("Realized P&L in USD");
+        assertThat(attribute("pnl", "data-chart-days")).as("three days ago to today").isEqualTo("4");
+        assertThat(text("pnl-status")).startsWith("Realized P&L in USD")
+                .contains("(UTC days; 2 days with realized P&L, ");
+        assertThat(attribute("pnl-day-zone", "textContent")).isEqualTo("(UTC)");
+        assertThat(browser.findElements(By.cssSelector("#pnl-chart canvas"))).isNotEmpty();
+
+        // EUR on request: one day, the SAP close; never added to the USD figures. The choice stays over polls.
+        new Select(browser.findElement(By.id("pnl-currency"))).selectByValue("EUR");
+        wait.until(d -> "EUR".equals(attribute("pnl", "data-currency")));
+        assertThat(new BigDecimal(attribute("pnl", "data-cumulative"))).isEqualByComparingTo(TradingDays.SAP_REALIZED);
+        assertThat(attribute("pnl", "data-bar-days")).isEqualTo("1");
+        ((JavascriptExecutor) browser).executeScript("document.getElementById('pnl-to').dispatchEvent("
+                + "new Event('change', {bubbles: true}));");
+        wait.until(d -> "ok".equals(attribute("pnl", "data-state")));
+        assertThat(attribute("pnl", "data-currency")).isEqualTo("EUR");
+
+        new Select(browser.findElement(By.id("pnl-currency"))).selectByValue("USD");
+        wait.until(d -> "USD".equals(attribute("pnl", "data-currency")));
 
         // The table behind the chart: per day, executions and estimates apart, the running total in the currency.
         browser.findElement(By.cssSelector(".pnl-details summary")).click();
@@ -171,6 +183,16 @@ class DashboardTraderBrowserTest {
         screenshot("dashboard-history-open.png");
         browser.findElement(By.id("history-close")).click();
         wait.until(d -> !d.findElement(By.id("history-dialog")).isDisplayed());
+
+        // Recently closed: the most recently closed first, each with the size it held (not its quantity 0).
+        List<String> closedIds = service.getJson("api/positions?status=closed&order=closed&limit=10").findValues("id")
+                .stream().map(JsonNode::asText).toList();
+        wait.until(d -> rows("#closed-positions tbody tr[data-id]").size() == closedIds.size());
+        assertThat(rows("#closed-positions tbody tr[data-id]").stream().map(r -> r.getAttribute("data-id")).toList())
+                .containsExactlyElementsOf(closedIds);
+        long sapId = positionId(TradingDays.SAP, "closed");
+        assertThat(browser.findElement(By.cssSelector("#closed-positions tr[data-id='" + sapId + "'] td.closed-size"))
+                .getText()).isEqualTo("10");
 
         // A closed lifecycle: exit price and holding time.
         long sap = positionId(TradingDays.SAP, "closed");
@@ -243,7 +265,8 @@ class DashboardTraderBrowserTest {
         assertThat(href).contains("api/positions.csv?status=all&account=DU1000001&symbol=SAP");
         String csv = service.get(href.substring(service.baseUrl().length())).body();
         assertThat(csv.split("\r\n")).hasSize(2);
-        assertThat(csv.split("\r\n")[1]).startsWith(shown.get(0).getAttribute("data-id") + ",DU1000001,SAP,STK,EUR,CLOSED,");
+        assertThat(csv.split("\r\n")[1]).startsWith(shown.get(0).getAttribute("data-id") + ",DU1000001," + TradingDays.SAP
+                + ",SAP,STK,EUR,1,CLOSED,");
         screenshot("dashboard-filters.png");
 
         // With a token in the tab (reads need it off loopback) the page fetches the export with it: the file
@@ -324,10 +347,21 @@ class DashboardTraderBrowserTest {
         wait.until(d -> !d.findElements(openEstimate).isEmpty());
         WebElement row = browser.findElement(openEstimate);
         long raisedBy = service.getJson("api/breaks").at("/breaks/0/runId").asLong();
-        assertThat(row.getText()).contains("MSFT").contains("USD 40.00").contains("USD 35.00").contains("USD 5.00")
-                .contains("run " + raisedBy);
-        // The late commission's break, resolved by the next run.
-        wait.until(d -> !d.findElements(By.cssSelector("#resolved-table tr[data-kind='COMMISSION_PENDING']")).isEmpty());
+        // Quantities are quantities, never money: 40 shares ours, 35 the broker's, 5 apart.
+        assertThat(row.getAttribute("data-unit")).isEqualTo("quantity");
+        assertThat(row.findElements(By.tagName("td")).stream().skip(3).limit(3).map(WebElement::getText).toList())
+                .containsExactly("40", "35", "5");
+        assertThat(row.getText()).contains("MSFT").doesNotContain("USD").contains("run " + raisedBy);
+        // The late commission's break, resolved by the next run: no figures to compare, its reason instead.
+        By pending = By.cssSelector("#resolved-table tr[data-kind='COMMISSION_PENDING']");
+        wait.until(d -> !d.findElements(pending).isEmpty());
+        WebElement pendingRow = browser.findElement(pending);
+        String note = service.getJson("api/breaks?status=resolved&limit=20").findValues("note").stream()
+                .map(JsonNode::asText).filter(n -> !n.isEmpty()).filter(n -> pendingRow.getText().contains(n))
+                .findFirst().orElse(null);
+        assertThat(note).as("the break's note shown in its row: " + pendingRow.getText()).isNotNull();
+        assertThat(pendingRow.findElement(By.cssSelector("td.break-note")).getAttribute("colspan")).isEqualTo("3");
+        assertThat(pendingRow.getText()).doesNotContain("0.00");
         screenshot("dashboard-breaks-open.png");
 
         // The execution behind the estimate becomes visible: the next run replaces the estimate and resolves it.

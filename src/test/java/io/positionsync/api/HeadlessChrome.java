@@ -11,7 +11,7 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /** In browser tests: Debian's Chromium, headless, driven through its chromedriver. */
-final class HeadlessChrome {
+public final class HeadlessChrome {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
@@ -19,7 +19,7 @@ final class HeadlessChrome {
     }
 
     /** Skips the test class where the browser is missing, except on CI (which installs it): there it fails. */
-    static void require() {
+    public static void require() {
         if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
             return;
         }
@@ -32,7 +32,7 @@ final class HeadlessChrome {
     }
 
     /** The options every browser test starts from: headless, quiet, a tall window. */
-    static ChromeOptions options() {
+    public static ChromeOptions options() {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -41,7 +41,7 @@ final class HeadlessChrome {
         return options;
     }
 
-    static WebDriver start(ChromeOptions options) {
+    public static WebDriver start(ChromeOptions options) {
         ChromeDriverService driverService = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()

@@ -60,9 +60,10 @@ class TraderReadsApiTest {
                 TODAY + " DU1000001 USD MARKET_PRICE");
         assertThat(new BigDecimal(days.get(0).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.AAPL_REALIZED_DAY_3);
         assertThat(new BigDecimal(days.get(1).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.SAP_REALIZED);
-        // Today: the reduction booked without its commission, then the adjustment when the commission came.
+        // Today: the fill whose commission came one run late, as the ledger holds it now (commission included).
         assertThat(new BigDecimal(days.get(2).get("realizedPnl").asText())).isEqualByComparingTo(TradingDays.AAPL_REALIZED_TODAY);
-        assertThat(days.get(2).get("changes").asLong()).isEqualTo(2);
+        assertThat(days.get(2).get("changes").asLong()).isEqualTo(1);
+        assertThat(json.get("timeZone").asText()).isEqualTo("UTC");
         // The estimate: the market price's P&L of the 5 MSFT no execution explained, what its lifecycle says.
         BigDecimal estimated = new BigDecimal(days.get(3).get("realizedPnl").asText());
         assertThat(estimated).isEqualByComparingTo(lifecycleRealized(TradingDays.MSFT));
@@ -110,14 +111,13 @@ class TraderReadsApiTest {
         try (Connection connection = db.connection(); Statement statement = connection.createStatement()) {
             statement.execute("SET enable_seqscan = off");
             StringBuilder plan = new StringBuilder();
-            try (ResultSet rows = statement.executeQuery("EXPLAIN SELECT sum(realized_pnl_delta) FROM position_history "
-                    + "WHERE realized_pnl_delta IS NOT NULL AND recorded_at >= now() - interval '7 days' "
-                    + "AND recorded_at < now()")) {
+            try (ResultSet rows = statement.executeQuery("EXPLAIN SELECT DISTINCT position_id FROM ledger_entries "
+                    + "WHERE entry_time >= now() - interval '7 days' AND entry_time < now() AND kind <> 'AVERAGE_RESET'")) {
                 while (rows.next()) {
                     plan.append(rows.getString(1)).append('\n');
                 }
             }
-            assertThat(plan.toString()).contains("position_history_realized_at_idx");
+            assertThat(plan.toString()).contains("ledger_entries_entry_time_idx");
         }
     }
 
@@ -174,10 +174,51 @@ class TraderReadsApiTest {
         JsonNode listed = service.getJson("api/positions?account=DU1000001&limit=1000");
         assertThat(lines).hasSize(1 + listed.get("total").asInt());
         JsonNode first = listed.at("/positions/0");
-        assertThat(lines[1]).startsWith(first.get("id").asLong() + ",DU1000001," + first.get("symbol").asText() + ",");
+        assertThat(lines[1]).startsWith(first.get("id").asLong() + ",DU1000001," + first.get("conId").asLong() + ","
+                + first.get("symbol").asText() + ",");
         String sap = java.util.Arrays.stream(lines).filter(l -> l.contains(",SAP,")).findFirst().orElseThrow();
-        assertThat(sap).contains(",EUR,CLOSED,0,200.10000000,").contains(",98.00000000,EXECUTIONS,");
+        assertThat(sap).contains(",DU1000001," + TradingDays.SAP + ",SAP,STK,EUR,1,CLOSED,0,200.10000000,")
+                .contains(",98.00000000,EXECUTIONS,");
         assertThat(service.get("api/positions.csv?status=nope").statusCode()).isEqualTo(400);
+    }
+
+    /** A closed lifecycle's size (its quantity is 0); the order itself: {@code ClosedPositionsOrderTest}. */
+    @Test
+    void closedPositionsCarryTheSizeTheyHeld() {
+        JsonNode closed = service.getJson("api/positions?status=closed&order=closed&limit=100");
+        assertThat(closed.get("order").asText()).isEqualTo("closed");
+        List<JsonNode> rows = list(closed.get("positions"));
+        JsonNode sap = rows.stream().filter(p -> p.get("symbol").asText().equals("SAP")).findFirst().orElseThrow();
+        assertThat(new BigDecimal(sap.get("quantity").asText())).isZero();
+        assertThat(new BigDecimal(sap.get("peakQuantity").asText())).isEqualByComparingTo("10");
+        // The default order is the instrument's, as before.
+        assertThat(service.getJson("api/positions?status=closed").get("order").asText()).isEqualTo("instrument");
+        assertThat(service.get("api/positions?order=newest").statusCode()).isEqualTo(400);
+    }
+
+    /** Days of the reporting time zone: a fill counts on its own day there. */
+    @Test
+    void daysAreThoseOfTheReportingTimeZone() throws Exception {
+        java.time.ZoneId kiritimati = java.time.ZoneId.of("Pacific/Kiritimati"); // UTC+14
+        java.time.Instant fill;
+        try (Connection connection = db.connection(); Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT e.entry_time FROM ledger_entries e JOIN positions p "
+                        + "ON p.id = e.position_id WHERE p.symbol = 'SAP' AND e.kind = 'FILL' AND e.quantity < 0")) {
+            assertThat(rows.next()).isTrue();
+            fill = rows.getObject(1, java.time.OffsetDateTime.class).toInstant();
+        }
+        LocalDate there = LocalDate.ofInstant(fill, kiritimati);
+        io.positionsync.store.DailyPnlRepository repository = new io.positionsync.store.DailyPnlRepository(
+                db.dataSource(), kiritimati);
+
+        List<io.positionsync.store.DailyPnl> eur = repository.daily(TODAY.minusDays(7), TODAY.plusDays(1), null).stream()
+                .filter(d -> d.currency().equals("EUR")).toList();
+
+        assertThat(eur).hasSize(1);
+        assertThat(eur.get(0).day()).isEqualTo(there);
+        assertThat(eur.get(0).realizedPnl()).isEqualByComparingTo(TradingDays.SAP_REALIZED);
+        assertThat(repository.daily(there.plusDays(1), there.plusDays(2), null).stream()
+                .filter(d -> d.currency().equals("EUR"))).isEmpty();
     }
 
     /** More rows than one page: the stream reads page after page and ends after the last row. */

@@ -16,7 +16,8 @@ import io.positionsync.store.TestDatabase;
 
 /**
  * Trading over several days against the demo simulator: each day's fills go through real sync runs, then the
- * changes those runs recorded are moved back to the day they stand for (the service's clock is the system's).
+ * changes those runs recorded and the fills they booked are moved back to the day they stand for (the service's
+ * clock is the system's).
  * In account DU1000001 (see the demo scenario), first sight takes AAPL 200 at 167.51 and MSFT 40 at 410.525; then:
  * <ol>
  *   <li>three days ago: SLD 10 AAPL at 200.00 (commission 1.00): realized 323.90 USD</li>
@@ -41,11 +42,11 @@ final class TradingDays {
 
     static void trade(GatewaySimulator sim, RunningService service, TestDatabase db) throws SQLException {
         sim.state().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, new BigDecimal("10"), new BigDecimal("200.00"), BigDecimal.ONE));
-        moveBack(db, sync(service), 3);
+        long threeDaysAgo = sync(service);
         sim.state().trade(Fill.of(ACCOUNT, SAP, Side.BOT, new BigDecimal("10"), new BigDecimal("200.00"), BigDecimal.ONE));
-        moveBack(db, sync(service), 2);
+        long twoDaysAgo = sync(service);
         sim.state().trade(Fill.of(ACCOUNT, SAP, Side.SLD, new BigDecimal("10"), new BigDecimal("210.00"), BigDecimal.ONE));
-        moveBack(db, sync(service), 1);
+        long yesterday = sync(service);
 
         Execution late = sim.state().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, new BigDecimal("10"), new BigDecimal("201.00"),
                 BigDecimal.ONE).withCommissionWithheld());
@@ -60,6 +61,10 @@ final class TradingDays {
         } finally {
             sim.state().masterClientId(null);
         }
+        // Once every run is done (a later run of the same instrument refolds its fills by their times, in order).
+        moveBack(db, threeDaysAgo, 3);
+        moveBack(db, twoDaysAgo, 2);
+        moveBack(db, yesterday, 1);
     }
 
     private static long sync(RunningService service) {
@@ -68,13 +73,19 @@ final class TradingDays {
         return RunningService.json(response).get("runId").asLong();
     }
 
+    /** The run's changes and the fills it booked (their execution times) to {@code days} ago. */
     private static void moveBack(TestDatabase db, long runId, int days) throws SQLException {
         try (Connection connection = db.connection();
                 PreparedStatement statement = connection.prepareStatement(
-                        "UPDATE position_history SET recorded_at = recorded_at - make_interval(days => ?) WHERE run_id = ?")) {
+                        "UPDATE position_history SET recorded_at = recorded_at - make_interval(days => ?) WHERE run_id = ?");
+                PreparedStatement fills = connection.prepareStatement("UPDATE ledger_entries SET entry_time = "
+                        + "entry_time - make_interval(days => ?) WHERE run_id = ? AND kind = 'FILL'")) {
             statement.setInt(1, days);
             statement.setLong(2, runId);
             assertThat(statement.executeUpdate()).as("changes of run " + runId).isPositive();
+            fills.setInt(1, days);
+            fills.setLong(2, runId);
+            assertThat(fills.executeUpdate()).as("fills of run " + runId).isPositive();
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.positionsync.ibkr;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -12,14 +12,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The captured TWS wire frames in {@code ../shared/fixtures/tws-wire/} (relative to the project directory, which
- * is the working directory of the tests): written by other implementations than ours, so they test our client
- * and simulator independently. A missing folder fails the test with a message saying where it was looked for;
- * it is never skipped.
+ * The captured TWS wire frames in {@code src/test/resources/tws-wire/}, read from the test classpath: written by
+ * other implementations than ours, so they test our client and simulator independently. The repository carries
+ * them, so a clone passes these tests on its own. A missing fixture fails the test with a message naming the
+ * resource; it is never skipped.
  */
 public final class TwsWireFixtures {
-    /** Where CI puts the shared fixtures: beside the clone. */
-    public static final Path FOLDER = Path.of("..", "shared", "fixtures", "tws-wire");
+    /** The classpath folder of the fixtures. */
+    public static final String RESOURCE_FOLDER = "tws-wire/";
     public static final String OFFICIAL_JAVA_CLIENT = "requests-official-java-client-10.32.jsonl";
     public static final String STOQEY_IB = "requests-stoqey-ib-1.6.10.jsonl";
     public static final String GATEWAY_V157 = "session-independent-gateway-v157.jsonl";
@@ -50,22 +50,26 @@ public final class TwsWireFixtures {
         }
     }
 
-    /** The fixture folder; fails (never skips) when it is not there. */
-    public static Path folder() {
-        if (!Files.isDirectory(FOLDER)) {
-            throw new AssertionError("TWS wire fixtures not found at " + FOLDER.toAbsolutePath().normalize()
-                    + ": these tests need the shared fixtures folder (shared/fixtures/tws-wire) beside the project"
-                    + " directory");
+    /** The text of one fixture from the classpath; fails (never skips) when it is not there. */
+    public static String text(String file) {
+        String name = RESOURCE_FOLDER + file;
+        try (InputStream in = TwsWireFixtures.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new AssertionError("TWS wire fixture " + name + " not found on the test classpath"
+                        + " (src/test/resources/" + name + ")");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read fixture " + name, e);
         }
-        return FOLDER;
     }
 
     /** Every line of a {@code .jsonl} capture, in order. */
     public static List<Line> lines(String file) {
-        Path path = folder().resolve(file);
+        String path = RESOURCE_FOLDER + file;
         try {
             List<Line> lines = new ArrayList<>();
-            for (String text : Files.readAllLines(path)) {
+            for (String text : text(file).split("\n")) {
                 if (text.isBlank()) {
                     continue;
                 }
@@ -86,11 +90,10 @@ public final class TwsWireFixtures {
 
     /** A JSON fixture. */
     public static JsonNode json(String file) {
-        Path path = folder().resolve(file);
         try {
-            return JSON.readTree(path.toFile());
+            return JSON.readTree(text(file));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read fixture " + path, e);
+            throw new UncheckedIOException("cannot read fixture " + RESOURCE_FOLDER + file, e);
         }
     }
 }

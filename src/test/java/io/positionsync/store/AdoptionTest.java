@@ -26,8 +26,8 @@ import io.positionsync.store.BotFixture.Variant;
  * changes nothing.
  */
 class AdoptionTest {
-    /** The newest migration (V14: ledger version 3). */
-    private static final int LATEST_VERSION = 14;
+    /** The newest migration. */
+    private static final int LATEST_VERSION = MigrationsTest.LATEST;
 
     private TestDatabase db;
 

@@ -434,6 +434,24 @@ public final class SimulatorState {
      * once released {@code reqExecutions} returns it (with its own, earlier time) and the new day's realized P&L
      * counts what it realized.
      */
+    /**
+     * New executions get ids after {@code execIds} (ids this simulator's shape, {@code 0000e0d5.<hex>.01.01}): a
+     * simulator that goes on from what an earlier one traded never reuses an id the broker's client already has.
+     */
+    public synchronized void continueExecIdsAfter(java.util.Collection<String> execIds) {
+        for (String execId : execIds) {
+            String[] parts = execId.split("\\.");
+            if (parts.length == 4 && parts[0].equals(EXEC_ID_PREFIX)) {
+                try {
+                    execSequence = Math.max(execSequence, Long.parseLong(parts[1], 16) + 1);
+                } catch (NumberFormatException e) {
+                    // not one of ours
+                }
+            }
+        }
+        nextPermId = Math.max(nextPermId, execSequence);
+    }
+
     public synchronized void rollTradingDay() {
         Map<PositionKey, BigDecimal> carried = new HashMap<>();
         for (Execution execution : executions) {
