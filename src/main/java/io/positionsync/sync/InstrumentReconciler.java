@@ -252,17 +252,30 @@ public final class InstrumentReconciler {
             // 3. new fills: a late one takes its place in time; the newest may be deferred
             List<LedgerEntry> late = new ArrayList<>();
             List<LedgerEntry> fresh = new ArrayList<>();
+            List<LedgerEntry> candidates = new ArrayList<>();
+            List<LedgerEntry> sameSecond = new ArrayList<>();
             for (BrokerExecution fill : facts.newFills()) {
                 LedgerEntry whole = toEntry(fill);
                 if (fill.time() == null) {
                     whole = whole.withFoldTime(run.now());
                 } else if (lastObservation != null && !fill.time().isAfter(lastObservation)
-                        && (facts.deferredBefore().contains(fill.execId())
-                                || !fill.time().isBefore(lastObservation.truncatedTo(ChronoUnit.SECONDS)))) {
-                    // After the last stored observation: the run that made it deferred this fill, or the fill's whole
-                    // second is the observation's (broker times have whole seconds) and that run did not see it.
-                    whole = whole.withFoldTime(lastObservation);
+                        && facts.deferredBefore().contains(fill.execId())) {
+                    whole = whole.withFoldTime(lastObservation); // after the observation of the run that deferred it
+                } else if (lastObservation != null && !fill.time().isAfter(lastObservation)
+                        && !fill.time().isBefore(lastObservation.truncatedTo(ChronoUnit.SECONDS))) {
+                    sameSecond.add(whole);
                 }
+                candidates.add(whole);
+            }
+            if (!sameSecond.isEmpty() && sameSecondAfter(fills.values(), fixed, observations, sameSecond,
+                    lastObservation, storedPlaces)) {
+                for (int i = 0; i < candidates.size(); i++) {
+                    if (sameSecond.contains(candidates.get(i))) {
+                        candidates.set(i, candidates.get(i).withFoldTime(lastObservation));
+                    }
+                }
+            }
+            for (LedgerEntry whole : candidates) {
                 if (lastStored != null && whole.orderTime().isBefore(lastStored)) {
                     late.add(whole);
                 } else {
@@ -328,6 +341,37 @@ public final class InstrumentReconciler {
             dailyBreak(folded, refs);
             pendingCommissions(folded, refs);
             return result();
+        }
+
+        /**
+         * Whether fills whose whole second is the last stored observation's, seen only now, executed after it. Broker
+         * times cannot tell; what the broker reported then can: a fill that explains (part of) what that observation
+         * had to estimate was in its positions reply, one that would make it estimate more was not.
+         */
+        private boolean sameSecondAfter(java.util.Collection<LedgerEntry> stored, List<LedgerEntry> fixed,
+                Map<String, ChainFold.Observation> observations, List<LedgerEntry> sameSecond, Instant at,
+                Map<String, Instant> storedPlaces) {
+            List<LedgerEntry> before = new ArrayList<>(fixed);
+            before.addAll(stored);
+            List<LedgerEntry> after = new ArrayList<>(before);
+            before.addAll(sameSecond);
+            for (LedgerEntry fill : sameSecond) {
+                after.add(fill.withFoldTime(at));
+            }
+            List<ChainFold.Observation> all = List.copyOf(observations.values());
+            BigDecimal placedBefore = estimatedAt(ChainFold.fold(before, all, multiplier, run.tolerance(), storedPlaces), at);
+            BigDecimal placedAfter = estimatedAt(ChainFold.fold(after, all, multiplier, run.tolerance(), storedPlaces), at);
+            return placedAfter.compareTo(placedBefore) <= 0;
+        }
+
+        private static BigDecimal estimatedAt(ChainFold.Result folded, Instant at) {
+            BigDecimal total = BigDecimal.ZERO;
+            for (ChainFold.Outcome outcome : folded.outcomes()) {
+                if (outcome.observation().at().equals(at)) {
+                    total = total.add(outcome.estimated().abs());
+                }
+            }
+            return total;
         }
 
         /** A flip's two shares of one execution, joined into the whole execution again. */

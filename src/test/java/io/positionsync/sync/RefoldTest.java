@@ -351,4 +351,23 @@ class RefoldTest {
         assertThat(closed.entries()).extracting(LedgerEntry::kind)
                 .containsExactly(EntryKind.FILL, EntryKind.SPLIT, EntryKind.FILL);
     }
+
+    @Test
+    void aFillInTheSameSecondAsAnObservationThatEstimatedItIsFoldedBeforeItAndReplacesTheEstimate() {
+        Book book = new Book();
+        Instant second = day(1, 2);
+        run(book, broker("100", "10.00", "10"), List.of(fill("b.01", "BOT", "100", "10.00", "0", day(1, 0))), day(1, 1));
+        // the positions reply at second + 0.6 s already holds a sale whose execution (at "second") is withheld
+        run(book, broker("90", "10.00", "12"), List.of(), second.plusMillis(600));
+        assertThat(book.open().row().realizedPnlSource()).isEqualTo(RealizedPnlSource.MARKET_PRICE);
+        // the execution arrives: it explains the estimate, so it was in that reply and sits before it
+        InstrumentResult replaced = run(book, broker("90", "10.00", "12"),
+                List.of(fill("s.01", "SLD", "10", "12.00", "1.00", second)), second.plusSeconds(5));
+        Lifecycle open = book.open();
+        assertThat(open.row().realizedPnl()).isEqualByComparingTo("19.00");
+        assertThat(open.row().realizedPnlSource()).isEqualTo(RealizedPnlSource.EXECUTIONS);
+        assertThat(open.entries()).extracting(LedgerEntry::kind).containsExactly(EntryKind.FILL, EntryKind.FILL);
+        assertThat(replaced.breaks()).isEmpty();
+        assertThat(book.openBreaks).isEmpty();
+    }
 }
