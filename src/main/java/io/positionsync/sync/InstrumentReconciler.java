@@ -294,22 +294,26 @@ public final class InstrumentReconciler {
             all.addAll(fills.values());
             all.addAll(late);
             BigDecimal brokerQuantity = broker == null ? BigDecimal.ZERO : broker.quantity();
+            BigDecimal brokerAverage = broker == null ? null : broker.averagePrice();
+            BigDecimal market = lastKnownMarket(stored);
+            boolean noFill = facts.newFills().isEmpty() && facts.corrections().isEmpty();
+
+            // 4. this run's observation, after every fill it saw: folded first with every fresh fill; when the ledger
+            // then overshoots the broker by exactly the newest ones, those are deferred and the chain folded again
+            ChainFold.Observation current = observation(all, fresh, fresh.size(), brokerQuantity, brokerAverage, market,
+                    noFill);
+            ChainFold.Result folded = fold(all, fresh, fresh.size(), observations, current, storedPlaces);
             int keep = fresh.size();
             if (!fresh.isEmpty()) {
-                BigDecimal before = ChainFold.fold(all, List.copyOf(observations.values()), multiplier, run.tolerance(),
-                        storedPlaces)
-                        .quantity();
+                BigDecimal before = ledgerAt(folded, current);
+                for (LedgerEntry fill : fresh) {
+                    before = before.subtract(fill.quantity()); // a fill moves the quantity by its size, flips included
+                }
                 keep = keptFills(before, fresh, brokerQuantity, facts.deferredBefore(),
                         run.now().minus(DEFERRAL_WINDOW));
-            }
-            Instant observedAt = run.now();
-            for (LedgerEntry entry : all) {
-                observedAt = later(observedAt, entry.orderTime());
-            }
-            for (int i = 0; i < fresh.size(); i++) {
-                if (i < keep) {
-                    all.add(fresh.get(i));
-                    observedAt = later(observedAt, fresh.get(i).orderTime());
+                if (keep < fresh.size()) {
+                    current = observation(all, fresh, keep, brokerQuantity, brokerAverage, market, noFill);
+                    folded = fold(all, fresh, keep, observations, current, storedPlaces);
                 }
             }
             for (LedgerEntry entry : late) {
@@ -324,15 +328,6 @@ public final class InstrumentReconciler {
                 warnings.add(new ReconcileWarning(key, symbol, ReconcileWarning.Reason.DEFERRED_FILLS,
                         (fresh.size() - keep) + " fill(s) newer than the positions reply left for the next run"));
             }
-
-            // 4. this run's observation, after every fill it saw
-            ChainFold.Observation current = new ChainFold.Observation(run.runId(), observedAt, brokerQuantity,
-                    broker == null ? null : broker.averagePrice(), lastKnownMarket(stored), null,
-                    facts.newFills().isEmpty() && facts.corrections().isEmpty());
-            List<ChainFold.Observation> allObservations = new ArrayList<>(observations.values());
-            allObservations.add(current);
-            ChainFold.Result folded = ChainFold.fold(all, allObservations, multiplier, run.tolerance(),
-                    storedPlaces);
 
             // 5. writes, 6. breaks
             Map<ChainFold.Folded, Integer> refs = write(stored, folded);
@@ -372,6 +367,40 @@ public final class InstrumentReconciler {
                 }
             }
             return total;
+        }
+
+        /** This run's observation: at the run's time, or after the latest fact it folds when that is later. */
+        private ChainFold.Observation observation(List<LedgerEntry> all, List<LedgerEntry> fresh, int keep,
+                BigDecimal brokerQuantity, BigDecimal brokerAverage, BigDecimal market, boolean noFill) {
+            Instant observedAt = run.now();
+            for (LedgerEntry entry : all) {
+                observedAt = later(observedAt, entry.orderTime());
+            }
+            for (int i = 0; i < keep; i++) {
+                observedAt = later(observedAt, fresh.get(i).orderTime());
+            }
+            return new ChainFold.Observation(run.runId(), observedAt, brokerQuantity, brokerAverage, market, null, noFill);
+        }
+
+        /** The chain of {@code all}, the first {@code keep} fresh fills, the stored observations and this run's. */
+        private ChainFold.Result fold(List<LedgerEntry> all, List<LedgerEntry> fresh, int keep,
+                Map<String, ChainFold.Observation> observations, ChainFold.Observation current,
+                Map<String, Instant> storedPlaces) {
+            List<LedgerEntry> facts = new ArrayList<>(all);
+            facts.addAll(fresh.subList(0, keep));
+            List<ChainFold.Observation> allObservations = new ArrayList<>(observations.values());
+            allObservations.add(current);
+            return ChainFold.fold(facts, allObservations, multiplier, run.tolerance(), storedPlaces);
+        }
+
+        /** The ledger's quantity just before {@code observation} in {@code folded}. */
+        private static BigDecimal ledgerAt(ChainFold.Result folded, ChainFold.Observation observation) {
+            for (ChainFold.Outcome outcome : folded.outcomes()) {
+                if (outcome.observation() == observation) {
+                    return outcome.ledgerQuantity();
+                }
+            }
+            throw new IllegalStateException("the run's observation is not in its own fold");
         }
 
         /** A flip's two shares of one execution, joined into the whole execution again. */
