@@ -158,16 +158,7 @@ public final class BreakRepository {
     /** Resolves the open breaks of these bot rows (linked now, or no longer open unlinked rows). */
     public int resolveBotRowBreaks(Connection connection, long runId, Collection<Long> botRowIds, Instant at)
             throws SQLException {
-        if (botRowIds.isEmpty()) {
-            return 0;
-        }
-        try (PreparedStatement statement = connection.prepareStatement("UPDATE reconciliation_breaks SET resolved_at = ?, "
-                + "resolved_run_id = ? WHERE bot_row_id = ANY (?) AND resolved_at IS NULL")) {
-            Jdbc.setInstant(statement, 1, at);
-            statement.setLong(2, runId);
-            statement.setArray(3, connection.createArrayOf("bigint", botRowIds.toArray()));
-            return statement.executeUpdate();
-        }
+        return resolveOpen(connection, runId, "bot_row_id", "bigint", botRowIds.toArray(), at);
     }
 
     /** Open {@code EXECUTION_CONFLICT} breaks: execId -> the notes of its open breaks. */
@@ -219,14 +210,23 @@ public final class BreakRepository {
     /** Resolves the open conflicts of these execIds (the broker reports them as applied again). */
     public int resolveExecutionConflicts(Connection connection, long runId, Collection<String> execIds, Instant at)
             throws SQLException {
-        if (execIds.isEmpty()) {
+        return resolveOpen(connection, runId, "exec_id", "text", execIds.toArray(new String[0]), at);
+    }
+
+    /**
+     * Resolves the open breaks whose {@code column} (a bot row id or an execId: a name from this class, never input)
+     * is one of {@code values}.
+     */
+    private static int resolveOpen(Connection connection, long runId, String column, String type, Object[] values,
+            Instant at) throws SQLException {
+        if (values.length == 0) {
             return 0;
         }
         try (PreparedStatement statement = connection.prepareStatement("UPDATE reconciliation_breaks SET resolved_at = ?, "
-                + "resolved_run_id = ? WHERE exec_id = ANY (?) AND resolved_at IS NULL")) {
+                + "resolved_run_id = ? WHERE " + column + " = ANY (?) AND resolved_at IS NULL")) {
             Jdbc.setInstant(statement, 1, at);
             statement.setLong(2, runId);
-            statement.setArray(3, connection.createArrayOf("text", execIds.toArray(new String[0])));
+            statement.setArray(3, connection.createArrayOf(type, values));
             return statement.executeUpdate();
         }
     }
