@@ -2,7 +2,7 @@ package io.positionsync.api;
 
 import java.time.Duration;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 
 /**
  * The API's tunables ({@code psync.api.*}, and the timer's {@code psync.sync.*} it reports on).

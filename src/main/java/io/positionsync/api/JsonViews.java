@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.positionsync.ibkr.BrokerExecution;
+import io.positionsync.sync.BrokerExecution;
 import io.positionsync.store.PnlSummary;
 import io.positionsync.store.PositionHistoryEntry;
 import io.positionsync.store.ReconciliationBreak;

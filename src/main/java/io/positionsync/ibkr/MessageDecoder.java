@@ -1,5 +1,10 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.FieldReader;
+import io.positionsync.ibkr.wire.MessageIds;
+import io.positionsync.ibkr.wire.ProtocolException;
+import io.positionsync.ibkr.wire.RepeatedTexts;
+
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;

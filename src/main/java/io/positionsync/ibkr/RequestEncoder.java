@@ -1,5 +1,8 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.FieldWriter;
+import io.positionsync.ibkr.wire.MessageIds;
+
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -1,5 +1,14 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.ExecIds;
+
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerPosition;
+import io.positionsync.sync.BrokerSnapshot;
+import io.positionsync.sync.ExchangeRate;
+import io.positionsync.sync.PortfolioValue;
+import io.positionsync.sync.UnmanagedRows;
+
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,11 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerPosition;
+import io.positionsync.sync.PortfolioValue;
+
+import io.positionsync.sync.BrokerSnapshot;
+
 import java.math.BigDecimal;
 import java.time.Instant;
 

@@ -1,6 +1,6 @@
 package io.positionsync.ibkr;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 
 /**
  * How much one snapshot may make the client hold: a gateway that goes on sending (a flood of distinct

@@ -1,5 +1,9 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.ProtocolException;
+
+import io.positionsync.sync.BrokerSnapshot;
+
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

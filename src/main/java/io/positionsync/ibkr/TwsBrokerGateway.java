@@ -1,5 +1,9 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.UnmanagedRows;
+
+import io.positionsync.sync.BrokerSnapshot;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

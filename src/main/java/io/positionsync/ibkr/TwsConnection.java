@@ -1,5 +1,12 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.MessageIds;
+import io.positionsync.ibkr.wire.ProtocolException;
+
+import io.positionsync.ibkr.wire.FieldReader;
+import io.positionsync.ibkr.wire.FrameDecoder;
+import io.positionsync.ibkr.wire.RepeatedTexts;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -375,7 +382,7 @@ public final class TwsConnection implements AutoCloseable {
         return host + ":" + port;
     }
 
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         if (e == null) {
             return "closed by this client";
         }

@@ -3,7 +3,7 @@ package io.positionsync.ibkr;
 import java.time.Duration;
 import java.util.Objects;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 
 /**
  * How to reach the gateway and how patient to be.

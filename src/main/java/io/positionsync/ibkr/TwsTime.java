@@ -1,5 +1,7 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.ProtocolException;
+
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;

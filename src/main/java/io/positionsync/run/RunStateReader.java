@@ -13,10 +13,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-import io.positionsync.ibkr.BrokerExecution;
-import io.positionsync.ibkr.BrokerSnapshot;
-import io.positionsync.ibkr.ExchangeRate;
-import io.positionsync.ibkr.ExecIds;
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerSnapshot;
+import io.positionsync.sync.ExchangeRate;
+import io.positionsync.sync.ExecIds;
 import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.ExecutionRepository;

@@ -2,7 +2,7 @@ package io.positionsync.run;
 
 import java.time.Instant;
 
-import io.positionsync.ibkr.BrokerSnapshot;
+import io.positionsync.sync.BrokerSnapshot;
 import io.positionsync.sync.RunInputs;
 import io.positionsync.sync.SyncTrigger;
 

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
 
 import io.positionsync.ibkr.BrokerException;
 import io.positionsync.ibkr.BrokerGateway;
-import io.positionsync.ibkr.BrokerSnapshot;
+import io.positionsync.sync.BrokerSnapshot;
 import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.ExecutionRepository;
@@ -249,7 +249,7 @@ public final class SyncRunSteps {
         found.forEach(c -> conflicting.add(c.reported().execId()));
         Set<String> agreeing = new java.util.HashSet<>();
         if (!open.isEmpty()) {
-            for (io.positionsync.ibkr.BrokerExecution execution : reported.executions()) {
+            for (io.positionsync.sync.BrokerExecution execution : reported.executions()) {
                 if (open.containsKey(execution.execId()) && !conflicting.contains(execution.execId())) {
                     agreeing.add(execution.execId());
                 }

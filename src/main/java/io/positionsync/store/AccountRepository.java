@@ -16,7 +16,7 @@ import java.util.TreeMap;
 
 import javax.sql.DataSource;
 
-import io.positionsync.ibkr.ExchangeRate;
+import io.positionsync.sync.ExchangeRate;
 
 /**
  * The {@code accounts} the service has synced (first sight, last reported) and the {@code exchange_rates}

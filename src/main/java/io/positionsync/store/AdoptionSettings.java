@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 
 /**
  * How the service adopts a trading bot's database ({@code psync.adopt.*}): the schema of its own tables, the bot's

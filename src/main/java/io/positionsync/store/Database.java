@@ -20,7 +20,7 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +69,7 @@ public final class Database implements AutoCloseable {
     /** Starts from {@code psync.db.*} and {@code psync.data.dir} of the given settings. */
     public static Database start(Settings settings) {
         // Wrong values are named by their variable before anything starts (the commands come through here).
-        io.positionsync.ConfigurationCheck.validate(settings);
+        io.positionsync.boot.ConfigurationCheck.validate(settings);
         Database database = start(DatabaseConfig.from(settings::find));
         try {
             // An adopted database: the service's own tables live in a schema of their own (see Adoption).
@@ -390,7 +390,7 @@ public final class Database implements AutoCloseable {
     }
 
     /** The exception's own message on one line, for {@code error: ...} output. */
-    static String oneLine(Throwable e) {
+    public static String oneLine(Throwable e) {
         String message = e.getMessage() == null ? rootMessage(e) : e.getMessage();
         return message.replaceAll("\\s+", " ").trim();
     }

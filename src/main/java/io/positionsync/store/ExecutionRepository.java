@@ -19,8 +19,8 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
-import io.positionsync.ibkr.BrokerExecution;
-import io.positionsync.ibkr.ExecIds;
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.ExecIds;
 import io.positionsync.sync.ExecutionRecord;
 import io.positionsync.sync.ExecutionState;
 

@@ -3,7 +3,7 @@ package io.positionsync.store;
 import java.time.Duration;
 import java.util.Objects;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 
 /**
  * How runs write an adopted bot's table ({@code psync.adopt.*}).

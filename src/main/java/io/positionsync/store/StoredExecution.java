@@ -1,6 +1,6 @@
 package io.positionsync.store;
 
-import io.positionsync.ibkr.BrokerExecution;
+import io.positionsync.sync.BrokerExecution;
 import io.positionsync.sync.ExecutionState;
 
 /**

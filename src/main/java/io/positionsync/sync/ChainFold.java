@@ -8,8 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.positionsync.ibkr.ExecIds;
-
 /**
  * The refold of reconcile-and-pnl version 3: the facts of one {@code (account, conId)}, in order, folded into its
  * chain of lifecycles. The stored chain is always what this function gives for the stored facts, so a late fact

@@ -1,7 +1,5 @@
 package io.positionsync.sync;
 
-import io.positionsync.ibkr.BrokerExecution;
-
 /**
  * An execution to store (once, by execId) and the state this run leaves it in. A store never moves an
  * execution back: {@code APPLIED} stays applied whatever a later record says, and a record only adds what

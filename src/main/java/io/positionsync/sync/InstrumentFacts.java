@@ -5,8 +5,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
-import io.positionsync.ibkr.BrokerExecution;
-
 /**
  * Everything one run knows about one {@code (account, conId)} of a complete snapshot: one item of the split.
  *

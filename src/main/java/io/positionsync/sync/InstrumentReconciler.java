@@ -15,9 +15,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
-import io.positionsync.ibkr.BrokerExecution;
-import io.positionsync.ibkr.ExecIds;
-
 /**
  * One run for one {@code (account, conId)}, as reconcile-and-pnl version 3 says: the key's stored chain is what
  * folding its facts gives ({@link ChainFold}), so the run gathers the facts, adds what it learnt, refolds from the

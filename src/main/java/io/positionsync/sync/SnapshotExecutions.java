@@ -1,8 +1,5 @@
 package io.positionsync.sync;
 
-import io.positionsync.ibkr.BrokerExecution;
-import io.positionsync.ibkr.ExecIds;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,9 +1,5 @@
 package io.positionsync.sync;
 
-import io.positionsync.ibkr.BrokerPosition;
-import io.positionsync.ibkr.BrokerSnapshot;
-import io.positionsync.ibkr.PortfolioValue;
-
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.positionsync.api;
 
+import io.positionsync.boot.DatabaseLink;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -12,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.positionsync.DatabaseLink;
+import io.positionsync.boot.DatabaseLink;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
 

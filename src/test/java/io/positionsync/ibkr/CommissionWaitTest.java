@@ -1,5 +1,8 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerSnapshot;
+
 import static io.positionsync.ibkr.SimulatedGateway.AAPL;
 import static io.positionsync.ibkr.SimulatedGateway.ACC1;
 import static io.positionsync.ibkr.SimulatedGateway.BACKOFF_INITIAL;

@@ -1,5 +1,7 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.ExecIds;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,9 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.FieldReader;
+import io.positionsync.ibkr.wire.ProtocolException;
+import io.positionsync.ibkr.wire.RepeatedTexts;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

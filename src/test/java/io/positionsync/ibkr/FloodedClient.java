@@ -1,5 +1,7 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.BrokerSnapshot;
+
 import java.time.Clock;
 import java.time.Duration;
 

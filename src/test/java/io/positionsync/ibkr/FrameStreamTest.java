@@ -1,5 +1,10 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.ProtocolException;
+import io.positionsync.ibkr.wire.RepeatedTexts;
+
+import io.positionsync.ibkr.wire.FrameDecoder;
+
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.commission;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.execution;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.position;

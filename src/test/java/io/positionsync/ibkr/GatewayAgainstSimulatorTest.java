@@ -1,5 +1,13 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerPosition;
+import io.positionsync.sync.ExecIds;
+import io.positionsync.sync.PortfolioValue;
+import io.positionsync.sync.UnmanagedRows;
+
+import io.positionsync.sync.BrokerSnapshot;
+
 import static io.positionsync.ibkr.SimulatedGateway.AAPL;
 import static io.positionsync.ibkr.SimulatedGateway.AAPL_CALL;
 import static io.positionsync.ibkr.SimulatedGateway.ACC1;

@@ -1,5 +1,8 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.FieldWriter;
+import io.positionsync.ibkr.wire.MessageIds;
+
 /** Raw frames with field texts a well-behaved encoder would never write (a hostile or broken gateway). */
 final class HostileFrames {
     private HostileFrames() {

@@ -1,5 +1,8 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.BrokerSnapshot;
+import io.positionsync.boot.GroupSummary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -13,7 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.GroupSummary;
+import io.positionsync.boot.GroupSummary;
 
 /**
  * A hostile or broken gateway (a scripted peer on loopback) against the real client: every way it can

@@ -1,5 +1,9 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.MessageIds;
+
+import io.positionsync.ibkr.wire.FieldWriter;
+
 import java.math.BigDecimal;
 import java.util.List;
 

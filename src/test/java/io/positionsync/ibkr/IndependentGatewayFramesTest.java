@@ -1,5 +1,9 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerPosition;
+import io.positionsync.sync.PortfolioValue;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;

@@ -1,5 +1,8 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.FieldWriter;
+import io.positionsync.ibkr.wire.ProtocolException;
+
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.commission;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.execution;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.portfolio;

@@ -1,5 +1,12 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.FieldWriter;
+import io.positionsync.ibkr.wire.FrameDecoder;
+import io.positionsync.ibkr.wire.ProtocolException;
+
+import io.positionsync.sync.BrokerSnapshot;
+import io.positionsync.boot.GroupSummary;
+
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.commission;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.execution;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.portfolio;
@@ -18,7 +25,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.GroupSummary;
+import io.positionsync.boot.GroupSummary;
 
 /**
  * Seeded protocol fuzzing: valid frames of every message the client reads, mutated (bytes flipped, cut,

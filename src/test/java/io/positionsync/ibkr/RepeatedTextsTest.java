@@ -1,5 +1,7 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.RepeatedTexts;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,9 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerPosition;
+import io.positionsync.sync.BrokerSnapshot;
+
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.commission;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.execution;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.portfolio;

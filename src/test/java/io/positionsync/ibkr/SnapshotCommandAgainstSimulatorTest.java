@@ -1,5 +1,7 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.boot.SnapshotCommand;
+
 import static io.positionsync.ibkr.SimulatedGateway.ACC1;
 import static io.positionsync.ibkr.SimulatedGateway.ACC2;
 import static io.positionsync.ibkr.SimulatedGateway.CLIENT_ID;
@@ -26,7 +28,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Instrument;
 import io.positionsync.ibkr.sim.PortfolioEntry;

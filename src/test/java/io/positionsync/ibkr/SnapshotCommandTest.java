@@ -1,5 +1,7 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.boot.SnapshotCommand;
+
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.position;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +17,7 @@ import java.util.Properties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.BrokerSnapshot;
+
 import static io.positionsync.ibkr.SimulatedGateway.ACC1;
 import static io.positionsync.ibkr.SimulatedGateway.ACC2;
 import static io.positionsync.ibkr.SimulatedGateway.CLIENT_ID;

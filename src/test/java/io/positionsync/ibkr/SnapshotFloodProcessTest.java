@@ -1,5 +1,7 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.boot.GroupSummary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -12,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.GroupSummary;
+import io.positionsync.boot.GroupSummary;
 
 /**
  * The heap bound, for real: a client in a child JVM with {@code -Xmx256m} and the default limits is flooded

@@ -1,5 +1,13 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerPosition;
+import io.positionsync.sync.BrokerSnapshot;
+import io.positionsync.sync.ExchangeRate;
+import io.positionsync.ibkr.wire.FieldWriter;
+import io.positionsync.sync.PortfolioValue;
+import io.positionsync.sync.UnmanagedRows;
+
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.commission;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.execution;
 import static io.positionsync.ibkr.IncomingMessageEncoder.Samples.portfolio;

@@ -1,5 +1,7 @@
 package io.positionsync.ibkr;
 
+import io.positionsync.ibkr.wire.FieldWriter;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

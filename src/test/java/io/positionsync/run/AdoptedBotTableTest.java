@@ -214,7 +214,7 @@ class AdoptedBotTableTest {
         Map<String, String> settings = new java.util.HashMap<>(db.settings());
         settings.put(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db));
         try (io.positionsync.store.Database database = io.positionsync.store.Database.start(
-                io.positionsync.Settings.load(Map.of(), settings))) {
+                io.positionsync.boot.Settings.load(Map.of(), settings))) {
             io.positionsync.store.Migrations.rollbackTo(database.dataSource(), 0);
         }
         assertThat(BotFixture.catalog(db.dataSource(), db.schema())).isEqualTo(catalogBeforeAdoption);

@@ -1,5 +1,8 @@
 package io.positionsync.run;
 
+import io.positionsync.boot.DatabaseLink;
+import io.positionsync.boot.GroupSummary;
+
 import static io.positionsync.run.SyncHarness.AAPL;
 import static io.positionsync.run.SyncHarness.ACCOUNT;
 import static io.positionsync.run.SyncHarness.dec;
@@ -18,8 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.DatabaseLink;
-import io.positionsync.GroupSummary;
+import io.positionsync.boot.DatabaseLink;
+import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.ibkr.sim.SnapshotPhase;
 import io.positionsync.sync.SyncRunStatus;

@@ -1,5 +1,7 @@
 package io.positionsync.run;
 
+import io.positionsync.boot.GroupSummary;
+
 import static io.positionsync.run.SyncHarness.AAPL;
 import static io.positionsync.run.SyncHarness.ACCOUNT;
 import static io.positionsync.run.SyncHarness.dec;
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.GroupSummary;
+import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;

@@ -1,5 +1,7 @@
 package io.positionsync.run;
 
+import io.positionsync.ibkr.sim.DemoHistory;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;

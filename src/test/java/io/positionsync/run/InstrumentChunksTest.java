@@ -12,7 +12,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.BrokerExecution;
+import io.positionsync.sync.BrokerExecution;
 import io.positionsync.sync.InstrumentFacts;
 import io.positionsync.sync.PositionKey;
 import io.positionsync.sync.RunInputs;

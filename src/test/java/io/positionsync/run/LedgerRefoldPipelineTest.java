@@ -18,7 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.ExecIds;
+import io.positionsync.sync.ExecIds;
 import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Instrument;
 import io.positionsync.ibkr.sim.Side;

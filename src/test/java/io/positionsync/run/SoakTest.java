@@ -1,5 +1,7 @@
 package io.positionsync.run;
 
+import io.positionsync.boot.GroupSummary;
+
 import static io.positionsync.run.SyncHarness.AAPL;
 import static io.positionsync.run.SyncHarness.ABC;
 import static io.positionsync.run.SyncHarness.ACCOUNT;
@@ -19,7 +21,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.GroupSummary;
+import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Position;
 import io.positionsync.ibkr.sim.Side;

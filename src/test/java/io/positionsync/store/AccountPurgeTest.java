@@ -1,5 +1,7 @@
 package io.positionsync.store;
 
+import io.positionsync.boot.PurgeAccountCommand;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -15,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 
 /** {@code purge-account}: a dry run by default; with --execute every row of the account goes, in one transaction. */
 class AccountPurgeTest {

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 import io.positionsync.store.BotFixture.Variant;
 
 /**

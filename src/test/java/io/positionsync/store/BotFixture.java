@@ -14,7 +14,7 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
-import io.positionsync.Settings;
+import io.positionsync.boot.Settings;
 
 /**
  * The trading bot's database of {@code src/test/resources/bot/}: its table as the bot's Alembic revisions create it

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.positionsync.ibkr.BrokerExecution;
+import io.positionsync.sync.BrokerExecution;
 import io.positionsync.sync.ExecutionRecord;
 import io.positionsync.sync.ExecutionState;
 import io.positionsync.sync.SyncTrigger;

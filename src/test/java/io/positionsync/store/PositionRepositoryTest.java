@@ -20,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.positionsync.ibkr.BrokerExecution;
+import io.positionsync.sync.BrokerExecution;
 import io.positionsync.sync.ChangeKind;
 import io.positionsync.sync.ExecutionRecord;
 import io.positionsync.sync.ExecutionState;

@@ -1,5 +1,8 @@
 package io.positionsync.store;
 
+import io.positionsync.boot.MigrateCommand;
+import io.positionsync.boot.RollbackCommand;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -9,8 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.positionsync.Application;
-import io.positionsync.Settings;
+import io.positionsync.boot.Application;
+import io.positionsync.boot.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

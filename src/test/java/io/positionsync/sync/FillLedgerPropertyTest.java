@@ -15,8 +15,6 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.BrokerExecution;
-
 /**
  * Thousands of seeded random fill sequences, run after run, through the per-instrument reconcile exactly as the
  * pipeline feeds it: flips, partial closes, round trips between runs, commission reports one run late,

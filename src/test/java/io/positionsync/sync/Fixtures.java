@@ -1,7 +1,5 @@
 package io.positionsync.sync;
 
-import io.positionsync.ibkr.BrokerExecution;
-
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Arrays;

@@ -11,8 +11,6 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.BrokerExecution;
-
 /**
  * The five steps of a run for one instrument, case by case: late commissions, corrections, fills between the
  * positions and executions replies, estimates replaced by real fills, currencies, breaks. Each case runs the

@@ -11,8 +11,6 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.BrokerExecution;
-
 /**
  * Chains stored by ledger version 2, whose entries are not always in time order: version 2 appended a fill reported
  * late at the end of the open lifecycle. Their figures are the fold in stored order, and version 3 keeps it: the

@@ -15,9 +15,6 @@ import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.BrokerExecution;
-import io.positionsync.ibkr.ExecIds;
-
 /**
  * The principle of reconcile-and-pnl version 3 on random histories: the stored chain is a function of the facts,
  * not of the runs. Each seed draws one history of fills (flips, round trips, fractional sizes, futures and options
@@ -54,7 +51,6 @@ class PathIndependencePropertyTest {
         BigDecimal commissionUsd() {
             return "EUR".equals(commissionCurrency) ? commission.multiply(EUR_RATE) : commission;
         }
-
 
         Instant time() {
             return T0.plusSeconds(60L * minute);

@@ -11,8 +11,6 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.BrokerExecution;
-
 /**
  * Reconcile-and-pnl version 3 case by case: late facts take their own place in time, closes without an execution
  * are priced at the last known market price, splits rebase without realizing, breaks resolve only when their own

@@ -1,9 +1,5 @@
 package io.positionsync.sync;
 
-import io.positionsync.ibkr.BrokerExecution;
-import io.positionsync.ibkr.BrokerPosition;
-import io.positionsync.ibkr.BrokerSnapshot;
-import io.positionsync.ibkr.PortfolioValue;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;

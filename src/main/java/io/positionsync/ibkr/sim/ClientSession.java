@@ -21,10 +21,10 @@ import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.positionsync.ibkr.FieldReader;
-import io.positionsync.ibkr.FrameDecoder;
-import io.positionsync.ibkr.MessageIds;
-import io.positionsync.ibkr.ProtocolException;
+import io.positionsync.ibkr.wire.FieldReader;
+import io.positionsync.ibkr.wire.FrameDecoder;
+import io.positionsync.ibkr.wire.MessageIds;
+import io.positionsync.ibkr.wire.ProtocolException;
 
 /**
  * One API client connected to the simulator. A reader thread decodes requests and answers them from the state;

@@ -3,7 +3,7 @@ package io.positionsync.ibkr.sim;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.positionsync.ibkr.FieldWriter;
+import io.positionsync.ibkr.wire.FieldWriter;
 
 /**
  * One message the gateway sends, kept as its text fields until framed, so a fault can corrupt it.

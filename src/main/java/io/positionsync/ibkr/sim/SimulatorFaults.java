@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.positionsync.ibkr.FrameDecoder;
+import io.positionsync.ibkr.wire.FrameDecoder;
 
 /**
  * The faults a test can arm on a running {@link GatewaySimulator}, while clients are connected. Each method

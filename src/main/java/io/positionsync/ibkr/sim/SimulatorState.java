@@ -23,9 +23,6 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.positionsync.ibkr.ExecIds;
-import io.positionsync.sync.PositionKey;
-
 /**
  * Everything the simulated gateway knows: accounts with their cash, instruments, market prices, positions
  * per (account, conId) and today's executions with their commission reports. Thread-safe: every method locks
@@ -61,7 +58,7 @@ public final class SimulatorState {
     private final Set<String> unmanaged = new HashSet<>();
     private final Map<Long, Instrument> instruments = new LinkedHashMap<>();
     private final Map<Long, BigDecimal> prices = new HashMap<>();
-    private final Map<PositionKey, Ledger> ledgers = new LinkedHashMap<>();
+    private final Map<HoldingKey, Ledger> ledgers = new LinkedHashMap<>();
     /** The same ledgers by account, in the same order: an account's updates do not scan every account's positions. */
     private final Map<String, List<Ledger>> ledgersByAccount = new HashMap<>();
     private final List<Execution> executions = new ArrayList<>();
@@ -81,7 +78,7 @@ public final class SimulatorState {
     /** execId -> what its commission report's realizedPNL is off by. */
     private final Map<String, BigDecimal> realizedPnlMisreports = new HashMap<>();
     /** What updatePortfolio's realized P&L of the day is off by, per contract. */
-    private final Map<PositionKey, BigDecimal> dailyRealizedSkews = new HashMap<>();
+    private final Map<HoldingKey, BigDecimal> dailyRealizedSkews = new HashMap<>();
     private int executionsRequests;
     private final Map<Integer, List<Consumer<SimulatorState>>> beforeExecutionsReply = new HashMap<>();
     private final Map<Integer, List<Consumer<SimulatorState>>> afterExecutionsReply = new HashMap<>();
@@ -311,7 +308,7 @@ public final class SimulatorState {
         Instrument instrument = requireInstrument(conId);
         Position position = new Position(account, conId, quantity,
                 quantity.signum() == 0 ? BigDecimal.ZERO : avgCost, BigDecimal.ZERO);
-        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, conId), k -> indexed(account, new Ledger()));
+        Ledger ledger = ledgers.computeIfAbsent(new HoldingKey(account, conId), k -> indexed(account, new Ledger()));
         ledger.reset(position);
         notifyPosition(position, instrument);
         return position;
@@ -357,7 +354,7 @@ public final class SimulatorState {
         BigDecimal positionCommission = inCurrency(commission, commissionCurrency, instrument.currency());
         Instant time = fill.time() != null ? fill.time()
                 : fill.priorDay() ? clock.instant().minus(1, ChronoUnit.DAYS) : clock.instant();
-        Ledger ledger = ledgers.computeIfAbsent(new PositionKey(account, fill.conId()),
+        Ledger ledger = ledgers.computeIfAbsent(new HoldingKey(account, fill.conId()),
                 k -> indexed(account,
                         new Ledger(new Position(account, fill.conId(), BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO))));
         AverageCost.Outcome outcome = fill(ledger.current, instrument, fill.side(), shares, price, positionCommission);
@@ -453,18 +450,18 @@ public final class SimulatorState {
     }
 
     public synchronized void rollTradingDay() {
-        Map<PositionKey, BigDecimal> carried = new HashMap<>();
+        Map<HoldingKey, BigDecimal> carried = new HashMap<>();
         for (Execution execution : executions) {
             if (withheldExecutions.contains(execution.execId())) {
                 if (execution.realizedPnl() != null) {
-                    carried.merge(new PositionKey(execution.account(), execution.conId()), execution.realizedPnl(),
+                    carried.merge(new HoldingKey(execution.account(), execution.conId()), execution.realizedPnl(),
                             BigDecimal::add);
                 }
             } else {
                 priorDayExecIds.add(execution.execId());
             }
         }
-        for (Map.Entry<PositionKey, Ledger> entry : ledgers.entrySet()) {
+        for (Map.Entry<HoldingKey, Ledger> entry : ledgers.entrySet()) {
             BigDecimal today = carried.getOrDefault(entry.getKey(), BigDecimal.ZERO);
             entry.getValue().startDay(today);
         }
@@ -491,7 +488,7 @@ public final class SimulatorState {
     synchronized void skewDailyRealizedPnl(String account, long conId, BigDecimal delta) {
         requireAccount(account);
         requireInstrument(conId);
-        PositionKey key = new PositionKey(account, conId);
+        HoldingKey key = new HoldingKey(account, conId);
         if (delta == null || delta.signum() == 0) {
             dailyRealizedSkews.remove(key);
         } else {
@@ -524,9 +521,9 @@ public final class SimulatorState {
     public synchronized Execution correctExecution(String execId, BigDecimal newPrice, BigDecimal newShares) {
         Execution original = execution(execId)
                 .orElseThrow(() -> new IllegalArgumentException("no execution " + execId));
-        String base = ExecIds.base(execId);
-        Execution latest = executions.stream().filter(e -> ExecIds.base(e.execId()).equals(base))
-                .reduce((a, b) -> ExecIds.revision(b.execId()) > ExecIds.revision(a.execId()) ? b : a)
+        String base = execIdBase(execId);
+        Execution latest = executions.stream().filter(e -> execIdBase(e.execId()).equals(base))
+                .reduce((a, b) -> execIdRevision(b.execId()) > execIdRevision(a.execId()) ? b : a)
                 .orElse(original);
         BigDecimal price = newPrice == null ? latest.price() : newPrice;
         BigDecimal shares = newShares == null ? latest.shares() : newShares;
@@ -537,11 +534,11 @@ public final class SimulatorState {
             throw new IllegalArgumentException("shares must be positive, got " + newShares);
         }
         Instrument instrument = requireInstrument(original.conId());
-        String correctedId = String.format("%s.%02d", base, ExecIds.revision(latest.execId()) + 1);
-        Ledger ledger = ledgers.get(new PositionKey(original.account(), original.conId()));
+        String correctedId = String.format("%s.%02d", base, execIdRevision(latest.execId()) + 1);
+        Ledger ledger = ledgers.get(new HoldingKey(original.account(), original.conId()));
         int index = -1;
         for (int i = 0; ledger != null && i < ledger.applied.size(); i++) {
-            if (ExecIds.base(ledger.applied.get(i).execution().execId()).equals(base)) {
+            if (execIdBase(ledger.applied.get(i).execution().execId()).equals(base)) {
                 index = i;
             }
         }
@@ -603,7 +600,7 @@ public final class SimulatorState {
      */
     public synchronized Position brokerClose(String account, long conId) {
         Instrument instrument = requireInstrument(conId);
-        Ledger ledger = ledgers.get(new PositionKey(account, conId));
+        Ledger ledger = ledgers.get(new HoldingKey(account, conId));
         if (ledger == null) {
             throw new IllegalArgumentException("account " + account + " holds no position in conId " + conId);
         }
@@ -652,7 +649,7 @@ public final class SimulatorState {
 
     /** The position as it stands (quantity 0 once closed), whether or not it would be reported. */
     public synchronized Optional<Position> position(String account, long conId) {
-        Ledger ledger = ledgers.get(new PositionKey(account, conId));
+        Ledger ledger = ledgers.get(new HoldingKey(account, conId));
         return ledger == null ? Optional.empty() : Optional.of(ledger.current);
     }
 
@@ -708,7 +705,7 @@ public final class SimulatorState {
     /** One position valued at the current market price. */
     public synchronized PortfolioEntry portfolioEntry(Position position) {
         Instrument instrument = requireInstrument(position.conId());
-        BigDecimal skew = dailyRealizedSkews.get(new PositionKey(position.account(), position.conId()));
+        BigDecimal skew = dailyRealizedSkews.get(new HoldingKey(position.account(), position.conId()));
         if (skew != null) {
             position = new Position(position.account(), position.conId(), position.quantity(), position.avgCost(),
                     position.realizedPnlToday().add(skew));
@@ -888,5 +885,22 @@ public final class SimulatorState {
             current = position;
             return realizedAtIndex;
         }
+    }
+
+    /** One account's holding of one contract. */
+    private record HoldingKey(String account, long conId) {
+    }
+
+    /** The simulator writes execution ids as {@code <base>.<nn>}, {@code nn} counting its corrections. */
+    private static final java.util.regex.Pattern EXEC_ID = java.util.regex.Pattern.compile("(.+)\\.(\\d{1,9})");
+
+    private static String execIdBase(String execId) {
+        java.util.regex.Matcher m = EXEC_ID.matcher(execId);
+        return m.matches() ? m.group(1) : execId;
+    }
+
+    private static int execIdRevision(String execId) {
+        java.util.regex.Matcher m = EXEC_ID.matcher(execId);
+        return m.matches() ? Integer.parseInt(m.group(2)) : 0;
     }
 }

@@ -8,10 +8,10 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.positionsync.ibkr.FieldWriter;
+import io.positionsync.ibkr.wire.FieldWriter;
 import io.positionsync.ibkr.IncomingMessage;
 import io.positionsync.ibkr.MessageDecoder;
-import io.positionsync.ibkr.MessageIds;
+import io.positionsync.ibkr.wire.MessageIds;
 import io.positionsync.ibkr.TwsWireFixtures;
 
 /**

@@ -15,11 +15,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.ToLongFunction;
 
-import io.positionsync.ibkr.FrameDecoder;
+import io.positionsync.ibkr.wire.FrameDecoder;
 import io.positionsync.ibkr.IncomingMessage;
 import io.positionsync.ibkr.MessageDecoder;
-import io.positionsync.ibkr.MessageIds;
-import io.positionsync.ibkr.RepeatedTexts;
+import io.positionsync.ibkr.wire.MessageIds;
+import io.positionsync.ibkr.wire.RepeatedTexts;
 
 /**
  * The wire decode rate for the benchmark: {@code position} frames exactly as the simulator writes them (stocks,

@@ -20,8 +20,8 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.BrokerSnapshot;
-import io.positionsync.ibkr.ExecIds;
+import io.positionsync.sync.BrokerSnapshot;
+import io.positionsync.sync.ExecIds;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.TwsGatewayConfig;
 

@@ -14,9 +14,9 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.BrokerExecution;
-import io.positionsync.ibkr.BrokerPosition;
-import io.positionsync.ibkr.BrokerSnapshot;
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerPosition;
+import io.positionsync.sync.BrokerSnapshot;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.TwsGatewayConfig;
 
@@ -54,7 +54,7 @@ class DocumentedScenarioTest {
             assertThat(first.executions()).hasSize(1);
             assertThat(first.accounts()).containsExactly("DU1000001", "DU1000002");
             assertThat(first.unmanaged().byAccount()).containsExactly(
-                    java.util.Map.entry("DU1000009", new io.positionsync.ibkr.UnmanagedRows.Counts(1, 0, 1)));
+                    java.util.Map.entry("DU1000009", new io.positionsync.sync.UnmanagedRows.Counts(1, 0, 1)));
 
             BrokerSnapshot second = master.snapshot();
             assertThat(position(second, "DU1000001", 265598).position()).isEqualByComparingTo("30");

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.FieldReader;
-import io.positionsync.ibkr.MessageIds;
-import io.positionsync.ibkr.ProtocolException;
+import io.positionsync.ibkr.wire.FieldReader;
+import io.positionsync.ibkr.wire.MessageIds;
+import io.positionsync.ibkr.wire.ProtocolException;
 
 /** Each fault strikes where armed, once unless told otherwise, while clients are connected. */
 class FaultsTest {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import io.positionsync.ibkr.MessageIds;
+import io.positionsync.ibkr.wire.MessageIds;
 
 class HandshakeTest {
 

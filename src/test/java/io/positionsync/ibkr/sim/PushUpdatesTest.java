@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.MessageIds;
+import io.positionsync.ibkr.wire.MessageIds;
 
 /** Subscriptions keep reporting state changes made while clients are connected. */
 class PushUpdatesTest {

@@ -15,11 +15,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import io.positionsync.ibkr.FieldReader;
-import io.positionsync.ibkr.FieldWriter;
-import io.positionsync.ibkr.FrameDecoder;
-import io.positionsync.ibkr.MessageIds;
-import io.positionsync.ibkr.ProtocolException;
+import io.positionsync.ibkr.wire.FieldReader;
+import io.positionsync.ibkr.wire.FieldWriter;
+import io.positionsync.ibkr.wire.FrameDecoder;
+import io.positionsync.ibkr.wire.MessageIds;
+import io.positionsync.ibkr.wire.ProtocolException;
 
 /**
  * A minimal TWS API client for testing the simulator over a real socket: sends raw requests and queues every

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import io.positionsync.ibkr.MessageIds;
+import io.positionsync.ibkr.wire.MessageIds;
 
 /** The answers to each request, field by field, in the layout of the negotiated version. */
 class RequestAnswersTest {

@@ -11,7 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.MessageIds;
+import io.positionsync.ibkr.wire.MessageIds;
 
 class RestartTest {
 

@@ -18,11 +18,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.BrokerExecution;
-import io.positionsync.ibkr.BrokerPosition;
-import io.positionsync.ibkr.BrokerSnapshot;
-import io.positionsync.ibkr.MessageIds;
-import io.positionsync.ibkr.PortfolioValue;
+import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.BrokerPosition;
+import io.positionsync.sync.BrokerSnapshot;
+import io.positionsync.ibkr.wire.MessageIds;
+import io.positionsync.sync.PortfolioValue;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.TwsGatewayConfig;
 

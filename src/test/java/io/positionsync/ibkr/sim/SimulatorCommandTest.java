@@ -1,5 +1,7 @@
 package io.positionsync.ibkr.sim;
 
+import io.positionsync.boot.SimulatorCommand;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

@@ -16,7 +16,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.ibkr.ExecIds;
+import io.positionsync.sync.ExecIds;
 
 /** IB-style position arithmetic, checked to the cent with BigDecimal. */
 class SimulatorStateTest {

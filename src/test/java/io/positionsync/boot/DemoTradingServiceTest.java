@@ -1,0 +1,71 @@
+package io.positionsync.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The zero-config service with its trading demo shows what it is for, seen only through the HTTP API: closed
+ * positions with realized P&L from executions, a win rate, histories of several entries, an estimate that the
+ * late fill replaced, and a reconciliation break raised and resolved, all within a bounded time.
+ */
+class DemoTradingServiceTest {
+    /** A fast pace: a run a second, a move every quarter of a second. */
+    static final Map<String, String> FAST = Map.of(
+            "psync.sync.period", "1s",
+            "psync.sim.trade-interval-ms", "250",
+            "psync.ibkr.commission-wait-ms", "200",
+            "psync.api.token", ApiExamples.TOKEN);
+    private static final Duration DEADLINE = Duration.ofSeconds(90);
+
+    @Test
+    void theDemoShowsClosedPositionsAWinRateHistoriesAnAdjustedEstimateAndAResolvedBreak() throws Exception {
+        try (DemoService service = DemoService.start(FAST)) {
+            DemoProgress progress = awaitEverything(service, DEADLINE);
+
+            JsonNode closed = progress.closedFromExecutions;
+            assertThat(closed.get("status").asText()).isEqualTo("CLOSED");
+            assertThat(closed.get("quantity").decimalValue()).isZero();
+            assertThat(closed.get("realizedPnl").isNull()).isFalse();
+            assertThat(progress.winRate.decimalValue()).isBetween(java.math.BigDecimal.ZERO, java.math.BigDecimal.ONE);
+            JsonNode summary = service.getJson("api/portfolio/summary").get("overall");
+            assertThat(summary.get("closedWithPnl").asLong()).isPositive();
+            assertThat(summary.get("closedCount").asLong()).isPositive();
+
+            JsonNode history = service.getJson("api/positions/" + progress.estimateReplaced + "/history").get("history");
+            assertThat(DemoProgress.replacesAnEstimate(history)).as("history %s", history).isTrue();
+            assertThat(service.getJson("api/positions/" + progress.severalEntries + "/history").get("history").size())
+                    .isGreaterThan(1);
+            assertThat(progress.resolvedKind("COMMISSION_PENDING")).isTrue();
+            assertThat(service.getJson("api/sync/runs?limit=500").get("runs"))
+                    .allSatisfy(run -> assertThat(run.get("status").asText()).as("run %s", run).isEqualTo("SUCCEEDED"));
+
+            // The documented examples still have the fields the service answers with (regenerate them with
+            // ApiDocsRegenerationTest when this fails).
+            List<ApiExamples.Example> examples = ApiExamples.capture(service, progress.estimateReplaced);
+            String doc = Files.readString(ApiDocsRegenerationTest.API_DOC, StandardCharsets.UTF_8);
+            assertThat(ApiExamples.shapeDifferences(doc, examples)).as("docs/api.md against the service").isEmpty();
+        }
+    }
+
+    /** Polls the API until the demo has shown everything, failing with what is missing after {@code atMost}. */
+    static DemoProgress awaitEverything(DemoService service, Duration atMost) {
+        DemoProgress progress = new DemoProgress();
+        try {
+            await().atMost(atMost).pollInterval(Duration.ofMillis(200)).until(() -> progress.poll(service));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("within " + atMost + " the demo did not show everything: " + progress, e);
+        }
+        return progress;
+    }
+}
