@@ -2,8 +2,6 @@ package io.positionsync.api;
 
 import java.time.Duration;
 
-import io.positionsync.boot.Settings;
-
 /**
  * The API's tunables ({@code psync.api.*}, and the timer's {@code psync.sync.*} it reports on).
  *
@@ -23,15 +21,5 @@ public record ApiSettings(Duration syncWait, Duration idempotencyWindow, long st
             throw new IllegalStateException("psync.api.stale-amber-seconds must be at least 1 and at most "
                     + "psync.api.stale-red-seconds (" + staleAmberSeconds + ", " + staleRedSeconds + ")");
         }
-    }
-
-    public static ApiSettings from(Settings settings) {
-        return new ApiSettings(settings.getMillis("psync.api.sync-wait-ms"),
-                settings.getMillis("psync.api.idempotency-window-ms"),
-                settings.getInt("psync.api.stale-amber-seconds"),
-                settings.getInt("psync.api.stale-red-seconds"),
-                settings.getMillis("psync.api.health-db-timeout-ms"),
-                settings.getMillis("psync.sync.period"),
-                settings.getMillis("psync.sync.initial-delay-ms"));
     }
 }

@@ -14,9 +14,7 @@ import java.util.stream.Collectors;
 
 import io.positionsync.sync.BrokerPosition;
 import io.positionsync.sync.BrokerSnapshot;
-import io.positionsync.ibkr.SnapshotLimits;
 import io.positionsync.ibkr.TwsBrokerGateway;
-import io.positionsync.ibkr.TwsGatewayConfig;
 import io.positionsync.store.Adoption;
 import io.positionsync.store.AdoptionSettings;
 import io.positionsync.store.BotTable;
@@ -36,10 +34,10 @@ final class AdoptCommand {
     }
 
     static int run(String[] args) {
-        return run(args, Settings.load(), System.out, System.err);
+        return run(args, ConfigurationValues.load(), System.out, System.err);
     }
 
-    static int run(String[] args, Settings settings, PrintStream out, PrintStream err) {
+    static int run(String[] args, ConfigurationValues settings, PrintStream out, PrintStream err) {
         boolean dryRun;
         if (args.length == 0) {
             dryRun = false;
@@ -54,12 +52,12 @@ final class AdoptCommand {
 
     /** The command line's entry. */
     static int run(boolean dryRun) {
-        return run(dryRun, Settings.load(), System.out, System.err);
+        return run(dryRun, ConfigurationValues.load(), System.out, System.err);
     }
 
-    static int run(boolean dryRun, Settings settings, PrintStream out, PrintStream err) {
-        AdoptionSettings adoption = AdoptionSettings.from(settings);
-        try (Database database = Database.start(settings);
+    static int run(boolean dryRun, ConfigurationValues settings, PrintStream out, PrintStream err) {
+        AdoptionSettings adoption = ConfigurationBinder.adoption(settings);
+        try (Database database = DatabaseConfiguration.start(settings);
                 io.positionsync.store.ServiceLock.Exclusive exclusive = dryRun ? io.positionsync.store.ServiceLock.Exclusive.NONE
                         : io.positionsync.store.ServiceLock.exclusive(database, "adopt")) {
             if (database.serviceSchema().isPresent()) {
@@ -133,7 +131,7 @@ final class AdoptCommand {
     }
 
     /** How each open row would be matched, from one snapshot of the configured gateway. */
-    private static void printMatching(Database database, Adoption.Plan plan, AdoptionSettings adoption, Settings settings,
+    private static void printMatching(Database database, Adoption.Plan plan, AdoptionSettings adoption, ConfigurationValues settings,
             PrintStream out) throws SQLException {
         List<String> missing = java.util.stream.Stream.of(adoption.columns().id(), adoption.columns().symbol(),
                 adoption.columns().status()).filter(c -> plan.table().column(c).isEmpty()).toList();
@@ -146,17 +144,17 @@ final class AdoptCommand {
         try (Connection connection = database.dataSource().getConnection()) {
             rows = Adoption.openRows(connection, plan.table(), adoption.columns(), plan.statusOpen());
         }
-        Optional<String> host = settings.find("psync.ibkr.host");
-        if (host.isEmpty() || "simulator".equalsIgnoreCase(host.get())) {
+        GatewaySettings gateway = ConfigurationBinder.gateway(settings);
+        Optional<String> host = gateway.host();
+        if (host.isEmpty() || gateway.simulatorNamed()) {
             out.println("matching of the " + rows.size() + " open rows: not previewed, no gateway configured "
                     + "(set PSYNC_IBKR_HOST and PSYNC_IBKR_PORT to the bot's TWS / IB Gateway to see it)");
             return;
         }
-        int port = settings.getInt("psync.ibkr.port");
+        int port = gateway.port();
         BrokerSnapshot snapshot;
-        try (TwsBrokerGateway gateway = new TwsBrokerGateway(TwsGatewayConfig.fromSettings(settings, host.get(), port),
-                SnapshotLimits.fromSettings(settings), Clock.systemUTC())) {
-            snapshot = gateway.snapshot();
+        try (TwsBrokerGateway client = new TwsBrokerGateway(gateway.client(), gateway.limits(), Clock.systemUTC())) {
+            snapshot = client.snapshot();
         } catch (Exception e) {
             out.println("matching of the " + rows.size() + " open rows: not previewed, the gateway at " + host.get() + ":"
                     + port + " could not be reached (" + oneLine(e) + ")");

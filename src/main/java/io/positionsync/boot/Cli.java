@@ -37,8 +37,8 @@ import picocli.CommandLine.ScopeType;
                 Cli.Rollback.class, Cli.PurgeAccount.class, Cli.Adopt.class, CommandLine.HelpCommand.class})
 final class Cli implements Callable<Integer> {
     static final int EXIT_USAGE = 2;
-    /** The system property that carries {@code --config FILE} to {@link Settings} and the service's camel-main. */
-    static final String CONFIG_PROPERTY = Settings.CONFIG_FILE_PROPERTY;
+    /** The system property that carries {@code --config FILE} to the commands' and the service's configuration. */
+    static final String CONFIG_PROPERTY = ConfigurationFile.CONFIG_FILE_PROPERTY;
 
     /** {@code --config FILE}: on every command (before or after its name). */
     static final class ConfigOption {
@@ -291,7 +291,7 @@ final class Cli implements Callable<Integer> {
 
     /** The one {@code error:} line for the {@code PSYNC_*} variables nothing reads, or null when there are none. */
     static String unknownVariablesLine(Map<String, String> environment) {
-        List<ConfigurationCheck.UnknownVariable> unknown = ConfigurationCheck.unknownVariables(environment, Settings.load());
+        List<ConfigurationCheck.UnknownVariable> unknown = ConfigurationCheck.unknownVariables(environment, ConfigurationFile.load());
         if (unknown.isEmpty()) {
             return null;
         }

@@ -86,7 +86,7 @@ public final class ConfigurationCheck {
      * Throws {@link IllegalStateException} with one line for the first wrong value, e.g.
      * {@code PSYNC_IBKR_PORT must be an integer, got 'abc'}. Keys missing from the settings are skipped.
      */
-    public static void validate(Settings settings) {
+    public static void validate(ConfigurationValues settings) {
         for (IntKey rule : INTEGERS) {
             Optional<String> value = settings.find(rule.key());
             if (value.isEmpty()) {
@@ -198,8 +198,8 @@ public final class ConfigurationCheck {
     }
 
     /** The {@code PSYNC_*} variables of {@code environment} that nothing reads, by name. */
-    public static List<UnknownVariable> unknownVariables(Map<String, String> environment, Settings settings) {
-        Set<String> known = new TreeSet<>(settings.knownVariables());
+    public static List<UnknownVariable> unknownVariables(Map<String, String> environment, ConfigurationFile file) {
+        Set<String> known = new TreeSet<>(file.knownVariables());
         known.addAll(OTHER_VARIABLES);
         List<UnknownVariable> unknown = new ArrayList<>();
         new TreeSet<>(environment.keySet()).stream()

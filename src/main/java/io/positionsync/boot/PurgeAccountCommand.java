@@ -23,10 +23,10 @@ public final class PurgeAccountCommand {
     }
 
     public static int run(String[] args) {
-        return run(args, Settings.load(), System.out, System.err);
+        return run(args, ConfigurationValues.load(), System.out, System.err);
     }
 
-    public static int run(String[] args, Settings settings, PrintStream out, PrintStream err) {
+    public static int run(String[] args, ConfigurationValues settings, PrintStream out, PrintStream err) {
         String account = null;
         boolean execute = false;
         for (String arg : args) {
@@ -44,15 +44,15 @@ public final class PurgeAccountCommand {
 
     /** The command line's entry. */
     public static int run(String account, boolean execute) {
-        return run(account, execute, Settings.load(), System.out, System.err);
+        return run(account, execute, ConfigurationValues.load(), System.out, System.err);
     }
 
-    public static int run(String account, boolean execute, Settings settings, PrintStream out, PrintStream err) {
+    public static int run(String account, boolean execute, ConfigurationValues settings, PrintStream out, PrintStream err) {
         if (account == null || account.isBlank()) {
             err.println("error: name the account (" + USAGE + ")");
             return 2;
         }
-        try (Database database = Database.start(settings);
+        try (Database database = DatabaseConfiguration.start(settings);
                 ServiceLock.Exclusive exclusive = execute ? ServiceLock.exclusive(database, "purge-account --execute")
                         : ServiceLock.Exclusive.NONE) {
             Migrations.migrate(database.dataSource());

@@ -17,15 +17,15 @@ public final class RollbackCommand {
     }
 
     public static int run(String[] args) {
-        return run(args, Settings.load(), System.out, System.err);
+        return run(args, ConfigurationValues.load(), System.out, System.err);
     }
 
     /** The command line's entry: the target version already checked. */
     public static int run(int target) {
-        return run(target, Settings.load(), System.out, System.err);
+        return run(target, ConfigurationValues.load(), System.out, System.err);
     }
 
-    public static int run(String[] args, Settings settings, PrintStream out, PrintStream err) {
+    public static int run(String[] args, ConfigurationValues settings, PrintStream out, PrintStream err) {
         Integer target = parseTarget(args);
         if (target == null) {
             err.println("error: expected --to <version> with a version of 0 or more (" + USAGE + ")");
@@ -34,8 +34,8 @@ public final class RollbackCommand {
         return run(target, settings, out, err);
     }
 
-    public static int run(int target, Settings settings, PrintStream out, PrintStream err) {
-        try (Database database = Database.start(settings);
+    public static int run(int target, ConfigurationValues settings, PrintStream out, PrintStream err) {
+        try (Database database = DatabaseConfiguration.start(settings);
                 ServiceLock.Exclusive exclusive = ServiceLock.exclusive(database, "rollback")) {
             Migrations.RolledBack result = Migrations.rollbackTo(database.dataSource(), target);
             if (result.scripts().isEmpty()) {

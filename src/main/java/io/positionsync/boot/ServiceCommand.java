@@ -34,16 +34,14 @@ final class ServiceCommand {
         main.configure().withRoutesIncludePattern(routesPattern);
         // --config FILE: its keys win over the default file's (as written: {{env:...}} templates still resolve);
         // the command's own overrides win over both.
-        Settings.explicitConfiguration().forEach((key, value) -> main.addOverrideProperty((String) key, (String) value));
+        ConfigurationFile.explicitConfiguration().forEach(main::addOverrideProperty);
         overrides.forEach(main::addOverrideProperty);
         return main;
     }
 
     /** {@code config/} beside the working directory when present, else the copy packaged in the jar. */
     static String configLocation() {
-        return Files.isRegularFile(Path.of("config/application.properties"))
-                ? "file:config/application.properties"
-                : "classpath:config/application.properties";
+        return ConfigurationFile.location();
     }
 
     /** {@code routes/} beside the working directory when present, else the copies packaged in the jar. */

@@ -34,7 +34,7 @@ public final class SnapshotCommand {
 
     /** The command as {@code Application} runs it. */
     public static int run(String[] args) {
-        return run(args, System.out, System.err, Settings.load());
+        return run(args, System.out, System.err, ConfigurationValues.load());
     }
 
     /**
@@ -42,11 +42,11 @@ public final class SnapshotCommand {
      * {@code PSYNC_IBKR_HOST}, {@code PSYNC_IBKR_PORT}, {@code PSYNC_IBKR_CLIENT_ID}, like every other command.
      */
     public static int run(String host, Integer port, Integer clientId, Integer timeoutSeconds) {
-        return run(host, port, clientId, timeoutSeconds, System.out, System.err, Settings.load());
+        return run(host, port, clientId, timeoutSeconds, System.out, System.err, ConfigurationValues.load());
     }
 
     static int run(String host, Integer port, Integer clientId, Integer timeoutSeconds, PrintStream out, PrintStream err,
-            Settings settings) {
+            ConfigurationValues settings) {
         String configuredHost = settings.find("psync.ibkr.host").orElse(null);
         String effectiveHost = host != null ? host : configuredHost;
         if (effectiveHost == null || "simulator".equalsIgnoreCase(effectiveHost.trim())) {
@@ -63,7 +63,7 @@ public final class SnapshotCommand {
         return run(args.toArray(String[]::new), out, err, settings);
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err, Settings settings) {
+    public static int run(String[] args, PrintStream out, PrintStream err, ConfigurationValues settings) {
         Arguments arguments;
         try {
             arguments = Arguments.parse(args);
@@ -123,14 +123,14 @@ public final class SnapshotCommand {
             return new Arguments(host.trim(), port, clientId, timeout);
         }
 
-        TwsGatewayConfig config(Settings settings) {
+        TwsGatewayConfig config(ConfigurationValues settings) {
             Duration connectTimeout = timeoutSeconds == null ? settings.getMillis("psync.ibkr.connect-timeout-ms")
                     : Duration.ofSeconds(timeoutSeconds);
             Duration requestTimeout = timeoutSeconds == null ? settings.getMillis("psync.ibkr.request-timeout-ms")
                     : Duration.ofSeconds(timeoutSeconds);
             return new TwsGatewayConfig(host, port, clientId, connectTimeout, requestTimeout,
                     settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"),
-                    TwsGatewayConfig.commissionWait(settings));
+                    settings.getMillis("psync.ibkr.commission-wait-ms", TwsGatewayConfig.DEFAULT_COMMISSION_WAIT));
         }
     }
 

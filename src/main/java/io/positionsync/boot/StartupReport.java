@@ -29,7 +29,7 @@ final class StartupReport {
     }
 
     /** {@code key=value, ...} of every {@code psync.*} key as resolved, with passwords and tokens masked. */
-    static String configuration(Settings settings) {
+    static String configuration(ConfigurationValues settings) {
         StringJoiner line = new StringJoiner(", ");
         for (String key : settings.keys()) {
             String value = settings.find(key).orElse("");
@@ -60,7 +60,7 @@ final class StartupReport {
      * Refuses to start when the API's port is taken: without it there would be no API, dashboard, health or
      * metrics, and the server would only log the failure and run on. Checked before the database starts.
      */
-    static void refuseTakenHttpPort(CamelContext context, Settings settings) {
+    static void refuseTakenHttpPort(CamelContext context, ConfigurationValues settings) {
         PropertiesComponent properties = context.getPropertiesComponent();
         if (!properties.resolveProperty("camel.server.enabled").map(Boolean::parseBoolean).orElse(false)) {
             return;

@@ -35,7 +35,8 @@ final class SyncOnceCommand {
             main.start();
             CamelContext context = main.getCamelContext();
             SyncTriggers triggers = context.getRegistry().lookupByNameAndType("syncTriggers", SyncTriggers.class);
-            Duration timeout = Settings.fromCamel(context).getMillis("psync.sync.run-timeout-ms");
+            Duration timeout = Wiring.bean(context, SettingsConfiguration.SETTINGS, PositionSyncSettings.class).sync()
+                    .runTimeout();
             SyncRunSummary summary = triggers.request(SyncTrigger.MANUAL, null).await(timeout)
                     .orElseThrow(() -> new TimeoutException("the run did not finish within " + timeout.toMillis() + " ms"));
             System.out.println(new ObjectMapper().writeValueAsString(SyncRunJson.of(summary)));

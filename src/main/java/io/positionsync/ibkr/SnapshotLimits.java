@@ -1,7 +1,5 @@
 package io.positionsync.ibkr;
 
-import io.positionsync.boot.Settings;
-
 /**
  * How much one snapshot may make the client hold: a gateway that goes on sending (a flood of distinct
  * positions and never {@code positionEnd}, endless executions, huge frames) ends the snapshot incomplete
@@ -21,11 +19,5 @@ public record SnapshotLimits(long maxMessages, int maxRecords, long maxBytes) {
         if (maxMessages < 1 || maxRecords < 1 || maxBytes < 1) {
             throw new IllegalArgumentException("snapshot limits must be positive");
         }
-    }
-
-    /** From {@code psync.ibkr.max-snapshot-*}. */
-    public static SnapshotLimits fromSettings(Settings settings) {
-        return new SnapshotLimits(settings.getInt("psync.ibkr.max-snapshot-messages"),
-                settings.getInt("psync.ibkr.max-snapshot-positions"), settings.getInt("psync.ibkr.max-snapshot-bytes"));
     }
 }

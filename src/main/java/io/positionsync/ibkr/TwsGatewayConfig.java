@@ -3,8 +3,6 @@ package io.positionsync.ibkr;
 import java.time.Duration;
 import java.util.Objects;
 
-import io.positionsync.boot.Settings;
-
 /**
  * How to reach the gateway and how patient to be.
  *
@@ -51,25 +49,6 @@ public record TwsGatewayConfig(String host, int port, int clientId, Duration con
     public TwsGatewayConfig(String host, int port, int clientId, Duration connectTimeout, Duration requestTimeout,
             Duration backoffInitial, Duration backoffMax) {
         this(host, port, clientId, connectTimeout, requestTimeout, backoffInitial, backoffMax, DEFAULT_COMMISSION_WAIT);
-    }
-
-    /** From {@code psync.ibkr.*} in the configuration, for the configured host and port. */
-    public static TwsGatewayConfig fromSettings(Settings settings) {
-        return fromSettings(settings, settings.get("psync.ibkr.host"), settings.getInt("psync.ibkr.port"));
-    }
-
-    /** From {@code psync.ibkr.*} in the configuration, for a given endpoint (e.g. the built-in simulator). */
-    public static TwsGatewayConfig fromSettings(Settings settings, String host, int port) {
-        return new TwsGatewayConfig(host, port, settings.getInt("psync.ibkr.client-id"),
-                settings.getMillis("psync.ibkr.connect-timeout-ms"), settings.getMillis("psync.ibkr.request-timeout-ms"),
-                settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"),
-                commissionWait(settings));
-    }
-
-    /** {@code psync.ibkr.commission-wait-ms}, or the default where a configuration does not have the key. */
-    public static Duration commissionWait(Settings settings) {
-        return settings.find("psync.ibkr.commission-wait-ms").isPresent()
-                ? settings.getMillis("psync.ibkr.commission-wait-ms") : DEFAULT_COMMISSION_WAIT;
     }
 
     /** {@code host:port}. */

@@ -5,10 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-
-import io.positionsync.boot.Settings;
 
 /**
  * How the service adopts a trading bot's database ({@code psync.adopt.*}): the schema of its own tables, the bot's
@@ -31,6 +28,18 @@ public record AdoptionSettings(String serviceSchema, String botSchema, String bo
     private static final Map<String, String[]> ROLE_KEYS = roleKeys();
 
     public static final String SCHEMA = "psync.adopt.schema";
+    /** The bot's column of each role is named by the key with this prefix and the role's key ({@link #COLUMN_KEYS}). */
+    public static final String COLUMN_PREFIX = "psync.adopt.column.";
+    /** The schema of the service's own tables when none is configured. */
+    public static final String DEFAULT_SCHEMA = "position_sync";
+    /** The bot's positions table when none is configured. */
+    public static final String DEFAULT_TABLE = "positions";
+    /** The roles in the order the dry run shows them. */
+    private static final List<String> ROLES = List.of("id", "symbol", "quantity", "average price", "market price",
+            "unrealized P&L", "status", "opened at", "closed at", "last synced at", "realized P&L", "account",
+            "security type", "currency");
+    /** The key of each role's column after {@link #COLUMN_PREFIX}: {@code id}, ..., {@code average-price}, ... */
+    public static final List<String> COLUMN_KEYS = ROLES.stream().map(role -> ROLE_KEYS.get(role)[0]).toList();
 
     /**
      * The bot's column names. {@code account}, {@code secType} and {@code currency} are used for matching and
@@ -86,14 +95,17 @@ public record AdoptionSettings(String serviceSchema, String botSchema, String bo
         return Map.copyOf(keys);
     }
 
-    public static AdoptionSettings from(Settings settings) {
+    /**
+     * The settings with the bot's columns named in {@code columnNames} (the key after {@code psync.adopt.column.}, such
+     * as {@code average-price}, -> the column's name); a column not named there has its default name.
+     */
+    public static AdoptionSettings of(String serviceSchema, String botSchema, String botTable,
+            Map<String, String> columnNames, String statusOpen, String statusClosed) {
         Map<String, String> named = new LinkedHashMap<>();
         Set<String> mapped = new HashSet<>();
-        for (String role : List.of("id", "symbol", "quantity", "average price", "market price", "unrealized P&L",
-                "status", "opened at", "closed at", "last synced at", "realized P&L", "account", "security type",
-                "currency")) {
+        for (String role : ROLES) {
             String[] key = ROLE_KEYS.get(role);
-            String name = column(settings, key[0], key[1]);
+            String name = columnNames.getOrDefault(key[0], key[1]);
             named.put(role, name);
             if (!name.equals(key[1])) {
                 mapped.add(role);
@@ -103,16 +115,13 @@ public record AdoptionSettings(String serviceSchema, String botSchema, String bo
                 named.get("average price"), named.get("market price"), named.get("unrealized P&L"), named.get("status"),
                 named.get("opened at"), named.get("closed at"), named.get("last synced at"), named.get("realized P&L"),
                 named.get("account"), named.get("security type"), named.get("currency"));
-        return new AdoptionSettings(settings.find(SCHEMA).orElse("position_sync"),
-                settings.find("psync.adopt.bot-schema").orElse(null),
-                settings.find("psync.adopt.bot-table").orElse("positions"), columns,
-                settings.find("psync.adopt.status-open").orElse(null),
-                settings.find("psync.adopt.status-closed").orElse(null), Set.copyOf(mapped));
+        return new AdoptionSettings(serviceSchema, botSchema, botTable, columns, statusOpen, statusClosed,
+                Set.copyOf(mapped));
     }
 
-    private static String column(Settings settings, String role, String fallback) {
-        Optional<String> value = settings.find("psync.adopt.column." + role);
-        return value.orElse(fallback);
+    /** The shipped defaults with the service's own tables in {@code serviceSchema}. */
+    public static AdoptionSettings defaults(String serviceSchema) {
+        return of(serviceSchema, null, DEFAULT_TABLE, Map.of(), null, null);
     }
 
     /** {@code name} as a quoted SQL identifier (names come from the configuration and the catalog, never from rows). */

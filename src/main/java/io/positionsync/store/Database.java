@@ -20,7 +20,6 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import io.positionsync.boot.Settings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,14 +65,14 @@ public final class Database implements AutoCloseable {
         this.serviceSchema = serviceSchema;
     }
 
-    /** Starts from {@code psync.db.*} and {@code psync.data.dir} of the given settings. */
-    public static Database start(Settings settings) {
-        // Wrong values are named by their variable before anything starts (the commands come through here).
-        io.positionsync.boot.ConfigurationCheck.validate(settings);
-        Database database = start(DatabaseConfig.from(settings::find));
+    /**
+     * Starts the database of {@code config}; in a database adopted as {@code adoption} says, every pooled connection
+     * then works in the service's own schema (see {@link Adoption}).
+     */
+    public static Database start(DatabaseConfig config, AdoptionSettings adoption) {
+        Database database = start(config);
         try {
-            // An adopted database: the service's own tables live in a schema of their own (see Adoption).
-            return Adoption.inServiceSchema(database, AdoptionSettings.from(settings));
+            return Adoption.inServiceSchema(database, adoption);
         } catch (RuntimeException e) {
             database.close();
             throw e;

@@ -3,7 +3,6 @@ package io.positionsync.store;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Where the service's PostgreSQL is and how to reach it. An empty {@code url} means "start the embedded
@@ -72,41 +71,6 @@ public record DatabaseConfig(
             Duration connectionTimeout, int embeddedPort, Duration embeddedStartupTimeout) {
         this(url, user, password, dataDir, poolSize, connectionTimeout, embeddedPort, embeddedStartupTimeout,
                 DEFAULT_STATEMENT_TIMEOUT, DEFAULT_LOCK_TIMEOUT, DEFAULT_SOCKET_TIMEOUT);
-    }
-
-    /**
-     * Reads the {@code psync.db.*} keys and {@code psync.data.dir} through a lookup such as
-     * {@code settings::find} or Camel's {@code PropertiesComponent::resolveProperty}.
-     */
-    public static DatabaseConfig from(Function<String, Optional<String>> property) {
-        Optional<String> url = property.apply(URL).filter(s -> !s.isBlank());
-        Optional<String> user = property.apply(USER).filter(s -> !s.isBlank());
-        Optional<String> password = property.apply(PASSWORD).filter(s -> !s.isBlank());
-        if (url.isPresent()) {
-            // The bot's own forms (postgresql://user:pw@host/db, postgresql+psycopg2://...) become the JDBC URL; the
-            // user and password written in them count unless set on their own.
-            DatabaseUrl parsed;
-            try {
-                parsed = DatabaseUrl.parse(url.get());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("PSYNC_DB_URL " + e.getMessage());
-            }
-            url = Optional.of(parsed.jdbcUrl());
-            user = user.or(parsed::user);
-            password = password.or(parsed::password);
-        }
-        return new DatabaseConfig(
-                url,
-                user,
-                password,
-                Path.of(required(property, DATA_DIR)),
-                intValue(property, POOL_SIZE),
-                Duration.ofMillis(intValue(property, CONNECTION_TIMEOUT_MS)),
-                intValue(property, EMBEDDED_PORT),
-                Duration.ofMillis(intValue(property, EMBEDDED_STARTUP_TIMEOUT_MS)),
-                optionalMillis(property, STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT),
-                optionalMillis(property, LOCK_TIMEOUT_MS, DEFAULT_LOCK_TIMEOUT),
-                optionalMillis(property, SOCKET_TIMEOUT_MS, DEFAULT_SOCKET_TIMEOUT));
     }
 
     /**
@@ -184,27 +148,9 @@ public record DatabaseConfig(
                 + ", statementTimeout=" + statementTimeout + ", lockTimeout=" + lockTimeout + ", socketTimeout=" + socketTimeout + "]";
     }
 
-    private static String required(Function<String, Optional<String>> property, String key) {
-        return property.apply(key).filter(s -> !s.isBlank())
-                .orElseThrow(() -> new IllegalStateException("missing configuration key " + key));
-    }
-
-    private static Duration optionalMillis(Function<String, Optional<String>> property, String key, Duration fallback) {
-        return property.apply(key).filter(s -> !s.isBlank()).isPresent() ? Duration.ofMillis(intValue(property, key)) : fallback;
-    }
-
     private static void requireNotNegative(Duration value, String key) {
         if (value == null || value.isNegative()) {
             throw new IllegalArgumentException(key + " must be 0 (off) or a positive number of milliseconds");
-        }
-    }
-
-    private static int intValue(Function<String, Optional<String>> property, String key) {
-        String value = required(property, key).trim();
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalStateException("configuration key " + key + " is not an integer: " + value);
         }
     }
 }

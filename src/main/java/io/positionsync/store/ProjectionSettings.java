@@ -3,8 +3,6 @@ package io.positionsync.store;
 import java.time.Duration;
 import java.util.Objects;
 
-import io.positionsync.boot.Settings;
-
 /**
  * How runs write an adopted bot's table ({@code psync.adopt.*}).
  *
@@ -31,13 +29,5 @@ public record ProjectionSettings(boolean addRows, Duration newRowGrace, Duration
         if (newRowGrace.isNegative() || syncedAtRefresh.isNegative()) {
             throw new IllegalArgumentException("the grace and the refresh interval cannot be negative");
         }
-    }
-
-    public static ProjectionSettings from(Settings settings) {
-        return new ProjectionSettings(
-                settings.find(ADD_ROWS).map(Boolean::parseBoolean).orElse(DEFAULTS.addRows()),
-                settings.find(NEW_ROW_GRACE).isPresent() ? settings.getMillis(NEW_ROW_GRACE) : DEFAULTS.newRowGrace(),
-                settings.find(SYNCED_AT_REFRESH).isPresent() ? settings.getMillis(SYNCED_AT_REFRESH)
-                        : DEFAULTS.syncedAtRefresh());
     }
 }

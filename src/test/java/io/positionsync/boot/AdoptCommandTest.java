@@ -61,7 +61,7 @@ class AdoptCommandTest {
         overrides.putAll(extra);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = AdoptCommand.run(args, Settings.load(Map.of(), overrides), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = AdoptCommand.run(args, ConfigurationValues.load(Map.of(), overrides), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

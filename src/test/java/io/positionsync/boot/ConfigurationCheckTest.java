@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /** Configuration errors name the variable and the expectation; unknown variables get their likely meaning. */
 class ConfigurationCheckTest {
 
-    private static Settings shipped(Map<String, String> environment) {
-        return Settings.load(environment, Map.of());
+    private static ConfigurationValues shipped(Map<String, String> environment) {
+        return ConfigurationValues.load(environment, Map.of());
     }
 
     @Test
@@ -50,7 +50,7 @@ class ConfigurationCheckTest {
         Map<String, String> environment = Map.of("PSYNC_IBKR_HOTS", "gw", "PSYNC_DB_ULR", "x", "PSYNC_NOTHING_LIKE_IT", "1",
                 "PSYNC_LOG_FORMAT", "json", "PSYNC_IBKR_HOST", "gw", "HOME", "/root");
 
-        List<ConfigurationCheck.UnknownVariable> unknown = ConfigurationCheck.unknownVariables(environment, shipped(environment));
+        List<ConfigurationCheck.UnknownVariable> unknown = ConfigurationCheck.unknownVariables(environment, shipped(environment).file());
         assertThat(unknown).extracting(ConfigurationCheck.UnknownVariable::name)
                 .containsExactly("PSYNC_DB_ULR", "PSYNC_IBKR_HOTS", "PSYNC_NOTHING_LIKE_IT");
         assertThat(ConfigurationCheck.refusal(unknown)).isEqualTo("environment variables PSYNC_DB_ULR (did you mean "
@@ -69,7 +69,7 @@ class ConfigurationCheckTest {
 
     @Test
     void theStartupLineShowsResolvedValuesWithSecretsMasked() {
-        Settings settings = shipped(Map.of("PSYNC_DB_URL", "jdbc:postgresql://psync:hunter2@db:5432/trading?password=hunter3&ssl=true",
+        ConfigurationValues settings = shipped(Map.of("PSYNC_DB_URL", "jdbc:postgresql://psync:hunter2@db:5432/trading?password=hunter3&ssl=true",
                 "PSYNC_DB_PASSWORD", "hunter4", "PSYNC_API_TOKEN", "tok-123", "PSYNC_IBKR_PORT", "4001"));
 
         String line = StartupReport.configuration(settings);

@@ -17,10 +17,10 @@ class DemoSyncPeriodTest {
 
     @Test
     void aKeyLeftAtTheFilesDefaultIsToldFromOneSetToAnything() {
-        assertThat(Settings.load(Map.of(), Map.of()).isFileDefault("psync.sync.period")).isTrue();
-        assertThat(Settings.load(Map.of("PSYNC_SYNC_PERIOD", "5m"), Map.of()).isFileDefault("psync.sync.period")).isFalse();
-        assertThat(Settings.load(Map.of(), Map.of("psync.sync.period", "1h")).isFileDefault("psync.sync.period")).isFalse();
-        assertThat(Settings.load(Map.of(), Map.of()).isFileDefault("psync.no.such.key")).isFalse();
+        assertThat(ConfigurationValues.load(Map.of(), Map.of()).isFileDefault("psync.sync.period")).isTrue();
+        assertThat(ConfigurationValues.load(Map.of("PSYNC_SYNC_PERIOD", "5m"), Map.of()).isFileDefault("psync.sync.period")).isFalse();
+        assertThat(ConfigurationValues.load(Map.of(), Map.of("psync.sync.period", "1h")).isFileDefault("psync.sync.period")).isFalse();
+        assertThat(ConfigurationValues.load(Map.of(), Map.of()).isFileDefault("psync.no.such.key")).isFalse();
     }
 
     @Test

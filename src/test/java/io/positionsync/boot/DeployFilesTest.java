@@ -51,8 +51,8 @@ class DeployFilesTest {
     void theEnvironmentFileNamesOnlySettingsWithValidValues() throws Exception {
         Map<String, String> env = environmentFile();
         assertThat(env).containsKeys("PSYNC_DB_URL", "PSYNC_IBKR_HOST", "PSYNC_HTTP_PORT", "PSYNC_DATA_DIR");
-        Settings settings = Settings.load(env, Map.of());
-        assertThat(ConfigurationCheck.unknownVariables(env, settings)).isEmpty();
+        ConfigurationValues settings = ConfigurationValues.load(env, Map.of());
+        assertThat(ConfigurationCheck.unknownVariables(env, settings.file())).isEmpty();
         ConfigurationCheck.validate(settings);
         ConfigurationCheck.validateEnvironment(env);
     }

@@ -28,7 +28,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.boot.Settings;
+import io.positionsync.boot.ConfigurationValues;
 import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Instrument;
 import io.positionsync.ibkr.sim.PortfolioEntry;
@@ -57,13 +57,13 @@ class SnapshotCommandAgainstSimulatorTest {
         }
     }
 
-    private static Settings settings() {
+    private static ConfigurationValues settings() {
         Properties p = new Properties();
         p.setProperty("psync.ibkr.connect-timeout-ms", "2000");
         p.setProperty("psync.ibkr.request-timeout-ms", "5000");
         p.setProperty("psync.ibkr.backoff-initial-ms", "50");
         p.setProperty("psync.ibkr.backoff-max-ms", "200");
-        return new Settings(p, Map.of(), Map.of());
+        return ConfigurationValues.of(p, Map.of());
     }
 
     private int run(String... args) {

@@ -17,7 +17,7 @@ import java.util.Properties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.positionsync.boot.Settings;
+import io.positionsync.boot.ConfigurationValues;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,13 +34,13 @@ class SnapshotCommandTest {
         }
     }
 
-    private static Settings settings() {
+    private static ConfigurationValues settings() {
         Properties p = new Properties();
         p.setProperty("psync.ibkr.connect-timeout-ms", "5000");
         p.setProperty("psync.ibkr.request-timeout-ms", "5000");
         p.setProperty("psync.ibkr.backoff-initial-ms", "1000");
         p.setProperty("psync.ibkr.backoff-max-ms", "60000");
-        return new Settings(p, Map.of(), Map.of());
+        return ConfigurationValues.of(p, Map.of());
     }
 
     private int run(String... args) {

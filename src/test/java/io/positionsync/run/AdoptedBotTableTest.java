@@ -213,8 +213,8 @@ class AdoptedBotTableTest {
         h.main.stop();
         Map<String, String> settings = new java.util.HashMap<>(db.settings());
         settings.put(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db));
-        try (io.positionsync.store.Database database = io.positionsync.store.Database.start(
-                io.positionsync.boot.Settings.load(Map.of(), settings))) {
+        try (io.positionsync.store.Database database = io.positionsync.boot.DatabaseConfiguration.start(
+                io.positionsync.boot.ConfigurationValues.load(Map.of(), settings))) {
             io.positionsync.store.Migrations.rollbackTo(database.dataSource(), 0);
         }
         assertThat(BotFixture.catalog(db.dataSource(), db.schema())).isEqualTo(catalogBeforeAdoption);

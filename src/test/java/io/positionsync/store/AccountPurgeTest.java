@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.boot.Settings;
+import io.positionsync.boot.ConfigurationValues;
 
 /** {@code purge-account}: a dry run by default; with --execute every row of the account goes, in one transaction. */
 class AccountPurgeTest {
@@ -61,7 +61,7 @@ class AccountPurgeTest {
     }
 
     private int purge(String... args) {
-        return PurgeAccountCommand.run(args, Settings.load(Map.of(), db.settings()),
+        return PurgeAccountCommand.run(args, ConfigurationValues.load(Map.of(), db.settings()),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.boot.Settings;
+import io.positionsync.boot.ConfigurationValues;
+import io.positionsync.boot.DatabaseConfiguration;
 import io.positionsync.store.BotFixture.Variant;
 
 /**
@@ -55,7 +56,7 @@ class AdoptionTest {
     private Database open() {
         Map<String, String> overrides = new HashMap<>(db.settings());
         overrides.put(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db));
-        return Database.start(Settings.load(Map.of(), overrides));
+        return DatabaseConfiguration.start(ConfigurationValues.load(Map.of(), overrides));
     }
 
     @ParameterizedTest
@@ -184,8 +185,8 @@ class AdoptionTest {
     void aConfiguredStatusSpellingTheBotsRowsDoNotUseBlocksTheDryRunAndAdoption() throws Exception {
         db = BotFixture.create(Variant.ALEMBIC_004); // the rows say open / closed
         List<String> data = botData();
-        AdoptionSettings upperCase = AdoptionSettings.from(Settings.load(Map.of(), Map.of(AdoptionSettings.SCHEMA,
-                BotFixture.serviceSchema(db), "psync.adopt.status-open", "OPEN")));
+        AdoptionSettings upperCase = AdoptionSettings.of(BotFixture.serviceSchema(db), null,
+                AdoptionSettings.DEFAULT_TABLE, Map.of(), "OPEN", null);
 
         Adoption.Plan dryRun = Adoption.plan(db.dataSource(), upperCase);
         Adoption.Plan adopt = Adoption.adopt(db.dataSource(), upperCase, java.time.Instant.now());
@@ -197,8 +198,8 @@ class AdoptionTest {
         assertThat(botData()).isEqualTo(data);
         assertThat(serviceCatalog()).isEmpty();
         // The spelling the rows use passes.
-        AdoptionSettings asTheRows = AdoptionSettings.from(Settings.load(Map.of(), Map.of(AdoptionSettings.SCHEMA,
-                BotFixture.serviceSchema(db), "psync.adopt.status-open", "open")));
+        AdoptionSettings asTheRows = AdoptionSettings.of(BotFixture.serviceSchema(db), null,
+                AdoptionSettings.DEFAULT_TABLE, Map.of(), "open", null);
         assertThat(Adoption.plan(db.dataSource(), asTheRows).blockers()).isEmpty();
     }
 

@@ -14,7 +14,6 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
-import io.positionsync.boot.Settings;
 
 /**
  * The trading bot's database of {@code src/test/resources/bot/}: its table as the bot's Alembic revisions create it
@@ -78,7 +77,7 @@ public final class BotFixture {
 
     /** The adoption settings a test uses: the defaults, with the service's schema of its own. */
     public static AdoptionSettings settings(TestDatabase db) {
-        return AdoptionSettings.from(Settings.load(Map.of(), Map.of(AdoptionSettings.SCHEMA, serviceSchema(db))));
+        return AdoptionSettings.defaults(serviceSchema(db));
     }
 
     public static void dropServiceSchema(TestDatabase db) throws SQLException {

@@ -18,7 +18,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.positionsync.boot.Settings;
+import io.positionsync.boot.ConfigurationValues;
+import io.positionsync.boot.DatabaseConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -160,8 +161,8 @@ class DatabaseTest {
     @Test
     void anExternalServerIsUsedWhenTheUrlIsSet() throws Exception {
         try (TestDatabase external = TestDatabase.create()) {
-            Settings settings = Settings.load(java.util.Map.of(), external.settings());
-            try (Database database = Database.start(settings)) {
+            ConfigurationValues settings = ConfigurationValues.load(java.util.Map.of(), external.settings());
+            try (Database database = DatabaseConfiguration.start(settings)) {
                 assertThat(database.isEmbedded()).isFalse();
                 assertThat(database.displayUrl()).doesNotContain("currentSchema");
                 assertThat(Migrations.currentVersion(database.dataSource())).isEqualTo(MigrationsTest.LATEST);
@@ -184,7 +185,7 @@ class DatabaseTest {
             int most = (max - reserved) / 2 - 1;
             java.util.Map<String, String> overrides = new java.util.HashMap<>(external.settings());
             overrides.put("psync.db.pool-size", Integer.toString(most + 1));
-            assertThatThrownBy(() -> Database.start(Settings.load(java.util.Map.of(), overrides)))
+            assertThatThrownBy(() -> DatabaseConfiguration.start(ConfigurationValues.load(java.util.Map.of(), overrides)))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("PSYNC_DB_POOL_SIZE=" + (most + 1) + " would take more than half of the " + (max - reserved)
                             + " connections the database takes from clients (max_connections " + max + ", " + reserved
@@ -228,21 +229,5 @@ class DatabaseTest {
                 .isEqualTo("jdbc:postgresql://h/db?ssl=true&reWriteBatchedInserts=true");
         assertThat(Database.withBatchRewrite("jdbc:postgresql://h/db?reWriteBatchedInserts=false"))
                 .isEqualTo("jdbc:postgresql://h/db?reWriteBatchedInserts=false");
-    }
-
-    @Test
-    void configurationComesFromTheSettingsKeys() {
-        Settings settings = Settings.load(java.util.Map.of("PSYNC_DB_POOL_SIZE", "7", "PSYNC_DATA_DIR", "/var/lib/psync"),
-                java.util.Map.of());
-
-        DatabaseConfig config = DatabaseConfig.from(settings::find);
-
-        assertThat(config.embedded()).isTrue();
-        assertThat(config.poolSize()).isEqualTo(7);
-        assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/psync"));
-        assertThat(config.embeddedPort()).isZero();
-        assertThat(config.connectionTimeout()).isPositive();
-        assertThatThrownBy(() -> DatabaseConfig.from(key -> Optional.empty()))
-                .hasMessageContaining("missing configuration key psync.data.dir");
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.positionsync.boot.Application;
-import io.positionsync.boot.Settings;
+import io.positionsync.boot.ConfigurationValues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,15 +35,15 @@ class SchemaCommandsTest {
         db.close();
     }
 
-    private Settings settings() {
-        return Settings.load(Map.of(), db.settings());
+    private ConfigurationValues settings() {
+        return ConfigurationValues.load(Map.of(), db.settings());
     }
 
-    private int migrate(Settings settings, String... args) {
+    private int migrate(ConfigurationValues settings, String... args) {
         return MigrateCommand.run(args, settings, print(out), print(err));
     }
 
-    private int rollback(Settings settings, String... args) {
+    private int rollback(ConfigurationValues settings, String... args) {
         return RollbackCommand.run(args, settings, print(out), print(err));
     }
 
@@ -109,7 +109,7 @@ class SchemaCommandsTest {
         Map<String, String> unreachable = new HashMap<>(db.settings());
         unreachable.put(DatabaseConfig.URL, "jdbc:postgresql://127.0.0.1:1/psync");
         unreachable.put(DatabaseConfig.PASSWORD, "hunter2");
-        assertThat(migrate(Settings.load(Map.of(), unreachable))).isEqualTo(1);
+        assertThat(migrate(ConfigurationValues.load(Map.of(), unreachable))).isEqualTo(1);
         String error = stderr();
         assertThat(error).startsWith("error: cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/psync")
                 .hasLineCount(1).doesNotContain("hunter2");

@@ -28,7 +28,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * @BeforeAll static void start() { db = TestDatabase.create(); }        // migrated to the latest version
  * @AfterAll static void stop() { db.close(); }
  * ... db.dataSource() ...                                             // HikariCP pool on the schema
- * ... Settings.load(Map.of(), db.settings()) ...                      // psync.db.url/user/password for the app
+ * ... ConfigurationValues.load(Map.of(), db.settings()) ...                      // psync.db.url/user/password for the app
  * }</pre>
  */
 public final class TestDatabase implements AutoCloseable {

@@ -9,19 +9,20 @@ import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
 
-class SettingsTest {
+/** Values as Camel's properties component resolves them, and errors that name the variable a user sets. */
+class ConfigurationValuesTest {
 
-    private static Settings settings(Map<String, String> environment, String... keyValues) {
+    private static ConfigurationValues settings(Map<String, String> environment, String... keyValues) {
         Properties properties = new Properties();
         for (int i = 0; i < keyValues.length; i += 2) {
             properties.setProperty(keyValues[i], keyValues[i + 1]);
         }
-        return new Settings(properties, environment, Map.of());
+        return ConfigurationValues.of(properties, environment);
     }
 
     @Test
     void environmentOverridesTheDefaultWrittenInTheFile() {
-        Settings s = settings(Map.of("PSYNC_X", "from-env"), "a", "{{env:PSYNC_X:fallback}}", "b", "{{env:PSYNC_Y:fallback}}",
+        ConfigurationValues s = settings(Map.of("PSYNC_X", "from-env"), "a", "{{env:PSYNC_X:fallback}}", "b", "{{env:PSYNC_Y:fallback}}",
                 "c", "{{env:PSYNC_Z:}}");
         assertThat(s.get("a")).isEqualTo("from-env");
         assertThat(s.get("b")).isEqualTo("fallback");
@@ -30,7 +31,7 @@ class SettingsTest {
 
     @Test
     void durationsAcceptMillisecondsAndDurationText() {
-        Settings s = settings(Map.of("PSYNC_SYNC_PERIOD", "5m"), "period", "{{env:PSYNC_SYNC_PERIOD:60s}}", "ms", "1500",
+        ConfigurationValues s = settings(Map.of("PSYNC_SYNC_PERIOD", "5m"), "period", "{{env:PSYNC_SYNC_PERIOD:60s}}", "ms", "1500",
                 "mixed", "1h30m", "bad", "soon");
         assertThat(s.getMillis("period")).isEqualTo(Duration.ofMinutes(5));
         assertThat(s.getMillis("ms")).isEqualTo(Duration.ofMillis(1500));
@@ -40,13 +41,13 @@ class SettingsTest {
 
     @Test
     void errorsNameTheEnvironmentVariableThatSetsTheKey() {
-        Settings s = settings(Map.of("PSYNC_IBKR_PORT", "abc"), "psync.ibkr.port", "{{env:PSYNC_IBKR_PORT:4002}}");
+        ConfigurationValues s = settings(Map.of("PSYNC_IBKR_PORT", "abc"), "psync.ibkr.port", "{{env:PSYNC_IBKR_PORT:4002}}");
         assertThatThrownBy(() -> s.getInt("psync.ibkr.port")).hasMessage("PSYNC_IBKR_PORT must be an integer, got 'abc'");
         assertThat(s.variableOf("psync.ibkr.port")).isEqualTo("PSYNC_IBKR_PORT");
     }
 
     @Test
     void theShippedDefaultPeriodIsOneMinute() {
-        assertThat(Settings.load(Map.of(), Map.of()).getMillis("psync.sync.period")).isEqualTo(Duration.ofSeconds(60));
+        assertThat(ConfigurationValues.load(Map.of(), Map.of()).getMillis("psync.sync.period")).isEqualTo(Duration.ofSeconds(60));
     }
 }

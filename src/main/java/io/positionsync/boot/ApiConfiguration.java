@@ -1,0 +1,142 @@
+package io.positionsync.boot;
+
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.component.platform.http.PlatformHttpComponent;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.EventNotifierSupport;
+
+import io.positionsync.api.ApiSettings;
+import io.positionsync.api.BreaksApi;
+import io.positionsync.api.DashboardAssets;
+import io.positionsync.api.DatabaseHealthCheck;
+import io.positionsync.api.HttpConnectionLimits;
+import io.positionsync.api.HttpResponses;
+import io.positionsync.api.PnlApi;
+import io.positionsync.api.PortfolioApi;
+import io.positionsync.api.PositionsApi;
+import io.positionsync.api.RequestGuards;
+import io.positionsync.api.ResponseHeaderFilter;
+import io.positionsync.api.SchedulerApi;
+import io.positionsync.api.SyncApi;
+import io.positionsync.api.SyncStatistics;
+import io.positionsync.api.TokenGuard;
+import io.positionsync.api.UnmatchedRequests;
+import io.positionsync.ibkr.TwsBrokerGateway;
+import io.positionsync.ibkr.sim.DemoHistory;
+import io.positionsync.run.GracefulStop;
+import io.positionsync.run.SyncCoordinator;
+import io.positionsync.run.SyncRunSteps;
+import io.positionsync.run.SyncTriggers;
+import io.positionsync.store.AccountRepository;
+import io.positionsync.store.BreakRepository;
+import io.positionsync.store.DailyPnlRepository;
+import io.positionsync.store.PositionRepository;
+import io.positionsync.store.SyncRunRepository;
+
+/**
+ * The HTTP area: the API's beans ({@code routes/api*.camel.yaml} calls them by these names), the dashboard, the
+ * guards every request passes (token, Host, connection limits, security headers), and the graceful stop that answers
+ * waiting callers on SIGTERM.
+ */
+public class ApiConfiguration implements CamelConfiguration {
+    /** Whether camel-main runs the embedded HTTP server (off for one-shot commands). */
+    @PropertyInject(value = "camel.server.enabled", defaultValue = "false")
+    private boolean httpServer;
+
+    @BindToRegistry("dashboardAssets")
+    public DashboardAssets dashboardAssets() {
+        return new DashboardAssets("web");
+    }
+
+    @BindToRegistry("httpResponses")
+    public HttpResponses httpResponses() {
+        return new HttpResponses();
+    }
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PositionSyncSettings settings = Wiring.bean(context, SettingsConfiguration.SETTINGS, PositionSyncSettings.class);
+        HttpSettings http = settings.http();
+        ApiSettings api = http.api();
+        Wiring.Resources resources = Wiring.resources(context);
+        Registry registry = context.getRegistry();
+        Clock clock = Clock.systemUTC();
+        TokenGuard tokenGuard = new TokenGuard(http.token().orElse(null));
+        // The HTTP server's Vert.x (found in the registry): idle connections closed, open ones capped.
+        HttpConnectionLimits connectionLimits = new HttpConnectionLimits(http.idleTimeout(), http.maxConnections(),
+                http.maxConnectionsPerClient(), http.probeReserve(), http.refusedLogInterval());
+        if (httpServer) {
+            bindVertx(context, connectionLimits);
+        }
+
+        DataSource dataSource = Wiring.bean(context, "dataSource", DataSource.class);
+        SyncRunRepository runs = Wiring.bean(context, "syncRunRepository", SyncRunRepository.class);
+        BreakRepository breaks = Wiring.bean(context, "breakRepository", BreakRepository.class);
+        PositionRepository positions = Wiring.bean(context, "positionRepository", PositionRepository.class);
+        TwsBrokerGateway gateway = Wiring.bean(context, "brokerGateway", TwsBrokerGateway.class);
+        SyncTriggers triggers = Wiring.bean(context, "syncTriggers", SyncTriggers.class);
+        SyncStatistics statistics = Wiring.bean(context, "syncStatistics", SyncStatistics.class);
+        DatabaseHealthCheck databaseHealth = Wiring.bean(context, "databaseHealthCheck", DatabaseHealthCheck.class);
+        ObservabilityConfiguration.Watchers watchers = Wiring.bean(context, ObservabilityConfiguration.WATCHERS,
+                ObservabilityConfiguration.Watchers.class);
+
+        ProducerTemplate manualTrigger = context.createProducerTemplate();
+        SyncApi syncApi = resources.add(new SyncApi(
+                key -> manualTrigger.requestBodyAndHeader("direct:sync-manual", null, SyncRunSteps.IDEMPOTENCY_HEADER, key,
+                        SyncCoordinator.InFlightRun.class),
+                tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
+                settings.sync().timerEnabled(), databaseHealth::problem));
+        registry.bind("syncApi", syncApi);
+        DemoHistory demoHistory = registry.lookupByNameAndType(GatewayConfiguration.DEMO_HISTORY, DemoHistory.class);
+        if (demoHistory != null) {
+            syncApi.demoHistory(demoHistory::progress);
+        }
+        // SIGTERM: answer waiting callers, give the run in flight its grace, then cut its snapshot short.
+        context.getManagementStrategy().addEventNotifier(new GracefulStop(triggers.coordinator(),
+                settings.sync().shutdownGrace(), syncApi::close, gateway::close));
+        registry.bind("schedulerApi", new SchedulerApi(context, watchers.timer(), statistics, runs, api, clock));
+        registry.bind("positionsApi", new PositionsApi(positions));
+        registry.bind("portfolioApi", new PortfolioApi(positions, runs, new AccountRepository(dataSource),
+                gateway::status, api, clock));
+        registry.bind("pnlApi", new PnlApi(new DailyPnlRepository(dataSource, http.reportingZone()), clock));
+        registry.bind("breaksApi", new BreaksApi(breaks));
+        registry.bind("unmatchedRequests", new UnmatchedRequests(context));
+        HttpResponses httpResponses = Wiring.bean(context, "httpResponses", HttpResponses.class);
+        context.addStartupListener(httpResponses.bodyLimit());
+        // Security headers everywhere, HEAD, the token for reads off loopback, chunked bodies over the limit.
+        context.addStartupListener(new RequestGuards(httpResponses, tokenGuard, connectionLimits).installer());
+        // Waiting manual triggers hold no HTTP worker (see HttpResponses.asyncTrigger).
+        context.addStartupListener(httpResponses.asyncTrigger(syncApi, watchers.httpRequests()));
+        // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).
+        context.getComponent("platform-http", PlatformHttpComponent.class).setHeaderFilterStrategy(new ResponseHeaderFilter());
+        StartupReport.logListenAddressWhenStarted(context);
+    }
+
+    /** The Vert.x the HTTP server runs on, closed once the context has stopped (the server stops on it first). */
+    private static void bindVertx(CamelContext context, HttpConnectionLimits connectionLimits) {
+        io.vertx.core.Vertx vertx = connectionLimits.vertx();
+        context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
+            @Override
+            public boolean isEnabled(CamelEvent event) {
+                return event instanceof CamelEvent.CamelContextStoppedEvent;
+            }
+
+            @Override
+            public void notify(CamelEvent event) throws Exception {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        });
+        context.getRegistry().bind("vertx", vertx);
+        context.getRegistry().bind("httpConnectionLimits", connectionLimits);
+    }
+}

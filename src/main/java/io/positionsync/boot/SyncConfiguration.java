@@ -1,0 +1,90 @@
+package io.positionsync.boot;
+
+import java.time.Clock;
+
+import javax.sql.DataSource;
+
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.positionsync.api.SyncStatistics;
+import io.positionsync.ibkr.TwsBrokerGateway;
+import io.positionsync.ibkr.sim.DemoHistory;
+import io.positionsync.run.PendingRunFailures;
+import io.positionsync.run.ReconcileProcessor;
+import io.positionsync.run.RunResultAggregation;
+import io.positionsync.run.SyncRunSteps;
+import io.positionsync.run.SyncTriggers;
+import io.positionsync.store.BreakRepository;
+import io.positionsync.store.ExecutionRepository;
+import io.positionsync.store.PositionProjection;
+import io.positionsync.store.PositionRepository;
+import io.positionsync.store.SyncRunRepository;
+import io.positionsync.sync.SnapshotTransformer;
+import io.positionsync.sync.SyncRunStatus;
+import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.sync.SyncTrigger;
+
+/**
+ * The sync area: the pipeline's steps ({@code routes/sync.camel.yaml} calls them by these names), the triggers that
+ * start runs (timer, start-up, manual), the run statistics, and the failures kept while the database is away.
+ */
+public class SyncConfiguration implements CamelConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncConfiguration.class);
+    /** Run failures kept while the database is away (one per failed run; runs are at least a second apart). */
+    private static final int PENDING_FAILURES_CAPACITY = 10_000;
+
+    @BindToRegistry("reconcileProcessor")
+    public ReconcileProcessor reconcileProcessor() {
+        return new ReconcileProcessor();
+    }
+
+    @BindToRegistry("runResultAggregation")
+    public RunResultAggregation runResultAggregation() {
+        return new RunResultAggregation();
+    }
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PositionSyncSettings settings = Wiring.bean(context, SettingsConfiguration.SETTINGS, PositionSyncSettings.class);
+        Wiring.Resources resources = Wiring.resources(context);
+        DataSource dataSource = Wiring.bean(context, "dataSource", DataSource.class);
+        SyncRunRepository runs = Wiring.bean(context, "syncRunRepository", SyncRunRepository.class);
+        TwsBrokerGateway gateway = Wiring.bean(context, "brokerGateway", TwsBrokerGateway.class);
+        Clock syncClock = Wiring.bean(context, GatewayConfiguration.SYNC_CLOCK, Clock.class);
+
+        SyncStatistics statistics = new SyncStatistics(Clock.systemUTC(), settings.monitor().executionsMissingRuns(),
+                settings.gateway().clientId());
+        PendingRunFailures pendingFailures = resources.add(new PendingRunFailures(runs, dataSource,
+                settings.sync().failureRetry(), PENDING_FAILURES_CAPACITY));
+        SyncRunSteps steps = new SyncRunSteps(gateway, dataSource,
+                Wiring.bean(context, "positionRepository", PositionRepository.class),
+                Wiring.bean(context, "executionRepository", ExecutionRepository.class), runs,
+                Wiring.bean(context, "breakRepository", BreakRepository.class), new SnapshotTransformer(),
+                settings.sync().breakTolerance(), syncClock, statistics, pendingFailures,
+                Wiring.bean(context, "positionProjection", PositionProjection.class));
+        steps.failInterruptedRuns();
+
+        SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.sync().runTimeout()));
+        DemoHistory demoHistory = context.getRegistry().lookupByNameAndType(GatewayConfiguration.DEMO_HISTORY,
+                DemoHistory.class);
+        if (demoHistory != null) {
+            // The demo's days of history, each run through the coordinator, before the start-up run.
+            triggers.beforeStartupRun((coordinator, runTimeout) -> demoHistory.replay(() -> {
+                SyncRunSummary summary = coordinator.runAndWait(SyncTrigger.TIMER, runTimeout);
+                if (summary.status() != SyncRunStatus.SUCCEEDED) {
+                    LOG.warn("demo history: run {} ended {}: {}", summary.runId(), summary.status(), summary.error());
+                }
+                return summary.status() == SyncRunStatus.SUCCEEDED;
+            }));
+        }
+        Registry registry = context.getRegistry();
+        registry.bind("syncStatistics", statistics);
+        registry.bind("syncRunSteps", steps);
+        registry.bind("syncTriggers", triggers);
+    }
+}
