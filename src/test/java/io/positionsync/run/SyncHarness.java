@@ -26,7 +26,7 @@ import io.positionsync.store.TestDatabase;
 
 /**
  * The service's sync pipeline as it runs in production (camel-main, the real {@code routes/sync.camel.yaml},
- * {@code config/application.properties}, {@link io.positionsync.boot.PositionSyncConfiguration}) against a real
+ * {@code config/application.properties} and its configuration classes) against a real
  * PostgreSQL schema and an in-process gateway simulator on a real socket. Each harness owns a fresh schema
  * and simulator, so tests never share state.
  */
