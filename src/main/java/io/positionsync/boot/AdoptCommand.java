@@ -37,7 +37,7 @@ final class AdoptCommand {
         return run(args, ConfigurationValues.load(), System.out, System.err);
     }
 
-    static int run(String[] args, ConfigurationValues settings, PrintStream out, PrintStream err) {
+    static int run(String[] args, ConfigurationValues values, PrintStream out, PrintStream err) {
         boolean dryRun;
         if (args.length == 0) {
             dryRun = false;
@@ -47,7 +47,7 @@ final class AdoptCommand {
             err.println("error: unexpected arguments (" + USAGE + ")");
             return 2;
         }
-        return run(dryRun, settings, out, err);
+        return run(dryRun, values, out, err);
     }
 
     /** The command line's entry. */
@@ -55,9 +55,9 @@ final class AdoptCommand {
         return run(dryRun, ConfigurationValues.load(), System.out, System.err);
     }
 
-    static int run(boolean dryRun, ConfigurationValues settings, PrintStream out, PrintStream err) {
-        AdoptionSettings adoption = ConfigurationBinder.adoption(settings);
-        try (Database database = DatabaseConfiguration.start(settings);
+    static int run(boolean dryRun, ConfigurationValues values, PrintStream out, PrintStream err) {
+        AdoptionSettings adoption = ConfigurationBinder.adoption(values);
+        try (Database database = DatabaseConfiguration.start(values);
                 io.positionsync.store.ServiceLock.Exclusive exclusive = dryRun ? io.positionsync.store.ServiceLock.Exclusive.NONE
                         : io.positionsync.store.ServiceLock.exclusive(database, "adopt")) {
             if (database.serviceSchema().isPresent()) {
@@ -79,7 +79,7 @@ final class AdoptCommand {
             }
             printPlan(plan, dryRun, out);
             if (dryRun && plan.table() != null) {
-                printMatching(database, plan, adoption, settings, out);
+                printMatching(database, plan, adoption, values, out);
             }
             if (!plan.canProceed()) {
                 out.println("blocked:");
@@ -131,7 +131,7 @@ final class AdoptCommand {
     }
 
     /** How each open row would be matched, from one snapshot of the configured gateway. */
-    private static void printMatching(Database database, Adoption.Plan plan, AdoptionSettings adoption, ConfigurationValues settings,
+    private static void printMatching(Database database, Adoption.Plan plan, AdoptionSettings adoption, ConfigurationValues values,
             PrintStream out) throws SQLException {
         List<String> missing = java.util.stream.Stream.of(adoption.columns().id(), adoption.columns().symbol(),
                 adoption.columns().status()).filter(c -> plan.table().column(c).isEmpty()).toList();
@@ -144,7 +144,7 @@ final class AdoptCommand {
         try (Connection connection = database.dataSource().getConnection()) {
             rows = Adoption.openRows(connection, plan.table(), adoption.columns(), plan.statusOpen());
         }
-        GatewaySettings gateway = ConfigurationBinder.gateway(settings);
+        GatewaySettings gateway = ConfigurationBinder.gateway(values);
         Optional<String> host = gateway.host();
         if (host.isEmpty() || gateway.simulatorNamed()) {
             out.println("matching of the " + rows.size() + " open rows: not previewed, no gateway configured "

@@ -84,11 +84,11 @@ public final class ConfigurationCheck {
 
     /**
      * Throws {@link IllegalStateException} with one line for the first wrong value, e.g.
-     * {@code PSYNC_IBKR_PORT must be an integer, got 'abc'}. Keys missing from the settings are skipped.
+     * {@code PSYNC_IBKR_PORT must be an integer, got 'abc'}. Keys missing from the configuration are skipped.
      */
-    public static void validate(ConfigurationValues settings) {
+    public static void validate(ConfigurationValues values) {
         for (IntKey rule : INTEGERS) {
-            Optional<String> value = settings.find(rule.key());
+            Optional<String> value = values.find(rule.key());
             if (value.isEmpty()) {
                 continue;
             }
@@ -96,37 +96,37 @@ public final class ConfigurationCheck {
             try {
                 number = Long.parseLong(value.get());
             } catch (NumberFormatException e) {
-                throw new IllegalStateException(settings.variableOf(rule.key()) + " must be an integer, got '"
+                throw new IllegalStateException(values.variableOf(rule.key()) + " must be an integer, got '"
                         + value.get() + "' (expected " + rule.expected() + ")");
             }
             if (number < rule.min() || number > rule.max()) {
-                throw new IllegalStateException(settings.variableOf(rule.key()) + " must be " + rule.expected()
+                throw new IllegalStateException(values.variableOf(rule.key()) + " must be " + rule.expected()
                         + ", got '" + value.get() + "'");
             }
         }
         for (DurationKey rule : DURATIONS) {
-            Optional<String> value = settings.find(rule.key());
+            Optional<String> value = values.find(rule.key());
             if (value.isEmpty()) {
                 continue;
             }
             Duration duration;
             try {
-                duration = settings.getMillis(rule.key());
+                duration = values.getMillis(rule.key());
             } catch (IllegalStateException e) {
                 duration = null;
             }
             if (duration == null || duration.compareTo(rule.min()) < 0) {
-                throw new IllegalStateException(settings.variableOf(rule.key()) + " must be " + DURATION_TEXT
+                throw new IllegalStateException(values.variableOf(rule.key()) + " must be " + DURATION_TEXT
                         + " of at least " + text(rule.min()) + ", got '" + value.get() + "'");
             }
         }
         for (String key : BOOLEANS) {
-            Optional<String> value = settings.find(key);
+            Optional<String> value = values.find(key);
             if (value.isPresent() && !value.get().equalsIgnoreCase("true") && !value.get().equalsIgnoreCase("false")) {
-                throw new IllegalStateException(settings.variableOf(key) + " must be true or false, got '" + value.get() + "'");
+                throw new IllegalStateException(values.variableOf(key) + " must be true or false, got '" + value.get() + "'");
             }
         }
-        settings.find("psync.sync.break-tolerance").ifPresent(value -> {
+        values.find("psync.sync.break-tolerance").ifPresent(value -> {
             BigDecimal tolerance;
             try {
                 tolerance = new BigDecimal(value);
@@ -134,30 +134,30 @@ public final class ConfigurationCheck {
                 tolerance = null;
             }
             if (tolerance == null || tolerance.signum() < 0) {
-                throw new IllegalStateException(settings.variableOf("psync.sync.break-tolerance")
+                throw new IllegalStateException(values.variableOf("psync.sync.break-tolerance")
                         + " must be a decimal amount of at least 0 (such as 0.01), got '" + value + "'");
             }
         });
-        settings.find("psync.db.url").ifPresent(url -> {
+        values.find("psync.db.url").ifPresent(url -> {
             try {
                 io.positionsync.store.DatabaseUrl.parse(url);
             } catch (IllegalArgumentException e) {
-                throw new IllegalStateException(settings.variableOf("psync.db.url") + " " + e.getMessage());
+                throw new IllegalStateException(values.variableOf("psync.db.url") + " " + e.getMessage());
             }
         });
-        settings.find("psync.reporting.time-zone").ifPresent(value -> {
+        values.find("psync.reporting.time-zone").ifPresent(value -> {
             try {
                 java.time.ZoneId.of(value.trim());
             } catch (java.time.DateTimeException e) {
-                throw new IllegalStateException(settings.variableOf("psync.reporting.time-zone")
+                throw new IllegalStateException(values.variableOf("psync.reporting.time-zone")
                         + " must be a time zone such as UTC or America/New_York, got '" + value + "'");
             }
         });
-        long amber = settings.find("psync.api.stale-amber-seconds").map(Long::parseLong).orElse(1L);
-        long red = settings.find("psync.api.stale-red-seconds").map(Long::parseLong).orElse(Long.MAX_VALUE);
+        long amber = values.find("psync.api.stale-amber-seconds").map(Long::parseLong).orElse(1L);
+        long red = values.find("psync.api.stale-red-seconds").map(Long::parseLong).orElse(Long.MAX_VALUE);
         if (red < amber) {
-            throw new IllegalStateException(settings.variableOf("psync.api.stale-red-seconds") + " must be at least "
-                    + settings.variableOf("psync.api.stale-amber-seconds") + " (" + amber + "), got '" + red + "'");
+            throw new IllegalStateException(values.variableOf("psync.api.stale-red-seconds") + " must be at least "
+                    + values.variableOf("psync.api.stale-amber-seconds") + " (" + amber + "), got '" + red + "'");
         }
     }
 

@@ -14,12 +14,12 @@ public final class MigrateCommand {
         return run(args, ConfigurationValues.load(), System.out, System.err);
     }
 
-    public static int run(String[] args, ConfigurationValues settings, PrintStream out, PrintStream err) {
+    public static int run(String[] args, ConfigurationValues values, PrintStream out, PrintStream err) {
         if (args.length > 0) {
             err.println("error: migrate takes no arguments (usage: migrate)");
             return 2;
         }
-        try (Database database = DatabaseConfiguration.start(settings)) {
+        try (Database database = DatabaseConfiguration.start(values)) {
             Migrations.Migrated result = Migrations.migrate(database.dataSource());
             if (result.applied() == 0) {
                 out.println("schema is up to date at version " + result.toVersion() + " (" + database.displayUrl() + ")");

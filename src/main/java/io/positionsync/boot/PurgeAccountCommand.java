@@ -26,7 +26,7 @@ public final class PurgeAccountCommand {
         return run(args, ConfigurationValues.load(), System.out, System.err);
     }
 
-    public static int run(String[] args, ConfigurationValues settings, PrintStream out, PrintStream err) {
+    public static int run(String[] args, ConfigurationValues values, PrintStream out, PrintStream err) {
         String account = null;
         boolean execute = false;
         for (String arg : args) {
@@ -39,7 +39,7 @@ public final class PurgeAccountCommand {
                 account = arg;
             }
         }
-        return run(account, execute, settings, out, err);
+        return run(account, execute, values, out, err);
     }
 
     /** The command line's entry. */
@@ -47,12 +47,12 @@ public final class PurgeAccountCommand {
         return run(account, execute, ConfigurationValues.load(), System.out, System.err);
     }
 
-    public static int run(String account, boolean execute, ConfigurationValues settings, PrintStream out, PrintStream err) {
+    public static int run(String account, boolean execute, ConfigurationValues values, PrintStream out, PrintStream err) {
         if (account == null || account.isBlank()) {
             err.println("error: name the account (" + USAGE + ")");
             return 2;
         }
-        try (Database database = DatabaseConfiguration.start(settings);
+        try (Database database = DatabaseConfiguration.start(values);
                 ServiceLock.Exclusive exclusive = execute ? ServiceLock.exclusive(database, "purge-account --execute")
                         : ServiceLock.Exclusive.NONE) {
             Migrations.migrate(database.dataSource());

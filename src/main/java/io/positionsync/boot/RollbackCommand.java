@@ -25,17 +25,17 @@ public final class RollbackCommand {
         return run(target, ConfigurationValues.load(), System.out, System.err);
     }
 
-    public static int run(String[] args, ConfigurationValues settings, PrintStream out, PrintStream err) {
+    public static int run(String[] args, ConfigurationValues values, PrintStream out, PrintStream err) {
         Integer target = parseTarget(args);
         if (target == null) {
             err.println("error: expected --to <version> with a version of 0 or more (" + USAGE + ")");
             return 2;
         }
-        return run(target, settings, out, err);
+        return run(target, values, out, err);
     }
 
-    public static int run(int target, ConfigurationValues settings, PrintStream out, PrintStream err) {
-        try (Database database = DatabaseConfiguration.start(settings);
+    public static int run(int target, ConfigurationValues values, PrintStream out, PrintStream err) {
+        try (Database database = DatabaseConfiguration.start(values);
                 ServiceLock.Exclusive exclusive = ServiceLock.exclusive(database, "rollback")) {
             Migrations.RolledBack result = Migrations.rollbackTo(database.dataSource(), target);
             if (result.scripts().isEmpty()) {

@@ -46,24 +46,24 @@ public final class SnapshotCommand {
     }
 
     static int run(String host, Integer port, Integer clientId, Integer timeoutSeconds, PrintStream out, PrintStream err,
-            ConfigurationValues settings) {
-        String configuredHost = settings.find("psync.ibkr.host").orElse(null);
+            ConfigurationValues values) {
+        String configuredHost = values.find("psync.ibkr.host").orElse(null);
         String effectiveHost = host != null ? host : configuredHost;
         if (effectiveHost == null || "simulator".equalsIgnoreCase(effectiveHost.trim())) {
-            err.println("error: no gateway host: give --host or set " + settings.variableOf("psync.ibkr.host")
+            err.println("error: no gateway host: give --host or set " + values.variableOf("psync.ibkr.host")
                     + " to the TWS / IB Gateway host (" + USAGE + ")");
             return EXIT_USAGE;
         }
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--host", effectiveHost,
-                "--port", port != null ? port.toString() : settings.find("psync.ibkr.port").orElse(""),
-                "--client-id", clientId != null ? clientId.toString() : settings.find("psync.ibkr.client-id").orElse("")));
+                "--port", port != null ? port.toString() : values.find("psync.ibkr.port").orElse(""),
+                "--client-id", clientId != null ? clientId.toString() : values.find("psync.ibkr.client-id").orElse("")));
         if (timeoutSeconds != null) {
             args.addAll(java.util.List.of("--timeout-seconds", timeoutSeconds.toString()));
         }
-        return run(args.toArray(String[]::new), out, err, settings);
+        return run(args.toArray(String[]::new), out, err, values);
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err, ConfigurationValues settings) {
+    public static int run(String[] args, PrintStream out, PrintStream err, ConfigurationValues values) {
         Arguments arguments;
         try {
             arguments = Arguments.parse(args);
@@ -73,7 +73,7 @@ public final class SnapshotCommand {
         }
         TwsGatewayConfig config;
         try {
-            config = arguments.config(settings);
+            config = arguments.config(values);
         } catch (RuntimeException e) {
             err.println("error: bad configuration: " + e.getMessage());
             return EXIT_FAILED;
@@ -123,14 +123,14 @@ public final class SnapshotCommand {
             return new Arguments(host.trim(), port, clientId, timeout);
         }
 
-        TwsGatewayConfig config(ConfigurationValues settings) {
-            Duration connectTimeout = timeoutSeconds == null ? settings.getMillis("psync.ibkr.connect-timeout-ms")
+        TwsGatewayConfig config(ConfigurationValues values) {
+            Duration connectTimeout = timeoutSeconds == null ? values.getMillis("psync.ibkr.connect-timeout-ms")
                     : Duration.ofSeconds(timeoutSeconds);
-            Duration requestTimeout = timeoutSeconds == null ? settings.getMillis("psync.ibkr.request-timeout-ms")
+            Duration requestTimeout = timeoutSeconds == null ? values.getMillis("psync.ibkr.request-timeout-ms")
                     : Duration.ofSeconds(timeoutSeconds);
             return new TwsGatewayConfig(host, port, clientId, connectTimeout, requestTimeout,
-                    settings.getMillis("psync.ibkr.backoff-initial-ms"), settings.getMillis("psync.ibkr.backoff-max-ms"),
-                    settings.getMillis("psync.ibkr.commission-wait-ms", TwsGatewayConfig.DEFAULT_COMMISSION_WAIT));
+                    values.getMillis("psync.ibkr.backoff-initial-ms"), values.getMillis("psync.ibkr.backoff-max-ms"),
+                    values.getMillis("psync.ibkr.commission-wait-ms", TwsGatewayConfig.DEFAULT_COMMISSION_WAIT));
         }
     }
 

@@ -29,10 +29,10 @@ final class StartupReport {
     }
 
     /** {@code key=value, ...} of every {@code psync.*} key as resolved, with passwords and tokens masked. */
-    static String configuration(ConfigurationValues settings) {
+    static String configuration(ConfigurationValues values) {
         StringJoiner line = new StringJoiner(", ");
-        for (String key : settings.keys()) {
-            String value = settings.find(key).orElse("");
+        for (String key : values.keys()) {
+            String value = values.find(key).orElse("");
             line.add(key + "=" + shown(key, value));
         }
         return line.toString();
@@ -60,7 +60,7 @@ final class StartupReport {
      * Refuses to start when the API's port is taken: without it there would be no API, dashboard, health or
      * metrics, and the server would only log the failure and run on. Checked before the database starts.
      */
-    static void refuseTakenHttpPort(CamelContext context, ConfigurationValues settings) {
+    static void refuseTakenHttpPort(CamelContext context, ConfigurationValues values) {
         PropertiesComponent properties = context.getPropertiesComponent();
         if (!properties.resolveProperty("camel.server.enabled").map(Boolean::parseBoolean).orElse(false)) {
             return;
@@ -71,10 +71,10 @@ final class StartupReport {
             probe.bind(new InetSocketAddress(InetAddress.getByName(host), port), 1);
         } catch (BindException e) {
             throw new IllegalStateException("HTTP port " + port + " on " + host + " is already in use ("
-                    + settings.variableOf("psync.http.port") + "): stop the process that listens there or choose another port");
+                    + values.variableOf("psync.http.port") + "): stop the process that listens there or choose another port");
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen on " + host + ":" + port + " ("
-                    + settings.variableOf("psync.http.host") + ", " + settings.variableOf("psync.http.port") + "): "
+                    + values.variableOf("psync.http.host") + ", " + values.variableOf("psync.http.port") + "): "
                     + e.getMessage());
         }
     }
