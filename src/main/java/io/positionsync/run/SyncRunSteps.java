@@ -56,8 +56,8 @@ import io.positionsync.sync.SyncTrigger;
  * The steps of the sync route ({@code routes/sync.camel.yaml}) around the reconcile processor: record the
  * run, fetch the snapshot, read the stored state and sort the snapshot against it, persist every change in one
  * transaction, and record how the run ended. The run's state is the message body, one {@link RunState} record per
- * step; each method says which body it takes and which it returns. A run's position changes, its executions, its breaks and its final {@code sync_runs}
- * status commit together or not at all.
+ * step; each method says which body it takes and which it returns. A run's position changes, its executions, its
+ * breaks and its final {@code sync_runs} status commit together or not at all.
  */
 public final class SyncRunSteps {
     /** Header naming the {@link SyncTrigger}. */

@@ -2,7 +2,6 @@ package io.positionsync.sync;
 
 import java.time.Instant;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -38,11 +37,5 @@ public record StoredState(
         notYetApplied = Collections.unmodifiableMap(Objects.requireNonNull(notYetApplied, "notYetApplied"));
         openExecutionConflicts = Collections.unmodifiableMap(
                 Objects.requireNonNull(openExecutionConflicts, "openExecutionConflicts"));
-    }
-
-    /** Nothing stored yet: a first run. */
-    public static StoredState empty() {
-        return new StoredState(0, new HashMap<>(), new HashMap<>(), new HashMap<>(), new HashMap<>(), new HashMap<>(),
-                new HashMap<>());
     }
 }
