@@ -2,6 +2,7 @@ package io.positionsync.sync;
 
 import static io.positionsync.sync.Fixtures.ACCOUNT;
 import static io.positionsync.sync.Fixtures.T0;
+import static io.positionsync.sync.Fixtures.TOLERANCE;
 import static io.positionsync.sync.Fixtures.broker;
 import static io.positionsync.sync.Fixtures.d;
 import static io.positionsync.sync.Fixtures.fill;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.Test;
  * of the ledger, and which applied fills reported again conflict.
  */
 class RunFactsTest {
-    private static final BigDecimal TOLERANCE = new BigDecimal("0.01");
     private static final Instant FIRST_SEEN = T0.minusSeconds(7 * 86_400);
 
     /** The stored state a test builds up: every map mutable until {@link #state()}. */
