@@ -18,7 +18,7 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.positionsync.store.SyncCounts;
+import io.positionsync.sync.SyncCounts;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncTrigger;

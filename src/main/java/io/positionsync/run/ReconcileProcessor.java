@@ -3,32 +3,30 @@ package io.positionsync.run;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.camel.ExchangeProperty;
-
 import io.positionsync.sync.InstrumentFacts;
 import io.positionsync.sync.InstrumentReconciler;
 import io.positionsync.sync.InstrumentResult;
 import io.positionsync.sync.RunInputs;
 
 /**
- * The reconcile step of the sync route: one call per chunk of the split's instruments (see
- * {@link InstrumentChunks}), returning each instrument's result in order ({@link RunResultAggregation} gathers
- * them). The rules live in {@link InstrumentReconciler}; this bean only finds the run's shared inputs on the
- * exchange. A chunk rather than one exchange per instrument: the route's per-exchange work (copying the
- * exchange, events, aggregation) then costs per few hundred instruments, not per instrument.
+ * The reconcile step of the sync route: one call per {@link RunState.Part} of the split (a chunk of the run's
+ * instruments, see {@link InstrumentChunks}), returning each instrument's result in order
+ * ({@link RunResultAggregation} gathers them). The rules live in {@link InstrumentReconciler}. A chunk rather than
+ * one exchange per instrument: the route's per-exchange work (copying the exchange, events, aggregation) then
+ * costs per few hundred instruments, not per instrument.
  */
 public final class ReconcileProcessor {
     private final InstrumentReconciler reconciler = new InstrumentReconciler();
 
     /**
-     * Reconciles each instrument of the chunk: its new fills, late facts, and the broker's word on it. The first
-     * instrument that fails stops the chunk (and the split): the failure names it.
+     * Reconciles each instrument of the part: its new fills, late facts, and the broker's word on it. The first
+     * instrument that fails stops the part (and the split): the failure names it.
+     * Body: {@link RunState.Part} -> {@code List<InstrumentResult>}.
      */
-    public List<InstrumentResult> reconcile(List<InstrumentFacts> chunk,
-            @ExchangeProperty(SyncRunSteps.RUN_PROPERTY) SyncRunContext run) {
-        RunInputs inputs = run.inputs();
-        List<InstrumentResult> results = new ArrayList<>(chunk.size());
-        for (InstrumentFacts facts : chunk) {
+    public List<InstrumentResult> reconcile(RunState.Part part) {
+        RunInputs inputs = part.prepared().inputs();
+        List<InstrumentResult> results = new ArrayList<>(part.instruments().size());
+        for (InstrumentFacts facts : part.instruments()) {
             try {
                 results.add(reconciler.reconcile(facts, inputs));
             } catch (RuntimeException e) {

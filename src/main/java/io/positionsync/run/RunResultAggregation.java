@@ -10,9 +10,10 @@ import io.positionsync.sync.InstrumentResult;
 import io.positionsync.sync.RunResult;
 
 /**
- * Gathers the split's results (each exchange a chunk of instruments, see {@link InstrumentChunks}) into the run's
- * {@link RunResult}, in the order of the instruments. The list being built lives in the aggregated exchange only
- * (one per run); when the split completes it becomes the immutable result.
+ * Gathers the split's results (each exchange a {@link RunState.Part}'s instruments' results) into the run's
+ * {@link RunResult}, in the order of the instruments, and hands on the run with it: the split's
+ * {@link RunState.Prepared} becomes a {@link RunState.Reconciled}. The list being built lives in the aggregated
+ * exchange only (one per run); when the split completes it becomes the immutable result.
  */
 public final class RunResultAggregation implements AggregationStrategy {
     private static final String COLLECTED = "psyncInstrumentResults";
@@ -44,13 +45,19 @@ public final class RunResultAggregation implements AggregationStrategy {
 
     @Override
     public void onCompletion(Exchange exchange, Exchange inputExchange) {
+        RunState.Prepared prepared = inputExchange.getMessage().getBody(RunState.Prepared.class);
         if (exchange == null) {
-            // nothing was split (no instrument can change): the route's next step sees the split's input
+            // nothing was split (no instrument can change): the run goes on with no instrument result
+            inputExchange.getMessage().setBody(prepared.reconciled(RunResult.EMPTY));
             return;
         }
         @SuppressWarnings("unchecked")
         List<InstrumentResult> collected = exchange.getProperty(COLLECTED, List.class);
+        if (collected == null) {
+            // a part failed: the route's error handler has recorded the run's failure, its summary is the body
+            return;
+        }
         exchange.removeProperty(COLLECTED);
-        exchange.getMessage().setBody(new RunResult(collected == null ? List.of() : collected));
+        exchange.getMessage().setBody(prepared.reconciled(new RunResult(collected)));
     }
 }

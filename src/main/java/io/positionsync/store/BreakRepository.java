@@ -20,6 +20,8 @@ import javax.sql.DataSource;
 import io.positionsync.sync.BreakKind;
 import io.positionsync.sync.BreakRef;
 import io.positionsync.sync.PositionKey;
+import io.positionsync.sync.ExecutionConflict;
+import io.positionsync.sync.ReconciliationBreak;
 
 /** The {@code reconciliation_breaks} table: written in the run's transaction, read by the status API. */
 public final class BreakRepository {
@@ -178,7 +180,7 @@ public final class BreakRepository {
      * Stores an {@code EXECUTION_CONFLICT} break per conflict in the run's transaction: ours is the applied price,
      * the broker's the price reported now; the note says every difference.
      */
-    public void recordExecutionConflicts(Connection connection, long runId, List<ExecutionRepository.Conflict> conflicts,
+    public void recordExecutionConflicts(Connection connection, long runId, List<ExecutionConflict> conflicts,
             Instant at) throws SQLException {
         if (conflicts.isEmpty()) {
             return;
@@ -186,7 +188,7 @@ public final class BreakRepository {
         try (PreparedStatement statement = connection.prepareStatement("INSERT INTO reconciliation_breaks (run_id, "
                 + "account, con_id, symbol, currency, ours, broker, difference, tolerance, detected_at, note, kind, exec_id) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)")) {
-            for (ExecutionRepository.Conflict conflict : conflicts) {
+            for (ExecutionConflict conflict : conflicts) {
                 var reported = conflict.reported();
                 var stored = conflict.stored().execution();
                 statement.setLong(1, runId);

@@ -23,6 +23,7 @@ import io.positionsync.sync.BrokerExecution;
 import io.positionsync.sync.ExecIds;
 import io.positionsync.sync.ExecutionRecord;
 import io.positionsync.sync.ExecutionState;
+import io.positionsync.sync.StoredExecution;
 
 /**
  * The {@code executions} table: every fill stored once by execId, whatever how often a snapshot replays
@@ -310,53 +311,6 @@ public final class ExecutionRepository {
             }
         }
         return found;
-    }
-
-    /**
-     * A fill already applied (or covered by an opening balance) that the broker reports again under the same execId
-     * with other content, and no correction ({@code .nn}) saying so. It stays applied as stored; never a second time.
-     */
-    public record Conflict(StoredExecution stored, BrokerExecution reported) {
-        /** {@code execId 0001.01 was applied as BOT 10 @ 12 at 2026-..Z and is now reported as BOT 10 @ 99 at ...}. */
-        public String describe() {
-            return "execId " + reported.execId() + " was applied as " + content(stored.execution())
-                    + " and is now reported as " + content(reported) + " without a correction; kept as applied, "
-                    + "not applied again";
-        }
-
-        private static String content(BrokerExecution e) {
-            return e.side() + " " + e.shares().stripTrailingZeros().toPlainString() + " @ "
-                    + e.price().stripTrailingZeros().toPlainString() + " at " + e.time();
-        }
-    }
-
-    /**
-     * Those of {@code reported} whose execId is stored as applied (or covered) with another side, shares, price or
-     * time: a broker that changed a fill without correcting it. Each is to be raised, never applied again.
-     */
-    public List<Conflict> conflicts(Connection connection, Collection<BrokerExecution> reported) throws SQLException {
-        Map<String, BrokerExecution> byId = new LinkedHashMap<>();
-        reported.forEach(e -> byId.put(e.execId(), e));
-        Map<String, StoredExecution> stored = findByExecIds(connection, byId.keySet());
-        List<Conflict> conflicts = new ArrayList<>();
-        for (BrokerExecution execution : byId.values()) {
-            StoredExecution same = stored.get(execution.execId());
-            if (same != null && (same.state() == ExecutionState.APPLIED || same.state() == ExecutionState.COVERED)
-                    && differs(same.execution(), execution)) {
-                conflicts.add(new Conflict(same, execution));
-            }
-        }
-        return conflicts;
-    }
-
-    /** Side, shares, price or time differ (numbers by value, times at the database's precision). */
-    static boolean differs(BrokerExecution stored, BrokerExecution reported) {
-        return !stored.side().equals(reported.side())
-                || stored.shares().compareTo(reported.shares()) != 0
-                || stored.price().compareTo(reported.price()) != 0
-                || (stored.time() != null && reported.time() != null && !stored.time().truncatedTo(
-                        java.time.temporal.ChronoUnit.MICROS).equals(reported.time().truncatedTo(
-                                java.time.temporal.ChronoUnit.MICROS)));
     }
 
     /** The stored rows of {@code execIds}, by execId (unknown ids are absent). */

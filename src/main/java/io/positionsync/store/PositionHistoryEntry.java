@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.positionsync.sync.ChangeKind;
 import io.positionsync.sync.RealizedPnlSource;
+import io.positionsync.sync.StoredExecution;
 
 /**
  * A row of {@code position_history}: one change a run made to a lifecycle, with the stored executions

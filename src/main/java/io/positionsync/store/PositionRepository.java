@@ -32,6 +32,7 @@ import io.positionsync.sync.PositionKey;
 import io.positionsync.sync.PositionStatus;
 import io.positionsync.sync.RealizedPnlSource;
 import io.positionsync.sync.StoredPosition;
+import io.positionsync.sync.StoredExecution;
 
 /**
  * The {@code positions} table and its {@code position_history}. Writes take the sync run's connection so

@@ -5,6 +5,7 @@ import java.time.Instant;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
+import io.positionsync.sync.SyncCounts;
 
 /** A row of {@code sync_runs}. {@code finishedAt} and {@code durationMs} are null while RUNNING. */
 public record SyncRun(

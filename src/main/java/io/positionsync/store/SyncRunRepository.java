@@ -15,6 +15,7 @@ import javax.sql.DataSource;
 import io.positionsync.sync.FillCounts;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncTrigger;
+import io.positionsync.sync.SyncCounts;
 
 /**
  * The {@code sync_runs} table. A run inserts its row and finishes it on its own connection, in the same

@@ -24,7 +24,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.PositionRepository;
-import io.positionsync.store.ReconciliationBreak;
+import io.positionsync.sync.ReconciliationBreak;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.sync.SyncTrigger;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.positionsync.store.SyncCounts;
+import io.positionsync.sync.SyncCounts;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.run.SyncCoordinator;

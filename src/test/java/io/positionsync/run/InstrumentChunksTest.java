@@ -13,6 +13,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.sync.BrokerExecution;
+import io.positionsync.sync.ExecutionConflicts;
 import io.positionsync.sync.InstrumentFacts;
 import io.positionsync.sync.PositionKey;
 import io.positionsync.sync.RunInputs;
@@ -60,11 +61,13 @@ class InstrumentChunksTest {
 
     @Test
     void aChunkIsReconciledInOrderAndAFailureNamesTheInstrumentItConcerns() {
-        SyncRunContext run = new SyncRunContext(7, SyncTrigger.MANUAL, Instant.parse("2026-01-05T15:00:00Z"), null);
-        run.stateRead(new RunInputs(7, Instant.parse("2026-01-05T15:00:00Z"), new BigDecimal("0.01"), null), 0);
+        Instant at = Instant.parse("2026-01-05T15:00:00Z");
+        RunState.Prepared run = new RunState.Prepared(new RunState.Started(7, SyncTrigger.MANUAL, at, null), null,
+                new RunInputs(7, at, new BigDecimal("0.01"), null), new InstrumentChunks(List.of()), 0, 0,
+                ExecutionConflicts.NONE);
         ReconcileProcessor processor = new ReconcileProcessor();
 
-        assertThat(processor.reconcile(List.of(facts(1), facts(2)), run))
+        assertThat(processor.reconcile(new RunState.Part(run, List.of(facts(1), facts(2)))))
                 .extracting(r -> r.key().conId()).containsExactly(1L, 2L);
 
         // a fill of no shares cannot be folded: the run fails, naming the instrument
@@ -72,7 +75,7 @@ class InstrumentChunksTest {
                 new BigDecimal("10"), Instant.parse("2026-01-05T14:00:00Z"), 1, 1, null, null, null);
         InstrumentFacts broken = new InstrumentFacts(new PositionKey("DU1", 42), null, null, null, List.of(),
                 List.of(nothing), null, null, null, false, Set.of());
-        assertThatThrownBy(() -> processor.reconcile(List.of(facts(1), broken, facts(3)), run))
+        assertThatThrownBy(() -> processor.reconcile(new RunState.Part(run, List.of(facts(1), broken, facts(3)))))
                 .isInstanceOf(ReconcileProcessor.InstrumentFailure.class)
                 .hasMessageContaining("account DU1 conId 42")
                 .hasMessageContaining("non-zero quantity")

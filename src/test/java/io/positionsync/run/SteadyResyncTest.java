@@ -42,22 +42,22 @@ class SteadyResyncTest {
     }
 
     /** The run's prepare step on its own (nothing is written): what it hands to the split. */
-    private List<InstrumentFacts> prepare(SyncRunContext run) throws Exception {
+    private RunState.Prepared prepare() throws Exception {
         SyncRunSteps steps = h.context.getRegistry().lookupByNameAndType("syncRunSteps", SyncRunSteps.class);
         BrokerGateway gateway = h.context.getRegistry().lookupByNameAndType("brokerGateway", BrokerGateway.class);
-        run.snapshot(gateway.snapshot());
+        RunState.Started run = new RunState.Started(0, SyncTrigger.MANUAL, Instant.now(), null);
         Exchange exchange = new DefaultExchange(h.context);
-        exchange.setProperty(SyncRunSteps.RUN_PROPERTY, run);
-        exchange.getMessage().setBody(run.snapshot());
-        InstrumentChunks chunks = steps.prepare(exchange);
-        assertThat(exchange.getMessage().getBody()).as("the snapshot is let go of").isNull();
-        List<InstrumentFacts> handed = new ArrayList<>();
-        chunks.forEachRemaining(handed::addAll);
-        return handed;
+        exchange.getMessage().setBody(new RunState.Fetched(run, gateway.snapshot()));
+        RunState.Prepared prepared = steps.prepare(exchange);
+        assertThat(exchange.getMessage().getBody(RunState.Fetched.class).snapshot().positions())
+                .as("the snapshot's messages are let go of").isEmpty();
+        return prepared;
     }
 
-    private static SyncRunContext run() {
-        return new SyncRunContext(0, SyncTrigger.MANUAL, Instant.now(), null);
+    private static List<InstrumentFacts> handed(RunState.Prepared prepared) {
+        List<InstrumentFacts> handed = new ArrayList<>();
+        prepared.parts().forEachRemaining(part -> handed.addAll(part.instruments()));
+        return handed;
     }
 
     @Test
@@ -69,11 +69,11 @@ class SteadyResyncTest {
         assertThat(first.opened()).as(first.error()).isEqualTo(3);
         h.broker().setMarketPrice(AAPL, dec("171.25"));
 
-        SyncRunContext run = run();
-        List<InstrumentFacts> handed = prepare(run);
+        RunState.Prepared run = prepare();
+        List<InstrumentFacts> handed = handed(run);
 
         assertThat(handed).extracting(f -> f.key().conId()).containsExactly(AAPL);
-        assertThat(run.unchangedUnread()).isEqualTo(2);
+        assertThat(run.unchanged()).isEqualTo(2);
         // once prepared the run keeps only what persisting reads of the snapshot
         assertThat(run.snapshot().positions()).isEmpty();
         assertThat(run.snapshot().portfolio()).isEmpty();
@@ -99,11 +99,11 @@ class SteadyResyncTest {
                 .isEqualTo(1);
 
         // the broker now agrees with the stored AAPL row, but its break is open: reconcile must see it
-        SyncRunContext run = run();
-        List<InstrumentFacts> handed = prepare(run);
+        RunState.Prepared run = prepare();
+        List<InstrumentFacts> handed = handed(run);
         assertThat(handed).extracting(f -> f.key().conId()).containsExactly(AAPL);
         assertThat(handed.get(0).openBreaks()).isNotEmpty();
-        assertThat(run.unchangedUnread()).isEqualTo(1);
+        assertThat(run.unchanged()).isEqualTo(1);
 
         SyncRunSummary agreed = h.sync();
         assertThat(agreed.status()).as(agreed.error()).isEqualTo(SyncRunStatus.SUCCEEDED);

@@ -15,9 +15,11 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -145,6 +147,36 @@ class SyncFaultsTest {
         assertThat(recovered.status()).isEqualTo(SyncRunStatus.SUCCEEDED);
         assertThat((BigDecimal) h.openRow(ACCOUNT, AAPL).get("realized_pnl")).isEqualByComparingTo("199.20");
         assertThat(h.rows(ACCOUNT, XYZ).get(0).get("status")).isEqualTo("CLOSED");
+    }
+
+    @Test
+    void anInstrumentFailingInTheSplitFailsTheRunWholeAndTheNextRunStartsAfresh() throws Exception {
+        List<Map<String, Object>> before = h.allPositions();
+        h.broker().trade(ACCOUNT, AAPL, Side.SLD, dec("40"), dec("155.00"), dec("0.40"));
+        // reconciling a part of the run fails, as a rule that cannot fold an instrument would
+        AtomicBoolean failing = new AtomicBoolean(true);
+        AdviceWith.adviceWith(h.context, "sync-run", route -> route.weaveByToString("Bean.*reconcileProcessor.*")
+                .before().process(exchange -> {
+                    if (failing.get()) {
+                        throw new IllegalStateException("cannot fold " + exchange.getMessage()
+                                .getBody(RunState.Part.class).instruments().get(0).key().conId());
+                    }
+                }));
+
+        SyncRunSummary failed = h.sync();
+
+        assertThat(failed.status()).isEqualTo(SyncRunStatus.FAILED);
+        assertThat(failed.error()).contains("IllegalStateException: cannot fold ");
+        assertThat(h.allPositions()).as("nothing written").isEqualTo(before);
+        Map<String, Object> run = h.query("SELECT status, error FROM sync_runs WHERE id = ?", failed.runId()).get(0);
+        assertThat(run.get("status")).isEqualTo("FAILED");
+        assertThat((String) run.get("error")).isEqualTo(failed.error());
+        assertThat(h.count("SELECT count(*) FROM sync_runs WHERE status = 'RUNNING'")).isZero();
+
+        failing.set(false);
+        SyncRunSummary recovered = h.sync();
+        assertThat(recovered.status()).as(recovered.error()).isEqualTo(SyncRunStatus.SUCCEEDED);
+        assertThat((BigDecimal) h.openRow(ACCOUNT, AAPL).get("quantity")).isEqualByComparingTo("60");
     }
 
     @Test

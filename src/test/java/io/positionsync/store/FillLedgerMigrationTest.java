@@ -29,6 +29,7 @@ import io.positionsync.sync.PositionKey;
 import io.positionsync.sync.RunInputs;
 import io.positionsync.sync.SnapshotPosition;
 import io.positionsync.sync.StoredPosition;
+import io.positionsync.sync.StoredExecution;
 
 /**
  * A database written by the version before the fill ledger (schema version 8: quantities compared between

@@ -33,6 +33,7 @@ import io.positionsync.sync.SyncTrigger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import io.positionsync.sync.StoredExecution;
 
 class PositionRepositoryTest {
     private static final Instant T0 = Instant.parse("2026-01-05T14:30:00Z");

@@ -23,6 +23,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncTrigger;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.positionsync.sync.SyncCounts;
 
 /**
  * The run owner across a real PostgreSQL restart (the same data directory and port, stopped and started during the

@@ -1,4 +1,4 @@
-package io.positionsync.store;
+package io.positionsync.sync;
 
 import java.math.BigDecimal;
 import java.time.Instant;

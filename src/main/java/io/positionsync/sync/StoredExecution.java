@@ -1,7 +1,4 @@
-package io.positionsync.store;
-
-import io.positionsync.sync.BrokerExecution;
-import io.positionsync.sync.ExecutionState;
+package io.positionsync.sync;
 
 /**
  * A row of {@code executions}: the fill as the broker reported it, the run that first saw it, the run

@@ -1,4 +1,4 @@
-package io.positionsync.store;
+package io.positionsync.sync;
 
 /** What a run did to positions: {@code updated} counts INCREASED and REDUCED changes. */
 public record SyncCounts(int opened, int updated, int closed, int unchanged) {

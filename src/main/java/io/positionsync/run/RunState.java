@@ -1,0 +1,171 @@
+package io.positionsync.run;
+
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+
+import io.positionsync.sync.BrokerSnapshot;
+import io.positionsync.sync.ExecutionConflicts;
+import io.positionsync.sync.InstrumentFacts;
+import io.positionsync.sync.RunInputs;
+import io.positionsync.sync.RunResult;
+import io.positionsync.sync.SyncTrigger;
+
+/**
+ * The body of the sync route ({@code routes/sync.camel.yaml}), one immutable record per step:
+ * {@link Started} -> {@link Fetched} -> {@link Prepared} -> (split: {@link Part} -> its instruments' results)
+ * -> {@link Reconciled} -> the run's summary. Every record knows the run it belongs to, so the route's failure
+ * handler finds it in whatever body the failing step had. Nothing about a run lives in a bean field or an exchange
+ * property, and no database connection travels with it.
+ */
+public sealed interface RunState permits RunState.Started, RunState.Fetched, RunState.Prepared, RunState.Part,
+        RunState.Reconciled {
+
+    /** The run as it was recorded when it began. */
+    Started run();
+
+    /** The broker's time as the snapshot reported it; {@code null} before the snapshot was taken. */
+    Instant brokerServerTime();
+
+    /** The snapshot as far as the run still holds it; {@code null} before it was taken. */
+    BrokerSnapshot snapshot();
+
+    /** A run recorded as RUNNING (committed at once, so a crash leaves a trace). */
+    record Started(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey) implements RunState {
+        public Started {
+            Objects.requireNonNull(trigger, "trigger");
+            Objects.requireNonNull(startedAt, "startedAt");
+        }
+
+        @Override
+        public Started run() {
+            return this;
+        }
+
+        @Override
+        public Instant brokerServerTime() {
+            return null;
+        }
+
+        @Override
+        public BrokerSnapshot snapshot() {
+            return null;
+        }
+    }
+
+    /** The run and the broker's snapshot it took. */
+    record Fetched(Started run, BrokerSnapshot snapshot) implements RunState {
+        public Fetched {
+            Objects.requireNonNull(run, "run");
+            Objects.requireNonNull(snapshot, "snapshot");
+        }
+
+        @Override
+        public Instant brokerServerTime() {
+            return snapshot.serverTime();
+        }
+
+        /**
+         * The same run holding only what persisting still reads of the snapshot (the accounts, the rates and the
+         * times) and what the run's log line reports of it (the rows of unmanaged accounts left out): its messages
+         * can be collected.
+         */
+        Fetched withoutInstruments() {
+            BrokerSnapshot s = snapshot;
+            return new Fetched(run, new BrokerSnapshot(s.serverVersion(), s.complete(), s.incompleteReason(), s.takenAt(),
+                    s.serverTime(), s.accounts(), List.of(), List.of(), List.of(), s.exchangeRates(), s.unmanaged()));
+        }
+    }
+
+    /**
+     * The run with its stored state read: the instruments reconcile must see, handed to the split in chunks
+     * ({@link #parts()}), and what persisting needs besides their results.
+     *
+     * @param snapshot      the snapshot without its instruments (see {@link Fetched#withoutInstruments()})
+     * @param inputs        what every instrument of the run shares
+     * @param unchanged     instruments counted as unchanged instead of handed on
+     * @param readWatermark the runs committed when the stored state was read: persisting fails if another committed since
+     * @param conflicts     applied fills reported again with other content, and open conflicts reported as applied
+     */
+    record Prepared(Started run, BrokerSnapshot snapshot, RunInputs inputs, InstrumentChunks chunks, int unchanged,
+            long readWatermark, ExecutionConflicts conflicts) implements RunState {
+        public Prepared {
+            Objects.requireNonNull(run, "run");
+            Objects.requireNonNull(inputs, "inputs");
+            Objects.requireNonNull(chunks, "chunks");
+            Objects.requireNonNull(conflicts, "conflicts");
+        }
+
+        @Override
+        public Instant brokerServerTime() {
+            return snapshot == null ? null : snapshot.serverTime();
+        }
+
+        /** The items of the split: the run's instruments a chunk at a time, each let go of once handed out. */
+        public Iterator<Part> parts() {
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return chunks.hasNext();
+                }
+
+                @Override
+                public Part next() {
+                    return new Part(Prepared.this, chunks.next());
+                }
+            };
+        }
+
+        /** The run with the results of all its instruments: what persisting writes. */
+        Reconciled reconciled(RunResult result) {
+            return new Reconciled(this, result);
+        }
+    }
+
+    /** One item of the split: a chunk of the run's instruments to reconcile, with the run they belong to. */
+    record Part(Prepared prepared, List<InstrumentFacts> instruments) implements RunState {
+        public Part {
+            Objects.requireNonNull(prepared, "prepared");
+            instruments = List.copyOf(instruments);
+        }
+
+        @Override
+        public Started run() {
+            return prepared.run();
+        }
+
+        @Override
+        public Instant brokerServerTime() {
+            return prepared.brokerServerTime();
+        }
+
+        @Override
+        public BrokerSnapshot snapshot() {
+            return prepared.snapshot();
+        }
+    }
+
+    /** The run with every instrument's result gathered (nothing written yet). */
+    record Reconciled(Prepared prepared, RunResult result) implements RunState {
+        public Reconciled {
+            Objects.requireNonNull(prepared, "prepared");
+            Objects.requireNonNull(result, "result");
+        }
+
+        @Override
+        public Started run() {
+            return prepared.run();
+        }
+
+        @Override
+        public Instant brokerServerTime() {
+            return prepared.brokerServerTime();
+        }
+
+        @Override
+        public BrokerSnapshot snapshot() {
+            return prepared.snapshot();
+        }
+    }
+}
