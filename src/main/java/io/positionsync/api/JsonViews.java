@@ -9,7 +9,6 @@ import java.util.Map;
 import io.positionsync.sync.BrokerExecution;
 import io.positionsync.store.PnlSummary;
 import io.positionsync.store.PositionHistoryEntry;
-import io.positionsync.store.ReconciliationBreak;
 import io.positionsync.store.StoredExecution;
 import io.positionsync.store.SyncRun;
 import io.positionsync.sync.StoredPosition;
@@ -104,65 +103,4 @@ final class JsonViews {
         return json;
     }
 
-    static Map<String, Object> reconciliationBreak(ReconciliationBreak b) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("id", b.id());
-        json.put("kind", b.kind());
-        // What it compares: exec:<base execId>, day:<date>, obs:<run time>; null for the contract as a whole.
-        json.put("subject", b.subject());
-        json.put("runId", b.runId());
-        json.put("positionId", b.positionId());
-        json.put("account", b.account());
-        json.put("conId", b.conId());
-        json.put("symbol", b.symbol());
-        json.put("currency", b.currency());
-        json.put("ours", decimal(b.ours()));
-        json.put("broker", decimal(b.broker()));
-        json.put("difference", decimal(b.difference()));
-        json.put("tolerance", decimal(b.tolerance()));
-        json.put("detectedAt", time(b.detectedAt()));
-        json.put("note", b.note());
-        // Which disagreement it is (BOT_ROW_UNMATCHED: an adopted bot's row, named in the note, no contract).
-        json.put("kind", b.kind());
-        json.put("resolvedAt", time(b.resolvedAt()));
-        json.put("resolvedRunId", b.resolvedRunId());
-        return json;
-    }
-
-    static Map<String, Object> pnl(PnlSummary s) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        if (s.account() != null) {
-            json.put("account", s.account());
-        }
-        json.put("totalPnl", decimal(s.totalPnl()));
-        json.put("realizedPnl", decimal(s.realizedPnl()));
-        json.put("unrealizedPnl", decimal(s.unrealizedPnl()));
-        json.put("winRate", decimal(s.winRate()));
-        json.put("wins", s.wins());
-        json.put("closedWithPnl", s.closedWithPnl());
-        json.put("openCount", s.openCount());
-        json.put("closedCount", s.closedCount());
-        json.put("currencies", List.copyOf(s.currencies()));
-        json.put("byCurrency", s.byCurrency().stream().map(JsonViews::currencyPnl).toList());
-        json.put("lastSyncedAt", time(s.lastSyncedAt()));
-        return json;
-    }
-
-    static Map<String, Object> currencyPnl(io.positionsync.store.CurrencyPnl c) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("currency", c.currency());
-        json.put("totalPnl", decimal(c.totalPnl()));
-        json.put("realizedPnl", decimal(c.realizedPnl()));
-        json.put("unrealizedPnl", decimal(c.unrealizedPnl()));
-        return json;
-    }
-
-    static Map<String, Object> baseTotal(io.positionsync.store.BaseCurrencyTotal t) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("account", t.account());
-        json.put("baseCurrency", t.baseCurrency());
-        json.put("totalPnl", decimal(t.totalPnl()));
-        json.put("missingRates", t.missingRates());
-        return json;
-    }
 }

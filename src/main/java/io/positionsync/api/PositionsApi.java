@@ -38,7 +38,7 @@ public final class PositionsApi {
      * included) in which they were open at some time, a page at a time, by instrument or ({@code order=closed}) the
      * most recently closed first; {@code total} counts every match. Each row has its {@code peakQuantity}.
      */
-    public Map<String, Object> list(@Header("status") Object status, @Header("account") Object account,
+    public PositionsPage list(@Header("status") Object status, @Header("account") Object account,
             @Header("stale_minutes") Object staleMinutes, @Header("limit") Object limit, @Header("offset") Object offset,
             @Header("symbol") Object symbol, @Header("from") Object from, @Header("to") Object to,
             @Header("order") Object order) throws SQLException {
@@ -57,19 +57,18 @@ public final class PositionsApi {
             row.put("peakQuantity", JsonViews.decimal(peaks.get(p.id())));
             return row;
         }).toList();
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("status", query.status().name().toLowerCase(java.util.Locale.ROOT));
-        json.put("account", query.account());
-        json.put("staleMinutes", query.staleMinutes());
-        json.put("symbol", query.symbol());
-        json.put("from", from == null || from.toString().isBlank() ? null : from.toString().trim());
-        json.put("to", to == null || to.toString().isBlank() ? null : to.toString().trim());
-        json.put("order", orderValue);
-        json.put("limit", limitValue);
-        json.put("offset", offsetValue);
-        json.put("total", positions.count(query));
-        json.put("positions", page);
-        return json;
+        return new PositionsPage(query.status().name().toLowerCase(java.util.Locale.ROOT), query.account(),
+                query.staleMinutes(), query.symbol(), text(from), text(to), orderValue, limitValue, offsetValue,
+                positions.count(query), page);
+    }
+
+    /** The answer of {@code GET /api/positions}: the filters applied, the page, the total of matches. */
+    public record PositionsPage(String status, String account, Integer staleMinutes, String symbol, String from,
+            String to, String order, int limit, int offset, long total, List<Map<String, Object>> positions) {
+    }
+
+    private static String text(Object raw) {
+        return raw == null || raw.toString().isBlank() ? null : raw.toString().trim();
     }
 
     /**
@@ -104,15 +103,16 @@ public final class PositionsApi {
     }
 
     /** How one lifecycle changed, run by run, each change with the executions that explain it. */
-    public Map<String, Object> history(@Header("id") Object id) throws SQLException {
+    public HistoryView history(@Header("id") Object id) throws SQLException {
         long positionId = positionId(id);
         StoredPosition position = positions.findById(positionId)
                 .orElseThrow(() -> ApiException.notFound("no position with id " + positionId));
         List<PositionHistoryEntry> history = positions.history(positionId);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("position", JsonViews.position(position));
-        json.put("history", history.stream().map(JsonViews::historyEntry).toList());
-        return json;
+        return new HistoryView(JsonViews.position(position), history.stream().map(JsonViews::historyEntry).toList());
+    }
+
+    /** The answer of {@code GET /api/positions/{id}/history}: the lifecycle and its changes, oldest first. */
+    public record HistoryView(Map<String, Object> position, List<Map<String, Object>> history) {
     }
 
     static long positionId(Object raw) {

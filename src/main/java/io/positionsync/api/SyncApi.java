@@ -109,23 +109,6 @@ public final class SyncApi implements AutoCloseable {
     }
 
     /**
-     * Starts a run (or joins the one in flight, or replays the run of a known idempotency key) and answers
-     * with its summary once it ends, or 202 with its id if it takes longer than the configured wait. Blocks the
-     * calling thread while it waits: the HTTP server answers through {@link #triggerAsync} instead.
-     */
-    public ApiResponse trigger(@Header("Idempotency-Key") Object idempotencyKey) throws SQLException, InterruptedException {
-        ManualRuns.Outcome outcome = manualRuns.request(idempotencyKey(idempotencyKey));
-        try {
-            return reply(outcome).get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    /**
      * The manual trigger without holding a thread while the run goes on: the token and the key are checked and
      * the database probed at once (401 / 400 / 503 with the reason), then {@code start} (a short task on a
      * worker: it may look the key up in the database) starts, joins or replays the run, and the answer
@@ -216,14 +199,13 @@ public final class SyncApi implements AutoCloseable {
         return ApiResponse.ok(SyncRunJson.of(summary));
     }
 
+    /** The answer to a trigger whose run goes on after the wait (202). */
+    public record StillRunningView(Long runId, String trigger, String status, String message) {
+    }
+
     private ApiResponse stillRunning(InFlightRun run, Long runId) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("runId", runId);
-        body.put("trigger", run.trigger().name());
-        body.put("status", "RUNNING");
-        body.put("message", "the run is still going after " + settings.syncWait().toMillis()
-                + " ms; follow it in GET api/sync/runs");
-        return ApiResponse.accepted(body);
+        return ApiResponse.accepted(new StillRunningView(runId, run.trigger().name(), "RUNNING", "the run is still going after "
+                + settings.syncWait().toMillis() + " ms; follow it in GET api/sync/runs"));
     }
 
     /**
@@ -253,8 +235,8 @@ public final class SyncApi implements AutoCloseable {
             Optional<SyncRun> lastSuccess = runs.lastSuccessful();
             SyncTotals totals = runs.totals();
             long openBreakCount = breaks.countUnresolved();
-            List<Map<String, Object>> openBreaks = breaks.unresolved(OPEN_BREAKS_SHOWN).stream()
-                    .map(JsonViews::reconciliationBreak).toList();
+            List<BreakView> openBreaks = breaks.unresolved(OPEN_BREAKS_SHOWN).stream()
+                    .map(BreakView::of).toList();
             Instant lastSuccessAt = lastSuccess.map(SyncRun::finishedAt).orElse(null);
             Long age = lastSuccessAt == null ? null : Math.max(0, Duration.between(lastSuccessAt, now).toSeconds());
 
@@ -310,13 +292,13 @@ public final class SyncApi implements AutoCloseable {
         this.demoHistory = progress;
     }
 
-    public Map<String, Object> runs(@Header("limit") Object limit) throws SQLException {
+    /** The answer of {@code GET /api/sync/runs}: the limit applied and the runs, newest first. */
+    public record RunsView(int limit, List<Map<String, Object>> runs) {
+    }
+
+    public RunsView runs(@Header("limit") Object limit) throws SQLException {
         int n = QueryParameters.intParam("limit", limit, RUNS_DEFAULT_LIMIT, 1, RUNS_MAX_LIMIT);
-        List<Map<String, Object>> list = runs.recent(n).stream().map(JsonViews::run).toList();
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("limit", n);
-        json.put("runs", list);
-        return json;
+        return new RunsView(n, runs.recent(n).stream().map(JsonViews::run).toList());
     }
 
     static Map<String, Object> gatewayView(ConnectionStatus connection) {

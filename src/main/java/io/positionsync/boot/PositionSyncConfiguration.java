@@ -26,7 +26,10 @@ import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.positionsync.api.ApiJson;
 import io.positionsync.api.ApiSettings;
+import io.positionsync.api.AsyncHttpEngine;
+import io.positionsync.api.ManualTrigger;
 import io.positionsync.api.BreaksApi;
 import io.positionsync.api.DashboardAssets;
 import io.positionsync.api.DatabaseHealthCheck;
@@ -41,6 +44,7 @@ import io.positionsync.api.PortfolioApi;
 import io.positionsync.api.PnlApi;
 import io.positionsync.api.PositionsApi;
 import io.positionsync.api.ResponseHeaderFilter;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.positionsync.api.SchedulerApi;
 import io.positionsync.api.SyncApi;
 import io.positionsync.api.SyncMetrics;
@@ -285,16 +289,20 @@ public class PositionSyncConfiguration implements CamelConfiguration {
                 gateway::status, api, clock));
         registry.bind("pnlApi", new PnlApi(new DailyPnlRepository(dataSource,
                 java.time.ZoneId.of(settings.find("psync.reporting.time-zone").orElse("UTC").trim())), clock));
-        registry.bind("breaksApi", new BreaksApi(breaks));
+        registry.bind("breaksApi", new BreaksApi());
         registry.bind("dashboardAssets", new DashboardAssets("web"));
         registry.bind("unmatchedRequests", new UnmatchedRequests(context));
-        HttpResponses httpResponses = new HttpResponses();
+        // The one JSON configuration: the routes' marshal: json, the guards' answers, the command line's output.
+        ObjectMapper jsonMapper = ApiJson.create();
+        registry.bind(ApiJson.BEAN, jsonMapper);
+        HttpResponses httpResponses = new HttpResponses(jsonMapper);
         registry.bind("httpResponses", httpResponses);
-        context.addStartupListener(httpResponses.bodyLimit());
-        // Security headers everywhere, HEAD, the token for reads off loopback, chunked bodies over the limit.
+        // The manual trigger's route: waiting callers hold no HTTP worker (see AsyncHttpEngine, ManualTrigger).
+        registry.bind("asyncHttpEngine", new AsyncHttpEngine());
+        registry.bind("manualTrigger", new ManualTrigger(syncApi,
+                context.getExecutorServiceManager().newThreadPool(syncApi, "manual-trigger-start", 1, 4)));
+        // Security headers everywhere, HEAD, the token for reads off loopback, bodies over the limit.
         context.addStartupListener(new RequestGuards(httpResponses, tokenGuard, connectionLimits).installer());
-        // Waiting manual triggers hold no HTTP worker (see HttpResponses.asyncTrigger).
-        context.addStartupListener(httpResponses.asyncTrigger(syncApi, httpMetrics));
         // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).
         context.getComponent("platform-http", PlatformHttpComponent.class).setHeaderFilterStrategy(new ResponseHeaderFilter());
         registry.bind("databaseHealthCheck", databaseHealth);
