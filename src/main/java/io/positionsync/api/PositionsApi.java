@@ -1,5 +1,6 @@
 package io.positionsync.api;
 
+import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -10,6 +11,8 @@ import java.util.Objects;
 import java.util.Set;
 
 import org.apache.camel.Header;
+
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 
 import io.positionsync.store.PositionHistoryEntry;
 import io.positionsync.store.PositionQuery;
@@ -52,11 +55,7 @@ public final class PositionsApi {
         // The most each lifecycle held: a closed one's quantity is 0, this is how large it was.
         Map<Long, java.math.BigDecimal> peaks = positions.peakQuantities(
                 found.stream().map(io.positionsync.sync.StoredPosition::id).toList());
-        List<Map<String, Object>> page = found.stream().map(p -> {
-            Map<String, Object> row = JsonViews.position(p);
-            row.put("peakQuantity", JsonViews.decimal(peaks.get(p.id())));
-            return row;
-        }).toList();
+        List<PositionRow> page = found.stream().map(p -> new PositionRow(PositionView.of(p), peaks.get(p.id()))).toList();
         return new PositionsPage(query.status().name().toLowerCase(java.util.Locale.ROOT), query.account(),
                 query.staleMinutes(), query.symbol(), text(from), text(to), orderValue, limitValue, offsetValue,
                 positions.count(query), page);
@@ -64,7 +63,11 @@ public final class PositionsApi {
 
     /** The answer of {@code GET /api/positions}: the filters applied, the page, the total of matches. */
     public record PositionsPage(String status, String account, Integer staleMinutes, String symbol, String from,
-            String to, String order, int limit, int offset, long total, List<Map<String, Object>> positions) {
+            String to, String order, int limit, int offset, long total, List<PositionRow> positions) {
+    }
+
+    /** A position of the list, with the most it held ({@code peakQuantity}: a closed one's quantity is 0). */
+    public record PositionRow(@JsonUnwrapped PositionView position, BigDecimal peakQuantity) {
     }
 
     private static String text(Object raw) {
@@ -108,11 +111,11 @@ public final class PositionsApi {
         StoredPosition position = positions.findById(positionId)
                 .orElseThrow(() -> ApiException.notFound("no position with id " + positionId));
         List<PositionHistoryEntry> history = positions.history(positionId);
-        return new HistoryView(JsonViews.position(position), history.stream().map(JsonViews::historyEntry).toList());
+        return new HistoryView(PositionView.of(position), history.stream().map(HistoryEntryView::of).toList());
     }
 
     /** The answer of {@code GET /api/positions/{id}/history}: the lifecycle and its changes, oldest first. */
-    public record HistoryView(Map<String, Object> position, List<Map<String, Object>> history) {
+    public record HistoryView(PositionView position, List<HistoryEntryView> history) {
     }
 
     static long positionId(Object raw) {

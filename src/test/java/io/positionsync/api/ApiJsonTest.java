@@ -7,9 +7,15 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import io.positionsync.store.PositionHistoryEntry;
+import io.positionsync.sync.ChangeKind;
+import io.positionsync.sync.PositionStatus;
+import io.positionsync.sync.RealizedPnlSource;
 
 /** The service's one JSON configuration writes what the API has always written. */
 class ApiJsonTest {
@@ -55,5 +61,42 @@ class ApiJsonTest {
                 + "\"ours\":\"10.50\",\"broker\":\"10.00\",\"difference\":\"0.50\",\"tolerance\":\"0.01\","
                 + "\"detectedAt\":\"2026-03-02T14:30:00Z\",\"note\":\"a note\",\"resolvedAt\":null,\"resolvedRunId\":null}");
         assertThat(Arrays.stream(BreakView.COLUMNS.split(",")).map(String::trim).toList()).hasSize(17);
+    }
+
+    @Test
+    void aListedPositionCarriesItsPeakBesideItsFieldsNullWhenUnknown() throws Exception {
+        PositionView position = new PositionView(4, "DU1", 265598, "AAPL", "STK", "USD", BigDecimal.ONE,
+                PositionStatus.CLOSED, new BigDecimal("0"), null, null, null, new BigDecimal("12.50"),
+                RealizedPnlSource.EXECUTIONS, Instant.parse("2026-03-02T14:30:00Z"), null, null);
+
+        String listed = ApiJson.create().writeValueAsString(new PositionsApi.PositionRow(position, new BigDecimal("-30")));
+        String unknownPeak = ApiJson.create().writeValueAsString(new PositionsApi.PositionRow(position, null));
+
+        assertThat(listed).startsWith("{\"id\":4,\"account\":\"DU1\",\"conId\":265598,")
+                .contains("\"status\":\"CLOSED\",\"quantity\":\"0\",\"averagePrice\":null,")
+                .contains("\"realizedPnlSource\":\"EXECUTIONS\"")
+                .endsWith("\"lastSyncedAt\":null,\"peakQuantity\":\"-30\"}");
+        assertThat(unknownPeak).endsWith("\"peakQuantity\":null}");
+    }
+
+    @Test
+    void theAmountBeforeAnAdjustmentIsShownForAdjustmentsOnly() throws Exception {
+        String adjusted = ApiJson.create().writeValueAsString(HistoryEntryView.of(change(ChangeKind.ADJUSTED,
+                new BigDecimal("2.50"), new BigDecimal("10.00"))));
+        String adjustedUnknown = ApiJson.create().writeValueAsString(HistoryEntryView.of(change(ChangeKind.ADJUSTED,
+                null, new BigDecimal("10.00"))));
+        String closed = ApiJson.create().writeValueAsString(HistoryEntryView.of(change(ChangeKind.CLOSED,
+                new BigDecimal("2.50"), new BigDecimal("10.00"))));
+
+        assertThat(adjusted).contains("\"realizedPnlTotal\":\"10.00\",\"realizedPnlBefore\":\"7.50\",\"realizedPnlSource\"");
+        assertThat(adjustedUnknown).contains("\"realizedPnlTotal\":\"10.00\",\"realizedPnlBefore\":null,");
+        assertThat(closed).contains("\"realizedPnlTotal\":\"10.00\",\"realizedPnlSource\"")
+                .doesNotContain("realizedPnlBefore");
+    }
+
+    private static PositionHistoryEntry change(ChangeKind kind, BigDecimal delta, BigDecimal total) {
+        return new PositionHistoryEntry(4, 9, kind, new BigDecimal("-30"), BigDecimal.ZERO, null, null, delta, total,
+                RealizedPnlSource.EXECUTIONS, null, null, null, List.of("0001.01"), Instant.parse("2026-03-02T14:30:00Z"),
+                List.of());
     }
 }
