@@ -7,9 +7,8 @@ import io.positionsync.store.SyncRun;
 import io.positionsync.sync.SyncRunJson;
 
 /**
- * The JSON shapes of the API still built as maps (a stored run: the command line's run summary); the others are view records
- * written by {@link ApiJson}. Money, prices and quantities are decimal strings ({@code "998.00"}), never
- * floating-point numbers, so no client rounds them; times are ISO-8601 UTC strings; ids and counts are numbers.
+ * The one JSON shape of the API still built as a map: a stored run, whose fields are the command line's run
+ * summary ({@link SyncRunJson}); the others are view records written by {@link ApiJson}.
  */
 final class JsonViews {
     private JsonViews() {
