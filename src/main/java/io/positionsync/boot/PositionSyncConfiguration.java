@@ -20,6 +20,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 
@@ -29,7 +30,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.positionsync.api.ApiJson;
 import io.positionsync.api.ApiSettings;
 import io.positionsync.api.AsyncHttpEngine;
-import io.positionsync.api.ManualTrigger;
 import io.positionsync.api.BreaksApi;
 import io.positionsync.api.DashboardAssets;
 import io.positionsync.api.DatabaseHealthCheck;
@@ -39,12 +39,12 @@ import io.positionsync.api.HttpRequestMetrics;
 import io.positionsync.api.HttpResponses;
 import io.positionsync.api.HttpConnectionLimits;
 import io.positionsync.api.ListenAddressPolicy;
+import io.positionsync.api.ManualTrigger;
 import io.positionsync.api.RequestGuards;
 import io.positionsync.api.PortfolioApi;
 import io.positionsync.api.PnlApi;
 import io.positionsync.api.PositionsApi;
 import io.positionsync.api.ResponseHeaderFilter;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.positionsync.api.SchedulerApi;
 import io.positionsync.api.SyncApi;
 import io.positionsync.api.SyncMetrics;
@@ -292,7 +292,8 @@ public class PositionSyncConfiguration implements CamelConfiguration {
         registry.bind("breaksApi", new BreaksApi());
         registry.bind("dashboardAssets", new DashboardAssets("web"));
         registry.bind("unmatchedRequests", new UnmatchedRequests(context));
-        // The one JSON configuration: the routes' marshal: json, the guards' answers, the command line's output.
+        // The one ObjectMapper (configured in ApiJson, as the command line's JSON): the routes' marshal: json and the
+        // answers the request guards give before any route.
         ObjectMapper jsonMapper = ApiJson.create();
         registry.bind(ApiJson.BEAN, jsonMapper);
         HttpResponses httpResponses = new HttpResponses(jsonMapper);
