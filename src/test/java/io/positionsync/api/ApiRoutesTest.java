@@ -71,6 +71,23 @@ class ApiRoutesTest {
     }
 
     @Test
+    void theRoutesAreTheRestVerbsTheTriggerAndTheCatchAll() {
+        List<String> ids = service.context().getRoutes().stream().map(org.apache.camel.Route::getRouteId)
+                .filter(id -> id.startsWith("api-") || id.startsWith("web-")).sorted().toList();
+        System.out.println("HTTP routes: " + ids);
+
+        assertThat(ids).containsExactly("api-breaks", "api-breaks-open-count", "api-breaks-page", "api-pnl-daily",
+                "api-portfolio-summary", "api-position-history", "api-positions", "api-positions-csv",
+                "api-scheduler-status", "api-sync-runs", "api-sync-status", "api-sync-trigger", "web-dashboard",
+                "web-dashboard-chart-script", "web-dashboard-chart-styles", "web-dashboard-script",
+                "web-dashboard-styles", "web-unmatched");
+        // the trigger's route is the one that answers its POST, on the asynchronous engine
+        org.apache.camel.Route trigger = service.context().getRoute("api-sync-trigger");
+        assertThat(((org.apache.camel.component.platform.http.PlatformHttpEndpoint) trigger.getEndpoint())
+                .getPlatformHttpEngine()).isInstanceOf(AsyncHttpEngine.class);
+    }
+
+    @Test
     void waitingTriggersHoldNoThreadWhileTheRunGoesOn() throws Exception {
         SyncApi api = service.context().getRegistry().lookupByNameAndType("syncApi", SyncApi.class);
         AsyncProcessorAwaitManager awaiting = service.context().getCamelContextExtension()
