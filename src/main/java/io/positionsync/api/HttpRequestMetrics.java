@@ -70,17 +70,6 @@ public final class HttpRequestMetrics extends EventNotifierSupport {
                 .record(Duration.ofMillis(Math.max(0, exchange.getClock().elapsed())));
     }
 
-    /** Times a request answered on the router rather than by a route (the manual trigger's asynchronous answer). */
-    public void record(String method, String uriTemplate, int status, Duration took) {
-        Timer.builder(METER)
-                .description("HTTP requests answered by the API and dashboard routes")
-                .tag("method", method(method))
-                .tag("uri", uriTemplate)
-                .tag("status", String.valueOf(status))
-                .register(registry)
-                .record(took);
-    }
-
     static String template(PlatformHttpEndpoint endpoint) {
         String path = endpoint.getPath();
         if (!endpoint.isMatchOnUriPrefix()) {

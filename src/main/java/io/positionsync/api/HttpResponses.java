@@ -1,16 +1,12 @@
 package io.positionsync.api;
 
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.sql.SQLException;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.StartupListener;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
-import org.apache.camel.spi.PropertiesComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,10 +16,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The last step of every HTTP route: turns a handler's answer (an {@link ApiResponse}, or any object for a
- * plain 200) into the response, and any exception into {@code {"error": "...", "status": N}}. Request
- * headers are dropped first, so nothing the caller sent (its {@code Authorization} header, query
- * parameters) is echoed back.
+ * The answer steps of the HTTP routes. {@link #write} turns a handler's answer (an {@link ApiResponse}, or any
+ * object for a plain 200) into the response's status and headers and leaves its body for the route's
+ * {@code marshal: json} (bytes, such as the dashboard's files, and streams, such as the CSV download, pass as they
+ * are); {@link #error}, the {@code api-errors} route configuration's step, does the same for any exception with
+ * {@code {"error": "...", "status": N}}. Request headers are dropped first, so nothing the caller sent (its
+ * {@code Authorization} header, query parameters) is echoed back.
  */
 public final class HttpResponses {
     /** JSON, and the exact charset, since browsers must not guess. */
@@ -42,23 +40,34 @@ public final class HttpResponses {
 
     private static final int STATUS_TOO_LARGE = 413;
 
-    private final ObjectMapper json = new ObjectMapper();
+    /** The body of every error answer. */
+    public record ErrorView(String error, int status) {
+    }
 
-    /** Writes the handler's answer found in the body. */
-    public void write(Exchange exchange) throws JsonProcessingException {
+    /** Writes the answers given before any route (the request guards' refusals). */
+    private final ObjectMapper json;
+
+    /** With the service's mapper ({@link ApiJson#BEAN}). */
+    public HttpResponses(ObjectMapper json) {
+        this.json = Objects.requireNonNull(json, "json");
+    }
+
+    /** With a mapper of its own, configured as the service's. */
+    public HttpResponses() {
+        this(ApiJson.create());
+    }
+
+    /** Sets the status and headers of the handler's answer found in the body; the body becomes its content. */
+    public void write(Exchange exchange) {
         Object body = exchange.getMessage().getBody();
         ApiResponse response = body instanceof ApiResponse r ? r : ApiResponse.ok(body);
         send(exchange, response);
     }
 
     /** The routes' error handler: the exception caught becomes a JSON error with a 4xx or 5xx status. */
-    public void error(Exchange exchange) throws JsonProcessingException {
+    public void error(Exchange exchange) {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        ApiException refusal = refusal(caught, exchange);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", refusal.getMessage());
-        body.put("status", refusal.status());
-        send(exchange, new ApiResponse(refusal.status(), body, null, refusal.headers()));
+        send(exchange, errorResponse(refusal(caught, exchange)));
     }
 
     /** A caller's mistake keeps its message; anything else is logged here and answered without details. */
@@ -81,89 +90,25 @@ public final class HttpResponses {
         return new ApiException(500, "internal error");
     }
 
-    private void send(Exchange exchange, ApiResponse response) throws JsonProcessingException {
+    private static void send(Exchange exchange, ApiResponse response) {
         Message message = exchange.getMessage();
         message.removeHeaders("*");
         COMMON_HEADERS.forEach(message::setHeader);
         message.setHeader("Cache-Control", CACHE_CONTROL);
         response.headers().forEach(message::setHeader);
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, response.status());
-        if (response.body() instanceof byte[] bytes) {
-            message.setHeader(Exchange.CONTENT_TYPE, response.contentType());
-            message.setBody(bytes);
-        } else if (response.body() instanceof java.io.InputStream stream) {
-            // a download produced while it is sent (e.g. the positions CSV): the server copies it in chunks
-            message.setHeader(Exchange.CONTENT_TYPE, response.contentType());
-            message.setBody(stream);
-        } else {
-            message.setHeader(Exchange.CONTENT_TYPE, JSON);
-            message.setBody(json.writeValueAsString(response.body()).getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
-    /**
-     * Serves {@code POST /api/sync/positions} straight on the server's router, ahead of the Camel route of the
-     * same path: Camel's HTTP consumer holds a worker thread until its route ends, so 200 callers waiting for a
-     * run would park every worker and starve probes and reads. Here a waiting caller holds no thread at all
-     * ({@link SyncApi#triggerAsync}); only the short start of a run (which may look an idempotency key up in the
-     * database) takes a worker for a moment.
-     */
-    public StartupListener asyncTrigger(SyncApi api) {
-        return asyncTrigger(api, null);
-    }
-
-    /** As {@link #asyncTrigger(SyncApi)}, each answer timed in {@code metrics} (may be null) like the routes' ones. */
-    public StartupListener asyncTrigger(SyncApi api, HttpRequestMetrics metrics) {
-        return onRouter((context, router) -> router.route(io.vertx.core.http.HttpMethod.POST, TRIGGER_PATH).order(-1)
-                .handler(ctx -> {
-                    long started = System.nanoTime();
-                    io.vertx.core.Context vertxContext = ctx.vertx().getOrCreateContext();
-                    String request = "POST " + TRIGGER_PATH;
-                    api.triggerAsync(ctx.request().getHeader("Authorization"),
-                            ctx.request().headers().getAll("Idempotency-Key"),
-                            task -> ctx.vertx().executeBlocking(task, false).toCompletionStage())
-                            .whenComplete((response, failure) -> vertxContext.runOnContext(v -> {
-                                ApiResponse answer = failure == null ? response : errorResponse(refusal(failure, request));
-                                send(ctx.response(), answer);
-                                if (metrics != null) {
-                                    metrics.record("POST", TRIGGER_PATH, answer.status(),
-                                            java.time.Duration.ofNanos(System.nanoTime() - started));
-                                }
-                            }));
-                }));
-    }
-
-    /** The path of the manual trigger. */
-    static final String TRIGGER_PATH = "/api/sync/positions";
-
-    private StartupListener onRouter(java.util.function.BiConsumer<CamelContext, VertxPlatformHttpRouter> install) {
-        return new StartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-                // the server's router exists once the context is fully started
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
-                int port = context.getPropertiesComponent().resolveProperty("camel.server.port").map(Integer::parseInt)
-                        .orElse(0);
-                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
-                        VertxPlatformHttpRouter.getRouterNameFromPort(port));
-                if (router != null) {
-                    install.accept(context, router);
-                }
-            }
-        };
+        boolean raw = response.body() instanceof byte[] || response.body() instanceof InputStream;
+        // a download produced while it is sent (e.g. the positions CSV) is copied by the server in chunks
+        message.setHeader(Exchange.CONTENT_TYPE, raw ? response.contentType() : JSON);
+        message.setBody(response.body());
     }
 
     static ApiResponse errorResponse(ApiException refusal) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", refusal.getMessage());
-        body.put("status", refusal.status());
-        return new ApiResponse(refusal.status(), body, null, refusal.headers());
+        return new ApiResponse(refusal.status(), new ErrorView(refusal.getMessage(), refusal.status()), null,
+                refusal.headers());
     }
 
-    /** Writes an answer straight to a vert.x response, with the same headers as {@link #write}. */
+    /** Writes an answer straight to a vert.x response (before any route), with the same headers as {@link #write}. */
     void send(HttpServerResponse response, ApiResponse answer) {
         if (response.ended() || response.closed()) {
             return; // the caller went away
@@ -183,48 +128,11 @@ public final class HttpResponses {
         response.setStatusCode(answer.status()).end(io.vertx.core.buffer.Buffer.buffer(bytes));
     }
 
-    /**
-     * Refuses a request whose declared body is over the server's limit ({@code camel.server.maxBodySize}) with
-     * the API's JSON 413, before vert.x reads it. (Vert.x answers a chunked body over the limit by itself, with
-     * a plain-text 413; its error handlers of the router Camel exposes are not consulted.)
-     */
-    public StartupListener bodyLimit() {
-        return new StartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-                // the server's router exists once the context is fully started
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
-                PropertiesComponent properties = context.getPropertiesComponent();
-                int port = properties.resolveProperty("camel.server.port").map(Integer::parseInt).orElse(0);
-                long limit = properties.resolveProperty("camel.server.max-body-size")
-                        .or(() -> properties.resolveProperty("camel.server.maxBodySize")).map(Long::parseLong).orElse(-1L);
-                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
-                        VertxPlatformHttpRouter.getRouterNameFromPort(port));
-                if (router == null || limit < 0) {
-                    return; // no HTTP server (e.g. sync-once), or no limit
-                }
-                router.route().order(-1).handler(ctx -> {
-                    String declared = ctx.request().getHeader("Content-Length");
-                    if (declared != null && declared.matches("[0-9]{1,18}") && Long.parseLong(declared) > limit) {
-                        refuseLargeBody(ctx.response(), limit);
-                    } else {
-                        ctx.next();
-                    }
-                });
-            }
-        };
-    }
-
     void refuseLargeBody(HttpServerResponse response, long limit) {
         if (response.ended() || response.closed()) {
             return;
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", "request body larger than " + limit + " bytes");
-        body.put("status", STATUS_TOO_LARGE);
+        ErrorView body = new ErrorView("request body larger than " + limit + " bytes", STATUS_TOO_LARGE);
         String text;
         try {
             text = json.writeValueAsString(body);

@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,7 +38,24 @@ public final class PnlApi {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    public Map<String, Object> daily(@Header("from") Object from, @Header("to") Object to,
+    /** The answer of {@code GET /api/pnl/daily}. */
+    public record DailyView(String from, String to, String account, String timeZone, String dayDefinition,
+            List<DayView> days, List<TotalView> totals) {
+    }
+
+    /** One day's realized P&amp;L of one account, currency and source, and how many changes made it. */
+    public record DayView(LocalDate day, String account, String currency, RealizedPnlSource source,
+            BigDecimal realizedPnl, long changes) {
+        static DayView of(DailyPnl row) {
+            return new DayView(row.day(), row.account(), row.currency(), row.source(), row.realizedPnl(), row.changes());
+        }
+    }
+
+    /** A currency's total over the range: from executions, estimated, and both. */
+    public record TotalView(String currency, BigDecimal executions, BigDecimal estimated, BigDecimal realizedPnl) {
+    }
+
+    public DailyView daily(@Header("from") Object from, @Header("to") Object to,
             @Header("account") Object account) throws SQLException {
         LocalDate toDay = day("to", to, LocalDate.ofInstant(clock.instant(), daily.zone()));
         LocalDate fromDay = day("from", from, toDay.minusDays(DEFAULT_DAYS - 1L));
@@ -57,37 +73,16 @@ public final class PnlApi {
             totals.computeIfAbsent(row.currency(), c -> new TreeMap<>()).merge(row.source(), row.realizedPnl(),
                     BigDecimal::add);
         }
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("from", fromDay.toString());
-        json.put("to", toDay.toString());
-        json.put("account", accountValue);
-        json.put("timeZone", daily.zone().getId());
-        json.put("dayDefinition", DAY_DEFINITION);
-        json.put("days", rows.stream().map(PnlApi::row).toList());
-        json.put("totals", totals.entrySet().stream().map(e -> total(e.getKey(), e.getValue())).toList());
-        return json;
+        return new DailyView(fromDay.toString(), toDay.toString(), accountValue, daily.zone().getId(), DAY_DEFINITION,
+                rows.stream().map(DayView::of).toList(),
+                totals.entrySet().stream().map(e -> total(e.getKey(), e.getValue())).toList());
     }
 
-    private static Map<String, Object> row(DailyPnl row) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("day", row.day().toString());
-        json.put("account", row.account());
-        json.put("currency", row.currency());
-        json.put("source", row.source().name());
-        json.put("realizedPnl", JsonViews.decimal(row.realizedPnl()));
-        json.put("changes", row.changes());
-        return json;
-    }
-
-    private static Map<String, Object> total(String currency, Map<RealizedPnlSource, BigDecimal> bySource) {
+    private static TotalView total(String currency, Map<RealizedPnlSource, BigDecimal> bySource) {
         BigDecimal executions = bySource.getOrDefault(RealizedPnlSource.EXECUTIONS, BigDecimal.ZERO);
         BigDecimal estimated = bySource.get(RealizedPnlSource.MARKET_PRICE);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("currency", currency);
-        json.put("executions", JsonViews.decimal(executions));
-        json.put("estimated", JsonViews.decimal(estimated == null ? BigDecimal.ZERO : estimated));
-        json.put("realizedPnl", JsonViews.decimal(estimated == null ? executions : executions.add(estimated)));
-        return json;
+        return new TotalView(currency, executions, estimated == null ? BigDecimal.ZERO : estimated,
+                estimated == null ? executions : executions.add(estimated));
     }
 
     static LocalDate day(String name, Object raw, LocalDate defaultValue) {

@@ -4,13 +4,19 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 
 import io.positionsync.ibkr.ConnectionState;
 import io.positionsync.ibkr.ConnectionStatus;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.positionsync.store.BaseCurrencyTotal;
+import io.positionsync.store.CurrencyPnl;
+import io.positionsync.store.PnlSummary;
 import io.positionsync.store.PortfolioSummary;
 import io.positionsync.store.AccountRepository;
 import io.positionsync.store.PositionRepository;
@@ -52,7 +58,39 @@ public final class PortfolioApi {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    public Map<String, Object> summary() throws SQLException {
+    /** The answer of {@code GET /api/portfolio/summary}. */
+    public record SummaryView(String source, String sourceReason, Instant lastSyncedAt, String gatewayState,
+            String winRateDefinition, String totalPnlDefinition, PnlView overall, List<PnlView> accounts,
+            List<BaseTotalView> baseTotals, List<PnlView> orphaned) {
+    }
+
+    /** P&amp;L and win rate of one account ({@code account} absent for the overall figures). */
+    public record PnlView(@JsonInclude(JsonInclude.Include.NON_NULL) String account, BigDecimal totalPnl,
+            BigDecimal realizedPnl, BigDecimal unrealizedPnl, BigDecimal winRate, long wins, long closedWithPnl,
+            long openCount, long closedCount, List<String> currencies, List<CurrencyPnlView> byCurrency,
+            Instant lastSyncedAt) {
+        static PnlView of(PnlSummary s) {
+            return new PnlView(s.account(), s.totalPnl(), s.realizedPnl(), s.unrealizedPnl(), s.winRate(), s.wins(),
+                    s.closedWithPnl(), s.openCount(), s.closedCount(), List.copyOf(s.currencies()),
+                    s.byCurrency().stream().map(CurrencyPnlView::of).toList(), s.lastSyncedAt());
+        }
+    }
+
+    /** The figures of one currency. */
+    public record CurrencyPnlView(String currency, BigDecimal totalPnl, BigDecimal realizedPnl, BigDecimal unrealizedPnl) {
+        static CurrencyPnlView of(CurrencyPnl c) {
+            return new CurrencyPnlView(c.currency(), c.totalPnl(), c.realizedPnl(), c.unrealizedPnl());
+        }
+    }
+
+    /** An account's total in its base currency, and the rates that were missing for it. */
+    public record BaseTotalView(String account, String baseCurrency, BigDecimal totalPnl, List<String> missingRates) {
+        static BaseTotalView of(BaseCurrencyTotal t) {
+            return new BaseTotalView(t.account(), t.baseCurrency(), t.totalPnl(), t.missingRates());
+        }
+    }
+
+    public SummaryView summary() throws SQLException {
         Instant now = clock.instant();
         ConnectionStatus connection = gateway.get();
         PortfolioSummary summary = positions.summary(accounts == null ? Map.of() : accounts.latestRates());
@@ -62,19 +100,13 @@ public final class PortfolioApi {
                 && Duration.between(lastSuccess, now).toSeconds() <= settings.staleAmberSeconds();
         boolean live = fresh && connection.state() == ConnectionState.UP;
 
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("source", live ? LIVE : DATABASE);
-        json.put("sourceReason", live ? "the last sync is fresh and the gateway is UP"
-                : reason(connection.state(), lastSuccess, fresh));
-        json.put("lastSyncedAt", JsonViews.time(lastSyncedAt));
-        json.put("gatewayState", connection.state().name());
-        json.put("winRateDefinition", PortfolioSummary.WIN_RATE_DEFINITION);
-        json.put("totalPnlDefinition", PortfolioSummary.TOTAL_PNL_DEFINITION);
-        json.put("overall", JsonViews.pnl(summary.overall()));
-        json.put("accounts", summary.accounts().stream().map(JsonViews::pnl).toList());
-        json.put("baseTotals", summary.baseTotals().stream().map(JsonViews::baseTotal).toList());
-        json.put("orphaned", summary.orphaned().stream().map(JsonViews::pnl).toList());
-        return json;
+        return new SummaryView(live ? LIVE : DATABASE,
+                live ? "the last sync is fresh and the gateway is UP" : reason(connection.state(), lastSuccess, fresh),
+                lastSyncedAt, connection.state().name(), PortfolioSummary.WIN_RATE_DEFINITION,
+                PortfolioSummary.TOTAL_PNL_DEFINITION, PnlView.of(summary.overall()),
+                summary.accounts().stream().map(PnlView::of).toList(),
+                summary.baseTotals().stream().map(BaseTotalView::of).toList(),
+                summary.orphaned().stream().map(PnlView::of).toList());
     }
 
     private String reason(ConnectionState state, Instant lastSuccess, boolean fresh) {

@@ -1,5 +1,6 @@
 package io.positionsync.api;
 
+import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -10,6 +11,8 @@ import java.util.Objects;
 import java.util.Set;
 
 import org.apache.camel.Header;
+
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 
 import io.positionsync.store.PositionHistoryEntry;
 import io.positionsync.store.PositionQuery;
@@ -38,7 +41,7 @@ public final class PositionsApi {
      * included) in which they were open at some time, a page at a time, by instrument or ({@code order=closed}) the
      * most recently closed first; {@code total} counts every match. Each row has its {@code peakQuantity}.
      */
-    public Map<String, Object> list(@Header("status") Object status, @Header("account") Object account,
+    public PositionsPage list(@Header("status") Object status, @Header("account") Object account,
             @Header("stale_minutes") Object staleMinutes, @Header("limit") Object limit, @Header("offset") Object offset,
             @Header("symbol") Object symbol, @Header("from") Object from, @Header("to") Object to,
             @Header("order") Object order) throws SQLException {
@@ -52,24 +55,23 @@ public final class PositionsApi {
         // The most each lifecycle held: a closed one's quantity is 0, this is how large it was.
         Map<Long, java.math.BigDecimal> peaks = positions.peakQuantities(
                 found.stream().map(io.positionsync.sync.StoredPosition::id).toList());
-        List<Map<String, Object>> page = found.stream().map(p -> {
-            Map<String, Object> row = JsonViews.position(p);
-            row.put("peakQuantity", JsonViews.decimal(peaks.get(p.id())));
-            return row;
-        }).toList();
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("status", query.status().name().toLowerCase(java.util.Locale.ROOT));
-        json.put("account", query.account());
-        json.put("staleMinutes", query.staleMinutes());
-        json.put("symbol", query.symbol());
-        json.put("from", from == null || from.toString().isBlank() ? null : from.toString().trim());
-        json.put("to", to == null || to.toString().isBlank() ? null : to.toString().trim());
-        json.put("order", orderValue);
-        json.put("limit", limitValue);
-        json.put("offset", offsetValue);
-        json.put("total", positions.count(query));
-        json.put("positions", page);
-        return json;
+        List<PositionRow> page = found.stream().map(p -> new PositionRow(PositionView.of(p), peaks.get(p.id()))).toList();
+        return new PositionsPage(query.status().name().toLowerCase(java.util.Locale.ROOT), query.account(),
+                query.staleMinutes(), query.symbol(), text(from), text(to), orderValue, limitValue, offsetValue,
+                positions.count(query), page);
+    }
+
+    /** The answer of {@code GET /api/positions}: the filters applied, the page, the total of matches. */
+    public record PositionsPage(String status, String account, Integer staleMinutes, String symbol, String from,
+            String to, String order, int limit, int offset, long total, List<PositionRow> positions) {
+    }
+
+    /** A position of the list, with the most it held ({@code peakQuantity}: a closed one's quantity is 0). */
+    public record PositionRow(@JsonUnwrapped PositionView position, BigDecimal peakQuantity) {
+    }
+
+    private static String text(Object raw) {
+        return raw == null || raw.toString().isBlank() ? null : raw.toString().trim();
     }
 
     /**
@@ -104,15 +106,16 @@ public final class PositionsApi {
     }
 
     /** How one lifecycle changed, run by run, each change with the executions that explain it. */
-    public Map<String, Object> history(@Header("id") Object id) throws SQLException {
+    public HistoryView history(@Header("id") Object id) throws SQLException {
         long positionId = positionId(id);
         StoredPosition position = positions.findById(positionId)
                 .orElseThrow(() -> ApiException.notFound("no position with id " + positionId));
         List<PositionHistoryEntry> history = positions.history(positionId);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("position", JsonViews.position(position));
-        json.put("history", history.stream().map(JsonViews::historyEntry).toList());
-        return json;
+        return new HistoryView(PositionView.of(position), history.stream().map(HistoryEntryView::of).toList());
+    }
+
+    /** The answer of {@code GET /api/positions/{id}/history}: the lifecycle and its changes, oldest first. */
+    public record HistoryView(PositionView position, List<HistoryEntryView> history) {
     }
 
     static long positionId(Object raw) {

@@ -28,12 +28,17 @@ import io.vertx.ext.web.impl.RoutingContextInternal;
  *   <li>the security headers of {@link HttpResponses} on every answer (health and metrics too);</li>
  *   <li>{@code HEAD} wherever {@code GET} is allowed (answered as the GET, without its body);</li>
  *   <li>off loopback, {@code /api/*} reads need the bearer token too (positions and P&amp;L are not public);</li>
- *   <li>a chunked request body over {@code camel.server.max-body-size} gets the API's JSON 413 (a declared
- *       {@code Content-Length} is refused earlier, see {@link HttpResponses#bodyLimit()}).</li>
+ *   <li>a request body over {@code camel.server.max-body-size} gets the API's JSON 413, before it is read: at once
+ *       for a declared {@code Content-Length}, while it arrives for a chunked one.</li>
  * </ul>
+ * This is the one handler the service puts on the HTTP server's router itself, and the only place that knows
+ * Vert.x's router. Camel has no step for these: they must hold for {@code /observe/*} too (served by Camel's
+ * management server on the same router, not by a route), before a route's body handler reads the body, and on a
+ * connection before any route is chosen. Everything else (the token of a state-changing request, the answers,
+ * the errors, the asynchronous manual trigger) is in the routes ({@code routes/api*.camel.yaml}).
  */
 public final class RequestGuards {
-    /** Before the body limit (-1) and the trigger (-1), after nothing. */
+    /** Before every route. */
     private static final int ORDER = -2;
 
     private final HttpResponses responses;
@@ -186,7 +191,12 @@ public final class RequestGuards {
             responses.send(ctx.response(), HttpResponses.errorResponse(ApiException.unauthorized()));
             return;
         }
-        if (maxBodyBytes >= 0 && request.getHeader("Content-Length") == null && request.headers().contains("Transfer-Encoding")
+        String declared = request.getHeader("Content-Length");
+        if (maxBodyBytes >= 0 && declared != null && declared.matches("[0-9]{1,18}") && Long.parseLong(declared) > maxBodyBytes) {
+            responses.refuseLargeBody(ctx.response(), maxBodyBytes);
+            return;
+        }
+        if (maxBodyBytes >= 0 && declared == null && request.headers().contains("Transfer-Encoding")
                 && ctx instanceof RoutingContextInternal internal && !internal.seenHandler(RoutingContextInternal.BODY_HANDLER)) {
             readChunkedBody(ctx, internal);
             return;

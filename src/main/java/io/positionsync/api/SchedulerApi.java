@@ -4,8 +4,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 
 import org.apache.camel.CamelContext;
@@ -34,45 +32,38 @@ public final class SchedulerApi {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    public Map<String, Object> status() throws SQLException {
+    public SchedulerView status() throws SQLException {
         Instant now = clock.instant();
         ServiceStatus routeStatus = context.getRouteController().getRouteStatus(timer.routeId());
         boolean running = routeStatus != null && routeStatus.isStarted();
         Instant lastFired = timer.lastFiredAt();
 
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("routeId", timer.routeId());
-        json.put("routeStatus", routeStatus == null ? "Absent" : routeStatus.name());
-        json.put("running", running);
-        json.put("periodMs", settings.timerPeriod().toMillis());
-        json.put("initialDelayMs", settings.timerDelay().toMillis());
-        json.put("lastFiredAt", JsonViews.time(lastFired));
-        json.put("nextFireAt", JsonViews.time(running ? nextFire(lastFired, now) : null));
-
         SyncStatistics.Snapshot process = statistics.snapshot();
         SyncTotals stored = runs.totals();
-        Map<String, Object> all = new LinkedHashMap<>();
-        all.put("runs", stored.runs());
-        all.put("succeeded", stored.succeeded());
-        all.put("failures", stored.failed() + stored.skipped());
-        all.put("failed", stored.failed());
-        all.put("skipped", stored.skipped());
-        all.put("averageDurationMs", stored.averageDurationMs());
-        all.put("lastDurationMs", stored.lastDurationMs());
-        all.put("consecutiveFailures", process.consecutiveFailures());
-        json.put("statistics", all);
+        return new SchedulerView(timer.routeId(), routeStatus == null ? "Absent" : routeStatus.name(), running,
+                settings.timerPeriod().toMillis(), settings.timerDelay().toMillis(), lastFired,
+                running ? nextFire(lastFired, now) : null,
+                new StoredStatistics(stored.runs(), stored.succeeded(), stored.failed() + stored.skipped(), stored.failed(),
+                        stored.skipped(), stored.averageDurationMs(), stored.lastDurationMs(), process.consecutiveFailures()),
+                new ProcessStatistics(process.runs(), process.succeeded(), process.failures(), process.failed(),
+                        process.skipped(), process.averageDurationMs(), process.lastDurationMs()),
+                "a failure is a run that did not succeed: FAILED or SKIPPED_INCOMPLETE");
+    }
 
-        Map<String, Object> sinceStart = new LinkedHashMap<>();
-        sinceStart.put("runs", process.runs());
-        sinceStart.put("succeeded", process.succeeded());
-        sinceStart.put("failures", process.failures());
-        sinceStart.put("failed", process.failed());
-        sinceStart.put("skipped", process.skipped());
-        sinceStart.put("averageDurationMs", process.averageDurationMs());
-        sinceStart.put("lastDurationMs", process.lastDurationMs());
-        json.put("statisticsSinceStart", sinceStart);
-        json.put("failureDefinition", "a failure is a run that did not succeed: FAILED or SKIPPED_INCOMPLETE");
-        return json;
+    /** The answer of {@code GET /api/scheduler/status}. */
+    public record SchedulerView(String routeId, String routeStatus, boolean running, long periodMs, long initialDelayMs,
+            Instant lastFiredAt, Instant nextFireAt, StoredStatistics statistics, ProcessStatistics statisticsSinceStart,
+            String failureDefinition) {
+    }
+
+    /** Every stored run, and the failure streak. */
+    public record StoredStatistics(long runs, long succeeded, long failures, long failed, long skipped,
+            Long averageDurationMs, Long lastDurationMs, long consecutiveFailures) {
+    }
+
+    /** The runs of this process since it started. */
+    public record ProcessStatistics(long runs, long succeeded, long failures, long failed, long skipped,
+            Long averageDurationMs, Long lastDurationMs) {
     }
 
     /**

@@ -4,7 +4,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,6 +21,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.apache.camel.Header;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 import io.positionsync.ibkr.ConnectionStatus;
 import io.positionsync.store.BreakRepository;
@@ -106,23 +107,6 @@ public final class SyncApi implements AutoCloseable {
     /** 401 unless the request carries the bearer token (checked before anything else is looked at). */
     public void authorize(@Header("Authorization") Object authorization) {
         tokenGuard.check(authorization instanceof String header ? header : null);
-    }
-
-    /**
-     * Starts a run (or joins the one in flight, or replays the run of a known idempotency key) and answers
-     * with its summary once it ends, or 202 with its id if it takes longer than the configured wait. Blocks the
-     * calling thread while it waits: the HTTP server answers through {@link #triggerAsync} instead.
-     */
-    public ApiResponse trigger(@Header("Idempotency-Key") Object idempotencyKey) throws SQLException, InterruptedException {
-        ManualRuns.Outcome outcome = manualRuns.request(idempotencyKey(idempotencyKey));
-        try {
-            return reply(outcome).get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 
     /**
@@ -216,30 +200,64 @@ public final class SyncApi implements AutoCloseable {
         return ApiResponse.ok(SyncRunJson.of(summary));
     }
 
+    /** The answer to a trigger whose run goes on after the wait (202). */
+    public record StillRunningView(Long runId, String trigger, String status, String message) {
+    }
+
     private ApiResponse stillRunning(InFlightRun run, Long runId) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("runId", runId);
-        body.put("trigger", run.trigger().name());
-        body.put("status", "RUNNING");
-        body.put("message", "the run is still going after " + settings.syncWait().toMillis()
-                + " ms; follow it in GET api/sync/runs");
-        return ApiResponse.accepted(body);
+        return ApiResponse.accepted(new StillRunningView(runId, run.trigger().name(), "RUNNING", "the run is still going after "
+                + settings.syncWait().toMillis() + " ms; follow it in GET api/sync/runs"));
     }
 
     /**
      * The status. Its run history, failure streak and breaks live in the database: while it does not answer
      * they are {@code null} (unknown) and {@code database.available} is false, never "0 failures, no breaks".
      */
-    public Map<String, Object> status() {
-        Instant now = clock.instant();
-        ConnectionStatus connection = gateway.get();
+    /**
+     * The answer of {@code GET /api/sync/status}. The fields read from the database are {@code null} while it does not
+     * answer; {@code demoHistory} is there only while the built-in demo builds its history.
+     */
+    public record StatusView(Instant serverTime, GatewayView gateway, boolean inFlight, boolean timerEnabled,
+            Map<String, Object> lastRun, Map<String, Object> lastSuccessfulRun, Instant lastSuccessfulSyncAt,
+            Long lastSuccessAgeSeconds, Long consecutiveFailures, TotalsView totals, Long openBreakCount,
+            List<BreakView> openBreaks, DatabaseView database, StalenessView staleness,
+            Map<String, Object> executionsMissing,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> demoHistory) {
+    }
 
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("serverTime", JsonViews.time(now));
-        json.put("gateway", gatewayView(connection));
-        json.put("inFlight", inFlight.getAsBoolean());
-        json.put("timerEnabled", timerEnabled);
-        Map<String, Object> database = new LinkedHashMap<>();
+    /** The gateway connection's state, since when, why, and the next attempt while it is down. */
+    public record GatewayView(String state, Instant since, String detail, Instant nextAttemptAt) {
+        static GatewayView of(ConnectionStatus connection) {
+            return new GatewayView(connection.state().name(), connection.since(), connection.detail(),
+                    connection.nextAttemptAt());
+        }
+    }
+
+    /** Every stored run, by outcome. */
+    public record TotalsView(long runs, long succeeded, long failed, long skipped) {
+    }
+
+    /** Whether the database answered; why not ({@code detail}, only then). */
+    public record DatabaseView(boolean available, @JsonInclude(JsonInclude.Include.NON_NULL) String detail) {
+    }
+
+    /** The ages (seconds) at which the last successful sync turns amber and red. */
+    public record StalenessView(long amberSeconds, long redSeconds) {
+    }
+
+    /**
+     * The status. Its run history, failure streak and breaks live in the database: while it does not answer
+     * they are {@code null} (unknown) and {@code database.available} is false, never "0 failures, no breaks".
+     */
+    public StatusView status() {
+        Instant now = clock.instant();
+        GatewayView gatewayView = GatewayView.of(gateway.get());
+        boolean running = inFlight.getAsBoolean();
+        StalenessView staleness = new StalenessView(settings.staleAmberSeconds(), settings.staleRedSeconds());
+        Map<String, Object> executionsMissing = statistics.executionsMissing().toJson();
+        Supplier<Map<String, Object>> demo = demoHistory;
+        // The history's runs are dated the days it plays back: their age is not staleness.
+        Map<String, Object> building = demo == null ? null : demo.get();
         try {
             // Asked first, within the health timeout: a database that does not answer must not hold the status
             // for the pool's connection timeout.
@@ -253,56 +271,31 @@ public final class SyncApi implements AutoCloseable {
             Optional<SyncRun> lastSuccess = runs.lastSuccessful();
             SyncTotals totals = runs.totals();
             long openBreakCount = breaks.countUnresolved();
-            List<Map<String, Object>> openBreaks = breaks.unresolved(OPEN_BREAKS_SHOWN).stream()
-                    .map(JsonViews::reconciliationBreak).toList();
+            List<BreakView> openBreaks = breaks.unresolved(OPEN_BREAKS_SHOWN).stream()
+                    .map(BreakView::of).toList();
             Instant lastSuccessAt = lastSuccess.map(SyncRun::finishedAt).orElse(null);
             Long age = lastSuccessAt == null ? null : Math.max(0, Duration.between(lastSuccessAt, now).toSeconds());
-
-            json.put("lastRun", lastRun.map(JsonViews::run).orElse(null));
-            json.put("lastSuccessfulRun", lastSuccess.map(JsonViews::run).orElse(null));
-            json.put("lastSuccessfulSyncAt", JsonViews.time(lastSuccessAt));
-            json.put("lastSuccessAgeSeconds", age);
-            json.put("consecutiveFailures", statistics.snapshot().consecutiveFailures());
-            Map<String, Object> totalsJson = new LinkedHashMap<>();
-            totalsJson.put("runs", totals.runs());
-            totalsJson.put("succeeded", totals.succeeded());
-            totalsJson.put("failed", totals.failed());
-            totalsJson.put("skipped", totals.skipped());
-            json.put("totals", totalsJson);
-            json.put("openBreakCount", openBreakCount);
-            json.put("openBreaks", openBreaks);
-            database.put("available", true);
+            return new StatusView(now, gatewayView, running, timerEnabled, lastRun.map(JsonViews::run).orElse(null),
+                    lastSuccess.map(JsonViews::run).orElse(null), lastSuccessAt, age,
+                    statistics.snapshot().consecutiveFailures(),
+                    new TotalsView(totals.runs(), totals.succeeded(), totals.failed(), totals.skipped()), openBreakCount,
+                    openBreaks, new DatabaseView(true, null), staleness, executionsMissing, building);
         } catch (SQLException | RuntimeException e) {
             // Runs cannot even be recorded now: the failure streak and the breaks are unknown, not zero.
-            for (String unknown : List.of("lastRun", "lastSuccessfulRun", "lastSuccessfulSyncAt", "lastSuccessAgeSeconds",
-                    "consecutiveFailures", "totals", "openBreakCount", "openBreaks")) {
-                json.put(unknown, null);
-            }
-            database.put("available", false);
             SQLException sql = undefinedTable(e);
+            String detail;
             if (sql != null) {
                 // undefined_table: it answered, without the service's tables
-                database.put("detail", "the database answers, but the service's tables are missing ("
-                        + oneLine(sql.getMessage()) + "): the schema was rolled back or dropped; stop the service, run "
-                        + "`migrate`, then start it again. Runs, failures and breaks are unknown");
+                detail = "the database answers, but the service's tables are missing (" + oneLine(sql.getMessage())
+                        + "): the schema was rolled back or dropped; stop the service, run `migrate`, then start it "
+                        + "again. Runs, failures and breaks are unknown";
             } else {
-                database.put("detail", "the database did not answer (" + e.getClass().getSimpleName()
-                        + "): runs, failures and breaks are unknown");
+                detail = "the database did not answer (" + e.getClass().getSimpleName()
+                        + "): runs, failures and breaks are unknown";
             }
+            return new StatusView(now, gatewayView, running, timerEnabled, null, null, null, null, null, null, null,
+                    null, new DatabaseView(false, detail), staleness, executionsMissing, building);
         }
-        json.put("database", database);
-        Map<String, Object> staleness = new LinkedHashMap<>();
-        staleness.put("amberSeconds", settings.staleAmberSeconds());
-        staleness.put("redSeconds", settings.staleRedSeconds());
-        json.put("staleness", staleness);
-        json.put("executionsMissing", statistics.executionsMissing().toJson());
-        Supplier<Map<String, Object>> demo = demoHistory;
-        Map<String, Object> building = demo == null ? null : demo.get();
-        if (building != null) {
-            // The history's runs are dated the days it plays back: their age is not staleness.
-            json.put("demoHistory", building);
-        }
-        return json;
     }
 
     /** While the built-in demo builds its history, {@code progress} says how far it is (null once it is over). */
@@ -310,22 +303,13 @@ public final class SyncApi implements AutoCloseable {
         this.demoHistory = progress;
     }
 
-    public Map<String, Object> runs(@Header("limit") Object limit) throws SQLException {
-        int n = QueryParameters.intParam("limit", limit, RUNS_DEFAULT_LIMIT, 1, RUNS_MAX_LIMIT);
-        List<Map<String, Object>> list = runs.recent(n).stream().map(JsonViews::run).toList();
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("limit", n);
-        json.put("runs", list);
-        return json;
+    /** The answer of {@code GET /api/sync/runs}: the limit applied and the runs, newest first. */
+    public record RunsView(int limit, List<Map<String, Object>> runs) {
     }
 
-    static Map<String, Object> gatewayView(ConnectionStatus connection) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("state", connection.state().name());
-        json.put("since", JsonViews.time(connection.since()));
-        json.put("detail", connection.detail());
-        json.put("nextAttemptAt", JsonViews.time(connection.nextAttemptAt()));
-        return json;
+    public RunsView runs(@Header("limit") Object limit) throws SQLException {
+        int n = QueryParameters.intParam("limit", limit, RUNS_DEFAULT_LIMIT, 1, RUNS_MAX_LIMIT);
+        return new RunsView(n, runs.recent(n).stream().map(JsonViews::run).toList());
     }
 
     /** Null when absent; 400 unless it is 1 to 128 visible ASCII characters, given once. */

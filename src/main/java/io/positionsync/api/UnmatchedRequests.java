@@ -8,6 +8,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.Route;
@@ -18,13 +19,13 @@ import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
  * any other path. Known paths are read from the HTTP routes themselves, so they never drift from them.
  */
 public final class UnmatchedRequests {
-    private record Endpoint(Pattern path, Set<String> methods) {
+    private record Known(Pattern path, Set<String> methods) {
     }
 
     private static final Pattern PATH_PARAMETER = Pattern.compile("\\{[^/}]+}");
 
     private final CamelContext context;
-    private volatile List<Endpoint> endpoints;
+    private volatile List<Known> endpoints;
 
     public UnmatchedRequests(CamelContext context) {
         this.context = Objects.requireNonNull(context, "context");
@@ -32,7 +33,7 @@ public final class UnmatchedRequests {
 
     public void reject(@Header(Exchange.HTTP_METHOD) String method, @Header(Exchange.HTTP_PATH) String path) {
         Set<String> allowed = new TreeSet<>();
-        for (Endpoint endpoint : endpoints()) {
+        for (Known endpoint : endpoints()) {
             if (endpoint.path().matcher(path == null ? "" : path).matches()) {
                 allowed.addAll(endpoint.methods());
             }
@@ -43,14 +44,16 @@ public final class UnmatchedRequests {
         throw ApiException.methodNotAllowed(method, path, allowed);
     }
 
-    private List<Endpoint> endpoints() {
-        List<Endpoint> known = endpoints;
+    private List<Known> endpoints() {
+        List<Known> known = endpoints;
         if (known == null) {
             known = new ArrayList<>();
             for (Route route : context.getRoutes()) {
-                if (route.getEndpoint() instanceof PlatformHttpEndpoint http && !http.isMatchOnUriPrefix()
+                // a rest verb's route starts at rest:..., whose consumer is the platform-http one
+                Endpoint from = route.getConsumer() == null ? route.getEndpoint() : route.getConsumer().getEndpoint();
+                if (from instanceof PlatformHttpEndpoint http && !http.isMatchOnUriPrefix()
                         && http.getHttpMethodRestrict() != null) {
-                    known.add(new Endpoint(template(http.getPath()), Set.of(http.getHttpMethodRestrict().split(","))));
+                    known.add(new Known(template(http.getPath()), Set.of(http.getHttpMethodRestrict().split(","))));
                 }
             }
             endpoints = List.copyOf(known);

@@ -15,12 +15,17 @@ import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.EventNotifierSupport;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.positionsync.api.ApiJson;
 import io.positionsync.api.ApiSettings;
+import io.positionsync.api.AsyncHttpEngine;
 import io.positionsync.api.BreaksApi;
 import io.positionsync.api.DashboardAssets;
 import io.positionsync.api.DatabaseHealthCheck;
 import io.positionsync.api.HttpConnectionLimits;
 import io.positionsync.api.HttpResponses;
+import io.positionsync.api.ManualTrigger;
 import io.positionsync.api.PnlApi;
 import io.positionsync.api.PortfolioApi;
 import io.positionsync.api.PositionsApi;
@@ -58,9 +63,16 @@ public class ApiConfiguration implements CamelConfiguration {
         return new DashboardAssets("web");
     }
 
+    /** The one ObjectMapper of the service's JSON ({@link ApiJson}): the routes' {@code marshal: json} and the guards' answers. */
+    @BindToRegistry(ApiJson.BEAN)
+    public ObjectMapper jsonMapper() {
+        return ApiJson.create();
+    }
+
+    /** The answers the handlers and the request guards write, with that mapper. */
     @BindToRegistry("httpResponses")
-    public HttpResponses httpResponses() {
-        return new HttpResponses();
+    public HttpResponses httpResponses(@org.apache.camel.BeanInject(ApiJson.BEAN) ObjectMapper jsonMapper) {
+        return new HttpResponses(jsonMapper);
     }
 
     @Override
@@ -109,14 +121,15 @@ public class ApiConfiguration implements CamelConfiguration {
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, new AccountRepository(dataSource),
                 gateway::status, api, clock));
         registry.bind("pnlApi", new PnlApi(new DailyPnlRepository(dataSource, http.reportingZone()), clock));
-        registry.bind("breaksApi", new BreaksApi(breaks));
+        registry.bind("breaksApi", new BreaksApi());
         registry.bind("unmatchedRequests", new UnmatchedRequests(context));
         HttpResponses httpResponses = Wiring.bean(context, "httpResponses", HttpResponses.class);
-        context.addStartupListener(httpResponses.bodyLimit());
-        // Security headers everywhere, HEAD, the token for reads off loopback, chunked bodies over the limit.
+        // The manual trigger's route: waiting callers hold no HTTP worker (see AsyncHttpEngine, ManualTrigger).
+        registry.bind("asyncHttpEngine", new AsyncHttpEngine());
+        registry.bind("manualTrigger", new ManualTrigger(syncApi,
+                context.getExecutorServiceManager().newThreadPool(syncApi, "manual-trigger-start", 1, 4)));
+        // Security headers everywhere, HEAD, the token for reads off loopback, bodies over the limit.
         context.addStartupListener(new RequestGuards(httpResponses, tokenGuard, connectionLimits).installer());
-        // Waiting manual triggers hold no HTTP worker (see HttpResponses.asyncTrigger).
-        context.addStartupListener(httpResponses.asyncTrigger(syncApi, watchers.httpRequests()));
         // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).
         context.getComponent("platform-http", PlatformHttpComponent.class).setHeaderFilterStrategy(new ResponseHeaderFilter());
         StartupReport.logListenAddressWhenStarted(context);

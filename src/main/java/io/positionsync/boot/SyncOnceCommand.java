@@ -7,8 +7,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.positionsync.api.ApiJson;
 import io.positionsync.sync.SyncRunJson;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
@@ -39,7 +39,7 @@ final class SyncOnceCommand {
                     .runTimeout();
             SyncRunSummary summary = triggers.request(SyncTrigger.MANUAL, null).await(timeout)
                     .orElseThrow(() -> new TimeoutException("the run did not finish within " + timeout.toMillis() + " ms"));
-            System.out.println(new ObjectMapper().writeValueAsString(SyncRunJson.of(summary)));
+            System.out.println(ApiJson.create().writeValueAsString(SyncRunJson.of(summary)));
             if (!summary.succeeded()) {
                 System.err.println("error: sync run " + summary.runId() + " " + summary.status()
                         + (summary.error() == null ? "" : ": " + summary.error()));

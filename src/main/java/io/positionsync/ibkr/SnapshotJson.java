@@ -9,8 +9,7 @@ import io.positionsync.sync.BrokerSnapshot;
 import java.math.BigDecimal;
 import java.time.Instant;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -27,8 +26,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code "incompleteReason"} (right after {@code "complete"}).
  */
 public final class SnapshotJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     private SnapshotJson() {
     }
 
@@ -44,7 +41,7 @@ public final class SnapshotJson {
 
     /** The JSON tree, for callers that embed it in a larger document. */
     public static ObjectNode toTree(BrokerSnapshot snapshot) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("serverVersion", snapshot.serverVersion());
         root.put("complete", snapshot.complete());
         if (!snapshot.complete()) {
@@ -100,11 +97,7 @@ public final class SnapshotJson {
 
     private static String serialize(BrokerSnapshot snapshot, boolean pretty) {
         ObjectNode tree = toTree(snapshot);
-        try {
-            return pretty ? MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(tree) : MAPPER.writeValueAsString(tree);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write snapshot JSON", e);
-        }
+        return pretty ? tree.toPrettyString() : tree.toString();
     }
 
     private static String decimal(BigDecimal value) {

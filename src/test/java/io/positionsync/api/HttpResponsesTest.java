@@ -11,7 +11,10 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
-/** Error answers: the caller's mistakes keep their message; anything else is answered without details. */
+/**
+ * Error answers: the caller's mistakes keep their message; anything else is answered without details. The body is
+ * marshalled as the routes do it, after these steps.
+ */
 class HttpResponsesTest {
     private final HttpResponses responses = new HttpResponses();
 
@@ -72,7 +75,8 @@ class HttpResponsesTest {
         return exchange;
     }
 
-    private static String body(Exchange exchange) {
-        return new String(exchange.getMessage().getBody(byte[].class), StandardCharsets.UTF_8);
+    /** The body as the routes' next step ({@code marshal: json} with the service's mapper) writes it. */
+    private static String body(Exchange exchange) throws Exception {
+        return new String(ApiJson.create().writeValueAsBytes(exchange.getMessage().getBody()), StandardCharsets.UTF_8);
     }
 }

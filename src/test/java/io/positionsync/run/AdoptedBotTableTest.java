@@ -20,6 +20,7 @@ import io.positionsync.ibkr.sim.SimulatorState;
 import io.positionsync.store.AdoptionSettings;
 import io.positionsync.store.BotFixture;
 import io.positionsync.store.BotFixture.Variant;
+import io.positionsync.api.BreakView;
 import io.positionsync.api.SyncApi;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.sync.SyncRunStatus;
@@ -141,10 +142,9 @@ class AdoptedBotTableTest {
                 .isEqualTo("bot row 3 (MSFT in DU5550001): no open broker position matches it; the row is left as it is");
         // The status API's list of open breaks shows them.
         SyncApi api = h.context.getRegistry().lookupByNameAndType("syncApi", SyncApi.class);
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> shown = (List<Map<String, Object>>) api.status().get("openBreaks");
-        assertThat(shown).extracting(b -> b.get("kind")).containsOnly("BOT_ROW_UNMATCHED").hasSize(3);
-        assertThat(shown).extracting(b -> b.get("note")).contains(
+        List<BreakView> shown = api.status().openBreaks();
+        assertThat(shown).extracting(BreakView::kind).containsOnly("BOT_ROW_UNMATCHED").hasSize(3);
+        assertThat(shown).extracting(BreakView::note).contains(
                 "bot row 3 (MSFT in DU5550001): no open broker position matches it; the row is left as it is");
         // ABC has no bot row: the run adds one; ES waits for the bot's two rows to be resolved.
         List<Map<String, Object>> added = h.query("SELECT * FROM positions WHERE id > 8 ORDER BY id");
