@@ -47,7 +47,7 @@ final class Cli implements Callable<Integer> {
 
         @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
                 description = "A properties file read after config/application.properties: its keys win over the "
-                        + "defaults (write {{env:PSYNC_NAME:default}} to keep a variable in charge).")
+                        + "defaults; a PSYNC_* variable set in the environment still wins over both.")
         void config(Path file) {
             if (!file.toFile().isFile() || !file.toFile().canRead()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--config " + file + ": no readable file there");
