@@ -14,12 +14,10 @@ import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.Migrations;
 import io.positionsync.store.PositionProjection;
 import io.positionsync.store.PositionRepository;
-import io.positionsync.store.RunOwner;
-import io.positionsync.store.SyncRunRepository;
 
 /**
  * The database area: the PostgreSQL (external, or embedded when no URL is set) migrated before any route starts, the
- * repositories, the projection onto an adopted bot's table, and the database's readiness check.
+ * repositories (the runs' own in {@link SyncConfiguration}), the projection onto an adopted bot's table, and the database's readiness check.
  */
 public class DatabaseConfiguration implements CamelConfiguration {
 
@@ -34,9 +32,6 @@ public class DatabaseConfiguration implements CamelConfiguration {
 
         ExecutionRepository executions = new ExecutionRepository(dataSource, db.writeChunkSize());
         PositionRepository positions = new PositionRepository(dataSource, executions, db.writeChunkSize());
-        // This process owns its runs for as long as it lives (its lock taken again after a database restart);
-        // start-up fails only runs whose owner is gone.
-        RunOwner owner = resources.add(RunOwner.acquire(database::openSession));
         PositionProjection projection = Adoption.projection(database, db.adoption(), db.projection());
 
         Registry registry = context.getRegistry();
@@ -44,7 +39,6 @@ public class DatabaseConfiguration implements CamelConfiguration {
         registry.bind("dataSource", dataSource);
         registry.bind("executionRepository", executions);
         registry.bind("positionRepository", positions);
-        registry.bind("syncRunRepository", new SyncRunRepository(dataSource, owner));
         registry.bind("breakRepository", new BreakRepository(dataSource));
         registry.bind("positionProjection", projection);
         registry.bind("databaseHealthCheck", new DatabaseHealthCheck(dataSource, settings.http().api().dbHealthTimeout(),

@@ -20,9 +20,11 @@ import io.positionsync.run.RunResultAggregation;
 import io.positionsync.run.SyncRunSteps;
 import io.positionsync.run.SyncTriggers;
 import io.positionsync.store.BreakRepository;
+import io.positionsync.store.Database;
 import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.PositionProjection;
 import io.positionsync.store.PositionRepository;
+import io.positionsync.store.RunOwner;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.sync.SnapshotTransformer;
 import io.positionsync.sync.SyncRunStatus;
@@ -31,7 +33,7 @@ import io.positionsync.sync.SyncTrigger;
 
 /**
  * The sync area: the pipeline's steps ({@code routes/sync.camel.yaml} calls them by these names), the triggers that
- * start runs (timer, start-up, manual), the run statistics, and the failures kept while the database is away.
+ * start runs (timer, start-up, manual), the runs' repository under this process's ownership, the run statistics, and the failures kept while the database is away.
  */
 public class SyncConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(SyncConfiguration.class);
@@ -53,7 +55,10 @@ public class SyncConfiguration implements CamelConfiguration {
         PositionSyncSettings settings = Wiring.bean(context, SettingsConfiguration.SETTINGS, PositionSyncSettings.class);
         Wiring.Resources resources = Wiring.resources(context);
         DataSource dataSource = Wiring.bean(context, "dataSource", DataSource.class);
-        SyncRunRepository runs = Wiring.bean(context, "syncRunRepository", SyncRunRepository.class);
+        // This process owns its runs for as long as it lives (its lock taken again after a database restart);
+        // start-up fails only runs whose owner is gone.
+        RunOwner owner = resources.add(RunOwner.acquire(Wiring.bean(context, "database", Database.class)::openSession));
+        SyncRunRepository runs = new SyncRunRepository(dataSource, owner);
         TwsBrokerGateway gateway = Wiring.bean(context, "brokerGateway", TwsBrokerGateway.class);
         Clock syncClock = Wiring.bean(context, GatewayConfiguration.SYNC_CLOCK, Clock.class);
 
@@ -83,6 +88,7 @@ public class SyncConfiguration implements CamelConfiguration {
             }));
         }
         Registry registry = context.getRegistry();
+        registry.bind("syncRunRepository", runs);
         registry.bind("syncStatistics", statistics);
         registry.bind("syncRunSteps", steps);
         registry.bind("syncTriggers", triggers);
