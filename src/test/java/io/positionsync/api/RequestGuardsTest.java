@@ -22,6 +22,7 @@ import io.positionsync.store.TestDatabase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * Off loopback, reads need the token too and the token must be long. Tests only ever listen on loopback: the
@@ -88,10 +89,10 @@ class RequestGuardsTest {
     void theServiceRefusesToStartOffLoopbackWithAShortTokenBeforeListening() throws Exception {
         SUMMARY.begin(1);
         try (TestDatabase db = TestDatabase.create(); GatewaySimulator sim = GatewaySimulator.startDemo()) {
-            Map<String, String> properties = RunningService.defaults(db, sim);
+            Map<String, String> properties = ServiceUnderTest.defaults(db, sim);
             properties.put("psync.http.host", "0.0.0.0");
             properties.put("psync.api.token", "short-token");
-            assertThatThrownBy(() -> RunningService.start(properties))
+            assertThatThrownBy(() -> ServiceUnderTest.start(properties))
                     .hasStackTraceContaining("PSYNC_API_TOKEN is 11 characters long; off loopback it must be at least 32");
         }
         SUMMARY.held();

@@ -12,10 +12,12 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.DatabaseUrl;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.CommandProcess;
 
 /**
  * The database URL written as the bot's own configuration writes it (libpq's {@code postgresql://user:pw@host/db},
@@ -23,6 +25,7 @@ import io.positionsync.store.TestDatabase;
  * (a child JVM running {@code migrate} on a real PostgreSQL), never shows the password, and a URL of another kind is
  * refused with the form to write.
  */
+@Tag("process")
 class BotDatabaseUrlTest {
     static TestDatabase db;
     static Path work;

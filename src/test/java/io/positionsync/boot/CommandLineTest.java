@@ -12,12 +12,15 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.CommandProcess;
 
 /**
  * The command line as an operator meets it, each case a JVM of its own: {@code --version}, real help for every
@@ -25,6 +28,7 @@ import io.positionsync.store.TestDatabase;
  * {@code PSYNC_*} variable before anything starts, {@code snapshot} reading the gateway from the configuration,
  * and {@code --config FILE} read by the commands and the service alike.
  */
+@Tag("process")
 class CommandLineTest {
     static TestDatabase db;
     static Path work;
@@ -128,7 +132,7 @@ class CommandLineTest {
                     "PSYNC_IBKR_PORT", Integer.toString(gateway.port()), "PSYNC_IBKR_CLIENT_ID", "71"), "snapshot");
 
             assertThat(result.exitCode()).as(result.stderr()).isZero();
-            JsonNode snapshot = ServiceProcess.json(result.stdout());
+            JsonNode snapshot = ServiceUnderTest.json(result.stdout());
             assertThat(snapshot.get("complete").asBoolean()).isTrue();
             assertThat(snapshot.get("positions").size()).isPositive();
         }

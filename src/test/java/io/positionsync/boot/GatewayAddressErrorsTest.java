@@ -9,15 +9,18 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.CommandProcess;
 
 /**
  * The gateway's address wrong in the ways operators get it wrong, each in a JVM of its own: a PostgreSQL port is
  * named as such ("not a TWS API gateway"), a misspelt host as an unknown host, and a simulator that cannot listen
  * names the port that is taken.
  */
+@Tag("process")
 class GatewayAddressErrorsTest {
     static TestDatabase db;
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.TestDatabase;
@@ -24,6 +25,7 @@ import io.positionsync.store.TestDatabase;
  * Camel's {@code http://0.0.0.0:PORT} list), the configuration it really runs with (the demo's 10 s period), and a
  * gateway that stays down said once, then counted, rather than two long lines every period.
  */
+@Tag("process")
 class ServiceLogsTest {
     private static final Duration STARTUP = Duration.ofSeconds(90);
 

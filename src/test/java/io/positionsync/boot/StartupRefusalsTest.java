@@ -15,15 +15,18 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.CommandProcess;
 
 /**
  * Start-up refusals as an operator meets them: a separate JVM, a non-zero exit within seconds, one
  * {@code error:} line naming the variable to fix, nothing started or written, and no false "shutdown hook
  * triggered by SIGTERM" line after it.
  */
+@Tag("process")
 class StartupRefusalsTest {
     /** Far below the embedded database's start-up: the refusal comes before anything starts. */
     private static final Duration QUICK = Duration.ofSeconds(30);

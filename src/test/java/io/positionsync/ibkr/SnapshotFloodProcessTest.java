@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.boot.GroupSummary;
@@ -21,6 +22,7 @@ import io.positionsync.boot.GroupSummary;
  * with distinct positions that never end in {@code positionEnd}. It must survive (no OutOfMemoryError) and
  * report the snapshot incomplete because the record limit was reached.
  */
+@Tag("process")
 class SnapshotFloodProcessTest {
     private static final GroupSummary SUMMARY = new GroupSummary("hostile gateway, bounded heap");
 

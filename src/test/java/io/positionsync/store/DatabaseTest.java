@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.positionsync.boot.Settings;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +75,7 @@ class DatabaseTest {
     }
 
     @Test
+    @Tag("process")
     void anotherProcessOnTheSameDataDirectoryIsRefusedAndItsLeftoverServerIsStoppedAfterItDies() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
@@ -112,6 +114,7 @@ class DatabaseTest {
      * (there is none here).
      */
     @Test
+    @Tag("process")
     void aKilledProcessLeavesNoPostgresqlRunning() throws Exception {
         Process child = startChild();
         long postmaster;

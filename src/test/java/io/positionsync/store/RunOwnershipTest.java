@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.sync.SyncRunStatus;
@@ -24,6 +25,7 @@ import io.positionsync.sync.SyncTrigger;
  * Two processes on one database: a start-up (a second instance, a {@code sync-once}) marks a RUNNING run
  * FAILED "interrupted" only when the process that owns it is gone, as PostgreSQL itself knows it.
  */
+@Tag("process")
 class RunOwnershipTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String INTERRUPTED = "interrupted: the service stopped during the run";
