@@ -22,8 +22,8 @@ import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
 
 /**
- * The real route files and configuration under {@code @CamelMainTest}: the timer's first fire is the
- * start-up run, and the manual entry point goes through the same single-flight pipeline.
+ * The real route file of the pipeline and the configuration under {@code @PositionSyncService}: the timer's first
+ * fire is the start-up run, and the manual entry point goes through the same single-flight pipeline.
  */
 @PositionSyncService(profile = PositionSyncService.Profile.PIPELINE, properties = {
         "psync.sync.timer-enabled=true",
