@@ -23,7 +23,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Side;
-import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
 import io.positionsync.testing.ServiceUnderTest;
 
@@ -37,7 +36,6 @@ class ApiEndpointsTest {
     private static final long AAPL = 265598;
     private static final BigDecimal AAPL_REALIZED = new BigDecimal("4497.00"); // (190.00 - 167.51) * 200 - 1.00
 
-    static TestDatabase db;
     static GatewaySimulator sim;
     static ServiceUnderTest service;
     static long closingRunId;

@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.positionsync.ibkr.sim.Fill;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Side;
-import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
 import io.positionsync.testing.ServiceUnderTest;
 
@@ -30,7 +29,6 @@ class ClosedPositionsOrderTest {
     private static final long AAPL = 265598;
     private static final long MSFT = 272093;
 
-    private TestDatabase db;
     private GatewaySimulator sim;
     private ServiceUnderTest service;
 

@@ -17,7 +17,6 @@ import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Fill;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Side;
-import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
 import io.positionsync.testing.ServiceUnderTest;
 
@@ -30,7 +29,6 @@ class DailyPnlFromLedgerTest {
     private static final String ACCOUNT = "DU1000001";
     private static final long AAPL = 265598;
 
-    private TestDatabase db;
     private GatewaySimulator sim;
     private ServiceUnderTest service;
 

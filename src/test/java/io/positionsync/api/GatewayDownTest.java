@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
-import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
 import io.positionsync.testing.ServiceUnderTest;
 
@@ -24,7 +23,6 @@ import io.positionsync.testing.ServiceUnderTest;
  */
 @PositionSyncService(awaitFirstRun = true)
 class GatewayDownTest {
-    static TestDatabase db;
     static GatewaySimulator sim;
     static ServiceUnderTest service;
 

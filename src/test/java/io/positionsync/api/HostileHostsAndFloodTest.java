@@ -19,7 +19,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.positionsync.ibkr.sim.GatewaySimulator;
-import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
 import io.positionsync.testing.ServiceUnderTest;
 
@@ -40,7 +39,6 @@ class HostileHostsAndFloodTest {
     static final int RESERVE = 8;
     private static final int FLOOD = 1000;
 
-    static TestDatabase db;
     static GatewaySimulator sim;
     static ServiceUnderTest service;
 

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.GatewaySimulator;
-import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
 import io.positionsync.testing.ServiceUnderTest;
 
@@ -36,7 +35,6 @@ class HttpHardeningTest {
     private static final GroupSummary SUMMARY = new GroupSummary("http hardening");
     static final int MAX_CONNECTIONS = 20;
 
-    static TestDatabase db;
     static GatewaySimulator sim;
     static ServiceUnderTest service;
 

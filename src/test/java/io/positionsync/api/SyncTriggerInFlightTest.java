@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.SnapshotPhase;
-import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
 import io.positionsync.testing.ServiceUnderTest;
 
@@ -25,7 +24,6 @@ import io.positionsync.testing.ServiceUnderTest;
 class SyncTriggerInFlightTest {
     private static final Duration SLOW_SNAPSHOT = Duration.ofSeconds(2);
 
-    static TestDatabase db;
     static GatewaySimulator sim;
     static ServiceUnderTest service;
 

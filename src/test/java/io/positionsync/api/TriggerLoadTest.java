@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.SnapshotPhase;
-import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
 import io.positionsync.testing.ServiceUnderTest;
 
@@ -42,7 +41,6 @@ class TriggerLoadTest {
     /** Generous: an idle server answers in milliseconds; a starved one took 11-40 s. */
     private static final Duration PROBE_BOUND = Duration.ofMillis(1_500);
 
-    static TestDatabase db;
     static GatewaySimulator sim;
     static ServiceUnderTest service;
 

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import io.positionsync.store.DatabaseUrl;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.CommandProcess;
+import io.positionsync.testing.PositionSyncService;
 
 /**
  * The database URL written as the bot's own configuration writes it (libpq's {@code postgresql://user:pw@host/db},
@@ -26,21 +26,14 @@ import io.positionsync.testing.CommandProcess;
  * refused with the form to write.
  */
 @Tag("process")
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class BotDatabaseUrlTest {
     static TestDatabase db;
     static Path work;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.create();
         work = Files.createTempDirectory(Path.of("target"), "db-url-");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
     }
 
     /** The test database's URL in another scheme with user and password inside ("hunter2" when it has none). */

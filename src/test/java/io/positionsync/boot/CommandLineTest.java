@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -21,6 +20,7 @@ import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.ServiceUnderTest;
 import io.positionsync.testing.CommandProcess;
+import io.positionsync.testing.PositionSyncService;
 
 /**
  * The command line as an operator meets it, each case a JVM of its own: {@code --version}, real help for every
@@ -29,21 +29,14 @@ import io.positionsync.testing.CommandProcess;
  * and {@code --config FILE} read by the commands and the service alike.
  */
 @Tag("process")
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class CommandLineTest {
     static TestDatabase db;
     static Path work;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.create();
         work = Files.createTempDirectory(Path.of("target"), "command-line-");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
     }
 
     private static Map<String, String> environment(String... keyValues) {

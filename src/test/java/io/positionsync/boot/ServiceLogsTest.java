@@ -13,12 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
 
 /**
  * What the service's log tells an operator, read from a child JVM's stderr: where it really listens (never
@@ -26,22 +25,11 @@ import io.positionsync.store.TestDatabase;
  * gateway that stays down said once, then counted, rather than two long lines every period.
  */
 @Tag("process")
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class ServiceLogsTest {
     private static final Duration STARTUP = Duration.ofSeconds(90);
 
     static TestDatabase db;
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
-    }
 
     /** The service with the production logback configuration, stderr to a file; killed when the condition holds. */
     private static List<String> logUntil(Map<String, String> environment, String marker) throws Exception {
