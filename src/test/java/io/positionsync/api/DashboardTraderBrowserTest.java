@@ -51,7 +51,7 @@ import io.positionsync.testing.ServiceUnderTest;
  */
 @Tag("browser")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@PositionSyncService
+@PositionSyncService(awaitFirstRun = true)
 class DashboardTraderBrowserTest {
     private static final Duration UI_WAIT = Duration.ofSeconds(20);
     private static final Path SCREENSHOTS = Path.of("target");
@@ -65,7 +65,6 @@ class DashboardTraderBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         HeadlessChrome.require();
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
         TradingDays.trade(sim, service, db);
 
         ChromeOptions options = HeadlessChrome.options();

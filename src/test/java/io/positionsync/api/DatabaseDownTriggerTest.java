@@ -9,8 +9,8 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.DatabaseLink;
 import io.positionsync.boot.GroupSummary;
@@ -24,16 +24,12 @@ import io.positionsync.testing.ServiceUnderTest;
 @PositionSyncService(awaitFirstRun = true, databaseLink = true, properties = {
         "psync.db.connection-timeout-ms=1000", "psync.api.health-db-timeout-ms=500" })
 class DatabaseDownTriggerTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("database down, manual trigger");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("database down, manual trigger");
     static TestDatabase db;
     static DatabaseLink link;
     static GatewaySimulator sim;
     static ServiceUnderTest service;
-
-    @AfterAll
-    static void stop() {
-        SUMMARY.print();
-    }
 
     @Test
     void aManualTriggerAnswers503WithTheReasonAtOnce() {

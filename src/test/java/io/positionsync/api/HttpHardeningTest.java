@@ -16,8 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.GatewaySimulator;
@@ -32,16 +32,12 @@ import io.positionsync.testing.ServiceUnderTest;
 @PositionSyncService(properties = { "psync.http.idle-timeout-ms=1000",
         "psync.http.max-connections=" + HttpHardeningTest.MAX_CONNECTIONS })
 class HttpHardeningTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("http hardening");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("http hardening");
     static final int MAX_CONNECTIONS = 20;
 
     static GatewaySimulator sim;
     static ServiceUnderTest service;
-
-    @AfterAll
-    static void stop() {
-        SUMMARY.print();
-    }
 
     private static Socket connect() throws IOException {
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.port());

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.GatewaySimulator;
@@ -30,7 +31,8 @@ import io.positionsync.testing.ServiceUnderTest;
  * loopback server; the start-up refusal happens before anything listens.
  */
 class RequestGuardsTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("http access off loopback");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("http access off loopback");
     private static final String TOKEN = "0123456789abcdef0123456789abcdef";
     private static Vertx vertx;
     private static HttpServer server;
@@ -50,7 +52,6 @@ class RequestGuardsTest {
     @AfterAll
     static void stop() throws Exception {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        SUMMARY.print();
     }
 
     private static HttpResponse<String> get(String path, String authorization) throws Exception {

@@ -1,13 +1,11 @@
 package io.positionsync.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -27,7 +25,7 @@ import io.positionsync.testing.ServiceUnderTest;
  * The reads behind the dashboard a trader uses, over real runs spread across several days (see
  * {@link TradingDays}): {@code GET /api/pnl/daily} and {@code GET /api/breaks}.
  */
-@PositionSyncService
+@PositionSyncService(awaitFirstRun = true)
 class TraderReadsApiTest {
     static TestDatabase db;
     static GatewaySimulator sim;
@@ -36,7 +34,6 @@ class TraderReadsApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
         TradingDays.trade(sim, service, db);
     }
 

@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.GatewaySimulator;
@@ -35,7 +35,8 @@ import io.positionsync.testing.ServiceUnderTest;
         // All 200 triggers come from one address: past the default share of one client (see HostileHostsAndFloodTest).
         "psync.http.max-connections-per-client=300" })
 class TriggerLoadTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("http trigger load");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("http trigger load");
     private static final int TRIGGERS = 200;
     private static final Duration SLOW_SNAPSHOT = Duration.ofSeconds(6);
     /** Generous: an idle server answers in milliseconds; a starved one took 11-40 s. */
@@ -43,11 +44,6 @@ class TriggerLoadTest {
 
     static GatewaySimulator sim;
     static ServiceUnderTest service;
-
-    @AfterAll
-    static void stop() {
-        SUMMARY.print();
-    }
 
     @Test
     void probesAndReadsStayFastUnder200WaitingTriggersWhichShareOneRun() throws Exception {

@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Position;
@@ -34,14 +34,10 @@ import io.positionsync.testing.ServiceUnderTest;
  */
 @Tag("process")
 class KillNineTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("process kill -9");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("process kill -9");
     private static final String ACCOUNT = "DU1000001";
     private static final long AAPL = 265598L;
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
 
     @Test
     void killedAtManyPointsOfARunTheServiceConvergesAfterEachRestart() throws Exception {

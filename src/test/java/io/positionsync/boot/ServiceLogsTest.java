@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ChildJvm;
 
 /**
  * What the service's log tells an operator, read from a child JVM's stderr: where it really listens (never
@@ -35,10 +36,9 @@ class ServiceLogsTest {
     private static List<String> logUntil(Map<String, String> environment, String marker) throws Exception {
         Path work = Files.createTempDirectory(Path.of("target"), "service-logs-");
         Path log = work.resolve("stderr.log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
-                Application.class.getName())
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(
+                List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()),
+                Application.class.getName(), List.of()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(log.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("PSYNC_"));

@@ -12,9 +12,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.SnapshotPhase;
@@ -28,13 +28,9 @@ import io.positionsync.testing.ServiceUnderTest;
  */
 @Tag("process")
 class ShutdownTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("shutdown");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("shutdown");
     private static final Duration GRACE = Duration.ofSeconds(2);
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
 
     @Test
     void sigtermMidRunAnswersTheWaitingCallerAndRecordsTheRunWithinTheGrace() throws Exception {

@@ -56,11 +56,7 @@ class AdoptedBotTableTest {
 
     @AfterEach
     void close() throws Exception {
-        if (h != null) {
-            h.stop();
-            BotFixture.dropServiceSchema(db);
-            h.close();
-        }
+        BotFixture.close(h, db);
     }
 
     private static SimulatorState broker() {

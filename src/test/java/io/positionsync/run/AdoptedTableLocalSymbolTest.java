@@ -40,14 +40,7 @@ class AdoptedTableLocalSymbolTest {
 
     @AfterEach
     void close() throws Exception {
-        if (h != null) {
-            h.stop();
-            BotFixture.dropServiceSchema(db);
-            h.close();
-        } else if (db != null) {
-            BotFixture.dropServiceSchema(db);
-            db.close();
-        }
+        BotFixture.close(h, db);
     }
 
     private static SimulatorState broker() {

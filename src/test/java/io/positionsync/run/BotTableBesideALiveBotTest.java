@@ -50,11 +50,7 @@ class BotTableBesideALiveBotTest {
 
     @AfterEach
     void close() throws Exception {
-        if (h != null) {
-            h.stop();
-            BotFixture.dropServiceSchema(db);
-            h.close();
-        }
+        BotFixture.close(h, db);
     }
 
     /** AAPL 100 (bot row 1), XYZ -50 (bot row 2); NVDA held by nobody yet. */

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.DatabaseLink;
 import io.positionsync.boot.GroupSummary;
@@ -39,14 +39,10 @@ import io.positionsync.testing.PositionSyncService.Profile;
         databaseLink = true, properties = { "psync.db.connection-timeout-ms=1000", "psync.db.socket-timeout-ms=3000",
                 "psync.sync.failure-retry-ms=200", "psync.ibkr.request-timeout-ms=10000" })
 class DatabaseOutageTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("database outage");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("database outage");
     private DatabaseLink link;
     private ServiceUnderTest h;
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
 
     @Test
     void aRunThatFailedBecauseTheDatabaseDiedIsRecordedWhenItReturns() throws Exception {

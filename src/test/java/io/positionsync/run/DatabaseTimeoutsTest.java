@@ -18,8 +18,8 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.Side;
@@ -37,13 +37,9 @@ import io.positionsync.testing.PositionSyncService.Profile;
  * answer at all is cut off by the driver's socket timeout.
  */
 class DatabaseTimeoutsTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("database timeouts");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("database timeouts");
     private ServiceUnderTest h;
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
 
     private void runBlockedByATableLock(String expectedReason) throws Exception {
         h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.boot.GroupSummary;
@@ -32,6 +31,7 @@ import io.positionsync.testing.ServiceUnderTest;
 import io.positionsync.testing.PositionSyncService.Gateway;
 import io.positionsync.testing.PositionSyncService.Profile;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Many runs against a seeded random-trading broker, the invariants checked after every run (stored open
@@ -42,18 +42,14 @@ import org.junit.jupiter.api.Tag;
 @Tag("soak")
 @PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK)
 class SoakTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("soak");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("soak");
     private static final int RUNS = Integer.getInteger("psync.soak.runs", 1000);
     private static final long SEED = Long.getLong("psync.soak.seed", 20_261_130L);
     private static final int WARM_UP = 20;
     private static final long[] INSTRUMENTS = {AAPL, XYZ, ABC};
     private static final String[] ACCOUNTS = {ACCOUNT, ACCOUNT_2};
     private static final Map<Long, Integer> BASE_PRICE = Map.of(AAPL, 150, XYZ, 20, ABC, 9);
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
 
     @Test
     void manyRunsKeepTheInvariantsAndTheResourcesFlat(ServiceUnderTest h) throws Exception {

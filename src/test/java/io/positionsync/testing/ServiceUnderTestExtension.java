@@ -79,10 +79,16 @@ public final class ServiceUnderTestExtension
     }
 
     @Override
-    public void afterEach(ExtensionContext context) {
+    public void afterEach(ExtensionContext context) throws Exception {
         Started started = context.getStore(NAMESPACE).remove(KEY, Started.class);
         if (started != null) {
-            started.close();
+            try {
+                started.close();
+            } finally {
+                // the class's own service, if it has one, is again the one its static fields name
+                Started forClass = classStarted(context);
+                inject(context.getRequiredTestClass(), null, forClass == null ? Started.NOTHING : forClass, true);
+            }
         }
     }
 
