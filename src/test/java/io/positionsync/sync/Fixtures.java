@@ -12,6 +12,8 @@ final class Fixtures {
     static final String ACCOUNT = "DU1234567";
     static final Instant T0 = Instant.parse("2026-11-24T14:30:00Z");
     static final Instant NOW = Instant.parse("2026-11-24T16:00:00Z");
+    /** The difference between our realized P&L and IB's that is a break (the service's default). */
+    static final BigDecimal TOLERANCE = new BigDecimal("0.01");
 
     private Fixtures() {
     }

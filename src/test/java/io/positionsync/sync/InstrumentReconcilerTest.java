@@ -1,5 +1,7 @@
 package io.positionsync.sync;
 
+import static io.positionsync.sync.Fixtures.TOLERANCE;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -21,7 +23,6 @@ class InstrumentReconcilerTest {
     private static final long CON_ID = 265598;
     private static final PositionKey KEY = new PositionKey(ACCOUNT, CON_ID);
     private static final Instant T0 = Instant.parse("2026-11-24T14:30:00Z");
-    private static final BigDecimal TOLERANCE = new BigDecimal("0.01");
 
     private final InstrumentReconciler reconciler = new InstrumentReconciler();
 

@@ -1,5 +1,7 @@
 package io.positionsync.sync;
 
+import static io.positionsync.sync.Fixtures.TOLERANCE;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -37,7 +39,6 @@ class PathIndependencePropertyTest {
     private static final long CON_ID = 9;
     private static final PositionKey KEY = new PositionKey(ACCOUNT, CON_ID);
     private static final Instant T0 = Instant.parse("2026-11-23T14:00:00Z");
-    private static final BigDecimal TOLERANCE = new BigDecimal("0.01");
     /** USD per EUR, in the snapshots' ExchangeRate once the rate is reported. */
     private static final BigDecimal EUR_RATE = new BigDecimal("1.25");
 
