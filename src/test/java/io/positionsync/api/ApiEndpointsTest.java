@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,40 +23,32 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Side;
-import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * Every endpoint of the running service against real PostgreSQL and the gateway simulator: the start-up run
  * opens the demo positions, then one AAPL lifecycle is sold out (a closing execution) and synced by hand.
  */
+@PositionSyncService(awaitFirstRun = true)
 class ApiEndpointsTest {
     private static final String ACCOUNT = "DU1000001";
     private static final long AAPL = 265598;
     private static final BigDecimal AAPL_REALIZED = new BigDecimal("4497.00"); // (190.00 - 167.51) * 200 - 1.00
 
-    static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
+    static ServiceUnderTest service;
     static long closingRunId;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        service = RunningService.start(RunningService.defaults(db, sim));
-        service.awaitFirstSuccessfulRun();
         sim.state().trade(ACCOUNT, AAPL, Side.SLD, new BigDecimal("200"), new BigDecimal("190.00"), new BigDecimal("1.00"));
         HttpResponse<String> closing = service.sync(null);
         assertThat(closing.statusCode()).isEqualTo(200);
-        JsonNode run = RunningService.json(closing);
+        JsonNode run = ServiceUnderTest.json(closing);
         assertThat(run.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(run.get("closed").asInt()).isEqualTo(1);
         closingRunId = run.get("runId").asLong();
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
     }
 
     // ------------------------------------------------------------------------------------ sync status
@@ -128,7 +119,7 @@ class ApiEndpointsTest {
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.headers().firstValue("Content-Type")).hasValue(HttpResponses.JSON);
-        JsonNode error = RunningService.json(response);
+        JsonNode error = ServiceUnderTest.json(response);
         assertThat(error.get("status").asInt()).isEqualTo(400);
         assertThat(error.get("error").asText()).contains("'" + parameter + "'");
     }
@@ -251,7 +242,7 @@ class ApiEndpointsTest {
         HttpResponse<String> response = service.get("api/positions/987654321/history");
 
         assertThat(response.statusCode()).isEqualTo(404);
-        JsonNode error = RunningService.json(response);
+        JsonNode error = ServiceUnderTest.json(response);
         assertThat(error.get("status").asInt()).isEqualTo(404);
         assertThat(error.get("error").asText()).contains("987654321");
     }
@@ -299,7 +290,7 @@ class ApiEndpointsTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValue(HttpResponses.JSON);
-        JsonNode run = RunningService.json(response);
+        JsonNode run = ServiceUnderTest.json(response);
         assertThat(run.get("runId").isIntegralNumber()).isTrue();
         assertThat(run.get("trigger").asText()).isEqualTo("MANUAL");
         assertThat(run.get("status").asText()).isEqualTo("SUCCEEDED");
@@ -316,10 +307,10 @@ class ApiEndpointsTest {
     @CsvSource(delimiter = '|', value = {
         "''",
         "Bearer wrong-token",
-        "Bearer " + RunningService.TOKEN + "x",
+        "Bearer " + ServiceUnderTest.TOKEN + "x",
         "Basic dGVzdDp0ZXN0",
         "Bearer",
-        RunningService.TOKEN})
+        ServiceUnderTest.TOKEN})
     void manualTriggerWithoutTheRightTokenIs401AndStartsNothing(String authorization) {
         long runsBefore = service.getJson("api/sync/status").at("/totals/runs").asLong();
 
@@ -328,7 +319,7 @@ class ApiEndpointsTest {
 
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
-        JsonNode error = RunningService.json(response);
+        JsonNode error = ServiceUnderTest.json(response);
         assertThat(error.get("status").asInt()).isEqualTo(401);
         assertThat(error.get("error").asText()).isEqualTo("missing or invalid token");
         assertThat(service.getJson("api/sync/status").at("/totals/runs").asLong()).isEqualTo(runsBefore);
@@ -336,13 +327,13 @@ class ApiEndpointsTest {
 
     @Test
     void sameIdempotencyKeyReturnsTheSameRunAndANewKeyStartsAnother() {
-        JsonNode first = RunningService.json(service.sync("key-A-1"));
+        JsonNode first = ServiceUnderTest.json(service.sync("key-A-1"));
         HttpResponse<String> again = service.sync("key-A-1");
-        JsonNode other = RunningService.json(service.sync("key-B-1"));
+        JsonNode other = ServiceUnderTest.json(service.sync("key-B-1"));
 
         assertThat(again.statusCode()).isEqualTo(200);
         assertThat(again.headers().firstValue(SyncApi.REPLAYED_HEADER)).hasValue("true");
-        assertThat(RunningService.json(again)).isEqualTo(first);
+        assertThat(ServiceUnderTest.json(again)).isEqualTo(first);
         assertThat(other.get("runId").asLong()).isGreaterThan(first.get("runId").asLong());
     }
 
@@ -351,12 +342,12 @@ class ApiEndpointsTest {
         HttpResponse<String> response = service.sync("x".repeat(SyncApi.IDEMPOTENCY_KEY_MAX_LENGTH + 1));
 
         assertThat(response.statusCode()).isEqualTo(400);
-        assertThat(RunningService.json(response).get("error").asText()).contains("'Idempotency-Key'");
+        assertThat(ServiceUnderTest.json(response).get("error").asText()).contains("'Idempotency-Key'");
     }
 
     @Test
     void responsesNeverEchoRequestHeaders() {
-        HttpResponse<String> response = service.get("api/sync/runs?limit=1", "Authorization", "Bearer " + RunningService.TOKEN,
+        HttpResponse<String> response = service.get("api/sync/runs?limit=1", "Authorization", "Bearer " + ServiceUnderTest.TOKEN,
                 "X-Probe", "echo-me");
 
         assertThat(response.headers().map().keySet()).map(String::toLowerCase)
@@ -374,7 +365,7 @@ class ApiEndpointsTest {
 
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.headers().firstValue("Content-Type")).hasValue(HttpResponses.JSON);
-        JsonNode error = RunningService.json(response);
+        JsonNode error = ServiceUnderTest.json(response);
         assertThat(error.get("status").asInt()).isEqualTo(404);
         assertThat(error.get("error").asText()).isNotBlank();
     }
@@ -395,7 +386,7 @@ class ApiEndpointsTest {
 
         assertThat(response.statusCode()).isEqualTo(405);
         assertThat(response.headers().firstValue("Allow")).hasValue(allowed);
-        JsonNode error = RunningService.json(response);
+        JsonNode error = ServiceUnderTest.json(response);
         assertThat(error.get("status").asInt()).isEqualTo(405);
         assertThat(error.get("error").asText()).contains(method);
     }
@@ -405,10 +396,10 @@ class ApiEndpointsTest {
         byte[] big = new byte[16_385];
 
         HttpResponse<String> response = service.request("POST", "api/sync/positions", big,
-                "Authorization", "Bearer " + RunningService.TOKEN);
+                "Authorization", "Bearer " + ServiceUnderTest.TOKEN);
 
         assertThat(response.statusCode()).isEqualTo(413);
-        JsonNode error = RunningService.json(response);
+        JsonNode error = ServiceUnderTest.json(response);
         assertThat(error.get("status").asInt()).isEqualTo(413);
         assertThat(error.get("error").asText()).contains("16384");
     }
@@ -446,7 +437,7 @@ class ApiEndpointsTest {
         HttpResponse<String> live = service.get("observe/health/live");
 
         assertThat(ready.statusCode()).isEqualTo(200);
-        JsonNode readiness = RunningService.json(ready);
+        JsonNode readiness = ServiceUnderTest.json(ready);
         assertThat(readiness.get("status").asText()).isEqualTo("UP");
         assertThat(check(readiness, "database").get("status").asText()).isEqualTo("UP");
         JsonNode gateway = check(readiness, "gateway");
@@ -455,7 +446,7 @@ class ApiEndpointsTest {
         assertThat(gateway.at("/data/mode").asText()).isEqualTo("LIVE");
 
         assertThat(live.statusCode()).isEqualTo(200);
-        JsonNode liveness = RunningService.json(live);
+        JsonNode liveness = ServiceUnderTest.json(live);
         assertThat(liveness.get("status").asText()).isEqualTo("UP");
         assertThat(liveness.get("checks")).extracting(c -> c.get("name").asText()).doesNotContain("database", "gateway");
     }

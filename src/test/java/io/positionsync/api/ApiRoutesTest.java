@@ -17,8 +17,6 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.spi.AsyncProcessorAwaitManager;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,33 +27,21 @@ import io.positionsync.ibkr.sim.SnapshotPhase;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.sync.ReconciliationBreak;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The API as the routes declare it: one ObjectMapper in the registry, the manual trigger's route waiting without a
  * thread, and the breaks read by camel-jdbc with bind parameters only.
  */
+@PositionSyncService(awaitFirstRun = true, properties = "psync.api.sync-wait-ms=60000")
 class ApiRoutesTest {
     private static final Duration SLOW_SNAPSHOT = Duration.ofSeconds(3);
     private static final int TRIGGERS = 5;
 
     static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        Map<String, String> properties = RunningService.defaults(db, sim);
-        properties.put("psync.api.sync-wait-ms", "60000");
-        service = RunningService.start(properties);
-        service.awaitFirstSuccessfulRun();
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
-    }
+    static ServiceUnderTest service;
 
     @Test
     void theRegistryHoldsOneObjectMapperAndTheRoutesWriteWithIt() {
@@ -110,7 +96,7 @@ class ApiRoutesTest {
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type")).hasValue(HttpResponses.JSON);
             assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-store");
-            runIds.add(RunningService.json(response).get("runId").asLong());
+            runIds.add(ServiceUnderTest.json(response).get("runId").asLong());
         }
         assertThat(runIds).hasSize(1);
     }

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,25 +16,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.positionsync.ibkr.sim.Fill;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Side;
-import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * "Recently closed" as the dashboard asks for it ({@code order=closed}): the most recently closed first, not by
  * account and symbol, each with the size it held. Running service, simulator over a socket, PostgreSQL.
  */
+@PositionSyncService
 class ClosedPositionsOrderTest {
     private static final String ACCOUNT = "DU1000001";
     private static final long AAPL = 265598;
     private static final long MSFT = 272093;
 
-    private TestDatabase db;
     private GatewaySimulator sim;
-    private RunningService service;
-
-    @AfterEach
-    void stop() {
-        RunningService.closeAll(service, sim, db);
-    }
+    private ServiceUnderTest service;
 
     private void sync() {
         HttpResponse<String> response = service.sync(null);
@@ -44,9 +39,6 @@ class ClosedPositionsOrderTest {
 
     @Test
     void theMostRecentlyClosedComeFirstWithTheSizeTheyHeld() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        service = RunningService.start(RunningService.defaults(db, sim));
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
         // AAPL (200 held) closes first, then MSFT (40 held): MSFT is the newer close, though after AAPL alphabetically.

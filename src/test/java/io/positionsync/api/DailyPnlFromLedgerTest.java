@@ -1,18 +1,14 @@
 package io.positionsync.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,7 +17,8 @@ import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Fill;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Side;
-import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * P&amp;L over time is read from the fill ledger as it stands: an estimate booked while an execution was missing is
@@ -32,29 +29,13 @@ class DailyPnlFromLedgerTest {
     private static final String ACCOUNT = "DU1000001";
     private static final long AAPL = 265598;
 
-    private TestDatabase db;
     private GatewaySimulator sim;
-    private RunningService service;
-
-    @AfterEach
-    void stop() {
-        RunningService.closeAll(service, sim, db);
-    }
-
-    private void start(Map<String, String> extra) throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        Map<String, String> properties = RunningService.defaults(db, sim);
-        properties.putAll(extra);
-        service = RunningService.start(properties);
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
-    }
+    private ServiceUnderTest service;
 
     private JsonNode sync() {
         HttpResponse<String> response = service.sync(null);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return RunningService.json(response);
+        return ServiceUnderTest.json(response);
     }
 
     private List<String> rows(JsonNode daily) {
@@ -65,8 +46,8 @@ class DailyPnlFromLedgerTest {
     }
 
     @Test
+    @PositionSyncService(awaitFirstRun = true)
     void anEstimateReplacedByItsExecutionLeavesNoEstimatedAmount() throws Exception {
-        start(Map.of());
         // A sale whose execution the gateway does not report yet: the run books an estimate at the market price.
         Execution sale = sim.state().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, new BigDecimal("10"), new BigDecimal("200.00"),
                 BigDecimal.ONE));
@@ -86,8 +67,8 @@ class DailyPnlFromLedgerTest {
     }
 
     @Test
+    @PositionSyncService(awaitFirstRun = true, properties = "psync.reporting.time-zone=Pacific/Kiritimati")
     void theReportingTimeZoneSetsTheDays() throws Exception {
-        start(Map.of("psync.reporting.time-zone", "Pacific/Kiritimati"));
         sim.state().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, new BigDecimal("10"), new BigDecimal("200.00"), BigDecimal.ONE));
         JsonNode run = sync();
         LocalDate there = LocalDate.ofInstant(java.time.Instant.parse(run.get("finishedAt").asText()),

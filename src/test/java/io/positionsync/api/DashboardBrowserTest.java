@@ -12,10 +12,10 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
@@ -30,29 +30,29 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The dashboard in a real headless Chromium against the running service: it shows the last-synced indicator
  * and the summary, and "Sync now" with the token (a wrong one first) starts a run that the page then shows.
  * Needs Debian's chromium and chromium-driver: without them it fails when CI=true and is skipped otherwise.
  */
+@Tag("browser")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@PositionSyncService(awaitFirstRun = true)
 class DashboardBrowserTest {
     private static final Duration UI_WAIT = Duration.ofSeconds(20);
     private static final Path SCREENSHOTS = Path.of("target");
 
     static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
+    static ServiceUnderTest service;
     static WebDriver browser;
 
     @BeforeAll
     static void start() throws Exception {
         HeadlessChrome.require();
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        service = RunningService.start(RunningService.defaults(db, sim));
-        service.awaitFirstSuccessfulRun();
 
         ChromeOptions options = HeadlessChrome.options();
         browser = HeadlessChrome.start(options);
@@ -62,15 +62,6 @@ class DashboardBrowserTest {
     static void stop() {
         if (browser != null) {
             browser.quit();
-        }
-        if (service != null) {
-            service.close();
-        }
-        if (sim != null) {
-            sim.stop();
-        }
-        if (db != null) {
-            db.close();
         }
     }
 
@@ -111,7 +102,7 @@ class DashboardBrowserTest {
         assertThat(service.getJson("api/sync/runs?limit=1").at("/runs/0/runId").asLong()).isEqualTo(lastRunId);
 
         // The right token: a new run, reflected in the result line, the last run and the run list.
-        enterToken(RunningService.TOKEN);
+        enterToken(ServiceUnderTest.TOKEN);
         wait.until(d -> d.findElement(By.id("sync-result")).getText().contains("SUCCEEDED"));
         long newRunId = service.getJson("api/sync/runs?limit=1").at("/runs/0/runId").asLong();
         assertThat(newRunId).isGreaterThan(lastRunId);
@@ -190,9 +181,9 @@ class DashboardBrowserTest {
 
         // The timer off (the gateway never contacted): no "gateway unreachable", no green either.
         sim.start();
-        java.util.Map<String, String> properties = RunningService.defaults(db, sim);
+        java.util.Map<String, String> properties = ServiceUnderTest.defaults(db, sim);
         properties.put("psync.sync.timer-enabled", "false");
-        try (RunningService timerOff = RunningService.start(properties)) {
+        try (ServiceUnderTest timerOff = ServiceUnderTest.start(properties)) {
             browser.get(timerOff.baseUrl());
             wait.until(d -> "amber".equals(d.findElement(By.id("last-synced")).getAttribute("data-level")));
             assertThat(text("last-synced-cue")).isEqualTo("Periodic sync is off: recent, but not kept up to date");
@@ -207,10 +198,10 @@ class DashboardBrowserTest {
     @Test
     @Order(4)
     void saysWhenTheDataIsGettingStaleThenStale() throws Exception {
-        java.util.Map<String, String> properties = RunningService.defaults(db, sim);
+        java.util.Map<String, String> properties = ServiceUnderTest.defaults(db, sim);
         properties.put("psync.api.stale-amber-seconds", "3");
         properties.put("psync.api.stale-red-seconds", "8");
-        try (RunningService stale = RunningService.start(properties)) {
+        try (ServiceUnderTest stale = ServiceUnderTest.start(properties)) {
             // a run now (the schema also holds the earlier services' runs): fresh, then amber, then red
             assertThat(stale.sync(null).statusCode()).isEqualTo(200);
             WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
@@ -39,6 +40,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * What a trader opens the dashboard for, in a real headless Chromium against the running service after
@@ -46,7 +49,9 @@ import io.positionsync.store.TestDatabase;
  * click, the page polling politely. Every test ends with no error in the browser's console.
  * Needs Debian's chromium and chromium-driver: without them it fails when CI=true and is skipped otherwise.
  */
+@Tag("browser")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@PositionSyncService(awaitFirstRun = true)
 class DashboardTraderBrowserTest {
     private static final Duration UI_WAIT = Duration.ofSeconds(20);
     private static final Path SCREENSHOTS = Path.of("target");
@@ -54,16 +59,12 @@ class DashboardTraderBrowserTest {
 
     static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
+    static ServiceUnderTest service;
     static WebDriver browser;
 
     @BeforeAll
     static void start() throws Exception {
         HeadlessChrome.require();
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        service = RunningService.start(RunningService.defaults(db, sim));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
         TradingDays.trade(sim, service, db);
 
         ChromeOptions options = HeadlessChrome.options();
@@ -81,7 +82,6 @@ class DashboardTraderBrowserTest {
         if (browser != null) {
             browser.quit();
         }
-        RunningService.closeAll(service, sim, db);
     }
 
     /** No page error, failed script or failed resource load in the console. */
@@ -274,7 +274,7 @@ class DashboardTraderBrowserTest {
         Path saved = DOWNLOADS.resolve("positions.csv");
         Files.deleteIfExists(saved);
         ((JavascriptExecutor) browser).executeScript("sessionStorage.setItem('position-sync.apiToken', arguments[0]);",
-                RunningService.TOKEN);
+                ServiceUnderTest.TOKEN);
         try {
             browser.findElement(By.id("positions-csv")).click();
             await().atMost(UI_WAIT).until(() -> Files.isRegularFile(saved) && Files.size(saved) > 0);
@@ -365,7 +365,7 @@ class DashboardTraderBrowserTest {
         screenshot("dashboard-breaks-open.png");
 
         // The execution behind the estimate becomes visible: the next run replaces the estimate and resolves it.
-        long runId = RunningService.json(service.sync(null)).get("runId").asLong();
+        long runId = ServiceUnderTest.json(service.sync(null)).get("runId").asLong();
         assertThat(service.getJson("api/breaks").get("openCount").asLong()).isZero();
         wait.until(d -> d.findElements(openEstimate).isEmpty());
         assertThat(text("breaks-empty")).isEqualTo("No open breaks: our ledger matches the broker.");

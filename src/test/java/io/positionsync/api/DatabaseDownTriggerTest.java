@@ -8,44 +8,28 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.DatabaseLink;
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.run.SyncTriggers;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /** With the database away, a manual trigger answers 503 with the reason at once and starts no run. */
+@PositionSyncService(awaitFirstRun = true, databaseLink = true, properties = {
+        "psync.db.connection-timeout-ms=1000", "psync.api.health-db-timeout-ms=500" })
 class DatabaseDownTriggerTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("database down, manual trigger");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("database down, manual trigger");
     static TestDatabase db;
     static DatabaseLink link;
     static GatewaySimulator sim;
-    static RunningService service;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        link = new DatabaseLink(db.jdbcUrl());
-        sim = GatewaySimulator.startDemo();
-        Map<String, String> properties = RunningService.defaults(db, sim);
-        properties.put("psync.db.url", link.url(db.jdbcUrl()));
-        properties.put("psync.db.connection-timeout-ms", "1000");
-        properties.put("psync.api.health-db-timeout-ms", "500");
-        service = RunningService.start(properties);
-        service.awaitFirstSuccessfulRun();
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, link, db);
-        SUMMARY.print();
-    }
+    static ServiceUnderTest service;
 
     @Test
     void aManualTriggerAnswers503WithTheReasonAtOnce() {
@@ -58,7 +42,7 @@ class DatabaseDownTriggerTest {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
-        assertThat(RunningService.json(refused).get("error").asText()).startsWith("database unavailable: the database");
+        assertThat(ServiceUnderTest.json(refused).get("error").asText()).startsWith("database unavailable: the database");
         assertThat(refused.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
         assertThat(took).as("answered at once").isLessThan(Duration.ofSeconds(3));
         assertThat(triggers.coordinator().inFlight()).as("no run started").isFalse();

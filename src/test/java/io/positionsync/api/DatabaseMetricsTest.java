@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +27,10 @@ import io.positionsync.sync.ReconciliationBreak;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.sync.SyncTrigger;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class DatabaseMetricsTest {
     private static final Instant T0 = Instant.parse("2026-03-02T10:00:00Z");
     private static final Duration CACHE = Duration.ofSeconds(5);
@@ -37,7 +39,6 @@ class DatabaseMetricsTest {
 
     @BeforeAll
     static void database() throws SQLException {
-        db = TestDatabase.create();
         try (Connection connection = db.connection()) {
             insertPosition(connection, "DU111", 1, "OPEN", "-12.5", null, null);
             insertPosition(connection, "DU111", 2, "CLOSED", null, "100.25", "EXECUTIONS");
@@ -51,11 +52,6 @@ class DatabaseMetricsTest {
                     breakOf(runId, 2, ReconciliationBreak.REALIZED_PNL_MISMATCH),
                     breakOf(runId, 3, "FX_RATE_MISSING")));
         }
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @Test
@@ -151,7 +147,7 @@ class DatabaseMetricsTest {
     /** A pool on a loopback port nobody listens on. */
     private static HikariDataSource unreachablePool(Duration connectionTimeout) {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + RunningService.freePort() + "/none");
+        config.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + ServiceUnderTest.freePort() + "/none");
         config.setConnectionTimeout(connectionTimeout.toMillis());
         config.setInitializationFailTimeout(-1);
         config.setMaximumPoolSize(1);

@@ -8,37 +8,23 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
-import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The gateway goes away after a successful sync: the API keeps answering from PostgreSQL (summary source
  * DATABASE, same figures), readiness stays UP with a DEGRADED gateway, failed runs are counted; when the
  * gateway comes back a sync succeeds and everything is LIVE again.
  */
+@PositionSyncService(awaitFirstRun = true)
 class GatewayDownTest {
-    static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        service = RunningService.start(RunningService.defaults(db, sim));
-        service.awaitFirstSuccessfulRun();
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
-    }
+    static ServiceUnderTest service;
 
     @Test
     void withTheGatewayDownTheApiAnswersFromTheDatabaseUntilItIsBack() throws Exception {
@@ -53,7 +39,7 @@ class GatewayDownTest {
         // The summary: still 200, the same figures, from the database.
         HttpResponse<String> response = service.get("api/portfolio/summary");
         assertThat(response.statusCode()).isEqualTo(200);
-        JsonNode stored = RunningService.json(response);
+        JsonNode stored = ServiceUnderTest.json(response);
         assertThat(stored.get("source").asText()).isEqualTo("DATABASE");
         assertThat(stored.get("sourceReason").asText()).contains("DOWN");
         assertThat(stored.get("gatewayState").asText()).isEqualTo("DOWN");
@@ -65,7 +51,7 @@ class GatewayDownTest {
         // Ready all the same: the gateway check reports DEGRADED but stays UP.
         HttpResponse<String> ready = service.get("observe/health/ready?data=true");
         assertThat(ready.statusCode()).isEqualTo(200);
-        JsonNode gateway = check(RunningService.json(ready), "gateway");
+        JsonNode gateway = check(ServiceUnderTest.json(ready), "gateway");
         assertThat(gateway.get("status").asText()).isEqualTo("UP");
         assertThat(gateway.get("message").asText()).startsWith("DEGRADED");
         assertThat(gateway.at("/data/gateway.state").asText()).isEqualTo("DOWN");
@@ -75,7 +61,7 @@ class GatewayDownTest {
         for (int i = 1; i <= 2; i++) {
             HttpResponse<String> sync = service.sync(null);
             assertThat(sync.statusCode()).isEqualTo(200);
-            JsonNode run = RunningService.json(sync);
+            JsonNode run = ServiceUnderTest.json(sync);
             assertThat(run.get("status").asText()).isEqualTo("FAILED");
             assertThat(run.get("error").asText()).isNotBlank();
         }
@@ -96,7 +82,7 @@ class GatewayDownTest {
         // The gateway is back: a sync succeeds (once the reconnect backoff allows), the figures are LIVE again.
         sim.start();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
-                .until(() -> RunningService.json(service.sync(null)).get("status").asText().equals("SUCCEEDED"));
+                .until(() -> ServiceUnderTest.json(service.sync(null)).get("status").asText().equals("SUCCEEDED"));
         assertThat(service.getJson("api/sync/status").get("consecutiveFailures").asLong()).isZero();
         assertThat(service.getJson("api/portfolio/summary").get("source").asText()).isEqualTo("LIVE");
     }

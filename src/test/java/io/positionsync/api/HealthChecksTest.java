@@ -11,8 +11,6 @@ import java.time.Instant;
 
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -21,21 +19,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.positionsync.ibkr.ConnectionState;
 import io.positionsync.ibkr.ConnectionStatus;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class HealthChecksTest {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
 
     static TestDatabase db;
-
-    @BeforeAll
-    static void database() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
-    }
 
     @Test
     void databaseIsReadyWhenItAnswers() {
@@ -47,7 +38,7 @@ class HealthChecksTest {
 
     @Test
     void databaseIsNotReadyWhenUnreachable() {
-        int closedPort = RunningService.freePort();
+        int closedPort = ServiceUnderTest.freePort();
         try (HikariDataSource dataSource = pool("jdbc:postgresql://127.0.0.1:" + closedPort + "/postgres", 250)) {
             HealthCheck.Result result = call(new DatabaseHealthCheck(dataSource, Duration.ofSeconds(5)));
 

@@ -12,17 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.positionsync.ibkr.sim.GatewaySimulator;
-import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * Hostile hosts and floods against the running service: a {@code Host} the server does not serve (a DNS name
@@ -30,33 +28,19 @@ import io.positionsync.store.TestDatabase;
  * liveness probe answered at once and the flooding address's own probe answered once a probe place is free; the
  * refused connections are counted and logged in one line, not one per connection.
  */
+@PositionSyncService(awaitFirstRun = true, properties = {
+        "psync.http.max-connections=" + HostileHostsAndFloodTest.MAX_CONNECTIONS,
+        "psync.http.max-connections-per-client=" + HostileHostsAndFloodTest.PER_CLIENT,
+        "psync.http.probe-reserve=" + HostileHostsAndFloodTest.RESERVE,
+        "psync.http.allowed-hosts=psync.internal, Dash.Example.org" })
 class HostileHostsAndFloodTest {
-    private static final int MAX_CONNECTIONS = 200;
-    private static final int PER_CLIENT = 50;
-    private static final int RESERVE = 8;
+    static final int MAX_CONNECTIONS = 200;
+    static final int PER_CLIENT = 50;
+    static final int RESERVE = 8;
     private static final int FLOOD = 1000;
 
-    static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        Map<String, String> properties = RunningService.defaults(db, sim);
-        properties.put("psync.http.max-connections", Integer.toString(MAX_CONNECTIONS));
-        properties.put("psync.http.max-connections-per-client", Integer.toString(PER_CLIENT));
-        properties.put("psync.http.probe-reserve", Integer.toString(RESERVE));
-        properties.put("psync.http.allowed-hosts", "psync.internal, Dash.Example.org");
-        service = RunningService.start(properties);
-        service.awaitFirstSuccessfulRun();
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
-    }
+    static ServiceUnderTest service;
 
     private static Socket connect(String from) throws IOException {
         Socket socket = new Socket();

@@ -15,44 +15,29 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.GatewaySimulator;
-import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The HTTP server bounds its connections (idle ones closed, a cap on open ones) and answers every request
  * the same careful way: security headers on {@code /observe/*} too, HEAD wherever GET is allowed, the JSON
  * 413 for a chunked body over the limit.
  */
+@PositionSyncService(properties = { "psync.http.idle-timeout-ms=1000",
+        "psync.http.max-connections=" + HttpHardeningTest.MAX_CONNECTIONS })
 class HttpHardeningTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("http hardening");
-    private static final int MAX_CONNECTIONS = 20;
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("http hardening");
+    static final int MAX_CONNECTIONS = 20;
 
-    static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        Map<String, String> properties = RunningService.defaults(db, sim);
-        properties.put("psync.http.idle-timeout-ms", "1000");
-        properties.put("psync.http.max-connections", Integer.toString(MAX_CONNECTIONS));
-        service = RunningService.start(properties);
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
-        SUMMARY.print();
-    }
+    static ServiceUnderTest service;
 
     private static Socket connect() throws IOException {
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.port());
@@ -145,7 +130,7 @@ class HttpHardeningTest {
         byte[] body = (Integer.toHexString(chunk.length) + "\r\n" + new String(chunk, StandardCharsets.US_ASCII)
                 + "\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         for (String request : List.of("GET /api/sync/status", "POST /api/sync/positions")) {
-            String answer = raw(request + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + RunningService.TOKEN
+            String answer = raw(request + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + ServiceUnderTest.TOKEN
                     + "\r\nTransfer-Encoding: chunked\r\n\r\n", body);
             assertThat(answer).as(request).startsWith("HTTP/1.1 413");
             assertThat(answer).contains("application/json").contains("nosniff")

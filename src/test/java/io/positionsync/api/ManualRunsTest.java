@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,8 +29,10 @@ import io.positionsync.run.SyncCoordinator.InFlightRun;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
+import io.positionsync.testing.PositionSyncService;
 
 /** Idempotency keys of the manual trigger: remembered runs, stored runs, the window, concurrent requests. */
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class ManualRunsTest {
     private static final Duration WINDOW = Duration.ofMinutes(10);
 
@@ -54,13 +55,7 @@ class ManualRunsTest {
 
     @BeforeAll
     static void database() {
-        db = TestDatabase.create();
         runs = new SyncRunRepository(db.dataSource());
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @AfterEach

@@ -28,9 +28,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -40,6 +40,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The monitoring kit against the running service: its scrape holds the key series with bounded labels, a real
@@ -48,6 +50,8 @@ import io.positionsync.store.TestDatabase;
  * test that fires it and one that does not. Without the binary the Prometheus test fails with a message, unless
  * {@code -Dpsync.skipPrometheus=true}.
  */
+@Tag("prometheus")
+@PositionSyncService(awaitFirstRun = true)
 class MonitoringTest {
     private static final Path PROMETHEUS_DIR = Path.of("deploy", "prometheus");
     private static final Path DASHBOARD = Path.of("deploy", "grafana", "position-sync.json");
@@ -61,26 +65,12 @@ class MonitoringTest {
 
     static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
+    static ServiceUnderTest service;
 
     @BeforeAll
     static void start() throws IOException {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        try {
-            service = RunningService.start(RunningService.defaults(db, sim));
-        } catch (Exception e) {
-            RunningService.closeAll(sim, db);
-            throw new IllegalStateException(e);
-        }
-        service.awaitFirstSuccessfulRun();
         service.get("api/positions/1/history");
         service.get("no/such/path/123");
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
     }
 
     @Test
@@ -169,7 +159,7 @@ class MonitoringTest {
         Assumptions.assumeFalse(Boolean.getBoolean("psync.skipPrometheus"), "-Dpsync.skipPrometheus=true");
         Path binary = prometheusBinary();
         Path dir = Files.createTempDirectory("psync-prometheus");
-        int port = RunningService.freePort();
+        int port = ServiceUnderTest.freePort();
         Path log = dir.resolve("prometheus.log");
         Process prometheus = new ProcessBuilder(binary.toString(),
                 "--config.file=" + scrapeConfig(dir, service.port()),

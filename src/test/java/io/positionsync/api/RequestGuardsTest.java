@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.GatewaySimulator;
@@ -22,6 +23,7 @@ import io.positionsync.store.TestDatabase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * Off loopback, reads need the token too and the token must be long. Tests only ever listen on loopback: the
@@ -29,7 +31,8 @@ import io.vertx.ext.web.Router;
  * loopback server; the start-up refusal happens before anything listens.
  */
 class RequestGuardsTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("http access off loopback");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("http access off loopback");
     private static final String TOKEN = "0123456789abcdef0123456789abcdef";
     private static Vertx vertx;
     private static HttpServer server;
@@ -49,7 +52,6 @@ class RequestGuardsTest {
     @AfterAll
     static void stop() throws Exception {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        SUMMARY.print();
     }
 
     private static HttpResponse<String> get(String path, String authorization) throws Exception {
@@ -88,10 +90,10 @@ class RequestGuardsTest {
     void theServiceRefusesToStartOffLoopbackWithAShortTokenBeforeListening() throws Exception {
         SUMMARY.begin(1);
         try (TestDatabase db = TestDatabase.create(); GatewaySimulator sim = GatewaySimulator.startDemo()) {
-            Map<String, String> properties = RunningService.defaults(db, sim);
+            Map<String, String> properties = ServiceUnderTest.defaults(db, sim);
             properties.put("psync.http.host", "0.0.0.0");
             properties.put("psync.api.token", "short-token");
-            assertThatThrownBy(() -> RunningService.start(properties))
+            assertThatThrownBy(() -> ServiceUnderTest.start(properties))
                     .hasStackTraceContaining("PSYNC_API_TOKEN is 11 characters long; off loopback it must be at least 32");
         }
         SUMMARY.held();

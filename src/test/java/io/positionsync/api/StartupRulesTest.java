@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -21,35 +19,22 @@ import ch.qos.logback.core.read.ListAppender;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /** How the service starts: where it may listen without a token, and that the token never reaches a log. */
+@PositionSyncService(profile = PositionSyncService.Profile.NONE)
 class StartupRulesTest {
     static TestDatabase db;
     static GatewaySimulator sim;
 
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (sim != null) {
-            sim.stop();
-        }
-        if (db != null) {
-            db.close();
-        }
-    }
-
     @Test
     void listeningBeyondLoopbackWithoutATokenRefusesToStart() {
-        Map<String, String> properties = RunningService.defaults(db, sim);
+        Map<String, String> properties = ServiceUnderTest.defaults(db, sim);
         properties.put("psync.http.host", "0.0.0.0");
         properties.put("psync.api.token", "");
 
-        assertThatThrownBy(() -> RunningService.start(properties).close())
+        assertThatThrownBy(() -> ServiceUnderTest.start(properties).close())
                 .satisfies(thrown -> {
                     Throwable cause = thrown;
                     while (cause.getCause() != null) {
@@ -64,10 +49,10 @@ class StartupRulesTest {
 
     @Test
     void onLoopbackTheServiceStartsWithoutATokenAndRefusesTheTrigger() throws Exception {
-        Map<String, String> properties = RunningService.defaults(db, sim);
+        Map<String, String> properties = ServiceUnderTest.defaults(db, sim);
         properties.put("psync.api.token", "");
 
-        try (RunningService service = RunningService.start(properties)) {
+        try (ServiceUnderTest service = ServiceUnderTest.start(properties)) {
             assertThat(service.sync(null).statusCode()).isEqualTo(401);
             assertThat(service.post("api/sync/positions", "Authorization", "Bearer ").statusCode()).isEqualTo(401);
             assertThat(service.get("api/sync/status").statusCode()).isEqualTo(200);
@@ -83,7 +68,7 @@ class StartupRulesTest {
         captured.start();
         root.addAppender(captured);
         camelMain.setLevel(Level.INFO); // the property summary is logged at INFO
-        try (RunningService service = RunningService.start(RunningService.defaults(db, sim))) {
+        try (ServiceUnderTest service = ServiceUnderTest.start(ServiceUnderTest.defaults(db, sim))) {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
             assertThat(service.sync(null).statusCode()).isEqualTo(200);
@@ -97,7 +82,7 @@ class StartupRulesTest {
         assertThat(lines).filteredOn(line -> line.contains("psync.api.token"))
                 .isNotEmpty()
                 .allSatisfy(line -> assertThat(line).contains("psync.api.token=***"));
-        assertThat(lines).noneMatch(line -> line.contains(RunningService.TOKEN));
+        assertThat(lines).noneMatch(line -> line.contains(ServiceUnderTest.TOKEN));
         // The values in use, not the file's templates; and where the service really listens.
         assertThat(lines).noneMatch(line -> line.contains("{{env:"));
         assertThat(lines).filteredOn(line -> line.startsWith("configuration in use: ")).singleElement().asString()

@@ -6,36 +6,24 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * {@code GET /api/sync/status} says what it cannot know: with the database away, the runs, the failure
  * streak and the breaks are unknown (null), never "0 failures, no breaks"; and it says whether the timer runs.
  */
+@PositionSyncService(awaitFirstRun = true)
 class StatusTruthTest {
     static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        service = RunningService.start(RunningService.defaults(db, sim));
-        service.awaitFirstSuccessfulRun();
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
-    }
+    static ServiceUnderTest service;
 
     @Test
     void withTheDatabaseAwayTheRunsFailuresAndBreaksAreUnknown() throws Exception {
@@ -61,9 +49,9 @@ class StatusTruthTest {
 
     @Test
     void withTheTimerOffTheStatusSaysSo() throws Exception {
-        Map<String, String> properties = RunningService.defaults(db, sim);
+        Map<String, String> properties = ServiceUnderTest.defaults(db, sim);
         properties.put("psync.sync.timer-enabled", "false");
-        try (RunningService timerOff = RunningService.start(properties)) {
+        try (ServiceUnderTest timerOff = ServiceUnderTest.start(properties)) {
             JsonNode status = timerOff.getJson("api/sync/status");
             assertThat(status.get("timerEnabled").asBoolean()).isFalse();
             assertThat(status.at("/gateway/detail").asText()).isEqualTo("not connected yet");
@@ -80,7 +68,7 @@ class StatusTruthTest {
         steps.addAppender(captured);
         sim.stop();
         try {
-            JsonNode run = RunningService.json(service.sync(null));
+            JsonNode run = ServiceUnderTest.json(service.sync(null));
             assertThat(run.get("status").asText()).isEqualTo("FAILED");
             assertThat(captured.list).filteredOn(e -> e.getFormattedMessage().startsWith("sync run " + run.get("runId").asLong()
                     + " FAILED")).singleElement().satisfies(e -> assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN));

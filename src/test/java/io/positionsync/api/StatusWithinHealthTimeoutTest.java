@@ -5,11 +5,8 @@ import io.positionsync.boot.DatabaseLink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.Map;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,11 +14,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.positionsync.boot.DatabaseLink;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * {@code GET /api/sync/status} while the database is gone answers within the health check's timeout (as readiness
  * does), not after the pool's connection timeout.
  */
+@PositionSyncService(awaitFirstRun = true, databaseLink = true, properties = {
+        "psync.db.connection-timeout-ms=10000", "psync.api.health-db-timeout-ms=1000" }) // POOL_WAIT, HEALTH_TIMEOUT
 class StatusWithinHealthTimeoutTest {
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration POOL_WAIT = Duration.ofSeconds(10);
@@ -29,25 +30,7 @@ class StatusWithinHealthTimeoutTest {
     static TestDatabase db;
     static GatewaySimulator sim;
     static DatabaseLink link;
-    static RunningService service;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        link = new DatabaseLink(db.jdbcUrl());
-        Map<String, String> properties = RunningService.defaults(db, sim);
-        properties.put("psync.db.url", link.url(db.jdbcUrl()));
-        properties.put("psync.db.connection-timeout-ms", Long.toString(POOL_WAIT.toMillis()));
-        properties.put("psync.api.health-db-timeout-ms", Long.toString(HEALTH_TIMEOUT.toMillis()));
-        service = RunningService.start(properties);
-        service.awaitFirstSuccessfulRun();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        RunningService.closeAll(service, sim, link, db);
-    }
+    static ServiceUnderTest service;
 
     @Test
     void withTheDatabaseGoneTheStatusAnswersWithinTheHealthTimeout() {

@@ -10,8 +10,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.sync.SyncCounts;
@@ -20,21 +18,13 @@ import io.positionsync.store.TestDatabase;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
+import io.positionsync.testing.PositionSyncService;
 
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class SyncStatisticsTest {
     private static final Instant T0 = Instant.parse("2026-03-02T10:00:00Z");
 
     static TestDatabase db;
-
-    @BeforeAll
-    static void database() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
-    }
 
     @Test
     void countsRunsDurationsAndTheFailureStreak() {

@@ -6,43 +6,26 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.SnapshotPhase;
-import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * A manual sync that takes longer than the configured wait answers 202 with the run id; triggers during the
  * run join it; an idempotency key keeps answering with that run, while it is in flight and after it ended.
  */
+@PositionSyncService(awaitFirstRun = true, properties = "psync.api.sync-wait-ms=200")
 class SyncTriggerInFlightTest {
     private static final Duration SLOW_SNAPSHOT = Duration.ofSeconds(2);
 
-    static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        Map<String, String> properties = RunningService.defaults(db, sim);
-        properties.put("psync.api.sync-wait-ms", "200");
-        service = RunningService.start(properties);
-        service.awaitFirstSuccessfulRun();
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
-    }
+    static ServiceUnderTest service;
 
     @Test
     void aSlowRunAnswers202AndEveryTriggerDuringItGetsTheSameRun() {
@@ -51,7 +34,7 @@ class SyncTriggerInFlightTest {
         HttpResponse<String> started = service.sync("slow-1");
 
         assertThat(started.statusCode()).isEqualTo(202);
-        JsonNode accepted = RunningService.json(started);
+        JsonNode accepted = ServiceUnderTest.json(started);
         assertThat(accepted.get("runId").isIntegralNumber()).isTrue();
         long runId = accepted.get("runId").asLong();
         assertThat(accepted.get("status").asText()).isEqualTo("RUNNING");
@@ -67,9 +50,9 @@ class SyncTriggerInFlightTest {
         HttpResponse<String> sameKey = service.sync("slow-1");
         assertThat(sameKey.statusCode()).isEqualTo(202);
         assertThat(sameKey.headers().firstValue(SyncApi.REPLAYED_HEADER)).hasValue("true");
-        assertThat(RunningService.json(sameKey).get("runId").asLong()).isEqualTo(runId);
-        assertThat(RunningService.json(service.sync(null)).get("runId").asLong()).isEqualTo(runId);
-        assertThat(RunningService.json(service.sync("joined-2")).get("runId").asLong()).isEqualTo(runId);
+        assertThat(ServiceUnderTest.json(sameKey).get("runId").asLong()).isEqualTo(runId);
+        assertThat(ServiceUnderTest.json(service.sync(null)).get("runId").asLong()).isEqualTo(runId);
+        assertThat(ServiceUnderTest.json(service.sync("joined-2")).get("runId").asLong()).isEqualTo(runId);
 
         await().atMost(Duration.ofSeconds(20)).until(() -> !service.getJson("api/sync/status").get("inFlight").asBoolean());
         JsonNode done = service.getJson("api/sync/runs?limit=1").get("runs").get(0);
@@ -80,13 +63,13 @@ class SyncTriggerInFlightTest {
         for (String key : new String[] {"slow-1", "joined-2"}) {
             HttpResponse<String> replay = service.sync(key);
             assertThat(replay.statusCode()).as(key).isEqualTo(200);
-            JsonNode run = RunningService.json(replay);
+            JsonNode run = ServiceUnderTest.json(replay);
             assertThat(run.get("runId").asLong()).as(key).isEqualTo(runId);
             assertThat(run.get("status").asText()).as(key).isEqualTo("SUCCEEDED");
         }
         assertThat(service.getJson("api/sync/runs?limit=1").at("/runs/0/runId").asLong()).isEqualTo(runId);
 
         // Without a key, the next trigger starts a new run.
-        assertThat(RunningService.json(service.sync(null)).get("runId").asLong()).isGreaterThan(runId);
+        assertThat(ServiceUnderTest.json(service.sync(null)).get("runId").asLong()).isGreaterThan(runId);
     }
 }

@@ -1,19 +1,16 @@
 package io.positionsync.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,29 +18,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The reads behind the dashboard a trader uses, over real runs spread across several days (see
  * {@link TradingDays}): {@code GET /api/pnl/daily} and {@code GET /api/breaks}.
  */
+@PositionSyncService(awaitFirstRun = true)
 class TraderReadsApiTest {
     static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
+    static ServiceUnderTest service;
     static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        service = RunningService.start(RunningService.defaults(db, sim));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !service.getJson("api/sync/status").get("lastSuccessfulRun").isNull());
         TradingDays.trade(sim, service, db);
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.positionsync.ibkr.sim.Fill;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * Trading over several days against the demo simulator: each day's fills go through real sync runs, then the
@@ -40,7 +41,7 @@ final class TradingDays {
     private TradingDays() {
     }
 
-    static void trade(GatewaySimulator sim, RunningService service, TestDatabase db) throws SQLException {
+    static void trade(GatewaySimulator sim, ServiceUnderTest service, TestDatabase db) throws SQLException {
         sim.state().trade(Fill.of(ACCOUNT, AAPL, Side.SLD, new BigDecimal("10"), new BigDecimal("200.00"), BigDecimal.ONE));
         long threeDaysAgo = sync(service);
         sim.state().trade(Fill.of(ACCOUNT, SAP, Side.BOT, new BigDecimal("10"), new BigDecimal("200.00"), BigDecimal.ONE));
@@ -67,10 +68,10 @@ final class TradingDays {
         moveBack(db, yesterday, 1);
     }
 
-    private static long sync(RunningService service) {
+    private static long sync(ServiceUnderTest service) {
         HttpResponse<String> response = service.sync(null);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return RunningService.json(response).get("runId").asLong();
+        return ServiceUnderTest.json(response).get("runId").asLong();
     }
 
     /** The run's changes and the fills it booked (their execution times) to {@code days} ago. */

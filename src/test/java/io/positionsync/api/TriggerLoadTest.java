@@ -13,53 +13,37 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.SnapshotPhase;
-import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * 200 concurrent manual triggers waiting for one slow run (far more than the HTTP server's 20 worker
  * threads) while probes and reads go on: every probe and read answers fast, every trigger gets the run's
  * summary, and the triggers make one run, not one per wave of workers.
  */
+@PositionSyncService(awaitFirstRun = true, properties = { "psync.api.sync-wait-ms=60000",
+        // All 200 triggers come from one address: past the default share of one client (see HostileHostsAndFloodTest).
+        "psync.http.max-connections-per-client=300" })
 class TriggerLoadTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("http trigger load");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("http trigger load");
     private static final int TRIGGERS = 200;
     private static final Duration SLOW_SNAPSHOT = Duration.ofSeconds(6);
     /** Generous: an idle server answers in milliseconds; a starved one took 11-40 s. */
     private static final Duration PROBE_BOUND = Duration.ofMillis(1_500);
 
-    static TestDatabase db;
     static GatewaySimulator sim;
-    static RunningService service;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.create();
-        sim = GatewaySimulator.startDemo();
-        Map<String, String> properties = RunningService.defaults(db, sim);
-        properties.put("psync.api.sync-wait-ms", "60000");
-        // All 200 triggers come from one address: past the default share of one client (see HostileHostsAndFloodTest).
-        properties.put("psync.http.max-connections-per-client", "300");
-        service = RunningService.start(properties);
-        service.awaitFirstSuccessfulRun();
-    }
-
-    @AfterAll
-    static void stop() {
-        RunningService.closeAll(service, sim, db);
-        SUMMARY.print();
-    }
+    static ServiceUnderTest service;
 
     @Test
     void probesAndReadsStayFastUnder200WaitingTriggersWhichShareOneRun() throws Exception {
@@ -71,7 +55,7 @@ class TriggerLoadTest {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest trigger = HttpRequest.newBuilder(URI.create(service.baseUrl() + "api/sync/positions"))
-                .header("Authorization", "Bearer " + RunningService.TOKEN)
+                .header("Authorization", "Bearer " + ServiceUnderTest.TOKEN)
                 .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.noBody()).build();
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
@@ -102,7 +86,7 @@ class TriggerLoadTest {
         for (CompletableFuture<HttpResponse<String>> answer : answers) {
             HttpResponse<String> response = answer.get(60, TimeUnit.SECONDS);
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            runIds.add(RunningService.json(response).get("runId").asLong());
+            runIds.add(ServiceUnderTest.json(response).get("runId").asLong());
         }
         assertThat(runIds).as("every trigger joined the one run").hasSize(1);
         long runsAfter = service.getJson("api/sync/status").get("totals").get("runs").asLong();

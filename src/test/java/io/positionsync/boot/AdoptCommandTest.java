@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
@@ -25,6 +26,7 @@ import io.positionsync.store.AdoptionSettings;
 import io.positionsync.store.BotFixture;
 import io.positionsync.store.BotFixture.Variant;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.CommandProcess;
 
 /**
  * {@code adopt --dry-run} and {@code adopt} as an operator runs them against the bot's database, with the
@@ -32,6 +34,7 @@ import io.positionsync.store.TestDatabase;
  * {@code migrate} and of the service's start on a database that belongs to another application (child processes).
  * The outputs are written to {@code target/adopt-*.txt} (docs/adoption.md shows them).
  */
+@Tag("process")
 class AdoptCommandTest {
     private static final String ACCOUNT = "DU5550001";
 

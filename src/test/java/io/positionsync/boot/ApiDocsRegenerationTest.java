@@ -11,6 +11,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * Regenerates the examples of {@code docs/api.md} from the demo at its default settings (only the API token set,
@@ -30,7 +31,7 @@ class ApiDocsRegenerationTest {
 
     @Test
     void regeneratesTheExamplesFromTheDemoAtItsDefaultPace() throws Exception {
-        try (DemoService service = DemoService.start(Map.of("psync.api.token", ApiExamples.TOKEN))) {
+        try (ServiceUnderTest service = ServiceUnderTest.startDemo(Map.of("psync.api.token", ApiExamples.TOKEN))) {
             DemoProgress progress = DemoTradingServiceTest.awaitEverything(service, WITHIN_A_MINUTE);
             assertThat(progress.complete()).isTrue();
 

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The examples of {@code docs/api.md}, taken from the running demo: each is a block of shell commands as a user
@@ -51,7 +52,7 @@ final class ApiExamples {
      * Takes every example from the demo as it stands, in an order that keeps them consistent (the trigger first,
      * the gateway-down answers last: they stop the built-in simulator).
      */
-    static List<Example> capture(DemoService service, long historyPositionId) {
+    static List<Example> capture(ServiceUnderTest service, long historyPositionId) {
         List<Example> examples = new ArrayList<>();
         String key = "nightly-" + LocalDate.now(ZoneOffset.UTC);
         HttpResponse<String> first = service.post("api/sync/positions", "Authorization", "Bearer " + TOKEN,
@@ -94,7 +95,7 @@ final class ApiExamples {
                 "$ curl -s -X POST " + BASE + "api/sync/positions -H 'Authorization: Bearer " + TOKEN + "'",
                 compact(failed.body()))));
         examples.add(get(service, "portfolio-summary-gateway-down", "api/portfolio/summary"));
-        JsonNode ready = DemoService.json(service.get("observe/health/ready?data=true").body());
+        JsonNode ready = ServiceUnderTest.json(service.get("observe/health/ready?data=true").body());
         // One check per route and per consumer follows; they all read alike.
         ((ArrayNode) ready.get("checks")).removeIf(check -> check.get("name").asText().contains(":"));
         examples.add(new Example("health", String.join("\n",
@@ -206,7 +207,7 @@ final class ApiExamples {
         throw new IllegalStateException("docs/api.md has no block <!-- example: " + name + " -->");
     }
 
-    private static Example get(DemoService service, String name, String path) {
+    private static Example get(ServiceUnderTest service, String name, String path) {
         return new Example(name, command(path) + "\n" + pretty(service.get(path)));
     }
 
@@ -230,7 +231,7 @@ final class ApiExamples {
     }
 
     private static String pretty(HttpResponse<String> response) {
-        return pretty(DemoService.json(response.body()));
+        return pretty(ServiceUnderTest.json(response.body()));
     }
 
     private static String pretty(JsonNode json) {

@@ -10,12 +10,14 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.DatabaseUrl;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.CommandProcess;
+import io.positionsync.testing.PositionSyncService;
 
 /**
  * The database URL written as the bot's own configuration writes it (libpq's {@code postgresql://user:pw@host/db},
@@ -23,21 +25,15 @@ import io.positionsync.store.TestDatabase;
  * (a child JVM running {@code migrate} on a real PostgreSQL), never shows the password, and a URL of another kind is
  * refused with the form to write.
  */
+@Tag("process")
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class BotDatabaseUrlTest {
     static TestDatabase db;
     static Path work;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.create();
         work = Files.createTempDirectory(Path.of("target"), "db-url-");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
     }
 
     /** The test database's URL in another scheme with user and password inside ("hunter2" when it has none). */

@@ -10,14 +10,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.CommandProcess;
+import io.positionsync.testing.PositionSyncService;
 
 /**
  * The command line as an operator meets it, each case a JVM of its own: {@code --version}, real help for every
@@ -25,21 +28,15 @@ import io.positionsync.store.TestDatabase;
  * {@code PSYNC_*} variable before anything starts, {@code snapshot} reading the gateway from the configuration,
  * and {@code --config FILE} read by the commands and the service alike.
  */
+@Tag("process")
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class CommandLineTest {
     static TestDatabase db;
     static Path work;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.create();
         work = Files.createTempDirectory(Path.of("target"), "command-line-");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
     }
 
     private static Map<String, String> environment(String... keyValues) {
@@ -128,7 +125,7 @@ class CommandLineTest {
                     "PSYNC_IBKR_PORT", Integer.toString(gateway.port()), "PSYNC_IBKR_CLIENT_ID", "71"), "snapshot");
 
             assertThat(result.exitCode()).as(result.stderr()).isZero();
-            JsonNode snapshot = ServiceProcess.json(result.stdout());
+            JsonNode snapshot = ServiceUnderTest.json(result.stdout());
             assertThat(snapshot.get("complete").asBoolean()).isTrue();
             assertThat(snapshot.get("positions").size()).isPositive();
         }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.logging.Level;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
@@ -25,17 +26,19 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.api.HeadlessChrome;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The zero-config demo's first minutes in a real headless Chromium: while the demo builds its pre-dated history
  * (runs dated days ago) the dashboard says so, with no red "stale" and no "figures not live" banner; the gateway is
  * UP since the real time it connected, not since a day the history plays back.
  */
+@Tag("browser")
 class DemoHistoryDashboardBrowserTest {
     private static final Duration DEADLINE = Duration.ofSeconds(120);
 
     private WebDriver browser;
-    private DemoService service;
+    private ServiceUnderTest service;
 
     @AfterEach
     void stop() {
@@ -57,7 +60,7 @@ class DemoHistoryDashboardBrowserTest {
         browser = HeadlessChrome.start(options);
         Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         // A history of several days, each run waiting a little for commissions: long enough to be watched.
-        service = DemoService.start(Files.createTempDirectory(Path.of("target"), "demo-dashboard-"), Map.of(
+        service = ServiceUnderTest.startDemo(Files.createTempDirectory(Path.of("target"), "demo-dashboard-"), Map.of(
                 "psync.sim.price-tick-ms", "0",
                 "psync.sim.history-days", "8",
                 "psync.ibkr.commission-wait-ms", "300",

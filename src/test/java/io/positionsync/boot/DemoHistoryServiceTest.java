@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.positionsync.ibkr.sim.DemoHistory;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The zero-config service's first start lives through a few pre-dated trading days before its start-up run, so
@@ -46,7 +47,7 @@ class DemoHistoryServiceTest {
         List<LocalDate> historyDays = DemoHistory.tradingDaysBefore(today, 3);
         Path dataDir = Files.createTempDirectory(Path.of("target"), "demo-history-");
         Map<LocalDate, List<JsonNode>> firstDaily;
-        try (DemoService service = DemoService.start(dataDir, STILL_PRICES)) {
+        try (ServiceUnderTest service = ServiceUnderTest.startDemo(dataDir, STILL_PRICES)) {
             List<JsonNode> runs = awaitStartupRun(service);
             List<JsonNode> before = runs.subList(0, runs.size() - 1);
             // Every run of the history succeeded, on its timer, on the history's days, before the start-up run.
@@ -100,7 +101,7 @@ class DemoHistoryServiceTest {
         }
 
         // A restart on the same data: the start-up run comes at once, with no second history.
-        try (DemoService restarted = DemoService.start(dataDir, STILL_PRICES)) {
+        try (ServiceUnderTest restarted = ServiceUnderTest.startDemo(dataDir, STILL_PRICES)) {
             List<JsonNode> runs = awaitRuns(restarted, 2);
             assertThat(runs.stream().filter(run -> day(run.get("startedAt").asText()).isBefore(today)))
                     .hasSize(historyDays.size() * RUNS_PER_DAY);
@@ -108,19 +109,19 @@ class DemoHistoryServiceTest {
         }
 
         // Another first start with the same seed lives through the same history, to the cent.
-        try (DemoService again = DemoService.start(STILL_PRICES)) {
+        try (ServiceUnderTest again = ServiceUnderTest.startDemo(STILL_PRICES)) {
             awaitStartupRun(again);
             assertThat(pastDays(again, today)).isEqualTo(firstDaily);
         }
     }
 
     /** The runs, oldest first, once the start-up run has finished. */
-    private static List<JsonNode> awaitStartupRun(DemoService service) {
+    private static List<JsonNode> awaitStartupRun(ServiceUnderTest service) {
         return awaitRuns(service, 1);
     }
 
     /** The runs, oldest first, once {@code startups} start-up runs have finished. */
-    private static List<JsonNode> awaitRuns(DemoService service, int startups) {
+    private static List<JsonNode> awaitRuns(ServiceUnderTest service, int startups) {
         List<JsonNode> runs = new ArrayList<>();
         await().atMost(DEADLINE).pollInterval(Duration.ofMillis(200)).until(() -> {
             runs.clear();
@@ -140,7 +141,7 @@ class DemoHistoryServiceTest {
     }
 
     /** The daily P&L rows before today, by day; each row without fields that name the run. */
-    private static Map<LocalDate, List<JsonNode>> pastDays(DemoService service, LocalDate today) {
+    private static Map<LocalDate, List<JsonNode>> pastDays(ServiceUnderTest service, LocalDate today) {
         JsonNode daily = service.getJson("api/pnl/daily?from=" + today.minusDays(14) + "&to=" + today.minusDays(1));
         Map<LocalDate, List<JsonNode>> byDay = new TreeMap<>();
         daily.get("days").forEach(row -> byDay.computeIfAbsent(LocalDate.parse(row.get("day").asText()),

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * What the trading demo has shown so far through the HTTP API, gathered poll by poll: a closed position whose
@@ -32,7 +33,7 @@ final class DemoProgress {
     Long estimateReplaced;
 
     /** One look at the API; whether everything has been seen. */
-    boolean poll(DemoService service) {
+    boolean poll(ServiceUnderTest service) {
         if (!startupRunDone) {
             // The start-up run comes after the demo's pre-dated history: until it has, the demo is not live yet.
             for (JsonNode run : service.getJson("api/sync/runs?limit=500").get("runs")) {
@@ -80,7 +81,7 @@ final class DemoProgress {
         return complete();
     }
 
-    private void readHistories(DemoService service) {
+    private void readHistories(ServiceUnderTest service) {
         for (JsonNode p : service.getJson("api/positions?status=all&limit=1000").get("positions")) {
             long id = p.get("id").asLong();
             if (settledHistories.contains(id)) {

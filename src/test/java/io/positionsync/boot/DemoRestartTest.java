@@ -11,15 +11,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.CommandProcess;
 
 /**
  * The zero-config demo survives its own restart on the same data directory: the simulator goes on from the
  * portfolio the previous process synced (not from its scenario's starting positions), so the restarted service's
  * runs find nothing unexplained.
  */
+@Tag("process")
 class DemoRestartTest {
     private static final Duration DEADLINE = Duration.ofSeconds(90);
 
@@ -33,7 +37,7 @@ class DemoRestartTest {
                 "psync.sync.period", "1s",
                 "psync.sim.trade-interval-ms", "100"));
         Map<String, String> heldBefore;
-        try (DemoService service = DemoService.start(dataDir, trading)) {
+        try (ServiceUnderTest service = ServiceUnderTest.startDemo(dataDir, trading)) {
             // The demo trades: wait until several runs have applied its fills.
             await().atMost(DEADLINE).pollInterval(Duration.ofMillis(200)).until(() -> {
                 int changing = 0;
@@ -52,7 +56,7 @@ class DemoRestartTest {
         // The same data directory, the demo standing still: every difference would be the simulator's forgetting.
         Map<String, String> still = new HashMap<>(trading);
         still.put("psync.sim.trade-interval-ms", "0");
-        try (DemoService restarted = DemoService.start(dataDir, still)) {
+        try (ServiceUnderTest restarted = ServiceUnderTest.startDemo(dataDir, still)) {
             // Every run before the restarted process's start-up run is the first process's.
             await().atMost(DEADLINE).pollInterval(Duration.ofMillis(200)).until(() -> startupRuns(restarted).size() == 2);
             long lastRunBefore = startupRuns(restarted).get(1) - 1;
@@ -83,7 +87,7 @@ class DemoRestartTest {
     @Test
     void syncOnceOnTheDefaultsAfterTheDemoTradedFindsNothingUnexplained() throws Exception {
         Path dataDir = Files.createTempDirectory(Path.of("target"), "demo-sync-once-");
-        try (DemoService service = DemoService.start(dataDir, Map.of("psync.sim.price-tick-ms", "0",
+        try (ServiceUnderTest service = ServiceUnderTest.startDemo(dataDir, Map.of("psync.sim.price-tick-ms", "0",
                 "psync.sim.history-days", "0", "psync.ibkr.commission-wait-ms", "200", "psync.sync.period", "1s",
                 "psync.sim.trade-interval-ms", "100"))) {
             await().atMost(DEADLINE).pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -104,10 +108,10 @@ class DemoRestartTest {
                 "PSYNC_SIM_TRADE_INTERVAL_MS", "0"), "sync-once");
 
         assertThat(once.exitCode()).as(once.stderr()).isZero();
-        JsonNode summary = DemoService.json(once.stdout().trim());
+        JsonNode summary = ServiceUnderTest.json(once.stdout().trim());
         assertThat(summary.get("status").asText()).isEqualTo("SUCCEEDED");
         long runId = summary.get("runId").asLong();
-        try (DemoService after = DemoService.start(dataDir, Map.of("psync.sim.trade-interval-ms", "0",
+        try (ServiceUnderTest after = ServiceUnderTest.startDemo(dataDir, Map.of("psync.sim.trade-interval-ms", "0",
                 "psync.sync.timer-enabled", "false"))) {
             List<String> raised = new ArrayList<>();
             for (JsonNode b : after.getJson("api/breaks?status=open&limit=500").get("breaks")) {
@@ -120,7 +124,7 @@ class DemoRestartTest {
     }
 
     /** The ids of the start-up runs, oldest first. */
-    private static List<Long> startupRuns(DemoService service) {
+    private static List<Long> startupRuns(ServiceUnderTest service) {
         List<Long> ids = new ArrayList<>();
         for (JsonNode run : service.getJson("api/sync/runs?limit=500").get("runs")) {
             if (run.get("trigger").asText().equals("STARTUP")) {
@@ -132,7 +136,7 @@ class DemoRestartTest {
     }
 
     /** account/conId -> quantity of every open position. */
-    private static Map<String, String> openQuantities(DemoService service) {
+    private static Map<String, String> openQuantities(ServiceUnderTest service) {
         Map<String, String> held = new HashMap<>();
         service.getJson("api/positions?status=open&limit=1000").get("positions").forEach(p -> held.put(
                 p.get("account").asText() + "/" + p.get("conId").asText(),

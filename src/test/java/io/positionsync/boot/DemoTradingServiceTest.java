@@ -13,6 +13,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The zero-config service with its trading demo shows what it is for, seen only through the HTTP API: closed
@@ -30,7 +31,7 @@ class DemoTradingServiceTest {
 
     @Test
     void theDemoShowsClosedPositionsAWinRateHistoriesAnAdjustedEstimateAndAResolvedBreak() throws Exception {
-        try (DemoService service = DemoService.start(FAST)) {
+        try (ServiceUnderTest service = ServiceUnderTest.startDemo(FAST)) {
             DemoProgress progress = awaitEverything(service, DEADLINE);
 
             JsonNode closed = progress.closedFromExecutions;
@@ -59,7 +60,7 @@ class DemoTradingServiceTest {
     }
 
     /** Polls the API until the demo has shown everything, failing with what is missing after {@code atMost}. */
-    static DemoProgress awaitEverything(DemoService service, Duration atMost) {
+    static DemoProgress awaitEverything(ServiceUnderTest service, Duration atMost) {
         DemoProgress progress = new DemoProgress();
         try {
             await().atMost(atMost).pollInterval(Duration.ofMillis(200)).until(() -> progress.poll(service));

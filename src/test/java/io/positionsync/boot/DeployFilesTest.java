@@ -11,10 +11,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.CommandProcess;
 
 /**
  * The files in {@code deploy/systemd} work together as the unit runs them: the environment file's variables are all
@@ -22,6 +25,7 @@ import io.positionsync.store.TestDatabase;
  * JVM of its own with that environment, pointed at a test database and gateway. ({@code systemd-analyze verify}
  * checks the unit itself in CI.)
  */
+@Tag("process")
 class DeployFilesTest {
     private static final Path SYSTEMD = Path.of("deploy", "systemd");
 
@@ -83,7 +87,7 @@ class DeployFilesTest {
             CommandProcess.Result result = CommandProcess.run(env, arguments.toArray(String[]::new));
 
             assertThat(result.exitCode()).as(result.stderr()).isZero();
-            assertThat(ServiceProcess.json(result.stdout()).get("status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(ServiceUnderTest.json(result.stdout()).get("status").asText()).isEqualTo("SUCCEEDED");
         }
     }
 }

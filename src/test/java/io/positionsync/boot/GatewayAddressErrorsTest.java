@@ -7,31 +7,22 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.CommandProcess;
+import io.positionsync.testing.PositionSyncService;
 
 /**
  * The gateway's address wrong in the ways operators get it wrong, each in a JVM of its own: a PostgreSQL port is
  * named as such ("not a TWS API gateway"), a misspelt host as an unknown host, and a simulator that cannot listen
  * names the port that is taken.
  */
+@Tag("process")
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class GatewayAddressErrorsTest {
     static TestDatabase db;
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
-    }
 
     @Test
     void aPostgresqlPortIsNotATwsGateway() throws Exception {

@@ -2,12 +2,16 @@ package io.positionsync.boot;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 /**
  * The one summary line a reliability test group prints when it ends: cases run, faults injected, and
  * invariant violations (cases that started but did not reach their last assertion). A case calls
- * {@link #begin} first and {@link #held} after its last assertion.
+ * {@link #begin} first and {@link #held} after its last assertion. Registered on the test class
+ * ({@code @RegisterExtension static final GroupSummary SUMMARY = ...}), it prints the line after the last test.
  */
-public final class GroupSummary {
+public final class GroupSummary implements AfterAllCallback {
     private final String group;
     private final AtomicInteger cases = new AtomicInteger();
     private final AtomicInteger faults = new AtomicInteger();
@@ -36,6 +40,11 @@ public final class GroupSummary {
     public String line() {
         return group + ": cases=" + cases.get() + ", faults injected=" + faults.get() + ", invariant violations="
                 + (cases.get() - held.get());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        print();
     }
 
     /** Prints {@link #line()} to standard output. */

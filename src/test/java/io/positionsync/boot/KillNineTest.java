@@ -14,8 +14,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Position;
@@ -23,6 +24,7 @@ import io.positionsync.ibkr.sim.Side;
 import io.positionsync.ibkr.sim.SnapshotPhase;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.store.StoredLedgerCheck;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * {@code kill -9} of the service (a child JVM) at many points of a run (while each phase of the snapshot is
@@ -30,15 +32,12 @@ import io.positionsync.store.StoredLedgerCheck;
  * the killed run is recorded FAILED (interrupted) or as it really ended, no run stays RUNNING, no execution is
  * stored twice, and the stored open positions are exactly what the broker holds.
  */
+@Tag("process")
 class KillNineTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("process kill -9");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("process kill -9");
     private static final String ACCOUNT = "DU1000001";
     private static final long AAPL = 265598L;
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
 
     @Test
     void killedAtManyPointsOfARunTheServiceConvergesAfterEachRestart() throws Exception {
@@ -49,7 +48,7 @@ class KillNineTest {
         int violations = 0;
         try (TestDatabase db = TestDatabase.create(); GatewaySimulator sim = GatewaySimulator.startDemo()) {
             for (int point = 0; point < held.size() + randomPoints; point++) {
-                ServiceProcess service = ServiceProcess.start(db, sim, Map.of()).awaitStartupRun(Duration.ofSeconds(90))
+                ServiceUnderTest service = ServiceUnderTest.startProcess(db, sim, Map.of()).awaitStartupRun(Duration.ofSeconds(90))
                         .syncUntilSucceeded(Duration.ofSeconds(30));
                 violations += invariantViolations(db, sim, "after restart " + point);
                 // the broker moves, so the run to be killed has something to write
@@ -67,7 +66,7 @@ class KillNineTest {
                 service.kill();
                 sim.faults().clear();
             }
-            try (ServiceProcess last = ServiceProcess.start(db, sim, Map.of()).awaitStartupRun(Duration.ofSeconds(90))
+            try (ServiceUnderTest last = ServiceUnderTest.startProcess(db, sim, Map.of()).awaitStartupRun(Duration.ofSeconds(90))
                     .syncUntilSucceeded(Duration.ofSeconds(30))) {
                 violations += invariantViolations(db, sim, "after the last restart");
                 assertThat(count(db, "SELECT count(*) FROM sync_runs WHERE status = 'FAILED' AND error ILIKE '%interrupt%'"))

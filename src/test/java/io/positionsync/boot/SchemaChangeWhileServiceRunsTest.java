@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,6 +22,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.Migrations;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.CommandProcess;
 
 /**
  * A live service (a child JVM) on a database: {@code rollback}, {@code purge-account --execute} and {@code adopt}
@@ -28,6 +31,7 @@ import io.positionsync.store.TestDatabase;
  * work. And when the service's tables disappear under it anyway, its status says the database answers without them
  * and readiness fails.
  */
+@Tag("process")
 class SchemaChangeWhileServiceRunsTest {
     private static final Duration STARTUP = Duration.ofSeconds(90);
 
@@ -43,7 +47,7 @@ class SchemaChangeWhileServiceRunsTest {
     void schemaChangingCommandsRefuseWhileTheServiceRunsAndNameIt() throws Exception {
         try (TestDatabase db = TestDatabase.create(); GatewaySimulator sim = GatewaySimulator.startDemo()) {
             int version = Migrations.currentVersion(db.dataSource());
-            ServiceProcess service = ServiceProcess.start(db, sim, Map.of()).awaitStartupRun(STARTUP);
+            ServiceUnderTest service = ServiceUnderTest.startProcess(db, sim, Map.of()).awaitStartupRun(STARTUP);
             try {
                 long pid = service.process().pid();
                 String account = sim.state().accounts().get(0);
@@ -85,7 +89,7 @@ class SchemaChangeWhileServiceRunsTest {
     @Test
     void aDatabaseThatAnswersWithoutTheServiceTablesIsSaidSoAndNotReady() throws Exception {
         try (TestDatabase db = TestDatabase.create(); GatewaySimulator sim = GatewaySimulator.startDemo();
-                ServiceProcess service = ServiceProcess.start(db, sim, Map.of()).awaitStartupRun(STARTUP)) {
+                ServiceUnderTest service = ServiceUnderTest.startProcess(db, sim, Map.of()).awaitStartupRun(STARTUP)) {
             assertThat(get(service, "observe/health/ready").statusCode()).isEqualTo(200);
 
             // one migration undone under the live service: the tables are there, the schema is behind
@@ -112,7 +116,7 @@ class SchemaChangeWhileServiceRunsTest {
         }
     }
 
-    private static HttpResponse<String> get(ServiceProcess service, String path) throws Exception {
+    private static HttpResponse<String> get(ServiceUnderTest service, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

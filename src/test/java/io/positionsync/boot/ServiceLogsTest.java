@@ -13,42 +13,32 @@ import java.util.List;
 import java.util.Map;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ChildJvm;
 
 /**
  * What the service's log tells an operator, read from a child JVM's stderr: where it really listens (never
  * Camel's {@code http://0.0.0.0:PORT} list), the configuration it really runs with (the demo's 10 s period), and a
  * gateway that stays down said once, then counted, rather than two long lines every period.
  */
+@Tag("process")
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class ServiceLogsTest {
     private static final Duration STARTUP = Duration.ofSeconds(90);
 
     static TestDatabase db;
 
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
-    }
-
     /** The service with the production logback configuration, stderr to a file; killed when the condition holds. */
     private static List<String> logUntil(Map<String, String> environment, String marker) throws Exception {
         Path work = Files.createTempDirectory(Path.of("target"), "service-logs-");
         Path log = work.resolve("stderr.log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
-                Application.class.getName())
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(
+                List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()),
+                Application.class.getName(), List.of()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(log.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("PSYNC_"));

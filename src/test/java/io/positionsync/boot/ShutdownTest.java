@@ -12,32 +12,31 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.SnapshotPhase;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * SIGTERM to the service (a child JVM) in the middle of a run whose snapshot hangs: the waiting HTTP caller
  * is answered 503 with the reason, the process is gone within the grace and a little, and the run is recorded
  * as what it was (skipped, incomplete snapshot), never left RUNNING.
  */
+@Tag("process")
 class ShutdownTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("shutdown");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("shutdown");
     private static final Duration GRACE = Duration.ofSeconds(2);
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
 
     @Test
     void sigtermMidRunAnswersTheWaitingCallerAndRecordsTheRunWithinTheGrace() throws Exception {
         SUMMARY.begin(1);
         try (TestDatabase db = TestDatabase.create(); GatewaySimulator sim = GatewaySimulator.startDemo();
-                ServiceProcess service = ServiceProcess.start(db, sim,
+                ServiceUnderTest service = ServiceUnderTest.startProcess(db, sim,
                         Map.of("PSYNC_SYNC_SHUTDOWN_GRACE_MS", Long.toString(GRACE.toMillis())))) {
             Process child = service.process();
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
@@ -53,7 +52,7 @@ class ShutdownTest {
 
             HttpResponse<String> answer = waiting.get(15, TimeUnit.SECONDS);
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
-            assertThat(ServiceProcess.json(answer.body()).get("error").asText()).startsWith("the service is shutting down");
+            assertThat(ServiceUnderTest.json(answer.body()).get("error").asText()).startsWith("the service is shutting down");
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("the process ended").isTrue();
             Duration took = Duration.ofNanos(System.nanoTime() - signalled);
             assertThat(took).as("stop time with a grace of " + GRACE.toMillis() + " ms").isLessThan(GRACE.plusSeconds(5));

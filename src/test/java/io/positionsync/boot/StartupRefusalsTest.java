@@ -13,17 +13,21 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.CommandProcess;
+import io.positionsync.testing.PositionSyncService;
 
 /**
  * Start-up refusals as an operator meets them: a separate JVM, a non-zero exit within seconds, one
  * {@code error:} line naming the variable to fix, nothing started or written, and no false "shutdown hook
  * triggered by SIGTERM" line after it.
  */
+@Tag("process")
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class StartupRefusalsTest {
     /** Far below the embedded database's start-up: the refusal comes before anything starts. */
     private static final Duration QUICK = Duration.ofSeconds(30);
@@ -33,15 +37,7 @@ class StartupRefusalsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.create();
         work = Files.createTempDirectory(Path.of("target"), "refusals-");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
     }
 
     /** A data directory that must never be created (no embedded database started). */

@@ -18,8 +18,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.SnapshotPhase;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
 
 /** {@code sync-once}: one run with the configured database and gateway, JSON summary, exit code by outcome. */
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, lifecycle = PositionSyncService.Lifecycle.PER_METHOD)
 class SyncOnceCommandTest {
     private TestDatabase db;
     private GatewaySimulator simulator;
@@ -31,8 +33,6 @@ class SyncOnceCommandTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        db = TestDatabase.create();
-        simulator = GatewaySimulator.startDemo();
         properties.putAll(db.settings());
         properties.put("psync.ibkr.host", simulator.host());
         properties.put("psync.ibkr.port", Integer.toString(simulator.port()));
@@ -51,8 +51,6 @@ class SyncOnceCommandTest {
         System.setOut(originalOut);
         System.setErr(originalErr);
         properties.keySet().forEach(System::clearProperty);
-        simulator.close();
-        db.close();
     }
 
     private JsonNode output() throws Exception {

@@ -12,9 +12,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 
@@ -24,7 +24,8 @@ import io.positionsync.boot.GroupSummary;
  * bounded time; the connection is dropped and the next snapshot starts clean.
  */
 class HostileGatewayTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("hostile gateway");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("hostile gateway");
     private static final Duration LONG_DEADLINE = Duration.ofSeconds(30);
 
     private FakeTwsPeer peer;
@@ -40,11 +41,6 @@ class HostileGatewayTest {
         if (peer != null) {
             peer.close();
         }
-    }
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
     }
 
     private TwsBrokerGateway gatewayFor(TwsBrokerGatewayTest.Book book, Duration deadline, SnapshotLimits limits)

@@ -22,8 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 
@@ -38,7 +38,8 @@ import io.positionsync.boot.GroupSummary;
  * {@code -Dpsync.fuzz.seed=S} replays a run (the seed is printed).
  */
 class ProtocolFuzzTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("protocol fuzzing");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("protocol fuzzing");
     private static final int FRAMES = Integer.getInteger("psync.fuzz.frames", 10_000);
     private static final long SEED = Long.getLong("psync.fuzz.seed", 20_261_130L);
     /** Generous: a frame is decoded in microseconds; out-of-bounds arithmetic would take minutes. */
@@ -47,11 +48,6 @@ class ProtocolFuzzTest {
         "1e2147483647", "NaN", "Infinity", "-0", "1.7976931348623157E308", "170141183460469231731687303715884105727",
         "2147483648", "-2147483649", "9223372036854775808", "9".repeat(200), "0." + "0".repeat(60) + "1", " 12 ",
         "12abc", "\u00ff\u00fe", "DU999", "20261124 25:61:61", "20261124-99:99:99", "１２３"};
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
 
     private static List<byte[]> corpus(int version) {
         Instant fill = Instant.parse("2026-11-24T14:30:05Z");

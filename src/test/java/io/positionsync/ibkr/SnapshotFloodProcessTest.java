@@ -7,27 +7,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
+import io.positionsync.testing.ChildJvm;
 
 /**
  * The heap bound, for real: a client in a child JVM with {@code -Xmx256m} and the default limits is flooded
  * with distinct positions that never end in {@code positionEnd}. It must survive (no OutOfMemoryError) and
  * report the snapshot incomplete because the record limit was reached.
  */
+@Tag("process")
 class SnapshotFloodProcessTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("hostile gateway, bounded heap");
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("hostile gateway, bounded heap");
 
     @Test
     void aClientWith256MbOfHeapSurvivesAFloodOfDistinctPositions() throws Exception {
@@ -50,9 +49,8 @@ class SnapshotFloodProcessTest {
             }
         });
         try (FakeTwsPeer peer = new FakeTwsPeer(178, book)) {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process child = new ProcessBuilder(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-cp",
-                    System.getProperty("java.class.path"), FloodedClient.class.getName(), Integer.toString(peer.port()))
+            Process child = new ProcessBuilder(ChildJvm.command(List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"),
+                    FloodedClient.class.getName(), List.of(Integer.toString(peer.port()))))
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             try {

@@ -1,6 +1,6 @@
 package io.positionsync.run;
 
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -25,6 +25,8 @@ import io.positionsync.api.SyncApi;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.SyncBook;
 
 /**
  * An adopted bot's table kept in step by the real sync pipeline (camel-main, the route, the simulator over a
@@ -34,11 +36,11 @@ import io.positionsync.sync.SyncRunSummary;
  * answering right.
  */
 class AdoptedBotTableTest {
-    private static final String ACCOUNT = SyncHarness.ACCOUNT;
-    private static final long AAPL = SyncHarness.AAPL;
-    private static final long XYZ = SyncHarness.XYZ;
-    private static final long ABC = SyncHarness.ABC;
-    private static final long ES = SyncHarness.ES;
+    private static final String ACCOUNT = SyncBook.ACCOUNT;
+    private static final long AAPL = SyncBook.AAPL;
+    private static final long XYZ = SyncBook.XYZ;
+    private static final long ABC = SyncBook.ABC;
+    private static final long ES = SyncBook.ES;
     private static final long NVDA = 4815747L;
 
     /** The bot's own queries, as its code runs them ({{CLOSED}}: its spelling). */
@@ -50,16 +52,12 @@ class AdoptedBotTableTest {
             + "ELSE 0.0 END), 4) AS win_rate FROM positions WHERE status = '{{CLOSED}}' "
             + "AND coalesce(realized_pnl, unrealized_pnl) IS NOT NULL";
 
-    private SyncHarness h;
+    private ServiceUnderTest h;
     private TestDatabase db;
 
     @AfterEach
     void close() throws Exception {
-        if (h != null) {
-            h.main.stop();
-            BotFixture.dropServiceSchema(db);
-            h.close();
-        }
+        BotFixture.close(h, db);
     }
 
     private static SimulatorState broker() {
@@ -91,7 +89,7 @@ class AdoptedBotTableTest {
         catalogBeforeAdoption = BotFixture.catalog(db.dataSource(), db.schema());
         BotFixture.adopt(db);
         // New rows at once (no grace): this test is about what the rows say, the grace has a test of its own.
-        h = SyncHarness.startOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db),
+        h = ServiceUnderTest.startPipelineOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db),
                 io.positionsync.store.ProjectionSettings.NEW_ROW_GRACE, "0"));
     }
 
@@ -210,7 +208,7 @@ class AdoptedBotTableTest {
         }
 
         // rollback --to 0 after the runs: the bot's table is back to its own shape; its rows keep what the runs wrote.
-        h.main.stop();
+        h.stop();
         Map<String, String> settings = new java.util.HashMap<>(db.settings());
         settings.put(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db));
         try (io.positionsync.store.Database database = io.positionsync.boot.DatabaseConfiguration.start(

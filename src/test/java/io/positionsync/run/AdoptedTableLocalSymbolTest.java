@@ -1,6 +1,6 @@
 package io.positionsync.run;
 
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -19,6 +19,8 @@ import io.positionsync.store.BotFixture.Variant;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.SyncBook;
 
 /**
  * An adopted bot table without a security type column (the bot's seed has none) cannot tell a stock, its option and
@@ -27,25 +29,18 @@ import io.positionsync.sync.SyncRunSummary;
  * cannot hold gets no row; and the dry run says so. Real sync pipeline, simulator over a socket, PostgreSQL.
  */
 class AdoptedTableLocalSymbolTest {
-    private static final String ACCOUNT = SyncHarness.ACCOUNT;
-    private static final long AAPL = SyncHarness.AAPL;
-    private static final long ES = SyncHarness.ES;
+    private static final String ACCOUNT = SyncBook.ACCOUNT;
+    private static final long AAPL = SyncBook.AAPL;
+    private static final long ES = SyncBook.ES;
     private static final long AAPL_CALL = 714082001L;
     private static final String OCC = "AAPL  261218C00200000";
 
-    private SyncHarness h;
+    private ServiceUnderTest h;
     private TestDatabase db;
 
     @AfterEach
     void close() throws Exception {
-        if (h != null) {
-            h.main.stop();
-            BotFixture.dropServiceSchema(db);
-            h.close();
-        } else if (db != null) {
-            BotFixture.dropServiceSchema(db);
-            db.close();
-        }
+        BotFixture.close(h, db);
     }
 
     private static SimulatorState broker() {
@@ -76,7 +71,7 @@ class AdoptedTableLocalSymbolTest {
         }
         BotFixture.adopt(db);
         // New rows at once (no grace): this test is about what the new rows say.
-        h = SyncHarness.startOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db),
+        h = ServiceUnderTest.startPipelineOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db),
                 io.positionsync.store.ProjectionSettings.NEW_ROW_GRACE, "0"));
     }
 
@@ -128,7 +123,7 @@ class AdoptedTableLocalSymbolTest {
                 .noneSatisfy(note -> assertThat(note).startsWith("symbol:"));
         BotFixture.adopt(db);
         // New rows at once (no grace): this test is about what the new rows say.
-        h = SyncHarness.startOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db),
+        h = ServiceUnderTest.startPipelineOn(db, broker(), Map.of(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db),
                 io.positionsync.store.ProjectionSettings.NEW_ROW_GRACE, "0"));
 
         SyncRunSummary run = h.sync();

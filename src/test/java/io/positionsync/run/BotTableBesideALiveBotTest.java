@@ -1,6 +1,6 @@
 package io.positionsync.run;
 
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,6 +29,8 @@ import io.positionsync.store.ProjectionSettings;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.SyncBook;
 
 /**
  * The bot's table while the bot itself writes it (a bot session over plain JDBC in the test): a row the bot deletes
@@ -37,22 +39,18 @@ import io.positionsync.sync.SyncRunSummary;
  * itself within the grace keeps its one row.
  */
 class BotTableBesideALiveBotTest {
-    private static final String ACCOUNT = SyncHarness.ACCOUNT;
-    private static final long AAPL = SyncHarness.AAPL;
-    private static final long XYZ = SyncHarness.XYZ;
+    private static final String ACCOUNT = SyncBook.ACCOUNT;
+    private static final long AAPL = SyncBook.AAPL;
+    private static final long XYZ = SyncBook.XYZ;
     private static final long NVDA = 4815747L;
     private static final Variant VARIANT = Variant.ALEMBIC_004;
 
-    private SyncHarness h;
+    private ServiceUnderTest h;
     private TestDatabase db;
 
     @AfterEach
     void close() throws Exception {
-        if (h != null) {
-            h.main.stop();
-            BotFixture.dropServiceSchema(db);
-            h.close();
-        }
+        BotFixture.close(h, db);
     }
 
     /** AAPL 100 (bot row 1), XYZ -50 (bot row 2); NVDA held by nobody yet. */
@@ -76,7 +74,7 @@ class BotTableBesideALiveBotTest {
         BotFixture.adopt(db);
         Map<String, String> all = new HashMap<>(settings);
         all.put(AdoptionSettings.SCHEMA, BotFixture.serviceSchema(db));
-        h = SyncHarness.startOn(db, broker(), all);
+        h = ServiceUnderTest.startPipelineOn(db, broker(), all);
     }
 
     private SyncRunSummary sync() throws Exception {

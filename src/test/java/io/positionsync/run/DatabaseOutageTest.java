@@ -3,23 +3,19 @@ package io.positionsync.run;
 import io.positionsync.boot.DatabaseLink;
 import io.positionsync.boot.GroupSummary;
 
-import static io.positionsync.run.SyncHarness.AAPL;
-import static io.positionsync.run.SyncHarness.ACCOUNT;
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.AAPL;
+import static io.positionsync.testing.SyncBook.ACCOUNT;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.DatabaseLink;
 import io.positionsync.boot.GroupSummary;
@@ -28,41 +24,25 @@ import io.positionsync.ibkr.sim.SnapshotPhase;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.PositionSyncService.Gateway;
+import io.positionsync.testing.PositionSyncService.Lifecycle;
+import io.positionsync.testing.PositionSyncService.Profile;
 
 /**
  * The database goes away in the middle of a run (the service's connections cut by a relay): the run fails,
  * nothing is written, and its end is recorded as soon as the database is back, without a restart and
  * without a new run.
  */
+@PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, lifecycle = Lifecycle.PER_METHOD,
+        databaseLink = true, properties = { "psync.db.connection-timeout-ms=1000", "psync.db.socket-timeout-ms=3000",
+                "psync.sync.failure-retry-ms=200", "psync.ibkr.request-timeout-ms=10000" })
 class DatabaseOutageTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("database outage");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("database outage");
     private DatabaseLink link;
-    private SyncHarness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = SyncHarness.start(db -> {
-            try {
-                link = new DatabaseLink(db.jdbcUrl());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return Map.of("psync.db.url", link.url(db.jdbcUrl()), "psync.db.connection-timeout-ms", "1000",
-                    "psync.db.socket-timeout-ms", "3000", "psync.sync.failure-retry-ms", "200",
-                    "psync.ibkr.request-timeout-ms", "10000");
-        });
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        h.close();
-        link.close();
-    }
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
+    private ServiceUnderTest h;
 
     @Test
     void aRunThatFailedBecauseTheDatabaseDiedIsRecordedWhenItReturns() throws Exception {

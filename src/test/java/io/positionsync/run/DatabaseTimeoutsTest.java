@@ -2,9 +2,9 @@ package io.positionsync.run;
 
 import io.positionsync.boot.GroupSummary;
 
-import static io.positionsync.run.SyncHarness.AAPL;
-import static io.positionsync.run.SyncHarness.ACCOUNT;
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.AAPL;
+import static io.positionsync.testing.SyncBook.ACCOUNT;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,14 +18,17 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.positionsync.boot.GroupSummary;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.PositionSyncService.Gateway;
+import io.positionsync.testing.PositionSyncService.Profile;
 
 /**
  * The database can no longer hang a run: with a real lock held by another connection, the lock timeout
@@ -34,20 +37,9 @@ import io.positionsync.sync.SyncRunSummary;
  * answer at all is cut off by the driver's socket timeout.
  */
 class DatabaseTimeoutsTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("database timeouts");
-    private SyncHarness h;
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("database timeouts");
+    private ServiceUnderTest h;
 
     private void runBlockedByATableLock(String expectedReason) throws Exception {
         h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
@@ -79,25 +71,27 @@ class DatabaseTimeoutsTest {
     }
 
     @Test
+    @PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, properties = { "psync.db.lock-timeout-ms=500" })
     void aTableLockHeldElsewhereFailsTheRunWhenTheLockTimeoutFires() throws Exception {
         SUMMARY.begin(1);
-        h = SyncHarness.start(Map.of("psync.db.lock-timeout-ms", "500"));
         runBlockedByATableLock("canceling statement due to lock timeout");
         SUMMARY.held();
     }
 
     @Test
+    @PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, properties = { "psync.db.lock-timeout-ms=0",
+            "psync.db.statement-timeout-ms=700" })
     void withTheLockTimeoutOffTheStatementTimeoutFires() throws Exception {
         SUMMARY.begin(1);
-        h = SyncHarness.start(Map.of("psync.db.lock-timeout-ms", "0", "psync.db.statement-timeout-ms", "700"));
         runBlockedByATableLock("canceling statement due to statement timeout");
         SUMMARY.held();
     }
 
     @Test
+    @PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, properties = { "psync.db.statement-timeout-ms=0",
+            "psync.db.socket-timeout-ms=1000" })
     void aServerThatDoesNotAnswerIsCutOffByTheSocketTimeout() throws Exception {
         SUMMARY.begin(1);
-        h = SyncHarness.start(Map.of("psync.db.statement-timeout-ms", "0", "psync.db.socket-timeout-ms", "1000"));
         DataSource pool = h.context.getRegistry().lookupByNameAndType("dataSource", DataSource.class);
         long started = System.nanoTime();
         // pg_sleep stands in for a frozen server: the driver hears nothing back

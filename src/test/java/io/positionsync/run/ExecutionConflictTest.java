@@ -1,8 +1,8 @@
 package io.positionsync.run;
 
-import static io.positionsync.run.SyncHarness.ACCOUNT;
-import static io.positionsync.run.SyncHarness.AAPL;
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.ACCOUNT;
+import static io.positionsync.testing.SyncBook.AAPL;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -20,20 +20,25 @@ import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.PositionSyncService.Gateway;
+import io.positionsync.testing.PositionSyncService.Lifecycle;
+import io.positionsync.testing.PositionSyncService.Profile;
 
 /**
  * An execId already applied that the simulator reports again with other content (price 12 -> 99, then side BOT ->
  * SLD), without a {@code .02} correction: each distinct content is one {@code EXECUTION_CONFLICT} break and one
  * WARN, the fill is never applied a second time, and the breaks resolve when the broker reports the fill as applied.
  */
+@PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, lifecycle = Lifecycle.PER_METHOD)
 class ExecutionConflictTest {
-    private SyncHarness h;
+    private ServiceUnderTest h;
     private ListAppender<ILoggingEvent> events;
     private ch.qos.logback.classic.Logger root;
 
     @BeforeEach
     void start() throws Exception {
-        h = SyncHarness.start();
         root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         events = new ListAppender<>();
         events.start();
@@ -43,7 +48,6 @@ class ExecutionConflictTest {
     @AfterEach
     void stop() {
         root.detachAppender(events);
-        h.close();
     }
 
     private SyncRunSummary sync() throws Exception {

@@ -1,18 +1,17 @@
 package io.positionsync.run;
 
-import static io.positionsync.run.SyncHarness.AAPL;
-import static io.positionsync.run.SyncHarness.ABC;
-import static io.positionsync.run.SyncHarness.ACCOUNT;
-import static io.positionsync.run.SyncHarness.ES;
-import static io.positionsync.run.SyncHarness.XYZ;
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.AAPL;
+import static io.positionsync.testing.SyncBook.ABC;
+import static io.positionsync.testing.SyncBook.ACCOUNT;
+import static io.positionsync.testing.SyncBook.ES;
+import static io.positionsync.testing.SyncBook.XYZ;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,24 +21,24 @@ import io.positionsync.ibkr.sim.Instrument;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.PositionSyncService.Gateway;
+import io.positionsync.testing.PositionSyncService.Lifecycle;
+import io.positionsync.testing.PositionSyncService.Profile;
 
 /**
  * The fill ledger end to end: several fills between two runs, through the simulator over a real socket, the
  * route and PostgreSQL. Every case starts from a run that has already seen the (empty) accounts, so positions
  * are built from their fills, not taken as opening balances.
  */
+@PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, lifecycle = Lifecycle.PER_METHOD)
 class FillLedgerPipelineTest {
-    private SyncHarness h;
+    private ServiceUnderTest h;
 
     @BeforeEach
     void start() throws Exception {
-        h = SyncHarness.start();
         assertThat(h.sync().status()).isEqualTo(SyncRunStatus.SUCCEEDED);
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
     }
 
     private void assertMoney(Object actual, String expected) {
@@ -446,7 +445,7 @@ class FillLedgerPipelineTest {
 
     @Test
     void aFillExecutedBeforeTheAccountsFirstSightButReportedLaterIsInTheOpeningBalance() throws Exception {
-        try (SyncHarness fresh = SyncHarness.start()) {
+        try (ServiceUnderTest fresh = ServiceUnderTest.startPipeline()) {
             Execution buy = fresh.broker().trade(Fill.of(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"))
                     .at(java.time.Instant.now().minusSeconds(600)));
             fresh.broker().withholdExecution(buy.execId());

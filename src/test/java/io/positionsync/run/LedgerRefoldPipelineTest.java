@@ -1,10 +1,10 @@
 package io.positionsync.run;
 
-import static io.positionsync.run.SyncHarness.AAPL;
-import static io.positionsync.run.SyncHarness.ACCOUNT;
-import static io.positionsync.run.SyncHarness.OPT;
-import static io.positionsync.run.SyncHarness.XYZ;
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.AAPL;
+import static io.positionsync.testing.SyncBook.ACCOUNT;
+import static io.positionsync.testing.SyncBook.OPT;
+import static io.positionsync.testing.SyncBook.XYZ;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -14,8 +14,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.sync.ExecIds;
@@ -24,6 +22,12 @@ import io.positionsync.ibkr.sim.Instrument;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.SyncBook;
+import io.positionsync.testing.PositionSyncService.Gateway;
+import io.positionsync.testing.PositionSyncService.Lifecycle;
+import io.positionsync.testing.PositionSyncService.Profile;
 
 /**
  * The version 3 rules of reconcile-and-pnl end to end: the gateway simulator over a real socket, the real route
@@ -34,18 +38,9 @@ import io.positionsync.sync.SyncRunSummary;
  * is placed by what that run's broker report says (before its observation when it explains what the observation
  * estimated, after it otherwise), so the cases run at full speed whatever second their fills land in.
  */
+@PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, lifecycle = Lifecycle.PER_METHOD)
 class LedgerRefoldPipelineTest {
-    private SyncHarness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = SyncHarness.start();
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
+    private ServiceUnderTest h;
 
     private SyncRunSummary sync() throws Exception {
         SyncRunSummary run = h.sync();
@@ -117,7 +112,7 @@ class LedgerRefoldPipelineTest {
         h.broker().releaseExecution(sale.execId());
         SyncRunSummary explaining = sync();
 
-        Instant estimateRun = SyncHarness.instant(
+        Instant estimateRun = SyncBook.instant(
                 h.query("SELECT started_at FROM sync_runs WHERE id = ?", estimating.runId()).get(0).get("started_at"));
         assertThat(sale.time()).isBefore(estimateRun);
         assertThat(h.rows(ACCOUNT, AAPL)).singleElement().satisfies(r -> {

@@ -2,11 +2,11 @@ package io.positionsync.run;
 
 import io.positionsync.boot.GroupSummary;
 
-import static io.positionsync.run.SyncHarness.AAPL;
-import static io.positionsync.run.SyncHarness.ABC;
-import static io.positionsync.run.SyncHarness.ACCOUNT;
-import static io.positionsync.run.SyncHarness.ACCOUNT_2;
-import static io.positionsync.run.SyncHarness.XYZ;
+import static io.positionsync.testing.SyncBook.AAPL;
+import static io.positionsync.testing.SyncBook.ABC;
+import static io.positionsync.testing.SyncBook.ACCOUNT;
+import static io.positionsync.testing.SyncBook.ACCOUNT_2;
+import static io.positionsync.testing.SyncBook.XYZ;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.boot.GroupSummary;
@@ -27,6 +26,12 @@ import io.positionsync.ibkr.sim.Position;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.store.StoredLedgerCheck;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.PositionSyncService.Gateway;
+import io.positionsync.testing.PositionSyncService.Profile;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Many runs against a seeded random-trading broker, the invariants checked after every run (stored open
@@ -34,8 +39,11 @@ import io.positionsync.store.StoredLedgerCheck;
  * file descriptors, heap and database connections flat from start to end. {@code -Dpsync.soak.runs=N}
  * (default 200) for the long variant; {@code -Dpsync.soak.seed=S} replays one.
  */
+@Tag("soak")
+@PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK)
 class SoakTest {
-    private static final GroupSummary SUMMARY = new GroupSummary("soak");
+    @RegisterExtension
+    static final GroupSummary SUMMARY = new GroupSummary("soak");
     private static final int RUNS = Integer.getInteger("psync.soak.runs", 1000);
     private static final long SEED = Long.getLong("psync.soak.seed", 20_261_130L);
     private static final int WARM_UP = 20;
@@ -43,18 +51,13 @@ class SoakTest {
     private static final String[] ACCOUNTS = {ACCOUNT, ACCOUNT_2};
     private static final Map<Long, Integer> BASE_PRICE = Map.of(AAPL, 150, XYZ, 20, ABC, 9);
 
-    @AfterAll
-    static void summary() {
-        SUMMARY.print();
-    }
-
     @Test
-    void manyRunsKeepTheInvariantsAndTheResourcesFlat() throws Exception {
+    void manyRunsKeepTheInvariantsAndTheResourcesFlat(ServiceUnderTest h) throws Exception {
         Random random = new Random(SEED);
         System.out.println("soak: seed " + SEED + ", " + RUNS + " runs (-Dpsync.soak.seed / -Dpsync.soak.runs)");
         List<String> violations = new ArrayList<>();
         long[] baseline = null;
-        try (SyncHarness h = SyncHarness.start()) {
+        try (h) {
             // the accounts are seen empty first: every later position is built from fills the service sees
             assertThat(h.sync().status()).isEqualTo(SyncRunStatus.SUCCEEDED);
             for (int run = 1; run <= RUNS; run++) {
@@ -95,7 +98,7 @@ class SoakTest {
         return all;
     }
 
-    private static List<String> invariants(SyncHarness h, int run) throws Exception {
+    private static List<String> invariants(ServiceUnderTest h, int run) throws Exception {
         List<String> violations = new ArrayList<>();
         Map<String, BigDecimal> broker = new HashMap<>();
         for (Position p : h.broker().positions()) {
@@ -143,7 +146,7 @@ class SoakTest {
     }
 
     /** Threads, open file descriptors, heap used after a GC, database backends. */
-    private static long[] resources(SyncHarness h) throws Exception {
+    private static long[] resources(ServiceUnderTest h) throws Exception {
         System.gc();
         String[] fds = new File("/proc/self/fd").list();
         return new long[] {ManagementFactory.getThreadMXBean().getThreadCount(), fds == null ? 0 : fds.length,

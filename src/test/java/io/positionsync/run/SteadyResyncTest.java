@@ -1,10 +1,10 @@
 package io.positionsync.run;
 
-import static io.positionsync.run.SyncHarness.AAPL;
-import static io.positionsync.run.SyncHarness.ABC;
-import static io.positionsync.run.SyncHarness.ACCOUNT;
-import static io.positionsync.run.SyncHarness.XYZ;
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.AAPL;
+import static io.positionsync.testing.SyncBook.ABC;
+import static io.positionsync.testing.SyncBook.ACCOUNT;
+import static io.positionsync.testing.SyncBook.XYZ;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -14,8 +14,6 @@ import java.util.List;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.support.DefaultExchange;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.ibkr.BrokerGateway;
@@ -23,23 +21,19 @@ import io.positionsync.sync.InstrumentFacts;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.PositionSyncService.Gateway;
+import io.positionsync.testing.PositionSyncService.Lifecycle;
+import io.positionsync.testing.PositionSyncService.Profile;
 
 /**
  * A resync where the broker agrees with the stored rows: prepare counts the instruments reconcile could only
  * leave unchanged instead of handing them on, and hands on every instrument that can still change something.
  */
+@PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, lifecycle = Lifecycle.PER_METHOD)
 class SteadyResyncTest {
-    private SyncHarness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = SyncHarness.start();
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
+    private ServiceUnderTest h;
 
     /** The run's prepare step on its own (nothing is written): what it hands to the split. */
     private RunState.Prepared prepare() throws Exception {

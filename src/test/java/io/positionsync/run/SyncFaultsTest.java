@@ -4,10 +4,10 @@ import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
 
-import static io.positionsync.run.SyncHarness.AAPL;
-import static io.positionsync.run.SyncHarness.ACCOUNT;
-import static io.positionsync.run.SyncHarness.XYZ;
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.AAPL;
+import static io.positionsync.testing.SyncBook.ACCOUNT;
+import static io.positionsync.testing.SyncBook.XYZ;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -32,32 +32,33 @@ import io.positionsync.ibkr.ConnectionState;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Side;
 import io.positionsync.ibkr.sim.SnapshotPhase;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.SyncBook;
+import io.positionsync.testing.PositionSyncService.Gateway;
+import io.positionsync.testing.PositionSyncService.Lifecycle;
+import io.positionsync.testing.PositionSyncService.Profile;
 
 /**
  * Faults at the broker and in the database never change a position: an incomplete snapshot is skipped,
  * a failing run rolls back whole, and both are recorded with their reason.
  */
+@PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, lifecycle = Lifecycle.PER_METHOD)
 class SyncFaultsTest {
-    private SyncHarness h;
+    private ServiceUnderTest h;
 
     @BeforeEach
     void start() throws Exception {
-        h = SyncHarness.start();
         h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("100"), dec("150.00"), dec("1.00"));
         h.broker().trade(ACCOUNT, XYZ, Side.BOT, dec("10"), dec("20.00"), BigDecimal.ZERO);
         assertThat(h.sync().status()).isEqualTo(SyncRunStatus.SUCCEEDED);
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
     }
 
     static Stream<Arguments> incompleteSnapshots() {
         return Stream.of(
                 fault("drop after the first position", s -> s.faults().dropConnection(SnapshotPhase.POSITIONS, 1)),
                 fault("drop before positionEnd", s -> s.faults().dropBeforeEnd(SnapshotPhase.POSITIONS)),
-                fault("drop during account updates", s -> s.faults().dropDuringAccountUpdates(SyncHarness.ACCOUNT_2)),
+                fault("drop during account updates", s -> s.faults().dropDuringAccountUpdates(SyncBook.ACCOUNT_2)),
                 fault("drop during executions", s -> s.faults().dropBeforeEnd(SnapshotPhase.EXECUTIONS)),
                 fault("positionEnd never sent", s -> s.faults().withholdEnd(SnapshotPhase.POSITIONS)),
                 fault("accountDownloadEnd never sent", s -> s.faults().withholdEnd(SnapshotPhase.ACCOUNT_UPDATES)),

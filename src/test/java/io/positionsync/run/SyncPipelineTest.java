@@ -3,13 +3,13 @@ package io.positionsync.run;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 
-import static io.positionsync.run.SyncHarness.ABC;
-import static io.positionsync.run.SyncHarness.ACCOUNT;
-import static io.positionsync.run.SyncHarness.ACCOUNT_2;
-import static io.positionsync.run.SyncHarness.AAPL;
-import static io.positionsync.run.SyncHarness.ES;
-import static io.positionsync.run.SyncHarness.XYZ;
-import static io.positionsync.run.SyncHarness.dec;
+import static io.positionsync.testing.SyncBook.ABC;
+import static io.positionsync.testing.SyncBook.ACCOUNT;
+import static io.positionsync.testing.SyncBook.ACCOUNT_2;
+import static io.positionsync.testing.SyncBook.AAPL;
+import static io.positionsync.testing.SyncBook.ES;
+import static io.positionsync.testing.SyncBook.XYZ;
+import static io.positionsync.testing.SyncBook.dec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
@@ -17,8 +17,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.ibkr.sim.Execution;
@@ -27,23 +25,20 @@ import io.positionsync.store.PortfolioSummary;
 import io.positionsync.store.PositionQuery;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.sync.StoredPosition;
+import io.positionsync.testing.PositionSyncService;
+import io.positionsync.testing.ServiceUnderTest;
+import io.positionsync.testing.SyncBook;
+import io.positionsync.testing.PositionSyncService.Gateway;
+import io.positionsync.testing.PositionSyncService.Lifecycle;
+import io.positionsync.testing.PositionSyncService.Profile;
 
 /**
  * The whole pipeline against the simulator and PostgreSQL: lifecycles and realized P&L exactly as
  * {@code reconcile-and-pnl.md} says, including its four worked examples.
  */
+@PositionSyncService(profile = Profile.PIPELINE, gateway = Gateway.BOOK, lifecycle = Lifecycle.PER_METHOD)
 class SyncPipelineTest {
-    private SyncHarness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = SyncHarness.start();
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
+    private ServiceUnderTest h;
 
     private static void assertMoney(Object actual, String expected) {
         assertThat((BigDecimal) actual).as("amount").isEqualByComparingTo(expected);
@@ -254,7 +249,7 @@ class SyncPipelineTest {
     void lastSyncedAtIsSetOnInsertAndTheReportedTimeAdvancesOnEveryRun() throws Exception {
         h.broker().trade(ACCOUNT, AAPL, Side.BOT, dec("1"), dec("150.00"), BigDecimal.ZERO);
         SyncRunSummary first = h.sync();
-        Instant firstSync = SyncHarness.instant(h.openRow(ACCOUNT, AAPL).get("last_synced_at"));
+        Instant firstSync = SyncBook.instant(h.openRow(ACCOUNT, AAPL).get("last_synced_at"));
         assertThat(firstSync).isBetween(first.startedAt(), first.finishedAt());
 
         SyncRunSummary second = h.sync();

@@ -11,60 +11,28 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Map;
 
-import org.apache.camel.BeanInject;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.NotifyBuilder;
-import org.apache.camel.test.main.junit5.CamelMainTest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.store.TestDatabase;
+import io.positionsync.testing.PositionSyncService;
 
 /**
- * The real route files and configuration under {@code @CamelMainTest}: the timer's first fire is the
- * start-up run, and the manual entry point goes through the same single-flight pipeline.
+ * The real route file of the pipeline and the configuration under {@code @PositionSyncService}: the timer's first
+ * fire is the start-up run, and the manual entry point goes through the same single-flight pipeline.
  */
-@CamelMainTest(propertyPlaceholderLocations = "file:config/application.properties", properties = {
-        "camel.main.routes-include-pattern=file:routes/sync.camel.yaml",
+@PositionSyncService(profile = PositionSyncService.Profile.PIPELINE, properties = {
         "psync.sync.timer-enabled=true",
         "psync.sync.period=3600000",
-        "camel.server.enabled=false",
-        "camel.management.enabled=false" })
+        "psync.ibkr.client-id=43" })
 class SyncRoutesTest {
-    private static final TestDatabase DB = TestDatabase.create();
-    private static final GatewaySimulator SIMULATOR;
-    private static final Map<String, String> SYSTEM_PROPERTIES;
-
-    static {
-        try {
-            SIMULATOR = GatewaySimulator.startDemo();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-        // Values only known at run time reach the properties component as system properties, which override the file.
-        SYSTEM_PROPERTIES = Map.of(
-                "psync.db.url", DB.jdbcUrl(),
-                "psync.db.user", DB.user(),
-                "psync.db.password", DB.password(),
-                "psync.ibkr.host", SIMULATOR.host(),
-                "psync.ibkr.port", Integer.toString(SIMULATOR.port()),
-                "psync.ibkr.client-id", "43");
-        SYSTEM_PROPERTIES.forEach(System::setProperty);
-    }
-
-    @BeanInject
-    CamelContext context;
-
-    @AfterAll
-    static void cleanUp() {
-        SYSTEM_PROPERTIES.keySet().forEach(System::clearProperty);
-        SIMULATOR.close();
-        DB.close();
-    }
+    static TestDatabase db;
+    static GatewaySimulator simulator;
+    static CamelContext context;
 
     @Test
     void theRouteFilesDefineThePipeline() {
@@ -76,12 +44,12 @@ class SyncRoutesTest {
     @Test
     void firstTimerFireIsTheStartUpRunAndSyncsTheDemoPortfolio() throws Exception {
         await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count(*) FROM sync_runs WHERE status <> 'RUNNING'") >= 1);
-        try (Connection c = DB.connection(); Statement s = c.createStatement();
+        try (Connection c = db.connection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT trigger, status, opened FROM sync_runs ORDER BY id LIMIT 1")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString("trigger")).isEqualTo("STARTUP");
             assertThat(rs.getString("status")).isEqualTo("SUCCEEDED");
-            assertThat(rs.getInt("opened")).isEqualTo((int) SIMULATOR.state().positions().stream()
+            assertThat(rs.getInt("opened")).isEqualTo((int) simulator.state().positions().stream()
                     .filter(p -> p.quantity().signum() != 0).count());
         }
     }
@@ -103,7 +71,7 @@ class SyncRoutesTest {
     }
 
     private static long count(String sql) throws Exception {
-        try (Connection c = DB.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

@@ -14,6 +14,7 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import io.positionsync.testing.ServiceUnderTest;
 
 /**
  * The trading bot's database of {@code src/test/resources/bot/}: its table as the bot's Alembic revisions create it
@@ -83,6 +84,21 @@ public final class BotFixture {
     public static void dropServiceSchema(TestDatabase db) throws SQLException {
         try (Connection connection = db.connection(); Statement statement = connection.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS " + serviceSchema(db) + " CASCADE");
+        }
+    }
+
+    /**
+     * After a test that ran the service on the fixture: stops the service, drops the service's schema, closes the
+     * service's simulator and the fixture; or, when the service never started, drops the schema and closes the fixture.
+     */
+    public static void close(ServiceUnderTest service, TestDatabase db) throws SQLException {
+        if (service != null) {
+            service.stop();
+            dropServiceSchema(db);
+            service.close();
+        } else if (db != null) {
+            dropServiceSchema(db);
+            db.close();
         }
     }
 

@@ -3,9 +3,6 @@ package io.positionsync.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -15,11 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.positionsync.boot.ConfigurationValues;
 import io.positionsync.boot.DatabaseConfiguration;
+import io.positionsync.testing.ChildJvm;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,21 +73,11 @@ class DatabaseTest {
     }
 
     @Test
+    @Tag("process")
     void anotherProcessOnTheSameDataDirectoryIsRefusedAndItsLeftoverServerIsStoppedAfterItDies() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                EmbeddedDatabaseProcess.class.getName(), dataDir.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process child = startChild();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            String line = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (java.io.IOException e) {
-                    return "error: " + e.getMessage();
-                }
-            }).get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+            String line = readLine(child);
             assertThat(line).isEqualTo("ready");
 
             assertThatThrownBy(() -> Database.start(embeddedConfig(dataDir)))
@@ -113,6 +101,7 @@ class DatabaseTest {
      * (there is none here).
      */
     @Test
+    @Tag("process")
     void aKilledProcessLeavesNoPostgresqlRunning() throws Exception {
         Process child = startChild();
         long postmaster;
@@ -134,22 +123,11 @@ class DatabaseTest {
     }
 
     private Process startChild() throws java.io.IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                EmbeddedDatabaseProcess.class.getName(), dataDir.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        return ChildJvm.start(EmbeddedDatabaseProcess.class, dataDir.toString());
     }
 
     private static String readLine(Process child) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (java.io.IOException e) {
-                return "error: " + e.getMessage();
-            }
-        }).get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+        return ChildJvm.readLine(child, STARTUP);
     }
 
     /** The embedded server's watchdog started by {@code child}. */

@@ -3,42 +3,30 @@ package io.positionsync.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncTrigger;
+import io.positionsync.testing.ChildJvm;
+import io.positionsync.testing.PositionSyncService;
 
 /**
  * Two processes on one database: a start-up (a second instance, a {@code sync-once}) marks a RUNNING run
  * FAILED "interrupted" only when the process that owns it is gone, as PostgreSQL itself knows it.
  */
+@Tag("process")
+@PositionSyncService(profile = PositionSyncService.Profile.NONE, gateway = PositionSyncService.Gateway.NONE)
 class RunOwnershipTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String INTERRUPTED = "interrupted: the service stopped during the run";
 
     static TestDatabase db;
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        db.close();
-    }
 
     @Test
     void aLiveProcessKeepsItsRunAndADeadOnesRunIsFailed() throws Exception {
@@ -54,21 +42,10 @@ class RunOwnershipTest {
             legacy = new SyncRunRepository(db.dataSource()).insertStarted(c, SyncTrigger.MANUAL, Instant.now(), null);
         }
 
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), RunOwnerProcess.class.getName(),
-                db.jdbcUrl(), db.user(), db.password())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process child = ChildJvm.start(RunOwnerProcess.class, db.jdbcUrl(), db.user(), db.password());
         long living;
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            String line = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (java.io.IOException e) {
-                    return "error: " + e.getMessage();
-                }
-            }).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            String line = ChildJvm.readLine(child, WAIT);
             assertThat(line).startsWith("run ");
             living = Long.parseLong(line.substring(4));
 

@@ -1,4 +1,4 @@
-package io.positionsync.boot;
+package io.positionsync.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,23 +14,25 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.positionsync.boot.Application;
+
 /**
  * The application in a JVM of its own, as an operator starts it: {@code Application} with arguments and
  * {@code PSYNC_*} variables (none inherited from the test's environment), the production logback
  * configuration, the working directory's {@code config/} and {@code routes/}. For start-up refusals,
  * whose whole point is the exit code and the line printed.
  */
-final class CommandProcess {
-    static final Duration LIMIT = Duration.ofSeconds(90);
+public final class CommandProcess {
+    public static final Duration LIMIT = Duration.ofSeconds(90);
 
     /** How the process ended. */
-    record Result(int exitCode, String stdout, String stderr, Duration elapsed) {
-        List<String> stderrLines() {
+    public record Result(int exitCode, String stdout, String stderr, Duration elapsed) {
+        public List<String> stderrLines() {
             return Arrays.stream(stderr.split("\\R")).filter(line -> !line.isBlank()).toList();
         }
 
         /** The lines starting with {@code error:}. */
-        List<String> errorLines() {
+        public List<String> errorLines() {
             return stderrLines().stream().filter(line -> line.startsWith("error:")).toList();
         }
     }
@@ -38,19 +40,16 @@ final class CommandProcess {
     private CommandProcess() {
     }
 
-    static Result run(Map<String, String> environment, String... args) throws Exception {
+    public static Result run(Map<String, String> environment, String... args) throws Exception {
         return run(List.of(), environment, args);
     }
 
     /** With options for the JVM ({@code -Dname=value}) before the main class. */
-    static Result run(List<String> jvmOptions, Map<String, String> environment, String... args) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()));
-        command.addAll(jvmOptions);
-        command.add(Application.class.getName());
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
+    public static Result run(List<String> jvmOptions, Map<String, String> environment, String... args) throws Exception {
+        List<String> options = new ArrayList<>(
+                List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()));
+        options.addAll(jvmOptions);
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(options, Application.class.getName(), List.of(args)));
         builder.environment().keySet().removeIf(name -> name.startsWith("PSYNC_"));
         builder.environment().putAll(environment);
         long started = System.nanoTime();
