@@ -43,7 +43,7 @@ class SyncRoutesTest {
 
     @Test
     void firstTimerFireIsTheStartUpRunAndSyncsTheDemoPortfolio() throws Exception {
-        await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count(*) FROM sync_runs WHERE status <> 'RUNNING'") >= 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count(*) FROM sync_runs WHERE trigger = 'STARTUP' AND status <> 'RUNNING'") >= 1);
         try (Connection c = db.connection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT trigger, status, opened FROM sync_runs ORDER BY id LIMIT 1")) {
             assertThat(rs.next()).isTrue();
@@ -56,7 +56,7 @@ class SyncRoutesTest {
 
     @Test
     void manualTriggerRunsThePipelineOnce() throws Exception {
-        await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count(*) FROM sync_runs WHERE status <> 'RUNNING'") >= 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count(*) FROM sync_runs WHERE trigger = 'STARTUP' AND status <> 'RUNNING'") >= 1);
         NotifyBuilder done = new NotifyBuilder(context).fromRoute("sync-run").whenDone(1).create();
         ProducerTemplate template = context.createProducerTemplate();
 

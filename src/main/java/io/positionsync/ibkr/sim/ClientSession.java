@@ -373,14 +373,15 @@ final class ClientSession {
             }
             int clientIdNow = clientId;
             List<String> sent = new ArrayList<>();
+            // Recorded as each one goes out, so that a client reading the end marker finds them all recorded.
             IntConsumer onSent = i -> {
                 Execution execution = byMessage.get(i);
                 if (execution != null) {
                     sent.add(execution.execId());
+                    simulator.recordSent(clientIdNow, List.of(execution.execId()));
                 }
             };
             boolean completed = emit(SnapshotPhase.EXECUTIONS, null, faults, data, messages.execDetailsEnd(reqId), onSent);
-            simulator.recordSent(clientIdNow, sent);
             if (late != null && completed) {
                 Duration after = late.delay();
                 Fault delayedEnd = faults.get(Fault.Kind.DELAY_END);
