@@ -19,8 +19,7 @@ import io.positionsync.sync.SyncTrigger;
  * handler finds it in whatever body the failing step had. Nothing about a run lives in a bean field or an exchange
  * property, and no database connection travels with it.
  */
-public sealed interface RunState permits RunState.Started, RunState.Fetched, RunState.Prepared, RunState.Part,
-        RunState.Reconciled {
+public sealed interface RunState permits RunState.Started, RunState.Fetched, RunState.Prepared, RunState.AfterPrepare {
 
     /** The run as it was recorded when it began. */
     Started run();
@@ -123,49 +122,39 @@ public sealed interface RunState permits RunState.Started, RunState.Fetched, Run
         }
     }
 
+    /** A step after {@link Prepared}: it knows the run, its broker time and its snapshot through the prepared run. */
+    sealed interface AfterPrepare extends RunState permits Part, Reconciled {
+        Prepared prepared();
+
+        @Override
+        default Started run() {
+            return prepared().run();
+        }
+
+        @Override
+        default Instant brokerServerTime() {
+            return prepared().brokerServerTime();
+        }
+
+        @Override
+        default BrokerSnapshot snapshot() {
+            return prepared().snapshot();
+        }
+    }
+
     /** One item of the split: a chunk of the run's instruments to reconcile, with the run they belong to. */
-    record Part(Prepared prepared, List<InstrumentFacts> instruments) implements RunState {
+    record Part(Prepared prepared, List<InstrumentFacts> instruments) implements AfterPrepare {
         public Part {
             Objects.requireNonNull(prepared, "prepared");
             instruments = List.copyOf(instruments);
         }
-
-        @Override
-        public Started run() {
-            return prepared.run();
-        }
-
-        @Override
-        public Instant brokerServerTime() {
-            return prepared.brokerServerTime();
-        }
-
-        @Override
-        public BrokerSnapshot snapshot() {
-            return prepared.snapshot();
-        }
     }
 
     /** The run with every instrument's result gathered (nothing written yet). */
-    record Reconciled(Prepared prepared, RunResult result) implements RunState {
+    record Reconciled(Prepared prepared, RunResult result) implements AfterPrepare {
         public Reconciled {
             Objects.requireNonNull(prepared, "prepared");
             Objects.requireNonNull(result, "result");
-        }
-
-        @Override
-        public Started run() {
-            return prepared.run();
-        }
-
-        @Override
-        public Instant brokerServerTime() {
-            return prepared.brokerServerTime();
-        }
-
-        @Override
-        public BrokerSnapshot snapshot() {
-            return prepared.snapshot();
         }
     }
 }
