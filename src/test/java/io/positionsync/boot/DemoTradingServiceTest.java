@@ -48,8 +48,15 @@ class DemoTradingServiceTest {
             assertThat(service.getJson("api/positions/" + progress.severalEntries + "/history").get("history").size())
                     .isGreaterThan(1);
             assertThat(progress.resolvedKind("COMMISSION_PENDING")).isTrue();
-            assertThat(service.getJson("api/sync/runs?limit=500").get("runs"))
-                    .allSatisfy(run -> assertThat(run.get("status").asText()).as("run %s", run).isEqualTo("SUCCEEDED"));
+            // Every run succeeded; the timer's next one may be in flight (single flight: the newest, at most one).
+            JsonNode runs = service.getJson("api/sync/runs?limit=500").get("runs");
+            for (int i = 0; i < runs.size(); i++) {
+                JsonNode run = runs.get(i);
+                if (i == 0 && "RUNNING".equals(run.get("status").asText())) {
+                    continue;
+                }
+                assertThat(run.get("status").asText()).as("run %s", run).isEqualTo("SUCCEEDED");
+            }
 
             // The documented examples still have the fields the service answers with (regenerate them with
             // ApiDocsRegenerationTest when this fails).
