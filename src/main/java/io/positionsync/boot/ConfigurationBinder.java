@@ -14,6 +14,7 @@ import io.positionsync.store.AdoptionSettings;
 import io.positionsync.store.DatabaseConfig;
 import io.positionsync.store.DatabaseUrl;
 import io.positionsync.store.ProjectionSettings;
+import io.positionsync.store.RunNotifier;
 
 /**
  * Binds the {@code psync.*} keys, as Camel's properties component resolves them, into the typed settings of each area.
@@ -107,7 +108,18 @@ public final class ConfigurationBinder {
         return new SyncSettings(values.getMillis("psync.sync.period"), values.getMillis("psync.sync.initial-delay-ms"),
                 values.getMillis("psync.sync.run-timeout-ms"), values.getDecimal("psync.sync.break-tolerance"),
                 values.getMillis("psync.sync.failure-retry-ms"), values.getMillis("psync.sync.shutdown-grace-ms"),
-                values.getBoolean("psync.sync.timer-enabled"));
+                values.getBoolean("psync.sync.timer-enabled"), notifyChannel(values));
+    }
+
+    /** {@code psync.notify.channel}: empty sends no notification; otherwise a plain identifier, or start-up is refused. */
+    static Optional<String> notifyChannel(ConfigurationValues values) {
+        Optional<String> channel = values.find("psync.notify.channel");
+        try {
+            channel.ifPresent(RunNotifier::checkChannel);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(values.variableOf("psync.notify.channel") + " " + e.getMessage());
+        }
+        return channel;
     }
 
     /** The built-in simulator's demo ({@code psync.sim.*}). */

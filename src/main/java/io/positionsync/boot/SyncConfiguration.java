@@ -24,6 +24,7 @@ import io.positionsync.store.Database;
 import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.PositionProjection;
 import io.positionsync.store.PositionRepository;
+import io.positionsync.store.RunNotifier;
 import io.positionsync.store.RunOwner;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.sync.SnapshotTransformer;
@@ -71,7 +72,8 @@ public class SyncConfiguration implements CamelConfiguration {
                 Wiring.bean(context, "executionRepository", ExecutionRepository.class), runs,
                 Wiring.bean(context, "breakRepository", BreakRepository.class), new SnapshotTransformer(),
                 settings.sync().breakTolerance(), syncClock, statistics, pendingFailures,
-                Wiring.bean(context, "positionProjection", PositionProjection.class));
+                Wiring.bean(context, "positionProjection", PositionProjection.class),
+                RunNotifier.on(settings.sync().notifyChannel().orElse(null)));
         steps.failInterruptedRuns();
 
         SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.sync().runTimeout()));

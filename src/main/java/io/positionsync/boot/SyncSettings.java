@@ -3,6 +3,7 @@ package io.positionsync.boot;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The sync area ({@code psync.sync.*}).
@@ -14,9 +15,11 @@ import java.util.Objects;
  * @param failureRetry   how often a failure recorded while the database was away is retried
  * @param shutdownGrace  how long a run in flight may go on after SIGTERM
  * @param timerEnabled   whether the timer route runs
+ * @param notifyChannel  the PostgreSQL channel each committed run is announced on ({@code psync.notify.channel});
+ *                       empty: none
  */
 public record SyncSettings(Duration period, Duration initialDelay, Duration runTimeout, BigDecimal breakTolerance,
-        Duration failureRetry, Duration shutdownGrace, boolean timerEnabled) {
+        Duration failureRetry, Duration shutdownGrace, boolean timerEnabled, Optional<String> notifyChannel) {
     public SyncSettings {
         Objects.requireNonNull(period, "period");
         Objects.requireNonNull(initialDelay, "initialDelay");
@@ -24,5 +27,6 @@ public record SyncSettings(Duration period, Duration initialDelay, Duration runT
         Objects.requireNonNull(breakTolerance, "breakTolerance");
         Objects.requireNonNull(failureRetry, "failureRetry");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(notifyChannel, "notifyChannel");
     }
 }

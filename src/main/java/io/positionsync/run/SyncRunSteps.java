@@ -29,6 +29,7 @@ import io.positionsync.store.ExecutionRepository;
 import io.positionsync.store.LedgerRepository;
 import io.positionsync.store.PositionProjection;
 import io.positionsync.store.PositionRepository;
+import io.positionsync.store.RunNotifier;
 import io.positionsync.store.RunStateRepository;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.sync.BrokerSnapshot;
@@ -86,6 +87,7 @@ public final class SyncRunSteps {
     private final Consumer<SyncRunSummary> onFinished;
     private final PendingRunFailures pendingFailures;
     private final PositionProjection projection;
+    private final RunNotifier notifier;
 
     public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
@@ -115,9 +117,18 @@ public final class SyncRunSteps {
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
             BigDecimal breakTolerance, Clock clock, Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures,
             PositionProjection projection) {
+        this(gateway, dataSource, positions, executions, runs, breaks, transformer, breakTolerance, clock, onFinished,
+                pendingFailures, projection, RunNotifier.NONE);
+    }
+
+    /** As above, and who is told of each committed run ({@code LISTEN}ers of the notifier's channel). */
+    public SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
+            ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, SnapshotTransformer transformer,
+            BigDecimal breakTolerance, Clock clock, Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures,
+            PositionProjection projection, RunNotifier notifier) {
         this(gateway, dataSource, positions, executions, runs, breaks, new LedgerRepository(positions.writeChunkSize()),
                 new AccountRepository(dataSource), transformer, breakTolerance, clock, onFinished, pendingFailures,
-                projection);
+                projection, notifier);
     }
 
     /** Every part given; {@code pendingFailures} may be null (failures the database cannot record are then only logged). */
@@ -126,13 +137,14 @@ public final class SyncRunSteps {
             AccountRepository accounts, SnapshotTransformer transformer, BigDecimal breakTolerance, Clock clock,
             Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures) {
         this(gateway, dataSource, positions, executions, runs, breaks, ledger, accounts, transformer, breakTolerance,
-                clock, onFinished, pendingFailures, PositionProjection.NONE);
+                clock, onFinished, pendingFailures, PositionProjection.NONE, RunNotifier.NONE);
     }
 
     private SyncRunSteps(BrokerGateway gateway, DataSource dataSource, PositionRepository positions,
             ExecutionRepository executions, SyncRunRepository runs, BreakRepository breaks, LedgerRepository ledger,
             AccountRepository accounts, SnapshotTransformer transformer, BigDecimal breakTolerance, Clock clock,
-            Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures, PositionProjection projection) {
+            Consumer<SyncRunSummary> onFinished, PendingRunFailures pendingFailures, PositionProjection projection,
+            RunNotifier notifier) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.positions = Objects.requireNonNull(positions, "positions");
@@ -148,6 +160,7 @@ public final class SyncRunSteps {
         this.onFinished = onFinished == null ? summary -> { } : onFinished;
         this.pendingFailures = pendingFailures;
         this.projection = Objects.requireNonNull(projection, "projection");
+        this.notifier = Objects.requireNonNull(notifier, "notifier");
     }
 
     /**
@@ -259,7 +272,7 @@ public final class SyncRunSteps {
      * The one transaction of the run: takes the database-wide run lock, checks that no other run committed
      * since this run read its state (else the run fails and the next one starts from the new state), writes
      * lifecycles, ledger entries, history, executions, breaks, accounts, rates, the projection (an adopted bot's
-     * table) and the run's SUCCEEDED record, and commits them together.
+     * table), the run's SUCCEEDED record and its notification ({@link RunNotifier}), and commits them together.
      * Body: {@link RunState.Reconciled} -> {@link SyncRunSummary}.
      */
     public SyncRunSummary persist(RunState.Reconciled run) throws SQLException {
@@ -294,6 +307,10 @@ public final class SyncRunSteps {
                 runs.recordFills(connection, runId, fills);
                 Instant finishedAt = now();
                 runs.finish(connection, runId, SyncRunStatus.SUCCEEDED, counts, null, run.brokerServerTime(), finishedAt);
+                // Last, in the same transaction: PostgreSQL delivers it at commit, after the rows are visible, and
+                // drops it if the run rolls back.
+                notifier.notify(connection, runId, run.run().trigger(), syncedAt, prepared.snapshot().accounts(),
+                        writes.lifecycles());
                 connection.commit();
                 logWarnings(runId, result);
                 for (ExecutionConflict conflict : conflicts.raised()) {

@@ -157,4 +157,19 @@ class ConfigurationBindingTest {
         assertThatThrownBy(() -> values.get("psync.db.url")).hasMessage("PSYNC_DB_URL must be set (configuration key "
                 + "psync.db.url)");
     }
+
+    @Test
+    void theNotifyChannelDefaultsToPositionSyncEmptyTurnsItOffAndANameThatIsNotAnIdentifierIsRefused() {
+        assertThat(ConfigurationBinder.sync(ConfigurationValues.load(Map.of(), Map.of())).notifyChannel())
+                .contains("position_sync");
+        assertThat(ConfigurationBinder.sync(ConfigurationValues.load(Map.of("PSYNC_NOTIFY_CHANNEL", ""), Map.of()))
+                .notifyChannel()).isEmpty();
+        assertThat(ConfigurationBinder.sync(ConfigurationValues.load(Map.of("PSYNC_NOTIFY_CHANNEL", "bot_events"),
+                Map.of())).notifyChannel()).contains("bot_events");
+        assertThatThrownBy(() -> ConfigurationBinder.bind(ConfigurationValues.load(
+                Map.of("PSYNC_NOTIFY_CHANNEL", "position-sync"), Map.of())))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("PSYNC_NOTIFY_CHANNEL must be a plain lower case identifier")
+                .hasMessageContaining("'position-sync'");
+    }
 }
