@@ -90,7 +90,7 @@ public final class MessagePacer {
                     + " a second");
         }
         long now = nanoTime.getAsLong();
-        long allowedAt = allowedAt(messages);
+        long allowedAt = allowedAt(messages, now);
         if (allowedAt - now > 0) {
             if (allowedAt - deadline > 0) {
                 throw new PacingDeadlineException(messages, perSecond, Duration.ofNanos(allowedAt - now));
@@ -124,15 +124,15 @@ public final class MessagePacer {
 
     /**
      * When {@code messages} more may go: once the message that would then be {@code perSecond} back is a second
-     * old. Until {@code perSecond} messages have gone, at once.
+     * old; {@code now} when they may go at once (times compare by difference only: {@code nanoTime} may wrap).
      */
-    private long allowedAt(int messages) {
+    private long allowedAt(int messages, long now) {
         long alreadyInLog = Math.min(sent, perSecond);
         // After these messages, the log must not hold more than perSecond inside one window: the entry that drops
         // out last is the (messages)-th oldest, if the log is (or becomes) full.
         long overflow = alreadyInLog + messages - perSecond;
         if (overflow <= 0) {
-            return Long.MIN_VALUE;
+            return now;
         }
         int oldest = sent >= perSecond ? next : 0;
         long binding = sentAt[(int) ((oldest + overflow - 1) % perSecond)];
