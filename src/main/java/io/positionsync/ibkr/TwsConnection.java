@@ -68,10 +68,10 @@ public final class TwsConnection implements AutoCloseable {
     private final RepeatedTexts texts = new RepeatedTexts();
     private final CompletableFuture<Integer> handshake = new CompletableFuture<>();
     private final CompletableFuture<Long> ready = new CompletableFuture<>();
-    /** The API ports people mean, for error messages that say what to check. */
     /** "No deadline" for a send: far enough ahead of any pacing wait (which is a second at most). */
     private static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(1);
     private static final byte[] API_PREFIX = {'A', 'P', 'I', 0};
+    /** The API ports people mean, for error messages that say what to check. */
     static final String USUAL_PORTS = "TWS 7497 paper / 7496 live, IB Gateway 4002 paper / 4001 live";
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong bytesReceived = new AtomicLong();
