@@ -10,11 +10,13 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.positionsync.ibkr.ConnectionState;
 import io.positionsync.ibkr.ConnectionStatus;
+import io.positionsync.ibkr.PacingStatistics;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
@@ -28,7 +30,9 @@ import io.positionsync.sync.SyncTrigger;
  * <li>{@code psync_sync_last_success_age_seconds} (NaN before the first success),
  * {@code psync_sync_period_seconds} (the timer period, so alerts can speak in periods),
  * {@code psync_sync_consecutive_failures}, {@code psync_sync_in_flight};</li>
- * <li>{@code psync_gateway_state{state}} 1 for the current state, 0 for the others;</li>
+ * <li>{@code psync_gateway_state{state}} 1 for the current state, 0 for the others;
+ * {@code psync_gateway_pacing_waits_total} and {@code psync_gateway_pacing_wait_seconds_total}: how often, and how
+ * long in all, the client's sends waited for its pace ({@link #bindPacing});</li>
  * <li>{@code psync_fills_total{outcome}} and {@code psync_sync_last_run_fills{outcome}} with outcome
  * {@code applied}, {@code deferred} or {@code estimated};</li>
  * <li>{@code psync_executions_missing} (1 while the symptom is on) and
@@ -64,6 +68,8 @@ public final class SyncMetrics {
     private final Timer duration;
     private final Map<FillOutcome, Counter> fills = new EnumMap<>(FillOutcome.class);
     private final Map<FillOutcome, AtomicInteger> lastRunFills = new EnumMap<>(FillOutcome.class);
+    /** Held here: function counters hold their source weakly. */
+    private PacingStatistics pacing;
 
     /**
      * @param period the sync timer's period
@@ -134,6 +140,21 @@ public final class SyncMetrics {
         Gauge.builder("psync.executions.missing.runs", statistics, s -> s.executionsMissing().consecutiveRuns())
                 .description("Successful runs in a row that estimated fills and applied none")
                 .strongReference(true)
+                .register(registry);
+    }
+
+    /** Counts the gateway client's pacing waits ({@code psync_gateway_pacing_*}). Once. */
+    public void bindPacing(PacingStatistics statistics) {
+        if (pacing != null) {
+            throw new IllegalStateException("pacing already bound");
+        }
+        pacing = Objects.requireNonNull(statistics, "statistics");
+        FunctionCounter.builder("psync.gateway.pacing.waits", statistics, PacingStatistics::waits)
+                .description("Sends to the gateway that waited for the pace of psync.ibkr.max-messages-per-second")
+                .register(registry);
+        FunctionCounter.builder("psync.gateway.pacing.wait", statistics, s -> s.totalWait().toNanos() / 1e9)
+                .baseUnit("seconds")
+                .description("Time sends to the gateway waited for the pace, in all")
                 .register(registry);
     }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.positionsync.api.ApiSettings;
+import io.positionsync.ibkr.MessagePacer;
 import io.positionsync.ibkr.SnapshotLimits;
 import io.positionsync.ibkr.TwsGatewayConfig;
 import io.positionsync.store.AdoptionSettings;
@@ -87,6 +88,8 @@ public final class ConfigurationBinder {
                 values.getMillis(ProjectionSettings.SYNCED_AT_REFRESH, defaults.syncedAtRefresh()));
     }
 
+    static final String MAX_MESSAGES_PER_SECOND = "psync.ibkr.max-messages-per-second";
+
     /** The gateway ({@code psync.ibkr.*}). */
     public static GatewaySettings gateway(ConfigurationValues values) {
         return new GatewaySettings(values.find("psync.ibkr.host"), values.getInt("psync.ibkr.port"),
@@ -94,7 +97,13 @@ public final class ConfigurationBinder {
                 values.getMillis("psync.ibkr.request-timeout-ms"), values.getMillis("psync.ibkr.backoff-initial-ms"),
                 values.getMillis("psync.ibkr.backoff-max-ms"),
                 values.getMillis("psync.ibkr.commission-wait-ms", TwsGatewayConfig.DEFAULT_COMMISSION_WAIT),
-                snapshotLimits(values));
+                snapshotLimits(values), maxMessagesPerSecond(values));
+    }
+
+    /** The pace of each gateway connection ({@code psync.ibkr.max-messages-per-second}). */
+    public static int maxMessagesPerSecond(ConfigurationValues values) {
+        return values.find(MAX_MESSAGES_PER_SECOND).isPresent() ? values.getInt(MAX_MESSAGES_PER_SECOND)
+                : MessagePacer.DEFAULT_PER_SECOND;
     }
 
     /** The bounds of one snapshot ({@code psync.ibkr.max-snapshot-*}). */

@@ -38,6 +38,7 @@ public final class ConfigurationCheck {
     }
 
     private static final List<IntKey> INTEGERS = List.of(
+            new IntKey("psync.ibkr.max-messages-per-second", 1, Integer.MAX_VALUE, "a number of messages of at least 1"),
             // One run uses one or two connections; more than this starves the database's other clients.
             new IntKey("psync.db.pool-size", 1, MAX_POOL_SIZE, "an integer 1.." + MAX_POOL_SIZE),
             new IntKey("psync.db.connection-timeout-ms", 1, Integer.MAX_VALUE, "a number of milliseconds of at least 1"),

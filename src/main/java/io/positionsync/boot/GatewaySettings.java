@@ -19,10 +19,11 @@ import io.positionsync.ibkr.TwsGatewayConfig;
  * @param backoffMax     cap of that wait
  * @param commissionWait wait for commission reports still missing once every end marker is in
  * @param limits         bounds of one snapshot
+ * @param maxMessagesPerSecond the pace of each connection: at most this many messages in any rolling second
  */
 public record GatewaySettings(Optional<String> host, int port, int clientId, Duration connectTimeout,
         Duration requestTimeout, Duration backoffInitial, Duration backoffMax, Duration commissionWait,
-        SnapshotLimits limits) {
+        SnapshotLimits limits, int maxMessagesPerSecond) {
 
     /** {@code PSYNC_IBKR_HOST} value that asks for the built-in simulator on purpose. */
     public static final String SIMULATOR_HOST = "simulator";
@@ -45,6 +46,6 @@ public record GatewaySettings(Optional<String> host, int port, int clientId, Dur
     /** The client's settings for a given endpoint (the built-in simulator's, a command's option). */
     public TwsGatewayConfig client(String host, int port) {
         return new TwsGatewayConfig(host, port, clientId, connectTimeout, requestTimeout, backoffInitial, backoffMax,
-                commissionWait);
+                commissionWait, maxMessagesPerSecond);
     }
 }

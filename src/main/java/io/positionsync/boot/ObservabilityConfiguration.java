@@ -58,6 +58,7 @@ public class ObservabilityConfiguration implements CamelConfiguration {
         }
         SyncMetrics metrics = new SyncMetrics(meters, statistics, gateway::status, triggers.coordinator()::inFlight,
                 settings.sync().period());
+        metrics.bindPacing(gateway.pacingStatistics());
         statistics.addListener(metrics::recordRun);
         // The sync steps report each successful run's fills here (recordFills); metrics and status follow.
         statistics.addFillsListener(metrics::recordFills);

@@ -21,11 +21,12 @@ import org.slf4j.LoggerFactory;
  * The {@code simulator} command: runs the gateway simulator until the process is killed.
  *
  * <pre>simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]
- *           [--trade-interval-ms MS] [--seed N]</pre>
+ *           [--trade-interval-ms MS] [--seed N] [--pacing-limit N]</pre>
  *
  * Without {@code --scenario} it serves the built-in demo scenario. Prices move as the scenario's price motion
  * says; the demo trades as the scenario's {@code trading} says unless {@code --trade-interval-ms} (0 = no
- * trading) or {@code --seed} say otherwise. Bad arguments: one {@code error: ...} line on stderr and exit code 2.
+ * trading) or {@code --seed} say otherwise. {@code --pacing-limit 50} disconnects, with error 100, a client that
+ * sends more than 50 messages within one second, as IB does (0, the default: not enforced). Bad arguments: one {@code error: ...} line on stderr and exit code 2.
  */
 public final class SimulatorCommand {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatorCommand.class);
@@ -34,7 +35,7 @@ public final class SimulatorCommand {
     public static final int EXIT_USAGE = 2;
     private static final String USAGE =
             "usage: simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]"
-                    + " [--trade-interval-ms MS] [--seed N]";
+                    + " [--trade-interval-ms MS] [--seed N] [--pacing-limit N]";
 
     private SimulatorCommand() {
     }
@@ -86,6 +87,7 @@ public final class SimulatorCommand {
         Integer serverVersion = null;
         Integer tradeIntervalMs = null;
         Long seed = null;
+        Integer pacingLimit = null;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (!option.startsWith("--")) {
@@ -115,6 +117,9 @@ public final class SimulatorCommand {
                 case "--trade-interval-ms":
                     tradeIntervalMs = intValue(option, value, 0, Integer.MAX_VALUE);
                     break;
+                case "--pacing-limit":
+                    pacingLimit = intValue(option, value, 0, Integer.MAX_VALUE);
+                    break;
                 case "--seed":
                     try {
                         seed = Long.parseLong(value.trim());
@@ -137,6 +142,9 @@ public final class SimulatorCommand {
         if (tradeIntervalMs != null || seed != null) {
             Duration interval = tradeIntervalMs != null ? Duration.ofMillis(tradeIntervalMs) : options.tradeInterval();
             options = options.withTrading(interval, seed != null ? seed : options.tradeSeed());
+        }
+        if (pacingLimit != null) {
+            options = options.withPacingLimit(pacingLimit);
         }
         if (options.maxServerVersion() < options.minServerVersion()) {
             throw new UsageException("server version must be at least " + options.minServerVersion());

@@ -130,7 +130,8 @@ public final class SnapshotCommand {
                     : Duration.ofSeconds(timeoutSeconds);
             return new TwsGatewayConfig(host, port, clientId, connectTimeout, requestTimeout,
                     values.getMillis("psync.ibkr.backoff-initial-ms"), values.getMillis("psync.ibkr.backoff-max-ms"),
-                    values.getMillis("psync.ibkr.commission-wait-ms", TwsGatewayConfig.DEFAULT_COMMISSION_WAIT));
+                    values.getMillis("psync.ibkr.commission-wait-ms", TwsGatewayConfig.DEFAULT_COMMISSION_WAIT),
+                    ConfigurationBinder.maxMessagesPerSecond(values));
         }
     }
 

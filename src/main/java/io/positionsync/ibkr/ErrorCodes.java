@@ -11,6 +11,8 @@ public final class ErrorCodes {
     public static final int CONNECT_FAIL = 502;
     /** Client side: not connected. */
     public static final int NOT_CONNECTED = 504;
+    /** The client sent more messages in one second than the gateway allows (50); the gateway disconnects it. */
+    public static final int MAX_RATE_EXCEEDED = 100;
     /** The gateway lost its connection to IB: data may be stale. */
     public static final int CONNECTIVITY_LOST = 1100;
     /** Connectivity restored, market data lost: resubscribe. */

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * only once the order is fully priced), and a snapshot that waited for it until its deadline would stall every
  * run by the whole request timeout. Those left without one are listed with a {@code null} commission and logged;
  * the sync books the commission when a later snapshot carries it. Messages come from the connection's reader
- * thread through {@code events}.
+ * thread through {@code events}. Requests go out at the connection's pace ({@link MessagePacer}); a request that
+ * could go only after the deadline ends the snapshot incomplete at once.
  *
  * <p>Bounded: more messages, records or bytes than {@link SnapshotLimits} allow end the snapshot incomplete.
  *
@@ -171,7 +172,12 @@ final class SnapshotSession {
 
     private void send(byte[] frame) throws Aborted {
         try {
-            connection.send(frame);
+            connection.send(frame, deadline);
+        } catch (PacingDeadlineException e) {
+            // The previous answers are in, but what was subscribed before may still be: start clean next time.
+            throw new Aborted("requests of " + phase + " could not be sent within " + requestTimeout.toMillis()
+                    + " ms at the pace of " + connection.pacer().perSecond() + " messages a second: " + e.getMessage(),
+                    true);
         } catch (IOException e) {
             throw new Aborted("connection lost during " + phase + ": " + TwsConnection.describe(e), true);
         }
@@ -319,6 +325,11 @@ final class SnapshotSession {
                 break;
             case ErrorCodes.CONNECTIVITY_RESTORED_DATA_LOST:
                 markConnectivityProblem("error 1101 (connectivity restored, data lost) during snapshot");
+                break;
+            case ErrorCodes.MAX_RATE_EXCEEDED:
+                // The gateway drops the connection next; say why the snapshot ends.
+                markConnectivityProblem("error 100 (max rate of messages per second exceeded: the gateway "
+                        + "disconnects) during " + phase);
                 break;
             case ErrorCodes.SOCKET_PORT_RESET:
                 throw new Aborted("error 1300 (socket port reset) during " + phase, true);

@@ -75,6 +75,8 @@ public final class TwsBrokerGateway implements BrokerGateway {
     private volatile int generation;
     private volatile boolean closed;
     private int nextRequestId = 1;
+    /** The pacing waits of every connection of this gateway. */
+    private final PacingStatistics pacing = new PacingStatistics();
     private BrokerException lastConnectFailure;
     /** Unmanaged accounts already warned about (see the class comment). Guarded by {@code this}. */
     private final Set<String> warnedUnmanaged = new HashSet<>();
@@ -209,6 +211,11 @@ public final class TwsBrokerGateway implements BrokerGateway {
         }
     }
 
+    /** How often, and how long in all, this gateway's sends waited for the pace (every connection so far). */
+    public PacingStatistics pacingStatistics() {
+        return pacing;
+    }
+
     /** The unmanaged accounts warned about so far. */
     synchronized Set<String> warnedUnmanagedAccounts() {
         return Set.copyOf(warnedUnmanaged);
@@ -247,6 +254,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
         TwsConnection opened;
         try {
             opened = TwsConnection.connect(config.host(), config.port(), config.clientId(), config.connectTimeout(),
+                    new MessagePacer(config.maxMessagesPerSecond(), pacing),
                     new ConnectionEvents(attempt));
         } catch (BrokerException e) {
             lastConnectFailure = e;

@@ -16,6 +16,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -60,11 +61,16 @@ public final class TwsConnection implements AutoCloseable {
     private final Socket socket;
     private final OutputStream out;
     private final Listener listener;
+    /** Every message written goes through it first: at most its pace in any rolling second. */
+    private final MessagePacer pacer;
     private final FrameDecoder frames = new FrameDecoder();
     /** The account ids, currencies, exchanges... of this connection's messages, one instance each (reader thread only). */
     private final RepeatedTexts texts = new RepeatedTexts();
     private final CompletableFuture<Integer> handshake = new CompletableFuture<>();
     private final CompletableFuture<Long> ready = new CompletableFuture<>();
+    /** "No deadline" for a send: far enough ahead of any pacing wait (which is a second at most). */
+    private static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(1);
+    private static final byte[] API_PREFIX = {'A', 'P', 'I', 0};
     /** The API ports people mean, for error messages that say what to check. */
     static final String USUAL_PORTS = "TWS 7497 paper / 7496 live, IB Gateway 4002 paper / 4001 live";
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -75,27 +81,37 @@ public final class TwsConnection implements AutoCloseable {
     private volatile Exception closeReason;
     private volatile Thread reader;
 
-    private TwsConnection(String host, int port, int clientId, Duration connectTimeout, Socket socket, Listener listener)
-            throws IOException {
+    private TwsConnection(String host, int port, int clientId, Duration connectTimeout, Socket socket,
+            MessagePacer pacer, Listener listener) throws IOException {
         this.host = host;
         this.port = port;
         this.clientId = clientId;
         this.connectTimeout = connectTimeout;
         this.socket = socket;
         this.out = socket.getOutputStream();
+        this.pacer = pacer;
         this.listener = listener;
+    }
+
+    /** {@link #connect(String, int, int, Duration, MessagePacer, Listener)} at the default pace of 45 a second. */
+    public static TwsConnection connect(String host, int port, int clientId, Duration connectTimeout, Listener listener)
+            throws BrokerException {
+        return connect(host, port, clientId, connectTimeout,
+                new MessagePacer(MessagePacer.DEFAULT_PER_SECOND, new PacingStatistics()), listener);
     }
 
     /**
      * Opens a session and waits until it is usable ({@code nextValidId} received). The whole of it (TCP
-     * connect, handshake, {@code startApi}, {@code nextValidId}) must fit in {@code connectTimeout}.
+     * connect, handshake, {@code startApi}, {@code nextValidId}) must fit in {@code connectTimeout}. Everything
+     * the session sends goes through {@code pacer}, which must serve this connection only.
      *
      * @throws BrokerException when the gateway cannot be reached (error code 502), refuses the clientId
      *                         (326), chooses a server version outside 157..178, sends a malformed reply,
      *                         closes the socket, or does not answer in time
      */
-    public static TwsConnection connect(String host, int port, int clientId, Duration connectTimeout, Listener listener)
-            throws BrokerException {
+    public static TwsConnection connect(String host, int port, int clientId, Duration connectTimeout,
+            MessagePacer pacer, Listener listener) throws BrokerException {
+        Objects.requireNonNull(pacer, "pacer");
         long deadline = System.nanoTime() + connectTimeout.toNanos();
         Socket socket = new Socket();
         try {
@@ -121,7 +137,7 @@ public final class TwsConnection implements AutoCloseable {
         }
         TwsConnection connection;
         try {
-            connection = new TwsConnection(host, port, clientId, connectTimeout, socket, listener);
+            connection = new TwsConnection(host, port, clientId, connectTimeout, socket, pacer, listener);
         } catch (IOException e) {
             closeQuietly(socket);
             throw new BrokerException("could not open the socket to " + host + ":" + port + ": " + describe(e),
@@ -138,7 +154,7 @@ public final class TwsConnection implements AutoCloseable {
 
     private void start(long deadline) throws BrokerException {
         try {
-            writeFrame(RequestEncoder.handshake());
+            writeFrame(RequestEncoder.handshake(), deadline);
         } catch (IOException e) {
             throw new BrokerException("could not send the handshake to " + endpoint() + ": " + describe(e),
                     ErrorCodes.CONNECT_FAIL, e);
@@ -150,7 +166,7 @@ public final class TwsConnection implements AutoCloseable {
         int version = await(handshake, deadline, "its handshake reply");
         log.debug("gateway {} chose server version {} (connection time {})", endpoint(), version, connectionTime);
         try {
-            send(RequestEncoder.startApi(clientId, ""));
+            send(RequestEncoder.startApi(clientId, ""), deadline);
         } catch (IOException e) {
             throw new BrokerException("could not send startApi to " + endpoint() + ": " + describe(e),
                     ErrorCodes.CONNECT_FAIL, e);
@@ -274,27 +290,70 @@ public final class TwsConnection implements AutoCloseable {
     }
 
     /**
-     * Writes one or more whole frames (see {@link RequestEncoder}), in one write. A failed write closes the connection.
+     * Writes one or more whole frames (see {@link RequestEncoder}), in one write, once the pacer lets them go
+     * (at most a second's wait). A failed write closes the connection.
      *
      * @throws IOException when the connection is closed or the write fails
      */
     public void send(byte[] frame) throws IOException {
+        send(frame, System.nanoTime() + NO_DEADLINE);
+    }
+
+    /**
+     * Writes one or more whole frames in one write, waiting for the pacer no later than {@code deadline} (a
+     * {@link System#nanoTime()}). A failed write closes the connection; a pacing wait that would pass the
+     * deadline sends nothing and leaves the connection open.
+     *
+     * @throws PacingDeadlineException when the frames could go only after {@code deadline}
+     * @throws IOException             when the connection is closed or the write fails
+     */
+    public void send(byte[] frame, long deadline) throws IOException {
         if (closed.get()) {
             throw new IOException("connection to " + endpoint() + " is closed");
         }
         try {
-            writeFrame(frame);
+            writeFrame(frame, deadline);
+        } catch (PacingDeadlineException e) {
+            throw e;
         } catch (IOException e) {
             abort(e);
             throw e;
         }
     }
 
-    private void writeFrame(byte[] bytes) throws IOException {
+    private void writeFrame(byte[] bytes, long deadline) throws IOException {
         synchronized (out) {
+            // Paced under the write's lock, so messages reach the socket in the order of their permits.
+            pacer.acquire(countMessages(bytes), deadline);
             out.write(bytes);
             out.flush();
         }
+    }
+
+    /** The messages in a write: its length-prefixed frames (the handshake's {@code API\0} prefix is no message). */
+    static int countMessages(byte[] bytes) {
+        int offset = 0;
+        if (bytes.length >= API_PREFIX.length && bytes[0] == API_PREFIX[0] && bytes[1] == API_PREFIX[1]
+                && bytes[2] == API_PREFIX[2] && bytes[3] == API_PREFIX[3]) {
+            offset = API_PREFIX.length;
+        }
+        int count = 0;
+        while (offset + Integer.BYTES <= bytes.length) {
+            int length = ((bytes[offset] & 0xFF) << 24) | ((bytes[offset + 1] & 0xFF) << 16)
+                    | ((bytes[offset + 2] & 0xFF) << 8) | (bytes[offset + 3] & 0xFF);
+            if (length < 0) {
+                break;
+            }
+            offset += Integer.BYTES + length;
+            count++;
+        }
+        // Bytes that are not whole frames (a test's raw write) count as one message more.
+        return offset == bytes.length ? count : count + 1;
+    }
+
+    /** The pacer of this connection's messages. */
+    public MessagePacer pacer() {
+        return pacer;
     }
 
     /** Closes the connection; the listener hears {@code onClosed(null)}. Idempotent. */

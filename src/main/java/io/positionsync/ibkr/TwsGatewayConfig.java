@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param commissionWait how long a snapshot waits for commission reports still missing once every end marker is
  *                       in (never past the request timeout's deadline); those that do not come in time are left
  *                       pending (the sync books them when a later snapshot carries them)
+ * @param maxMessagesPerSecond the pace of each connection: at most this many messages in any rolling second
+ *                       ({@link MessagePacer}); IB disconnects a client above {@value MessagePacer#GATEWAY_LIMIT_PER_SECOND}
  */
 public record TwsGatewayConfig(String host, int port, int clientId, Duration connectTimeout, Duration requestTimeout,
-        Duration backoffInitial, Duration backoffMax, Duration commissionWait) {
+        Duration backoffInitial, Duration backoffMax, Duration commissionWait, int maxMessagesPerSecond) {
 
     private static final int MAX_PORT = 65535;
     /** The shipped default of {@code psync.ibkr.commission-wait-ms}, for clients built without the configuration. */
@@ -43,9 +45,25 @@ public record TwsGatewayConfig(String host, int port, int clientId, Duration con
         if (commissionWait.isNegative()) {
             throw new IllegalArgumentException("commissionWait must not be negative");
         }
+        if (maxMessagesPerSecond < 1) {
+            throw new IllegalArgumentException("maxMessagesPerSecond must be at least 1, got " + maxMessagesPerSecond);
+        }
     }
 
-    /** With the default wait for trailing commission reports ({@link #DEFAULT_COMMISSION_WAIT}). */
+    /** At the default pace ({@value MessagePacer#DEFAULT_PER_SECOND} messages a second). */
+    public TwsGatewayConfig(String host, int port, int clientId, Duration connectTimeout, Duration requestTimeout,
+            Duration backoffInitial, Duration backoffMax, Duration commissionWait) {
+        this(host, port, clientId, connectTimeout, requestTimeout, backoffInitial, backoffMax, commissionWait,
+                MessagePacer.DEFAULT_PER_SECOND);
+    }
+
+    /** The same at another pace. */
+    public TwsGatewayConfig withMaxMessagesPerSecond(int perSecond) {
+        return new TwsGatewayConfig(host, port, clientId, connectTimeout, requestTimeout, backoffInitial, backoffMax,
+                commissionWait, perSecond);
+    }
+
+    /** With the default wait for trailing commission reports ({@link #DEFAULT_COMMISSION_WAIT}) and the default pace. */
     public TwsGatewayConfig(String host, int port, int clientId, Duration connectTimeout, Duration requestTimeout,
             Duration backoffInitial, Duration backoffMax) {
         this(host, port, clientId, connectTimeout, requestTimeout, backoffInitial, backoffMax, DEFAULT_COMMISSION_WAIT);

@@ -91,7 +91,7 @@ class MonitoringTest {
                 "psync_positions_open", "psync_realized_pnl", "psync_unrealized_pnl", "psync_breaks_open",
                 "psync_fills_total", "psync_sync_last_run_fills", "psync_realized_pnl_positions",
                 "psync_realized_pnl_estimated_ratio", "psync_executions_missing", "psync_executions_missing_runs",
-                "psync_database_up");
+                "psync_database_up", "psync_gateway_pacing_waits_total", "psync_gateway_pacing_wait_seconds_total");
         assertThat(scrape).contains("psync_database_up 1.0", "psync_gateway_state{state=\"UP\"} 1.0",
                 "psync_sync_runs_total{status=\"SUCCEEDED\",trigger=\"STARTUP\"} 1.0",
                 "psync_sync_period_seconds 3600.0",

@@ -15,6 +15,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.positionsync.ibkr.ConnectionState;
 import io.positionsync.ibkr.ConnectionStatus;
+import io.positionsync.ibkr.MessagePacer;
+import io.positionsync.ibkr.PacingStatistics;
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
@@ -123,5 +125,24 @@ class SyncMetricsTest {
 
     private static double gaugeOf(SimpleMeterRegistry registry, String name, String tag, String value) {
         return registry.get(name).tag(tag, value).gauge().value();
+    }
+
+    @Test
+    void pacingWaitsAreCountedFromTheGatewaysStatistics() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        SyncMetrics metrics = new SyncMetrics(registry, new SyncStatistics(new TestClock(T0)),
+                () -> new ConnectionStatus(ConnectionState.UP, T0, "connected", null), () -> false, Duration.ofSeconds(60));
+        PacingStatistics pacing = new PacingStatistics();
+        metrics.bindPacing(pacing);
+        long[] now = {0};
+        MessagePacer pacer = new MessagePacer(2, () -> now[0], nanos -> now[0] += nanos, pacing);
+        pacer.acquire(2, Long.MAX_VALUE / 2);
+        now[0] += 250_000_000L;
+        pacer.acquire(1, Long.MAX_VALUE / 2);
+
+        assertThat(registry.get("psync.gateway.pacing.waits").functionCounter().count()).isEqualTo(1.0);
+        assertThat(registry.scrape()).contains("psync_gateway_pacing_waits_total 1.0",
+                "psync_gateway_pacing_wait_seconds_total 0.75");
+        assertThatThrownBy(() -> metrics.bindPacing(pacing)).isInstanceOf(IllegalStateException.class);
     }
 }

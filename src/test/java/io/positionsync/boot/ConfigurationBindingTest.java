@@ -38,6 +38,7 @@ class ConfigurationBindingTest {
         assertThat(settings.gateway().clientId()).isEqualTo(17);
         assertThat(settings.gateway().commissionWait()).isEqualTo(Duration.ofSeconds(2));
         assertThat(settings.gateway().limits().maxBytes()).isEqualTo(268_435_456L);
+        assertThat(settings.gateway().maxMessagesPerSecond()).isEqualTo(45);
         assertThat(settings.sync().period()).isEqualTo(Duration.ofSeconds(60));
         assertThat(settings.sync().breakTolerance()).isEqualByComparingTo(new BigDecimal("0.01"));
         assertThat(settings.sync().timerEnabled()).isTrue();
@@ -64,12 +65,13 @@ class ConfigurationBindingTest {
     @Test
     void theEnvironmentSetsAKeyThroughItsTemplate() {
         ConfigurationValues values = ConfigurationValues.load(Map.of("PSYNC_IBKR_HOST", "gw.internal",
-                "PSYNC_IBKR_PORT", "4001", "PSYNC_API_TOKEN", "t0k-4711", "PSYNC_REPORTING_TIME_ZONE", "America/New_York"),
-                Map.of());
+                "PSYNC_IBKR_PORT", "4001", "PSYNC_API_TOKEN", "t0k-4711", "PSYNC_REPORTING_TIME_ZONE", "America/New_York",
+                "PSYNC_IBKR_MAX_MESSAGES_PER_SECOND", "30"), Map.of());
 
         GatewaySettings gateway = ConfigurationBinder.gateway(values);
         assertThat(gateway.host()).contains("gw.internal");
         assertThat(gateway.client().endpoint()).isEqualTo("gw.internal:4001");
+        assertThat(gateway.client().maxMessagesPerSecond()).isEqualTo(30);
         HttpSettings http = ConfigurationBinder.http(values);
         assertThat(http.token()).contains("t0k-4711");
         assertThat(http.toString()).doesNotContain("t0k-4711").contains("token=***");

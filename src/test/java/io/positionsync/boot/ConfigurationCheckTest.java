@@ -43,6 +43,8 @@ class ConfigurationCheckTest {
         assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_SIM_HISTORY_DAYS", "24"))))
                 .hasMessage("PSYNC_SIM_HISTORY_DAYS must be a number of days 0..23, got '24'");
         ConfigurationCheck.validate(shipped(Map.of("PSYNC_SIM_HISTORY_DAYS", "0")));
+        assertThatThrownBy(() -> ConfigurationCheck.validate(shipped(Map.of("PSYNC_IBKR_MAX_MESSAGES_PER_SECOND", "0"))))
+                .hasMessage("PSYNC_IBKR_MAX_MESSAGES_PER_SECOND must be a number of messages of at least 1, got '0'");
     }
 
     @Test

@@ -53,12 +53,18 @@ final class ClientSession {
     private volatile boolean started;
     private volatile boolean positionsSubscribed;
     private volatile String accountSubscribed;
+    /** The pacing this client is held to, or {@code null} when not enforced. Reader thread only. */
+    private final PacingWatch pacing;
+    /** Set once the client went over the pace: what it sends after that is not answered. */
+    private volatile boolean overPace;
 
     ClientSession(GatewaySimulator simulator, Socket socket, long connection) {
         this.simulator = simulator;
         this.state = simulator.state();
         this.socket = socket;
         this.connection = connection;
+        int limit = simulator.options().pacingLimit();
+        this.pacing = limit > 0 ? new PacingWatch(limit) : null;
     }
 
     void start() {
@@ -151,6 +157,9 @@ final class ClientSession {
             int count;
             while ((count = in.read(buffer)) >= 0) {
                 for (byte[] payload : decoder.feed(buffer, 0, count)) {
+                    if (overPace || !withinPace()) {
+                        continue;
+                    }
                     if (messages == null) {
                         if (!handshake(payload)) {
                             return;
@@ -169,6 +178,31 @@ final class ClientSession {
         } finally {
             close();
         }
+    }
+
+    /**
+     * Counts one more message against the pace when pacing is enforced. The first one too many gets error 100 and
+     * the connection is closed once that is written; the client's further messages are read and ignored.
+     */
+    private boolean withinPace() {
+        if (pacing == null) {
+            return true;
+        }
+        if (pacing.admit(System.nanoTime())) {
+            return true;
+        }
+        overPace = true;
+        simulator.pacingViolated();
+        LOG.warn("connection {} (clientId {}): more than {} messages within one second, disconnecting", connection,
+                clientId, pacing.limit());
+        GatewayMessages current = messages;
+        if (current != null) {
+            enqueue(current.error(NOT_TIED_TO_REQUEST, GatewaySimulator.MAX_RATE_EXCEEDED,
+                    GatewaySimulator.errorText(GatewaySimulator.MAX_RATE_EXCEEDED) + ":max=" + pacing.limit())
+                    .frame());
+        }
+        enqueue(CLOSE);
+        return false;
     }
 
     /** Reads {@code v<min>..<max>[ options]} and answers with the highest version both sides speak. */

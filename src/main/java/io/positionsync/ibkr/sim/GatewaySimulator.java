@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -45,6 +46,11 @@ public final class GatewaySimulator implements AutoCloseable {
 
     /** Error code: the clientId is already in use. */
     public static final int CLIENT_ID_IN_USE = 326;
+    /**
+     * A client sent more messages in one second than the pacing limit allows (when enforced, see
+     * {@link SimulatorOptions#withPacingLimit}); it is disconnected.
+     */
+    public static final int MAX_RATE_EXCEEDED = 100;
     /** Connectivity between the gateway and IB lost. */
     public static final int CONNECTIVITY_LOST = 1100;
     /** Connectivity restored, data lost: clients must resubscribe. */
@@ -56,6 +62,7 @@ public final class GatewaySimulator implements AutoCloseable {
 
     private static final Map<Integer, String> ERROR_TEXTS = Map.of(
             CLIENT_ID_IN_USE, "Unable to connect as the client id is already in use. Retry with a unique client id.",
+            MAX_RATE_EXCEEDED, "Max rate of messages per second has been exceeded",
             CONNECTIVITY_LOST, "Connectivity between IB and Trader Workstation has been lost.",
             CONNECTIVITY_RESTORED_DATA_LOST,
             "Connectivity between IB and Trader Workstation has been restored - data lost.",
@@ -77,6 +84,7 @@ public final class GatewaySimulator implements AutoCloseable {
     private final Set<Integer> seenClientIds = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Set<String>> sentExecIds = new ConcurrentHashMap<>();
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicInteger pacingViolations = new AtomicInteger();
     private final StateListener dispatcher = new StateListener() {
         @Override
         public void positionChanged(Position position, Instrument instrument) {
@@ -251,6 +259,15 @@ public final class GatewaySimulator implements AutoCloseable {
             return Registration.IN_USE;
         }
         return seenClientIds.add(clientId) ? Registration.FIRST_CONNECTION : Registration.RECONNECTED;
+    }
+
+    void pacingViolated() {
+        pacingViolations.incrementAndGet();
+    }
+
+    /** Clients disconnected for sending more messages in one second than the pacing limit (when enforced). */
+    public int pacingViolations() {
+        return pacingViolations.get();
     }
 
     void sessionClosed(ClientSession session) {

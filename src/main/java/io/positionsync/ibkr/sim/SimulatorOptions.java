@@ -15,9 +15,14 @@ import java.util.Objects;
  * @param timeZone           zone of the time texts the gateway writes (execution times), like the TWS login zone
  * @param tradeInterval      how often the {@link DemoTrading} makes a move; {@code null}: nobody trades (tests)
  * @param tradeSeed          the seed of the moves {@link DemoTrading} makes
+ * @param pacingLimit        pacing enforced as at IB: a client that sends more than this many messages within one
+ *                           second gets error 100 and is disconnected; 0: not enforced (the default)
  */
 public record SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
-        Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed) {
+        Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed, int pacingLimit) {
+
+    /** IB's limit of messages a client may send in one second. */
+    public static final int IB_PACING_LIMIT = 50;
 
     /** The seed of the demo's trading when nobody names one. */
     public static final long DEFAULT_TRADE_SEED = 7;
@@ -49,9 +54,23 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
         if (tradeInterval != null && (tradeInterval.isNegative() || tradeInterval.isZero())) {
             throw new IllegalArgumentException("trade interval must be positive");
         }
+        if (pacingLimit < 0) {
+            throw new IllegalArgumentException("pacing limit must be 0 (off) or positive, got " + pacingLimit);
+        }
     }
 
-    /** Loopback, ephemeral port, versions 100..178, prices standing still, nobody trading, UTC. */
+    /** Without pacing enforced. */
+    public SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
+            Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed) {
+        this(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone, tradeInterval, tradeSeed, 0);
+    }
+
+    /** Whether a client sending too fast is disconnected. */
+    public boolean pacingEnforced() {
+        return pacingLimit > 0;
+    }
+
+    /** Loopback, ephemeral port, versions 100..178, prices standing still, nobody trading, UTC, no pacing. */
     public static SimulatorOptions defaults() {
         return new SimulatorOptions(DEFAULT_HOST, 0, DEFAULT_MIN_SERVER_VERSION, DEFAULT_MAX_SERVER_VERSION, null,
                 ZoneId.of("UTC"), null, DEFAULT_TRADE_SEED);
@@ -59,32 +78,32 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
 
     public SimulatorOptions withHost(String newHost) {
         return new SimulatorOptions(newHost, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed);
+                tradeInterval, tradeSeed, pacingLimit);
     }
 
     public SimulatorOptions withPort(int newPort) {
         return new SimulatorOptions(host, newPort, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed);
+                tradeInterval, tradeSeed, pacingLimit);
     }
 
     public SimulatorOptions withMinServerVersion(int version) {
         return new SimulatorOptions(host, port, version, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed);
+                tradeInterval, tradeSeed, pacingLimit);
     }
 
     public SimulatorOptions withMaxServerVersion(int version) {
         return new SimulatorOptions(host, port, minServerVersion, version, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed);
+                tradeInterval, tradeSeed, pacingLimit);
     }
 
     public SimulatorOptions withPriceTickInterval(Duration interval) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, interval, timeZone,
-                tradeInterval, tradeSeed);
+                tradeInterval, tradeSeed, pacingLimit);
     }
 
     public SimulatorOptions withTimeZone(ZoneId zone) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, zone,
-                tradeInterval, tradeSeed);
+                tradeInterval, tradeSeed, pacingLimit);
     }
 
     /**
@@ -94,6 +113,16 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
     public SimulatorOptions withTrading(Duration interval, long seed) {
         Duration effective = interval == null || interval.isZero() ? null : interval;
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                effective, seed);
+                effective, seed, pacingLimit);
+    }
+
+    /**
+     * Pacing enforced as at IB: a client that sends more than {@code limit} messages within one second (the
+     * handshake's version range and {@code startApi} count) gets error 100 and is disconnected;
+     * {@value #IB_PACING_LIMIT} is IB's limit, 0 switches it off.
+     */
+    public SimulatorOptions withPacingLimit(int limit) {
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed, limit);
     }
 }

@@ -34,7 +34,8 @@ class SimulatorCommandTest {
             "--scenario /nonexistent/scenario.json|error: scenario file not found: /nonexistent/scenario.json",
             "stray|error: unexpected argument 'stray'",
             "--seed x|error: --seed must be an integer, got 'x'",
-            "--trade-interval-ms -5|error: --trade-interval-ms must be in 0..2147483647, got -5"})
+            "--trade-interval-ms -5|error: --trade-interval-ms must be in 0..2147483647, got -5",
+            "--pacing-limit -1|error: --pacing-limit must be in 0..2147483647, got -1"})
     void badArgumentsGiveOneErrorLineAndExitCode2(String args, String expected) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -104,6 +105,16 @@ class SimulatorCommandTest {
         }
         try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--trade-interval-ms", "0"})) {
             assertThat(sim.options().tradeInterval()).as("0: no trading").isNull();
+        }
+    }
+
+    @Test
+    void pacingIsEnforcedOnlyWhenTheOptionSaysSo() throws Exception {
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0"})) {
+            assertThat(sim.options().pacingEnforced()).isFalse();
+        }
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--pacing-limit", "50"})) {
+            assertThat(sim.options().pacingLimit()).isEqualTo(50);
         }
     }
 }
