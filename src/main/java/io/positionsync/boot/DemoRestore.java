@@ -11,7 +11,9 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
+import io.positionsync.ibkr.sim.AverageCost;
 import io.positionsync.ibkr.sim.Instrument;
+import io.positionsync.ibkr.sim.Side;
 import io.positionsync.ibkr.sim.Position;
 import io.positionsync.ibkr.sim.SimulatorState;
 import io.positionsync.sync.PositionKey;
@@ -37,6 +39,8 @@ public final class DemoRestore {
             throws SQLException {
         Set<String> accounts = new HashSet<>(state.accounts());
         Set<PositionKey> held = new HashSet<>();
+        // quantity and average cost per contract of each demo position, as the previous process's broker held it
+        java.util.Map<PositionKey, BigDecimal[]> restored = new java.util.LinkedHashMap<>();
         int positions = 0;
         try (Connection connection = dataSource.getConnection()) {
             try (PreparedStatement statement = connection.prepareStatement(
@@ -62,15 +66,46 @@ public final class DemoRestore {
                     BigDecimal multiplier = rows.getBigDecimal(5);
                     BigDecimal perContract = average.multiply(multiplier == null || multiplier.signum() == 0
                             ? BigDecimal.ONE : multiplier);
-                    state.setPosition(account, conId, quantity, perContract);
+                    restored.put(new PositionKey(account, conId), new BigDecimal[] {quantity, perContract});
                     BigDecimal price = rows.getBigDecimal(6);
                     if (price != null && price.signum() >= 0) {
                         state.setMarketPrice(conId, price);
                     }
-                    held.add(new PositionKey(account, conId));
-                    positions++;
                 }
             }
+            // Fills stored but not yet applied (executed after the last run's positions reply; the next run applies
+            // them) are part of what the previous process's broker held: without them the restored broker would
+            // hold less than the ledger is about to apply, and the difference would read as unexplained.
+            try (PreparedStatement statement = connection.prepareStatement("SELECT account, con_id, side, shares, "
+                    + "price, commission FROM executions WHERE state = 'SEEN' ORDER BY exec_time, exec_id");
+                    ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    String account = rows.getString(1);
+                    long conId = rows.getLong(2);
+                    java.util.Optional<Instrument> instrument = state.instrument(conId);
+                    if (!accounts.contains(account) || instrument.isEmpty()) {
+                        continue;
+                    }
+                    BigDecimal multiplier = instrument.get().multiplier();
+                    BigDecimal[] position = restored.getOrDefault(new PositionKey(account, conId),
+                            new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+                    BigDecimal commission = rows.getBigDecimal(6);
+                    // the simulator's own arithmetic, as its broker applied the fill
+                    AverageCost.Outcome after = AverageCost.apply(position[0], position[1],
+                            multiplier == null || multiplier.signum() == 0 ? BigDecimal.ONE : multiplier,
+                            Side.parse(rows.getString(3)), rows.getBigDecimal(4), rows.getBigDecimal(5),
+                            commission == null ? BigDecimal.ZERO : commission);
+                    restored.put(new PositionKey(account, conId), new BigDecimal[] {after.quantity(), after.avgCost()});
+                }
+            }
+        }
+        for (java.util.Map.Entry<PositionKey, BigDecimal[]> position : restored.entrySet()) {
+            BigDecimal quantity = position.getValue()[0];
+            PositionKey key = position.getKey();
+            state.setPosition(key.account(), key.conId(), quantity, quantity.signum() == 0 ? BigDecimal.ZERO
+                    : position.getValue()[1]);
+            held.add(key);
+            positions++;
         }
         // The scenario's own executions are the past the database already holds: yesterday's to the broker now; and
         // new executions never reuse an id the previous process's simulator gave.

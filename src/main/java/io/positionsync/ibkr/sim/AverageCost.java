@@ -15,7 +15,7 @@ import java.math.RoundingMode;
  * price, the commission split between them in proportion to their quantities.</li>
  * </ul>
  */
-final class AverageCost {
+public final class AverageCost {
     /** Decimal places kept by divisions; far below any price increment, so nothing observable is lost. */
     static final int DIVISION_SCALE = 10;
 
@@ -23,10 +23,10 @@ final class AverageCost {
     }
 
     /** The position after the fill and the fill's realized P&L ({@code null} when nothing was reduced). */
-    record Outcome(BigDecimal quantity, BigDecimal avgCost, BigDecimal realized) {
+    public record Outcome(BigDecimal quantity, BigDecimal avgCost, BigDecimal realized) {
     }
 
-    static Outcome apply(BigDecimal quantity, BigDecimal avgCost, BigDecimal multiplier, Side side, BigDecimal shares,
+    public static Outcome apply(BigDecimal quantity, BigDecimal avgCost, BigDecimal multiplier, Side side, BigDecimal shares,
             BigDecimal price, BigDecimal commission) {
         BigDecimal unitCost = price.multiply(multiplier);
         BigDecimal delta = side.sign() > 0 ? shares : shares.negate();
