@@ -57,9 +57,8 @@ public final class DemoRestore {
                 while (rows.next()) {
                     String account = rows.getString(1);
                     long conId = rows.getLong(2);
-                    java.util.Optional<Instrument> instrument = state.instrument(conId);
-                    if (!accounts.contains(account) || instrument.isEmpty()) {
-                        continue; // not the demo's
+                    if (demoInstrument(state, accounts, account, conId).isEmpty()) {
+                        continue;
                     }
                     BigDecimal quantity = rows.getBigDecimal(3);
                     BigDecimal average = rows.getBigDecimal(4);
@@ -82,8 +81,8 @@ public final class DemoRestore {
                 while (rows.next()) {
                     String account = rows.getString(1);
                     long conId = rows.getLong(2);
-                    java.util.Optional<Instrument> instrument = state.instrument(conId);
-                    if (!accounts.contains(account) || instrument.isEmpty()) {
+                    java.util.Optional<Instrument> instrument = demoInstrument(state, accounts, account, conId);
+                    if (instrument.isEmpty()) {
                         continue;
                     }
                     BigDecimal multiplier = instrument.get().multiplier();
@@ -128,5 +127,11 @@ public final class DemoRestore {
             }
         }
         return java.util.Optional.of(new Restored(positions, flattened));
+    }
+
+    /** The demo's instrument of a stored row, or empty when the row is not the demo's (another account or contract). */
+    private static java.util.Optional<Instrument> demoInstrument(SimulatorState state, Set<String> accounts,
+            String account, long conId) {
+        return accounts.contains(account) ? state.instrument(conId) : java.util.Optional.empty();
     }
 }
