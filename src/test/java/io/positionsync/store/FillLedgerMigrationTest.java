@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -92,13 +90,13 @@ class FillLedgerMigrationTest {
     @Test
     void everyRowIsKeptAndEveryLifecycleFoldsBackToItsStoredFigures() throws SQLException {
         Map<String, Long> before = counts();
-        List<String> positionsBefore = dump("SELECT id, account, con_id, quantity, average_price, realized_pnl,"
+        List<String> positionsBefore = db.dump("SELECT id, account, con_id, quantity, average_price, realized_pnl,"
                 + " realized_pnl_source, status, opened_at, closed_at FROM positions ORDER BY id");
 
         Migrations.migrate(db.dataSource());
 
         assertThat(counts()).isEqualTo(before);
-        assertThat(dump("SELECT id, account, con_id, quantity, average_price, realized_pnl, realized_pnl_source, status,"
+        assertThat(db.dump("SELECT id, account, con_id, quantity, average_price, realized_pnl, realized_pnl_source, status,"
                 + " opened_at, closed_at FROM positions ORDER BY id")).isEqualTo(positionsBefore);
 
         PositionRepository positions = new PositionRepository(db.dataSource(), new ExecutionRepository(db.dataSource(), 100), 100);
@@ -144,7 +142,7 @@ class FillLedgerMigrationTest {
                 assertThat(result.breaks()).isEmpty();
             }
         }
-        assertThat(dump("SELECT kind, resolved_run_id FROM reconciliation_breaks"))
+        assertThat(db.dump("SELECT kind, resolved_run_id FROM reconciliation_breaks"))
                 .containsExactly("REALIZED_PNL_MISMATCH|null");
     }
 
@@ -154,21 +152,5 @@ class FillLedgerMigrationTest {
             counts.put(table, StoreTables.count(db, "FROM " + table));
         }
         return counts;
-    }
-
-    private List<String> dump(String sql) throws SQLException {
-        List<String> lines = new ArrayList<>();
-        try (Connection connection = db.connection(); Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(sql)) {
-            int columns = rows.getMetaData().getColumnCount();
-            while (rows.next()) {
-                StringBuilder line = new StringBuilder();
-                for (int i = 1; i <= columns; i++) {
-                    line.append(i > 1 ? "|" : "").append(rows.getString(i));
-                }
-                lines.add(line.toString());
-            }
-        }
-        return lines;
     }
 }

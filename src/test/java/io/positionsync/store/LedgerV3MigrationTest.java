@@ -89,8 +89,8 @@ class LedgerV3MigrationTest {
     @Test
     void migrationKeepsEveryRowAndEveryLifecyclesFigures() throws SQLException {
         Map<String, Long> before = counts();
-        List<String> figures = dump(FIGURES);
-        List<String> entries = dump("SELECT position_id, seq, kind, exec_id, quantity, price, commission FROM"
+        List<String> figures = db.dump(FIGURES);
+        List<String> entries = db.dump("SELECT position_id, seq, kind, exec_id, quantity, price, commission FROM"
                 + " ledger_entries ORDER BY position_id, seq");
 
         Migrations.Migrated migrated = Migrations.migrate(db.dataSource());
@@ -98,8 +98,8 @@ class LedgerV3MigrationTest {
         assertThat(migrated.fromVersion()).isEqualTo(12);
         assertThat(migrated.toVersion()).isGreaterThanOrEqualTo(14);
         assertThat(counts()).isEqualTo(before);
-        assertThat(dump(FIGURES)).isEqualTo(figures);
-        assertThat(dump("SELECT position_id, seq, kind, exec_id, quantity, price, commission FROM ledger_entries"
+        assertThat(db.dump(FIGURES)).isEqualTo(figures);
+        assertThat(db.dump("SELECT position_id, seq, kind, exec_id, quantity, price, commission FROM ledger_entries"
                 + " ORDER BY position_id, seq")).isEqualTo(entries);
         // entries written by version 2 carry no fold time and no observation: they are folded as they stand
         assertThat(count("FROM ledger_entries WHERE fold_time IS NOT NULL OR observed_quantity IS NOT NULL"
@@ -110,7 +110,7 @@ class LedgerV3MigrationTest {
     @Test
     void everyKeysStoredChainFoldsBackToItself() throws SQLException {
         Migrations.migrate(db.dataSource());
-        List<String> figures = dump(FIGURES);
+        List<String> figures = db.dump(FIGURES);
         Map<String, Long> counts = counts();
 
         List<String> notFoldingBack = new ArrayList<>();
@@ -157,7 +157,7 @@ class LedgerV3MigrationTest {
         assertThat(keys).isGreaterThan(5);
         assertThat(notFoldingBack).as("keys whose version-2 chain does not fold back to itself").isEmpty();
         // nothing was written by looking
-        assertThat(dump(FIGURES)).isEqualTo(figures);
+        assertThat(db.dump(FIGURES)).isEqualTo(figures);
         assertThat(counts()).isEqualTo(counts);
     }
 
@@ -165,7 +165,7 @@ class LedgerV3MigrationTest {
     void rollbackToTwelveGivesBackTheDatabaseAsVersionTwoWroteIt() throws SQLException {
         Map<String, List<String>> before = new LinkedHashMap<>();
         for (String table : TABLES) {
-            before.put(table, dump("SELECT t::text FROM " + table + " t ORDER BY 1"));
+            before.put(table, db.dump("SELECT t::text FROM " + table + " t ORDER BY 1"));
         }
 
         Migrations.migrate(db.dataSource());
@@ -175,13 +175,13 @@ class LedgerV3MigrationTest {
         assertThat(rolledBack.scripts()).contains("U14__ledger_refold.sql");
         assertThat(Migrations.currentVersion(db.dataSource())).isEqualTo(12);
         for (String table : TABLES) {
-            assertThat(dump("SELECT t::text FROM " + table + " t ORDER BY 1")).as(table).isEqualTo(before.get(table));
+            assertThat(db.dump("SELECT t::text FROM " + table + " t ORDER BY 1")).as(table).isEqualTo(before.get(table));
         }
         // and forward again: the same database migrates a second time, its figures unchanged
-        List<String> figures = dump(FIGURES);
+        List<String> figures = db.dump(FIGURES);
         Migrations.migrate(db.dataSource());
         assertThat(Migrations.currentVersion(db.dataSource())).isGreaterThanOrEqualTo(14);
-        assertThat(dump(FIGURES)).isEqualTo(figures);
+        assertThat(db.dump(FIGURES)).isEqualTo(figures);
     }
 
     /** Why the refold of a key's stored chain is not the stored chain, or null when it is. */
@@ -272,21 +272,5 @@ class LedgerV3MigrationTest {
             rows.next();
             return rows.getObject(1, java.time.OffsetDateTime.class).toInstant();
         }
-    }
-
-    private List<String> dump(String sql) throws SQLException {
-        List<String> lines = new ArrayList<>();
-        try (Connection connection = db.connection(); Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(sql)) {
-            int columns = rows.getMetaData().getColumnCount();
-            while (rows.next()) {
-                StringBuilder line = new StringBuilder();
-                for (int i = 1; i <= columns; i++) {
-                    line.append(i > 1 ? "|" : "").append(rows.getString(i));
-                }
-                lines.add(line.toString());
-            }
-        }
-        return lines;
     }
 }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.Properties;
@@ -106,6 +107,23 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     /** A pooled connection (auto-commit on); close it. */
+    /** The rows {@code sql} selects, one line each, columns joined by {@code |} (SQL NULL as {@code null}). */
+    public List<String> dump(String sql) throws SQLException {
+        List<String> lines = new java.util.ArrayList<>();
+        try (Connection connection = connection(); java.sql.Statement statement = connection.createStatement();
+                java.sql.ResultSet rows = statement.executeQuery(sql)) {
+            int columns = rows.getMetaData().getColumnCount();
+            while (rows.next()) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 1; i <= columns; i++) {
+                    line.append(i > 1 ? "|" : "").append(rows.getString(i));
+                }
+                lines.add(line.toString());
+            }
+        }
+        return lines;
+    }
+
     public Connection connection() throws SQLException {
         return dataSource.getConnection();
     }
