@@ -3,6 +3,9 @@ package io.positionsync.ibkr;
 import io.positionsync.sync.BrokerSnapshot;
 
 import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The broker as the sync pipeline sees it: one call that takes a complete snapshot. Wire details stay
@@ -18,6 +21,33 @@ public interface BrokerGateway extends AutoCloseable {
      * @throws BrokerException when no usable connection could be made at all
      */
     BrokerSnapshot snapshot() throws BrokerException;
+
+    /**
+     * Takes a snapshot of the named accounts only (all managed accounts when {@code accounts} is empty): complete
+     * for each of them (positions, portfolio values, today's executions), and holding nothing of any other account.
+     * {@link BrokerSnapshot#accounts()} is then the named accounts that are managed. The same completeness rule
+     * holds as for {@link #snapshot()}.
+     */
+    default BrokerSnapshot snapshot(Set<String> accounts) throws BrokerException {
+        if (accounts.isEmpty()) {
+            return snapshot();
+        }
+        throw new BrokerException("this gateway client takes only whole snapshots");
+    }
+
+    /**
+     * Keeps the connection and its subscriptions (positions, executions as the Master API client, portfolio) and
+     * tells {@code listener} what the gateway pushes, reconnecting and subscribing again on its own after a drop.
+     * Idempotent.
+     */
+    default void startLive(Consumer<BrokerEvent> listener) throws BrokerException {
+        throw new BrokerException("this gateway client has no live mode");
+    }
+
+    /** Since when the live subscriptions are in place; empty while they are not (or live mode is off). */
+    default Optional<Instant> liveSince() {
+        return Optional.empty();
+    }
 
     /** Current connection state. */
     ConnectionState state();

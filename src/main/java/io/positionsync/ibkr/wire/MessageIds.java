@@ -22,6 +22,10 @@ public final class MessageIds {
     public static final int REQ_POSITIONS = 61;
     public static final int CANCEL_POSITIONS = 64;
     public static final int START_API = 71;
+    /** Positions of one account (or model), for masters of more than 50 accounts: version 1, reqId, account, modelCode. */
+    public static final int REQ_POSITIONS_MULTI = 74;
+    /** Ends a {@code reqPositionsMulti} subscription: version 1, reqId. */
+    public static final int CANCEL_POSITIONS_MULTI = 75;
 
     // Incoming (gateway -> client)
     public static final int ERROR = 4;
@@ -37,4 +41,12 @@ public final class MessageIds {
     public static final int COMMISSION_REPORT = 59;
     public static final int POSITION = 61;
     public static final int POSITION_END = 62;
+    /**
+     * A position of a {@code reqPositionsMulti} subscription: version 1, reqId, account, conId, symbol, secType,
+     * lastTradeDateOrContractMonth, strike, right, multiplier, exchange, currency, localSymbol, tradingClass,
+     * position (decimal), avgCost, modelCode.
+     */
+    public static final int POSITION_MULTI = 71;
+    /** The end of a {@code reqPositionsMulti} answer (the subscription goes on): version 1, reqId. */
+    public static final int POSITION_MULTI_END = 72;
 }
