@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import io.positionsync.store.SyncRun;
@@ -30,7 +32,7 @@ final class ManualRuns {
     private record Remembered(InFlightRun run, Instant at) {
     }
 
-    private final Function<String, InFlightRun> start;
+    private final BiFunction<String, Set<String>, InFlightRun> start;
     private final SyncRunRepository runs;
     private final Duration window;
     private final Clock clock;
@@ -40,15 +42,29 @@ final class ManualRuns {
      * @param start starts or joins a run, recording the key with it if it starts one (the manual trigger route)
      */
     ManualRuns(Function<String, InFlightRun> start, SyncRunRepository runs, Duration window, Clock clock) {
+        this((key, accounts) -> start.apply(key), runs, window, clock);
+    }
+
+    /**
+     * @param start starts or joins a run of the accounts (every managed account when empty), recording the key with
+     *              it if it starts one (the manual trigger route)
+     */
+    ManualRuns(BiFunction<String, Set<String>, InFlightRun> start, SyncRunRepository runs, Duration window,
+            Clock clock) {
         this.start = Objects.requireNonNull(start, "start");
         this.runs = Objects.requireNonNull(runs, "runs");
         this.window = Objects.requireNonNull(window, "window");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    synchronized Outcome request(String key) throws SQLException {
+    Outcome request(String key) throws SQLException {
+        return request(key, Set.of());
+    }
+
+    /** A trigger for {@code accounts} (every managed account when empty); a known key answers with its run whatever it names. */
+    synchronized Outcome request(String key, Set<String> accounts) throws SQLException {
         if (key == null) {
-            return new Outcome(start.apply(null), null, false);
+            return new Outcome(start.apply(null, accounts), null, false);
         }
         Instant now = clock.instant();
         Instant since = now.minus(window);
@@ -62,7 +78,7 @@ final class ManualRuns {
             return new Outcome(null, stored.get().toSummary(), true);
         }
         // Unknown key, or its run is still RUNNING: that is the run in flight, which this request joins.
-        InFlightRun run = start.apply(key);
+        InFlightRun run = start.apply(key, accounts);
         byKey.put(key, new Remembered(run, now));
         return new Outcome(run, null, stored.isPresent());
     }

@@ -29,6 +29,7 @@ public final class ManualTrigger extends AsyncProcessorSupport {
     public boolean process(Exchange exchange, AsyncCallback callback) {
         api.triggerAsync(exchange.getMessage().getHeader("Authorization", String.class),
                 keys(exchange.getMessage().getHeader("Idempotency-Key")),
+                TriggerAccounts.fromQuery(exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class)),
                 task -> CompletableFuture.supplyAsync(() -> {
                     try {
                         return task.call();

@@ -72,8 +72,8 @@ public final class SyncApi implements AutoCloseable {
     public SyncApi(java.util.function.Function<String, InFlightRun> startManualRun, TokenGuard tokenGuard,
             SyncRunRepository runs, BreakRepository breaks, Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight,
             SyncStatistics statistics, ApiSettings settings, Clock clock, boolean timerEnabled) {
-        this(startManualRun, tokenGuard, runs, breaks, gateway, inFlight, statistics, settings, clock, timerEnabled,
-                () -> CompletableFuture.completedFuture(Optional.empty()));
+        this((key, accounts) -> startManualRun.apply(key), tokenGuard, runs, breaks, gateway, inFlight, statistics,
+                settings, clock, timerEnabled, () -> CompletableFuture.completedFuture(Optional.empty()));
     }
 
     /** With the timer running. */
@@ -87,7 +87,7 @@ public final class SyncApi implements AutoCloseable {
      * @param databaseProblem why the database cannot be used right now (empty when it can), answered within a
      *                        short bound: a manual trigger is refused with 503 and that reason at once
      */
-    public SyncApi(java.util.function.Function<String, InFlightRun> startManualRun, TokenGuard tokenGuard,
+    public SyncApi(java.util.function.BiFunction<String, java.util.Set<String>, InFlightRun> startManualRun, TokenGuard tokenGuard,
             SyncRunRepository runs, BreakRepository breaks, Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight,
             SyncStatistics statistics, ApiSettings settings, Clock clock, boolean timerEnabled,
             Supplier<CompletableFuture<Optional<String>>> databaseProblem) {
@@ -120,12 +120,22 @@ public final class SyncApi implements AutoCloseable {
      */
     public CompletableFuture<ApiResponse> triggerAsync(String authorization, List<String> idempotencyKeys,
             Function<Callable<ManualRuns.Outcome>, CompletionStage<ManualRuns.Outcome>> start) {
+        return triggerAsync(authorization, idempotencyKeys, List.of(), start);
+    }
+
+    /**
+     * As above, for the accounts the {@code accounts} query parameter names (comma-separated; every managed account
+     * without it): a run of just those accounts, which never touches another account's positions.
+     */
+    public CompletableFuture<ApiResponse> triggerAsync(String authorization, List<String> idempotencyKeys,
+            List<String> accountParameters, Function<Callable<ManualRuns.Outcome>, CompletionStage<ManualRuns.Outcome>> start) {
         CompletableFuture<ApiResponse> answer = new CompletableFuture<>();
         try {
             tokenGuard.check(authorization);
             if (idempotencyKeys != null && idempotencyKeys.size() > 1) {
                 throw ApiException.badRequest(IDEMPOTENCY_KEY_RULE);
             }
+            java.util.Set<String> accounts = TriggerAccounts.parse(accountParameters);
             String key = idempotencyKey(idempotencyKeys == null || idempotencyKeys.isEmpty() ? null : idempotencyKeys.get(0));
             pending.add(answer);
             answer.whenComplete((r, t) -> pending.remove(answer));
@@ -137,7 +147,7 @@ public final class SyncApi implements AutoCloseable {
                 if (problem.isPresent()) {
                     throw new ApiException(503, "database unavailable: " + problem.get());
                 }
-                return start.apply(() -> manualRuns.request(key));
+                return start.apply(() -> manualRuns.request(key, accounts));
             }).thenCompose(this::reply).whenComplete((response, failure) -> {
                 if (failure != null) {
                     answer.completeExceptionally(failure instanceof CompletionException ce && ce.getCause() != null

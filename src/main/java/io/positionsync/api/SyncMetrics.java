@@ -36,7 +36,12 @@ import io.positionsync.sync.SyncTrigger;
  * <li>{@code psync_fills_total{outcome}} and {@code psync_sync_last_run_fills{outcome}} with outcome
  * {@code applied}, {@code deferred} or {@code estimated};</li>
  * <li>{@code psync_executions_missing} (1 while the symptom is on) and
- * {@code psync_executions_missing_runs} (the current streak).</li>
+ * {@code psync_executions_missing_runs} (the current streak);</li>
+ * <li>live mode ({@link #bindLive}): {@code psync_live_events_total{kind}} (fill, position, live_started,
+ * live_lost), {@code psync_live_event_runs_total} (runs asked for: a burst counts once), {@code psync_live}
+ * (1 while the live subscriptions are in place), and the histograms {@code psync_live_fill_to_commit_seconds}
+ * (a fill heard to the commit of the run that holds it) and {@code psync_live_execution_to_commit_seconds} (the
+ * execution's own time to that commit).</li>
  * </ul>
  * Feed it every finished run ({@link #recordRun}) and every successful run's fills ({@link #recordFills}), e.g.
  * as {@link SyncStatistics} listeners. Gauges read memory only; the database-backed figures are
@@ -144,6 +149,49 @@ public final class SyncMetrics {
     }
 
     /** Counts the gateway client's pacing waits ({@code psync_gateway_pacing_*}). Once. */
+    /** Histogram buckets of live latencies: a fill reaches its commit in a fraction of a second to a few seconds. */
+    static final Duration[] LIVE_BUCKETS = {
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofMillis(750),
+        Duration.ofSeconds(1), Duration.ofMillis(1500), Duration.ofSeconds(2), Duration.ofSeconds(3),
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+
+    /** Held here: function counters and gauges hold their source weakly. */
+    private io.positionsync.run.LiveRuns live;
+
+    /** The live mode's meters (see the class comment). */
+    public void bindLive(io.positionsync.run.LiveRuns liveRuns) {
+        if (live != null) {
+            throw new IllegalStateException("live mode already bound");
+        }
+        live = Objects.requireNonNull(liveRuns, "liveRuns");
+        for (io.positionsync.run.LiveRuns.EventKind kind : io.positionsync.run.LiveRuns.EventKind.values()) {
+            FunctionCounter.builder("psync.live.events", liveRuns, l -> l.events(kind))
+                    .tag("kind", kind.label())
+                    .description("Events the live connection heard, by kind")
+                    .register(registry);
+        }
+        FunctionCounter.builder("psync.live.event.runs", liveRuns, io.positionsync.run.LiveRuns::eventRunsRequested)
+                .description("Runs asked for by live events (a burst of events counts once)")
+                .register(registry);
+        Gauge.builder("psync.live", liveRuns, l -> l.liveSince().isPresent() ? 1 : 0)
+                .description("1 while the live subscriptions are in place")
+                .register(registry);
+        Timer fillToCommit = Timer.builder("psync.live.fill.to.commit")
+                .description("From a fill heard on the live connection to the commit of the run that holds it")
+                .serviceLevelObjectives(LIVE_BUCKETS)
+                .register(registry);
+        Timer executionToCommit = Timer.builder("psync.live.execution.to.commit")
+                .description("From a fill's execution time (the gateway's clock) to the commit of the run that holds it")
+                .serviceLevelObjectives(LIVE_BUCKETS)
+                .register(registry);
+        liveRuns.addObserver((heard, executed) -> {
+            fillToCommit.record(heard);
+            if (executed != null && !executed.isNegative()) {
+                executionToCommit.record(executed);
+            }
+        });
+    }
+
     public void bindPacing(PacingStatistics statistics) {
         if (pacing != null) {
             throw new IllegalStateException("pacing already bound");

@@ -104,8 +104,13 @@ public class ApiConfiguration implements CamelConfiguration {
 
         ProducerTemplate manualTrigger = context.createProducerTemplate();
         SyncApi syncApi = resources.add(new SyncApi(
-                key -> manualTrigger.requestBodyAndHeader("direct:sync-manual", null, SyncRunSteps.IDEMPOTENCY_HEADER, key,
-                        SyncCoordinator.InFlightRun.class),
+                (key, accounts) -> {
+                    java.util.Map<String, Object> headers = new java.util.HashMap<>();
+                    headers.put(SyncRunSteps.IDEMPOTENCY_HEADER, key);
+                    headers.put(SyncRunSteps.ACCOUNTS_HEADER, accounts);
+                    return manualTrigger.requestBodyAndHeaders("direct:sync-manual", null, headers,
+                            SyncCoordinator.InFlightRun.class);
+                },
                 tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
                 settings.sync().timerEnabled(), databaseHealth::problem));
         registry.bind("syncApi", syncApi);

@@ -117,7 +117,8 @@ public final class ConfigurationBinder {
         return new SyncSettings(values.getMillis("psync.sync.period"), values.getMillis("psync.sync.initial-delay-ms"),
                 values.getMillis("psync.sync.run-timeout-ms"), values.getDecimal("psync.sync.break-tolerance"),
                 values.getMillis("psync.sync.failure-retry-ms"), values.getMillis("psync.sync.shutdown-grace-ms"),
-                values.getBoolean("psync.sync.timer-enabled"), notifyChannel(values));
+                values.getBoolean("psync.sync.timer-enabled"), notifyChannel(values), values.getBoolean("psync.sync.live"),
+                values.getMillis("psync.sync.event-debounce-ms"), values.getMillis("psync.sync.event-max-delay-ms"));
     }
 
     /** {@code psync.notify.channel}: empty sends no notification; otherwise a plain identifier, or start-up is refused. */

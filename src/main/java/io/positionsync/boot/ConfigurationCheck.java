@@ -78,7 +78,8 @@ public final class ConfigurationCheck {
             new DurationKey("psync.adopt.new-row-grace-ms", Duration.ZERO),
             new DurationKey("psync.adopt.synced-at-refresh-ms", Duration.ZERO));
 
-    private static final List<String> BOOLEANS = List.of("psync.sync.timer-enabled", "psync.adopt.add-rows");
+    private static final List<String> BOOLEANS = List.of("psync.sync.timer-enabled", "psync.adopt.add-rows",
+            "psync.sync.live");
 
     private ConfigurationCheck() {
     }

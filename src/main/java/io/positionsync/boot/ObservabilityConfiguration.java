@@ -59,6 +59,11 @@ public class ObservabilityConfiguration implements CamelConfiguration {
         SyncMetrics metrics = new SyncMetrics(meters, statistics, gateway::status, triggers.coordinator()::inFlight,
                 settings.sync().period());
         metrics.bindPacing(gateway.pacingStatistics());
+        io.positionsync.run.LiveRuns live = context.getRegistry().lookupByNameAndType(SyncConfiguration.LIVE_RUNS,
+                io.positionsync.run.LiveRuns.class);
+        if (live != null) {
+            metrics.bindLive(live);
+        }
         statistics.addListener(metrics::recordRun);
         // The sync steps report each successful run's fills here (recordFills); metrics and status follow.
         statistics.addFillsListener(metrics::recordFills);

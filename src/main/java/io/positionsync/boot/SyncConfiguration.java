@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import io.positionsync.api.SyncStatistics;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.sim.DemoHistory;
+import io.positionsync.ibkr.BrokerException;
+import io.positionsync.run.LiveRuns;
 import io.positionsync.run.PendingRunFailures;
 import io.positionsync.run.ReconcileProcessor;
 import io.positionsync.run.RunResultAggregation;
@@ -40,6 +42,8 @@ public class SyncConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(SyncConfiguration.class);
     /** Run failures kept while the database is away (one per failed run; runs are at least a second apart). */
     private static final int PENDING_FAILURES_CAPACITY = 10_000;
+    /** The registry name of the live mode's {@link LiveRuns} (bound only when live mode is on). */
+    public static final String LIVE_RUNS = "liveRuns";
 
     @BindToRegistry("reconcileProcessor")
     public ReconcileProcessor reconcileProcessor() {
@@ -90,9 +94,44 @@ public class SyncConfiguration implements CamelConfiguration {
             }));
         }
         Registry registry = context.getRegistry();
+        if (settings.sync().live()) {
+            LiveRuns live = resources.add(new LiveRuns(triggers.coordinator(), settings.sync().eventDebounce(),
+                    settings.sync().eventMaxDelay()));
+            statistics.addListener(live::runFinished);
+            registry.bind(LIVE_RUNS, live);
+            startLiveAfterStartupRun(context, settings, gateway, statistics, live);
+        }
         registry.bind("syncRunRepository", runs);
         registry.bind("syncStatistics", statistics);
         registry.bind("syncRunSteps", steps);
         registry.bind("syncTriggers", triggers);
+    }
+
+    /**
+     * Live mode starts once the start-up run has ended, whatever its outcome (the client then reconnects on its
+     * own): the built-in demo's history is built by then, and the first catch-up run does not race the start-up
+     * run. Without the timer there is no start-up run: it starts with the context.
+     */
+    private static void startLiveAfterStartupRun(CamelContext context, PositionSyncSettings settings,
+            TwsBrokerGateway gateway, SyncStatistics statistics, LiveRuns live) throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable start = () -> {
+            if (started.compareAndSet(false, true)) {
+                try {
+                    gateway.startLive(live);
+                } catch (BrokerException e) {
+                    LOG.warn("live mode could not start: {}; the timer's runs go on", e.getMessage());
+                }
+            }
+        };
+        if (settings.sync().timerEnabled()) {
+            statistics.addListener(summary -> {
+                if (summary.trigger() == SyncTrigger.STARTUP) {
+                    start.run();
+                }
+            });
+        } else {
+            context.addStartupListener((camelContext, alreadyStarted) -> start.run());
+        }
     }
 }

@@ -29,6 +29,7 @@ final class SyncOnceCommand {
         }
         Main main = ServiceCommand.createMain(ServiceCommand.syncRoutesPattern(), Map.of(
                 "psync.sync.timer-enabled", "false",
+                "psync.sync.live", "false",
                 "camel.server.enabled", "false",
                 "camel.management.enabled", "false"));
         try {
@@ -37,7 +38,7 @@ final class SyncOnceCommand {
             SyncTriggers triggers = context.getRegistry().lookupByNameAndType("syncTriggers", SyncTriggers.class);
             Duration timeout = Wiring.bean(context, SettingsConfiguration.SETTINGS, PositionSyncSettings.class).sync()
                     .runTimeout();
-            SyncRunSummary summary = triggers.request(SyncTrigger.MANUAL, null).await(timeout)
+            SyncRunSummary summary = triggers.request(SyncTrigger.MANUAL, null, null).await(timeout)
                     .orElseThrow(() -> new TimeoutException("the run did not finish within " + timeout.toMillis() + " ms"));
             System.out.println(ApiJson.create().writeValueAsString(SyncRunJson.of(summary)));
             if (!summary.succeeded()) {

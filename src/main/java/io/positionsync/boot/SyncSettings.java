@@ -17,9 +17,14 @@ import java.util.Optional;
  * @param timerEnabled   whether the timer route runs
  * @param notifyChannel  the PostgreSQL channel each committed run is announced on ({@code psync.notify.channel});
  *                       empty: none
+ * @param live           whether the service keeps a live connection and runs the accounts a fill or a position
+ *                       change concerns as it happens ({@code psync.sync.live})
+ * @param eventDebounce  how long after the last event of a burst its accounts' run starts
+ * @param eventMaxDelay  the longest an event waits for its run while a burst goes on
  */
 public record SyncSettings(Duration period, Duration initialDelay, Duration runTimeout, BigDecimal breakTolerance,
-        Duration failureRetry, Duration shutdownGrace, boolean timerEnabled, Optional<String> notifyChannel) {
+        Duration failureRetry, Duration shutdownGrace, boolean timerEnabled, Optional<String> notifyChannel,
+        boolean live, Duration eventDebounce, Duration eventMaxDelay) {
     public SyncSettings {
         Objects.requireNonNull(period, "period");
         Objects.requireNonNull(initialDelay, "initialDelay");
@@ -28,5 +33,11 @@ public record SyncSettings(Duration period, Duration initialDelay, Duration runT
         Objects.requireNonNull(failureRetry, "failureRetry");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(notifyChannel, "notifyChannel");
+        Objects.requireNonNull(eventDebounce, "eventDebounce");
+        Objects.requireNonNull(eventMaxDelay, "eventMaxDelay");
+        if (eventMaxDelay.compareTo(eventDebounce) < 0) {
+            throw new IllegalStateException("PSYNC_SYNC_EVENT_MAX_DELAY_MS (" + eventMaxDelay.toMillis()
+                    + ") must not be below PSYNC_SYNC_EVENT_DEBOUNCE_MS (" + eventDebounce.toMillis() + ")");
+        }
     }
 }

@@ -30,11 +30,27 @@ public sealed interface RunState permits RunState.Started, RunState.Fetched, Run
     /** The snapshot as far as the run still holds it; {@code null} before it was taken. */
     BrokerSnapshot snapshot();
 
-    /** A run recorded as RUNNING (committed at once, so a crash leaves a trace). */
-    record Started(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey) implements RunState {
+    /**
+     * A run recorded as RUNNING (committed at once, so a crash leaves a trace).
+     *
+     * @param accounts the accounts a scoped run is for, in order; empty for a run of every managed account
+     */
+    record Started(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey, List<String> accounts)
+            implements RunState {
         public Started {
             Objects.requireNonNull(trigger, "trigger");
             Objects.requireNonNull(startedAt, "startedAt");
+            accounts = accounts == null ? List.of() : List.copyOf(accounts);
+        }
+
+        /** A run of every managed account. */
+        public Started(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey) {
+            this(runId, trigger, startedAt, idempotencyKey, List.of());
+        }
+
+        /** Whether the run is for some accounts only. */
+        public boolean scoped() {
+            return !accounts.isEmpty();
         }
 
         @Override

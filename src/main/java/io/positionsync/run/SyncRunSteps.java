@@ -8,7 +8,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -65,6 +68,8 @@ public final class SyncRunSteps {
     public static final String TRIGGER_HEADER = "psyncTrigger";
     /** Header carrying an optional idempotency key of a manual trigger. */
     public static final String IDEMPOTENCY_HEADER = "psyncIdempotencyKey";
+    /** Header naming the accounts a manual run is for (a collection of account codes; none: every account). */
+    public static final String ACCOUNTS_HEADER = "psyncAccounts";
     /** Exchange property holding the {@link SyncCoordinator.InFlightRun} to tell the run id as soon as it exists. */
     public static final String IN_FLIGHT_PROPERTY = "psyncInFlight";
 
@@ -171,11 +176,12 @@ public final class SyncRunSteps {
             @Header(IDEMPOTENCY_HEADER) String idempotencyKey,
             @ExchangeProperty(IN_FLIGHT_PROPERTY) SyncCoordinator.InFlightRun inFlight) throws SQLException {
         SyncTrigger cause = trigger == null ? SyncTrigger.MANUAL : trigger;
+        List<String> scope = inFlight == null ? List.of() : List.copyOf(inFlight.accounts());
         Instant startedAt = now();
         long runId;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
-            runId = runs.insertStarted(connection, cause, startedAt, idempotencyKey);
+            runId = runs.insertStarted(connection, cause, startedAt, idempotencyKey, scope.isEmpty() ? null : scope);
         }
         if (pendingFailures != null) {
             pendingFailures.flush(); // the database answers again: earlier failures first
@@ -183,16 +189,23 @@ public final class SyncRunSteps {
         if (inFlight != null) {
             inFlight.started(runId);
         }
-        LOG.debug("sync run {} started ({})", runId, cause);
-        return new RunState.Started(runId, cause, startedAt, idempotencyKey);
+        LOG.debug("sync run {} started ({}, {})", runId, cause, SyncCoordinator.describe(Set.copyOf(scope)));
+        return new RunState.Started(runId, cause, startedAt, idempotencyKey, scope);
     }
 
     /**
-     * Takes the broker snapshot; a gateway that cannot be reached at all fails the run.
-     * Body: {@link RunState.Started} -> {@link RunState.Fetched}.
+     * Takes the broker snapshot, of the run's accounts only when it is scoped (complete for each of them and
+     * holding nothing of any other, so the run cannot touch another account); a gateway that cannot be reached at
+     * all fails the run. Body: {@link RunState.Started} -> {@link RunState.Fetched}.
      */
     public RunState.Fetched fetchSnapshot(RunState.Started run) throws BrokerException {
-        return new RunState.Fetched(run, gateway.snapshot());
+        BrokerSnapshot snapshot = run.scoped() ? gateway.snapshot(new LinkedHashSet<>(run.accounts())) : gateway.snapshot();
+        if (run.scoped() && snapshot.complete() && !run.accounts().containsAll(snapshot.accounts())) {
+            // A scoped snapshot never speaks for other accounts: closing their positions would be the worst mistake.
+            throw new IllegalStateException("the snapshot of " + run.accounts() + " names other accounts too: "
+                    + snapshot.accounts());
+        }
+        return new RunState.Fetched(run, snapshot);
     }
 
     /**
@@ -406,12 +419,12 @@ public final class SyncRunSteps {
             Instant finishedAt, FillCounts fills) {
         RunState.Started run = state.run();
         SyncRunSummary summary = new SyncRunSummary(run.runId(), run.trigger(), status, counts.opened(), counts.updated(),
-                counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error, fills);
+                counts.closed(), counts.unchanged(), run.startedAt(), finishedAt, error, fills, run.accounts());
         long millis = Duration.between(run.startedAt(), finishedAt).toMillis();
         if (error == null) {
             io.positionsync.ibkr.FailureRepeats.Decision ended = failureRepeats.succeeded();
-            LOG.info("sync run {} {} ({}) in {} ms: {} opened, {} updated, {} closed, {} unchanged{}{}", run.runId(), status,
-                    run.trigger(), millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged(),
+            LOG.info("sync run {} {} ({}{}) in {} ms: {} opened, {} updated, {} closed, {} unchanged{}{}", run.runId(),
+                    status, run.trigger(), run.scoped() ? " of " + String.join(",", run.accounts()) : "", millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged(),
                     leftOut(state.snapshot()),
                     ended.count() == 0 ? "" : " (after " + ended.count() + " failed run(s) since " + ended.since() + ")");
         } else {

@@ -4,6 +4,9 @@ import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.camel.CamelContext;
@@ -89,10 +92,14 @@ public final class SyncTriggers implements AutoCloseable {
         }
     }
 
-    /** Starts or joins a run without waiting (manual triggers decide how long to wait). */
+    /**
+     * Starts or joins a run without waiting (manual triggers decide how long to wait): of the accounts the
+     * {@value SyncRunSteps#ACCOUNTS_HEADER} header names, every managed account without it.
+     */
     public SyncCoordinator.InFlightRun request(@Header(SyncRunSteps.TRIGGER_HEADER) SyncTrigger trigger,
-            @Header(SyncRunSteps.IDEMPOTENCY_HEADER) String idempotencyKey) {
-        return coordinator.request(trigger, idempotencyKey);
+            @Header(SyncRunSteps.IDEMPOTENCY_HEADER) String idempotencyKey,
+            @Header(SyncRunSteps.ACCOUNTS_HEADER) Collection<String> accounts) {
+        return coordinator.request(trigger, idempotencyKey, accounts == null ? Set.of() : new LinkedHashSet<>(accounts));
     }
 
     public SyncCoordinator coordinator() {

@@ -1,6 +1,7 @@
 package io.positionsync.store;
 
 import java.time.Instant;
+import java.util.List;
 
 import io.positionsync.sync.SyncRunStatus;
 import io.positionsync.sync.SyncRunSummary;
@@ -18,10 +19,27 @@ public record SyncRun(
         SyncCounts counts,
         String error,
         Instant brokerServerTime,
-        String idempotencyKey) {
+        String idempotencyKey,
+        List<String> accounts) {
+
+    /** A run of every managed account. */
+    public SyncRun(long id, SyncTrigger trigger, SyncRunStatus status, Instant startedAt, Instant finishedAt,
+            Long durationMs, SyncCounts counts, String error, Instant brokerServerTime, String idempotencyKey) {
+        this(id, trigger, status, startedAt, finishedAt, durationMs, counts, error, brokerServerTime, idempotencyKey,
+                null);
+    }
+
+    public SyncRun {
+        accounts = accounts == null ? null : List.copyOf(accounts);
+    }
+
+    /** Whether the run was for some accounts only ({@link #accounts()}), not every managed account. */
+    public boolean scoped() {
+        return accounts != null;
+    }
 
     public SyncRunSummary toSummary() {
         return new SyncRunSummary(id, trigger, status, counts.opened(), counts.updated(), counts.closed(),
-                counts.unchanged(), startedAt, finishedAt, error);
+                counts.unchanged(), startedAt, finishedAt, error, io.positionsync.sync.FillCounts.NONE, accounts);
     }
 }

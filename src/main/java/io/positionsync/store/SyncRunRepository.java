@@ -27,7 +27,7 @@ public final class SyncRunRepository {
     static final long SYNC_LOCK_KEY = 0x7073796e63L;
 
     static final String COLUMNS = "id, trigger, status, started_at, finished_at, duration_ms, opened, updated, closed, "
-            + "unchanged, error, broker_server_time, idempotency_key";
+            + "unchanged, error, broker_server_time, idempotency_key, accounts";
 
     private static final String DURATION_MS = "floor(extract(epoch FROM (?::timestamptz - started_at)) * 1000)::bigint";
 
@@ -59,17 +59,32 @@ public final class SyncRunRepository {
         }
     }
 
-    /** Inserts the run as RUNNING and returns its id. */
+    /** Inserts a run of every managed account as RUNNING and returns its id. */
     public long insertStarted(Connection connection, SyncTrigger trigger, Instant startedAt, String idempotencyKey)
             throws SQLException {
+        return insertStarted(connection, trigger, startedAt, idempotencyKey, null);
+    }
+
+    /**
+     * Inserts the run as RUNNING and returns its id.
+     *
+     * @param accounts the accounts a scoped run is for; {@code null} for a run of every managed account
+     */
+    public long insertStarted(Connection connection, SyncTrigger trigger, Instant startedAt, String idempotencyKey,
+            java.util.Collection<String> accounts) throws SQLException {
         ensureOwned();
         try (PreparedStatement statement = connection.prepareStatement(
-                "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key, owner_key) VALUES (?, 'RUNNING', ?, ?, ?) "
-                        + "RETURNING id")) {
+                "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key, owner_key, accounts) "
+                        + "VALUES (?, 'RUNNING', ?, ?, ?, ?) RETURNING id")) {
             statement.setString(1, trigger.name());
             Jdbc.setInstant(statement, 2, Objects.requireNonNull(startedAt, "startedAt"));
             Jdbc.setText(statement, 3, idempotencyKey);
             statement.setObject(4, ownerKey, java.sql.Types.INTEGER);
+            if (accounts == null) {
+                statement.setNull(5, java.sql.Types.ARRAY);
+            } else {
+                statement.setArray(5, connection.createArrayOf("text", accounts.toArray(new String[0])));
+            }
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getLong(1);
@@ -263,6 +278,11 @@ public final class SyncRunRepository {
         return runs;
     }
 
+    private static java.util.List<String> accounts(ResultSet rows) throws SQLException {
+        java.sql.Array array = rows.getArray("accounts");
+        return array == null ? null : java.util.List.of((String[]) array.getArray());
+    }
+
     static SyncRun run(ResultSet rows) throws SQLException {
         return new SyncRun(
                 rows.getLong("id"),
@@ -274,6 +294,7 @@ public final class SyncRunRepository {
                 new SyncCounts(rows.getInt("opened"), rows.getInt("updated"), rows.getInt("closed"), rows.getInt("unchanged")),
                 rows.getString("error"),
                 Jdbc.instant(rows, "broker_server_time"),
-                rows.getString("idempotency_key"));
+                rows.getString("idempotency_key"),
+                accounts(rows));
     }
 }

@@ -9,6 +9,7 @@ public final class SyncRunJson {
     private SyncRunJson() {
     }
 
+    /** The run's fields; a run of some accounts only (an event run, a manual run naming accounts) adds {@code accounts}. */
     public static Map<String, Object> of(SyncRunSummary run) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("runId", run.runId());
@@ -21,6 +22,9 @@ public final class SyncRunJson {
         json.put("startedAt", text(run.startedAt()));
         json.put("finishedAt", text(run.finishedAt()));
         json.put("error", run.error());
+        if (run.scoped()) {
+            json.put("accounts", run.accounts()); // only a run of some accounts names them
+        }
         return json;
     }
 

@@ -7,5 +7,10 @@ public enum SyncTrigger {
     /** The periodic timer. */
     TIMER,
     /** The HTTP trigger or the {@code sync-once} command. */
-    MANUAL
+    MANUAL,
+    /**
+     * The live connection: a fill or a position change (a run of the accounts concerned), or the live subscriptions
+     * coming back after a drop (a full catch-up run).
+     */
+    EVENT
 }

@@ -84,7 +84,7 @@ public final class BenchService {
                 PEAK_USED.set(0);
                 GC_MILLIS.set(0);
                 long started = System.nanoTime();
-                SyncRunSummary summary = triggers.request(SyncTrigger.MANUAL, null).await(limit).orElse(null);
+                SyncRunSummary summary = triggers.request(SyncTrigger.MANUAL, null, null).await(limit).orElse(null);
                 long nanos = System.nanoTime() - started;
                 long now = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 String heap = Math.max(PEAK_LIVE.get(), now) + " " + Math.max(PEAK_USED.get(), now) + " "

@@ -196,7 +196,7 @@ class BotTableBesideALiveBotTest {
                 s.executeUpdate("UPDATE positions SET strategy = 'hedge' WHERE id = 2");
             }
             // ... a run starts, takes row 1 and waits for row 2 ...
-            SyncCoordinator.InFlightRun run = h.triggers.request(io.positionsync.sync.SyncTrigger.MANUAL, null);
+            SyncCoordinator.InFlightRun run = h.triggers.request(io.positionsync.sync.SyncTrigger.MANUAL, null, null);
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
                     .until(() -> blockedBy(botPid));
             // ... and the bot now wants row 1: a cycle. One of the two is chosen to give way.

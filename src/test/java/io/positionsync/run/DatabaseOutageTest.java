@@ -54,7 +54,7 @@ class DatabaseOutageTest {
         long runsBefore = h.count("SELECT count(*) FROM sync_runs");
 
         h.simulator.faults().delayEnd(SnapshotPhase.POSITIONS, Duration.ofMillis(1_500));
-        SyncCoordinator.InFlightRun run = h.triggers.request(SyncTrigger.MANUAL, null);
+        SyncCoordinator.InFlightRun run = h.triggers.request(SyncTrigger.MANUAL, null, null);
         long runId = run.runId().get(10, TimeUnit.SECONDS);
         link.cut();
         SyncRunSummary failed = run.await(Duration.ofSeconds(30)).orElseThrow();

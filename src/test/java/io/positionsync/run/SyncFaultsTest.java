@@ -186,8 +186,8 @@ class SyncFaultsTest {
         // hold the run in flight until the second trigger has arrived
         h.simulator.faults().delayEnd(SnapshotPhase.POSITIONS, Duration.ofMillis(700));
 
-        SyncCoordinator.InFlightRun first = h.triggers.request(SyncTrigger.MANUAL, null);
-        SyncCoordinator.InFlightRun second = h.triggers.request(SyncTrigger.TIMER, null);
+        SyncCoordinator.InFlightRun first = h.triggers.request(SyncTrigger.MANUAL, null, null);
+        SyncCoordinator.InFlightRun second = h.triggers.request(SyncTrigger.TIMER, null, null);
 
         assertThat(second).isSameAs(first);
         SyncRunSummary a = first.await(Duration.ofSeconds(20)).orElseThrow();

@@ -96,6 +96,7 @@ public final class ServiceUnderTest implements AutoCloseable {
         properties.put("psync.http.host", "127.0.0.1");
         properties.put("psync.api.token", TOKEN);
         properties.put("psync.sync.period", "3600000");
+        properties.put("psync.sync.live", "false"); // tests of live mode turn it on
         properties.put("psync.ibkr.backoff-initial-ms", "50");
         properties.put("psync.ibkr.backoff-max-ms", "100");
         return properties;
@@ -112,6 +113,7 @@ public final class ServiceUnderTest implements AutoCloseable {
         properties.put("psync.ibkr.backoff-initial-ms", "10");
         properties.put("psync.ibkr.backoff-max-ms", "20");
         properties.put("psync.sync.timer-enabled", "false");
+        properties.put("psync.sync.live", "false"); // tests of live mode turn it on
         properties.put("camel.server.enabled", "false");
         properties.put("camel.management.enabled", "false");
         properties.put("camel.main.routes-include-pattern", "file:routes/sync.camel.yaml");
@@ -464,7 +466,7 @@ public final class ServiceUnderTest implements AutoCloseable {
 
     /** One manual sync through the coordinator and the route, waited for. */
     public SyncRunSummary sync() throws Exception {
-        return triggers.request(SyncTrigger.MANUAL, null).await(Duration.ofSeconds(30))
+        return triggers.request(SyncTrigger.MANUAL, null, null).await(Duration.ofSeconds(30))
                 .orElseThrow(() -> new AssertionError("sync run did not finish within 30 s"));
     }
 
