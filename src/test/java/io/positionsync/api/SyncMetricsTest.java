@@ -39,7 +39,7 @@ class SyncMetricsTest {
         assertThat(registry.get("psync.sync.period").gauge().value()).isEqualTo(90.0);
         assertThat(gaugeOf(registry, "psync.gateway.state", "state", "DOWN")).isEqualTo(1.0);
         assertThat(gaugeOf(registry, "psync.gateway.state", "state", "UP")).isZero();
-        assertThat(registry.get("psync.sync.runs").counters()).as("3 triggers x 3 finished statuses, all at 0").hasSize(9)
+        assertThat(registry.get("psync.sync.runs").counters()).as("4 triggers (EVENT among them) x 3 finished statuses, all at 0").hasSize(12)
                 .allSatisfy(c -> assertThat(c.count()).isZero());
 
         statistics.accept(new SyncRunSummary(1, SyncTrigger.STARTUP, SyncRunStatus.FAILED, 0, 0, 0, 0, T0, T0.plusMillis(40), "x"));
@@ -144,5 +144,37 @@ class SyncMetricsTest {
         assertThat(registry.scrape()).contains("psync_gateway_pacing_waits_total 1.0",
                 "psync_gateway_pacing_wait_seconds_total 0.75");
         assertThatThrownBy(() -> metrics.bindPacing(pacing)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void liveEventsAndFillToCommitLatencyAreExposed() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        SyncMetrics metrics = new SyncMetrics(registry, new SyncStatistics(new TestClock(T0)),
+                () -> new ConnectionStatus(ConnectionState.UP, T0, "connected", null), () -> false, Duration.ofSeconds(60));
+        try (io.positionsync.run.SyncCoordinator coordinator = new io.positionsync.run.SyncCoordinator((t, r) -> {
+            throw new IllegalStateException("no run here");
+        }); io.positionsync.run.LiveRuns live = new io.positionsync.run.LiveRuns(coordinator, Duration.ofHours(1),
+                Duration.ofHours(1))) {
+            metrics.bindLive(live);
+            Instant heard = Instant.now().minusMillis(1200);
+            live.accept(new io.positionsync.ibkr.BrokerEvent.Fill("DU1", "e.1", heard.minusSeconds(1), heard));
+            live.accept(new io.positionsync.ibkr.BrokerEvent.PositionChanged("DU1", 1, java.math.BigDecimal.ONE, heard));
+            assertThat(registry.scrape()).contains("psync_live 0.0");
+            live.accept(new io.positionsync.ibkr.BrokerEvent.LiveStarted("connected", heard));
+
+            live.runFinished(new SyncRunSummary(3, SyncTrigger.EVENT, SyncRunStatus.SUCCEEDED, 0, 0, 0, 0,
+                    heard.plusMillis(1), heard.plusMillis(2), null, null, java.util.List.of("DU1")));
+
+            String scrape = registry.scrape();
+            assertThat(scrape).contains("psync_live_events_total{kind=\"fill\"} 1.0",
+                    "psync_live_events_total{kind=\"position\"} 1.0",
+                    "psync_live_events_total{kind=\"live_started\"} 1.0", "psync_live 1.0",
+                    "psync_live_fill_to_commit_seconds_count 1",
+                    "psync_live_fill_to_commit_seconds_bucket{le=\"1.0\"} 0",
+                    "psync_live_fill_to_commit_seconds_bucket{le=\"2.0\"} 1",
+                    "psync_live_execution_to_commit_seconds_bucket{le=\"2.0\"} 0",
+                    "psync_live_execution_to_commit_seconds_bucket{le=\"3.0\"} 1");
+            assertThatThrownBy(() -> metrics.bindLive(live)).isInstanceOf(IllegalStateException.class);
+        }
     }
 }
