@@ -111,15 +111,15 @@ class ScopedRunsPathIndependenceTest {
     }
 
     private static List<Map<String, Object>> lifecycles(ServiceUnderTest service) throws Exception {
-        return service.query("SELECT account, con_id, status, trim_scale(quantity)::text AS quantity, trim_scale(average_price)::text AS average,"
-                + " trim_scale(realized_pnl)::text AS realized, opened_at, closed_at FROM positions"
-                + " ORDER BY account, con_id, opened_at");
+        return service.query("SELECT account, con_id, status, trim_scale(quantity)::text AS quantity,"
+                + " trim_scale(average_price)::text AS average, trim_scale(realized_pnl)::text AS realized, opened_at,"
+                + " closed_at FROM positions ORDER BY account, con_id, opened_at");
     }
 
     private static List<Map<String, Object>> executions(ServiceUnderTest service) throws Exception {
-        return service.query("SELECT account, con_id, side, trim_scale(shares)::text AS shares, trim_scale(price)::text AS price,"
-                + " trim_scale(commission)::text AS commission, exec_time FROM executions WHERE state = 'APPLIED'"
-                + " ORDER BY exec_time, account, con_id");
+        return service.query("SELECT account, con_id, side, trim_scale(shares)::text AS shares,"
+                + " trim_scale(price)::text AS price, trim_scale(commission)::text AS commission, exec_time"
+                + " FROM executions WHERE state = 'APPLIED' ORDER BY exec_time, account, con_id");
     }
 
     @Test
