@@ -21,12 +21,16 @@ import org.slf4j.LoggerFactory;
  * The {@code simulator} command: runs the gateway simulator until the process is killed.
  *
  * <pre>simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]
- *           [--trade-interval-ms MS] [--seed N] [--pacing-limit N]</pre>
+ *           [--trade-interval-ms MS] [--seed N] [--pacing-limit N] [--latency-ms MS|MIN..MAX]
+ *           [--positions-account-limit N]</pre>
  *
  * Without {@code --scenario} it serves the built-in demo scenario. Prices move as the scenario's price motion
  * says; the demo trades as the scenario's {@code trading} says unless {@code --trade-interval-ms} (0 = no
  * trading) or {@code --seed} say otherwise. {@code --pacing-limit 50} disconnects, with error 100, a client that
- * sends more than 50 messages within one second, as IB does (0, the default: not enforced). Bad arguments: one {@code error: ...} line on stderr and exit code 2.
+ * sends more than 50 messages within one second, as IB does (0, the default: not enforced). {@code --latency-ms 50} answers each request 50 ms after it
+ * arrived ({@code 5..20}: a uniformly random delay in that range), answers keeping their order.
+ * {@code --positions-account-limit 50} refuses {@code reqPositions} with error 321 when more than 50 accounts are
+ * managed, as IB does (0, the default: never refused). Bad arguments: one {@code error: ...} line on stderr and exit code 2.
  */
 public final class SimulatorCommand {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatorCommand.class);
@@ -35,7 +39,8 @@ public final class SimulatorCommand {
     public static final int EXIT_USAGE = 2;
     private static final String USAGE =
             "usage: simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]"
-                    + " [--trade-interval-ms MS] [--seed N] [--pacing-limit N]";
+                    + " [--trade-interval-ms MS] [--seed N] [--pacing-limit N] [--latency-ms MS|MIN..MAX]"
+                    + " [--positions-account-limit N]";
 
     private SimulatorCommand() {
     }
@@ -88,6 +93,8 @@ public final class SimulatorCommand {
         Integer tradeIntervalMs = null;
         Long seed = null;
         Integer pacingLimit = null;
+        Duration[] latency = null;
+        Integer positionsAccountLimit = null;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (!option.startsWith("--")) {
@@ -120,6 +127,12 @@ public final class SimulatorCommand {
                 case "--pacing-limit":
                     pacingLimit = intValue(option, value, 0, Integer.MAX_VALUE);
                     break;
+                case "--latency-ms":
+                    latency = latencyRange(option, value);
+                    break;
+                case "--positions-account-limit":
+                    positionsAccountLimit = intValue(option, value, 0, Integer.MAX_VALUE);
+                    break;
                 case "--seed":
                     try {
                         seed = Long.parseLong(value.trim());
@@ -145,6 +158,12 @@ public final class SimulatorCommand {
         }
         if (pacingLimit != null) {
             options = options.withPacingLimit(pacingLimit);
+        }
+        if (latency != null) {
+            options = options.withLatency(latency[0], latency[1]);
+        }
+        if (positionsAccountLimit != null) {
+            options = options.withPositionsAccountLimit(positionsAccountLimit);
         }
         if (options.maxServerVersion() < options.minServerVersion()) {
             throw new UsageException("server version must be at least " + options.minServerVersion());
@@ -198,6 +217,18 @@ public final class SimulatorCommand {
         } catch (NumberFormatException e) {
             throw new UsageException(option + " must be an integer, got '" + value + "'");
         }
+    }
+
+    /** {@code MS} (a fixed delay) or {@code MIN..MAX} (a random one), milliseconds, {@code 0 <= MIN <= MAX}. */
+    private static Duration[] latencyRange(String option, String value) throws UsageException {
+        String text = value.trim();
+        int dots = text.indexOf("..");
+        int min = intValue(option, dots < 0 ? text : text.substring(0, dots), 0, Integer.MAX_VALUE);
+        int max = dots < 0 ? min : intValue(option, text.substring(dots + 2), 0, Integer.MAX_VALUE);
+        if (max < min) {
+            throw new UsageException(option + " needs MIN..MAX with MIN <= MAX, got '" + value + "'");
+        }
+        return new Duration[] {Duration.ofMillis(min), Duration.ofMillis(max)};
     }
 
     private static String oneLine(String message) {

@@ -13,6 +13,11 @@ public final class ErrorCodes {
     public static final int NOT_CONNECTED = 504;
     /** The client sent more messages in one second than the gateway allows (50); the gateway disconnects it. */
     public static final int MAX_RATE_EXCEEDED = 100;
+    /**
+     * "Error validating request": among others, {@code reqPositions} refused to a master of more than 50 accounts,
+     * which must ask {@code reqPositionsMulti} per account instead (the code of that refusal is assumed).
+     */
+    public static final int VALIDATION_ERROR = 321;
     /** The gateway lost its connection to IB: data may be stale. */
     public static final int CONNECTIVITY_LOST = 1100;
     /** Connectivity restored, market data lost: resubscribe. */

@@ -63,6 +63,28 @@ public sealed interface IncomingMessage {
     record PositionEnd() implements IncomingMessage {
     }
 
+    /**
+     * {@code positionMulti} (71): a position of the {@code reqPositionsMulti} subscription {@code reqId}; the contract
+     * carries {@code exchange}, as in {@code position}. {@code modelCode} is {@code null} when empty.
+     */
+    record PositionMulti(int reqId, String account, Contract contract, BigDecimal position, BigDecimal avgCost,
+            String modelCode) implements IncomingMessage {
+        public PositionMulti {
+            Objects.requireNonNull(account, "account");
+            Objects.requireNonNull(contract, "contract");
+            Objects.requireNonNull(position, "position");
+        }
+
+        /** The same row as {@code position} would carry it. */
+        public Position asPosition() {
+            return new Position(account, contract, position, avgCost);
+        }
+    }
+
+    /** {@code positionMultiEnd} (72): every position of subscription {@code reqId} has been sent once. */
+    record PositionMultiEnd(int reqId) implements IncomingMessage {
+    }
+
     /** {@code updateAccountValue} (6): one key/value of an account (not used by the snapshot). */
     record UpdateAccountValue(String key, String value, String currency, String account) implements IncomingMessage {
     }

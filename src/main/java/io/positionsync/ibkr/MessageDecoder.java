@@ -81,6 +81,13 @@ public final class MessageDecoder {
                     name = "positionEnd";
                     in.readInt();
                     return new IncomingMessage.PositionEnd();
+                case MessageIds.POSITION_MULTI:
+                    name = "positionMulti";
+                    return positionMulti(in);
+                case MessageIds.POSITION_MULTI_END:
+                    name = "positionMultiEnd";
+                    in.readInt();
+                    return new IncomingMessage.PositionMultiEnd(in.readInt());
                 case MessageIds.UPDATE_ACCOUNT_VALUE:
                     name = "updateAccountValue";
                     in.readInt();
@@ -135,6 +142,18 @@ public final class MessageDecoder {
         BigDecimal quantity = requiredQuantity(in, "position");
         BigDecimal avgCost = in.readDecimalOrAbsent();
         return new IncomingMessage.Position(account, contract, quantity, avgCost);
+    }
+
+    private static IncomingMessage positionMulti(FieldReader in) {
+        in.readInt();
+        int reqId = in.readInt();
+        String account = in.readSharedString();
+        Contract contract = new Contract(readLong(in), symbol(in), text(in), text(in), in.readDecimalOrAbsent(), text(in),
+                in.readDecimalOrAbsent(), text(in), null, text(in), symbol(in), text(in));
+        BigDecimal quantity = requiredQuantity(in, "position");
+        BigDecimal avgCost = in.readDecimalOrAbsent();
+        String modelCode = in.hasMore() ? text(in) : null;
+        return new IncomingMessage.PositionMulti(reqId, account, contract, quantity, avgCost, modelCode);
     }
 
     private static IncomingMessage portfolio(FieldReader in) {

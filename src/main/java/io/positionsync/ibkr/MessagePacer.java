@@ -117,6 +117,38 @@ public final class MessagePacer {
         sent += messages;
     }
 
+    /**
+     * How long from now until {@code messages} more could go at once (0: now); for at most {@code perSecond}
+     * messages. Sends nothing, records nothing.
+     */
+    public synchronized long nanosUntilFree(int messages) {
+        if (messages < 1) {
+            return 0;
+        }
+        if (messages > perSecond) {
+            throw new IllegalArgumentException(messages + " messages in one write exceed the pace of " + perSecond
+                    + " a second");
+        }
+        long now = nanoTime.getAsLong();
+        return Math.max(0, allowedAt(messages, now) - now);
+    }
+
+    /**
+     * How long from now until {@code messages} more, sent one after the other as fast as this pace allows, would
+     * all have gone: the pacing floor of that many messages (0 when they may all go at once). Records nothing.
+     */
+    public synchronized long nanosToSend(long messages) {
+        if (messages < 1) {
+            return 0;
+        }
+        // The k-th message waits for the one perSecond before it to be a second old: the last one goes whole
+        // seconds after the first of its round, which waits only for the log of what was sent before.
+        int firstRound = (int) ((messages - 1) % perSecond) + 1;
+        long rounds = (messages - 1) / perSecond;
+        long now = nanoTime.getAsLong();
+        return Math.max(0, allowedAt(firstRound, now) - now) + rounds * WINDOW_NANOS;
+    }
+
     /** Messages let through so far. */
     public synchronized long sent() {
         return sent;

@@ -21,6 +21,8 @@ public final class RequestEncoder {
     private static final int CANCEL_POSITIONS_VERSION = 1;
     private static final int REQ_ACCOUNT_UPDATES_VERSION = 2;
     private static final int REQ_EXECUTIONS_VERSION = 3;
+    private static final int REQ_POSITIONS_MULTI_VERSION = 1;
+    private static final int CANCEL_POSITIONS_MULTI_VERSION = 1;
 
     private RequestEncoder() {
     }
@@ -63,6 +65,18 @@ public final class RequestEncoder {
     /** {@code cancelPositions}: 64, 1. */
     public static byte[] cancelPositions() {
         return new FieldWriter().add(MessageIds.CANCEL_POSITIONS).add(CANCEL_POSITIONS_VERSION).frame();
+    }
+
+    /** {@code reqPositionsMulti}: 74, 1, reqId, account, modelCode (empty: no model). */
+    public static byte[] reqPositionsMulti(int reqId, String account, String modelCode) {
+        return new FieldWriter().add(MessageIds.REQ_POSITIONS_MULTI).add(REQ_POSITIONS_MULTI_VERSION).add(reqId)
+                .add(account).add(modelCode == null ? "" : modelCode).frame();
+    }
+
+    /** {@code cancelPositionsMulti}: 75, 1, reqId. */
+    public static byte[] cancelPositionsMulti(int reqId) {
+        return new FieldWriter().add(MessageIds.CANCEL_POSITIONS_MULTI).add(CANCEL_POSITIONS_MULTI_VERSION).add(reqId)
+                .frame();
     }
 
     /** {@code reqAccountUpdates}: 6, 2, subscribe (1/0), accountCode. */

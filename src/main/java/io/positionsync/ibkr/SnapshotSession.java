@@ -7,8 +7,14 @@ import io.positionsync.sync.BrokerSnapshot;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +45,23 @@ import org.slf4j.LoggerFactory;
  * they are left out of the snapshot and counted per account ({@link BrokerSnapshot#unmanaged()}), and so are
  * that account's values (its exchange rates); the snapshot stays complete. Such a row arriving before the managed
  * accounts are known still ends the snapshot incomplete: it cannot be told apart.
+ *
+ * <p>FA mode: when more than {@value #MAX_REQ_POSITIONS_ACCOUNTS} accounts are managed, or the gateway refuses
+ * {@code reqPositions} (error {@value ErrorCodes#VALIDATION_ERROR} while it is the open request, as IB refuses it to
+ * masters of more than 50 sub-accounts), positions come per account through {@code reqPositionsMulti}, each
+ * subscription cancelled once its {@code positionMultiEnd} is in. Those requests are pipelined (up to
+ * {@value #MAX_OPEN_POSITIONS_MULTI} open at once) and interleaved with the account updates, which go one account at
+ * a time: a new {@code reqAccountUpdates} replaces the previous subscription, so only the last account is
+ * unsubscribed. Every request waits for the pace, never for another account's round trip.
+ *
+ * <p>Scoped snapshots (a set of accounts named): positions through {@code reqPositionsMulti} for each named managed
+ * account, account updates for those only, executions filtered by account ({@code acctCode}) when they are at most
+ * {@value #MAX_EXECUTION_FILTERS}, else one unfiltered request of which only theirs are kept. Rows of any other
+ * account are left out without being counted as unmanaged. {@link BrokerSnapshot#accounts()} is the named accounts
+ * that are managed; named accounts that are not are left out and logged (none managed: incomplete).
+ *
+ * <p>The deadline includes the pacing floor: the request timeout plus how long the messages the snapshot will send
+ * take at the connection's pace ({@link MessagePacer#nanosToSend}; nothing while they fit in one second's burst).
  */
 final class SnapshotSession {
     private static final Logger log = LoggerFactory.getLogger(SnapshotSession.class);
@@ -71,14 +94,33 @@ final class SnapshotSession {
         }
     }
 
+    /** More managed accounts than this and positions come per account ({@code reqPositionsMulti}), as IB requires. */
+    static final int MAX_REQ_POSITIONS_ACCOUNTS = 50;
+    /** {@code reqPositionsMulti} requests awaiting their end marker at once, at most. */
+    static final int MAX_OPEN_POSITIONS_MULTI = 50;
+    /** A scoped snapshot of at most this many accounts asks executions per account; of more, once unfiltered. */
+    static final int MAX_EXECUTION_FILTERS = 5;
+
     private final TwsConnection connection;
     private final BlockingQueue<Event> events;
     private final Duration requestTimeout;
     private final Duration commissionWait;
     private final int executionsReqId;
     private final SnapshotLimits limits;
+    /** The accounts named for a scoped snapshot; {@code null}: every managed account. */
+    private final Set<String> scope;
     private final SnapshotAssembler assembler = new SnapshotAssembler();
+    /** The accounts this snapshot is for: the managed ones, or the named ones that are managed. */
+    private Set<String> wanted;
+    /** The reqIds of this snapshot's executions requests. */
+    private final Set<Integer> executionsReqIds = new HashSet<>();
+    /** The reqIds of this snapshot's {@code reqPositionsMulti} requests, with their account. */
+    private final Map<Integer, String> positionsMultiReqIds = new LinkedHashMap<>();
+    private int nextReqId;
+    private long started;
     private long deadline;
+    private long pacingFloor;
+    private long plannedMessages;
     private long startBytes;
     private long messages;
     private Set<String> managed;
@@ -93,13 +135,38 @@ final class SnapshotSession {
         this.commissionWait = commissionWait;
         this.executionsReqId = executionsReqId;
         this.limits = limits;
+        this.scope = null;
+        this.executionsReqIds.add(executionsReqId);
+        this.nextReqId = executionsReqId + 1;
+    }
+
+    /**
+     * A snapshot of the named accounts only ({@code accounts} not empty). Its requests use the reqIds from
+     * {@code firstReqId} on; {@link #requestIdsUsed()} says how many.
+     */
+    SnapshotSession(TwsConnection connection, BlockingQueue<Event> events, Duration requestTimeout,
+            Duration commissionWait, int firstReqId, SnapshotLimits limits, Set<String> accounts) {
+        this.connection = connection;
+        this.events = events;
+        this.requestTimeout = requestTimeout;
+        this.commissionWait = commissionWait;
+        this.executionsReqId = firstReqId;
+        this.limits = limits;
+        this.scope = Set.copyOf(accounts);
+        this.nextReqId = firstReqId;
+    }
+
+    /** How many reqIds from the first one given this snapshot used (at least one). */
+    int requestIdsUsed() {
+        return Math.max(1, nextReqId - executionsReqId);
     }
 
     Result run(Instant takenAt) {
         int version = connection.serverVersion();
         List<String> accounts = null;
         Instant serverTime = null;
-        deadline = System.nanoTime() + requestTimeout.toNanos();
+        started = System.nanoTime();
+        deadline = started + requestTimeout.toNanos();
         startBytes = connection.bytesReceived();
         try {
             if (!connection.isOpen()) {
@@ -116,31 +183,41 @@ final class SnapshotSession {
                 throw new Aborted("the gateway reported no managed accounts", false);
             }
             managed = new LinkedHashSet<>(accounts);
+            if (scope != null) {
+                accounts = scoped(accounts);
+            }
+            wanted = new LinkedHashSet<>(accounts);
+            boolean perAccountPositions = scope != null || accounts.size() > MAX_REQ_POSITIONS_ACCOUNTS;
+            List<ExecutionFilter> executionFilters = executionFilters(accounts);
+            // server time, positions (reqPositions and its cancel, or two per account), account updates (one per
+            // account and the last one's unsubscribe), executions, the commission barrier
+            planPacing(1 + (perAccountPositions ? 2L * accounts.size() : 2) + accounts.size() + 1
+                    + executionFilters.size() + 1, perAccountPositions);
 
             phase = "server time";
             send(RequestEncoder.reqCurrentTime());
             serverTime = await("currentTime", IncomingMessage.CurrentTime.class, m -> true).instant();
 
-            phase = "positions";
-            send(RequestEncoder.reqPositions());
-            await("positionEnd", IncomingMessage.PositionEnd.class, m -> true);
-            send(RequestEncoder.cancelPositions());
-
-            // One account subscribed at a time, as the protocol requires: each account's unsubscribe goes out once
-            // its accountDownloadEnd is in, in the same write as the next request (one write and one wake-up of
-            // the gateway per account rather than two).
-            byte[] unsubscribe = null;
-            for (String account : accounts) {
-                phase = "account updates for " + account;
-                send(unsubscribe, RequestEncoder.reqAccountUpdates(true, account));
-                await("accountDownloadEnd for " + account, IncomingMessage.AccountDownloadEnd.class,
-                        m -> account.equals(m.account()));
-                unsubscribe = RequestEncoder.reqAccountUpdates(false, account);
+            if (!perAccountPositions) {
+                phase = "positions";
+                send(RequestEncoder.reqPositions());
+                IncomingMessage answer = await("positionEnd", IncomingMessage.class, m -> isPositionsAnswer(m));
+                if (answer instanceof IncomingMessage.ErrorMessage refused) {
+                    log.info("reqPositions refused (error {}: {}); positions of the {} accounts per account",
+                            refused.code(), refused.message(), accounts.size());
+                    perAccountPositions = true;
+                    // two per account instead of reqPositions' cancel
+                    planPacing(2L * accounts.size() - 1, true);
+                } else {
+                    send(RequestEncoder.cancelPositions());
+                }
             }
 
+            String lastSubscribed = accountData(accounts, perAccountPositions ? accounts : List.of());
+
             phase = "executions";
-            send(unsubscribe, RequestEncoder.reqExecutions(executionsReqId, ExecutionFilter.none()));
-            await("execDetailsEnd", IncomingMessage.ExecDetailsEnd.class, m -> m.reqId() == executionsReqId);
+            byte[] unsubscribe = lastSubscribed == null ? null : RequestEncoder.reqAccountUpdates(false, lastSubscribed);
+            executions(unsubscribe, executionFilters);
 
             // Commission reports may trail execDetailsEnd; the gateway answers in order, so every report
             // sent before this reply has been read once the reply is here.
@@ -150,12 +227,174 @@ final class SnapshotSession {
             awaitMissingCommissionReports();
         } catch (Aborted e) {
             String reason = connectivityProblem == null ? e.getMessage() : connectivityProblem + "; then " + e.getMessage();
-            return new Result(assembler.incomplete(version, takenAt, serverTime, accounts, reason), e.spoiled);
+            return new Result(assembler.incomplete(version, takenAt, serverTime, accounts, deadlineSaid(reason)),
+                    e.spoiled);
         }
         if (connectivityProblem != null) {
             return new Result(assembler.incomplete(version, takenAt, serverTime, accounts, connectivityProblem), false);
         }
         return new Result(assembler.complete(version, takenAt, serverTime, accounts), false);
+    }
+
+    /** The named managed accounts, in the order of {@code managedAccounts}; the others are left out and logged. */
+    private List<String> scoped(List<String> accounts) throws Aborted {
+        List<String> named = accounts.stream().filter(scope::contains).toList();
+        Set<String> notManaged = new LinkedHashSet<>(scope);
+        notManaged.removeAll(managed);
+        if (named.isEmpty()) {
+            throw new Aborted("none of the named accounts " + notManaged + " is among the " + accounts.size()
+                    + " managed accounts", false);
+        }
+        if (!notManaged.isEmpty()) {
+            log.warn("named accounts {} are not among the managed accounts: left out of the snapshot", notManaged);
+        }
+        return named;
+    }
+
+    /** One unfiltered request, or (a scoped snapshot of few accounts) one per account. */
+    private List<ExecutionFilter> executionFilters(List<String> accounts) {
+        if (scope == null || accounts.size() > MAX_EXECUTION_FILTERS) {
+            return List.of(ExecutionFilter.none());
+        }
+        return accounts.stream().map(a -> new ExecutionFilter(0, a, "", "", "", "", "")).toList();
+    }
+
+    /**
+     * Moves the deadline out by the pacing floor of {@code messages} more: how long they take at the connection's
+     * pace; evenly spaced ({@code smooth}, see {@link #accountData}) or beyond the burst the pacer lets go at once.
+     */
+    private void planPacing(long messages, boolean smooth) {
+        long floor = smooth ? messages * spacing() : connection.pacer().nanosToSend(messages);
+        plannedMessages += messages;
+        pacingFloor += floor;
+        deadline += floor;
+    }
+
+    /** The reason, saying how the deadline was made up when a pacing floor extended it. */
+    private String deadlineSaid(String reason) {
+        if (pacingFloor == 0 || !reason.contains(" not received within ")) {
+            return reason;
+        }
+        return reason + " plus a pacing floor of " + Duration.ofNanos(pacingFloor).toMillis() + " ms for "
+                + plannedMessages + " messages at " + connection.pacer().perSecond() + " a second";
+    }
+
+    /** The interval between two evenly spaced messages at the connection's pace. */
+    private long spacing() {
+        int perSecond = connection.pacer().perSecond();
+        return (TimeUnit.SECONDS.toNanos(1) + perSecond - 1) / perSecond;
+    }
+
+    /** The end of a {@code reqPositions} answer: {@code positionEnd}, or the error refusing it. */
+    private static boolean isPositionsAnswer(IncomingMessage message) {
+        return message instanceof IncomingMessage.PositionEnd
+                || message instanceof IncomingMessage.ErrorMessage error
+                        && error.code() == ErrorCodes.VALIDATION_ERROR && error.reqId() < 0;
+    }
+
+    /**
+     * Account updates of {@code accounts}, one at a time (a new subscription replaces the previous one, so none is
+     * unsubscribed in between), and {@code reqPositionsMulti} of {@code multiAccounts}, pipelined: up to
+     * {@value #MAX_OPEN_POSITIONS_MULTI} open, each cancelled once its end marker is in. Whatever may go next goes
+     * as soon as the pace lets it; while the pace holds it back, the answers are read. The next account's
+     * subscription goes first (the round trips of account updates are the chain that cannot be pipelined), then the
+     * cancels, then new requests. Returns the account still subscribed ({@code null}: none).
+     */
+    private String accountData(List<String> accounts, List<String> multiAccounts) throws Aborted {
+        Deque<String> toSubscribe = new ArrayDeque<>(accounts);
+        Deque<String> toRequest = new ArrayDeque<>(multiAccounts);
+        Map<Integer, String> open = new LinkedHashMap<>();
+        Deque<Integer> toCancel = new ArrayDeque<>();
+        String downloading = null;
+        String subscribed = null;
+        MessagePacer pacer = connection.pacer();
+        // Pipelined requests go evenly spaced, never in bursts: the gateway counts messages as it reads them, and a
+        // burst read a little late lands in the same second as the next one (the pacer lets a second's worth go at
+        // once). A chain of round trips cannot do that: each request is read before the next is sent.
+        long spacing = multiAccounts.isEmpty() ? 0 : spacing();
+        long lastSent = System.nanoTime() - spacing;
+        long heldSince = 0;
+        boolean held = false;
+        while (downloading != null || !toSubscribe.isEmpty() || !toRequest.isEmpty() || !open.isEmpty()
+                || !toCancel.isEmpty()) {
+            byte[] request = null;
+            if (downloading == null && !toSubscribe.isEmpty()) {
+                request = RequestEncoder.reqAccountUpdates(true, toSubscribe.peek());
+            } else if (!toCancel.isEmpty()) {
+                request = RequestEncoder.cancelPositionsMulti(toCancel.peek());
+            } else if (!toRequest.isEmpty() && open.size() < MAX_OPEN_POSITIONS_MULTI) {
+                request = RequestEncoder.reqPositionsMulti(nextReqId, toRequest.peek(), "");
+            }
+            if (request == null) {
+                held = false;
+            }
+            long wait = request == null ? Long.MAX_VALUE
+                    : Math.max(pacer.nanosUntilFree(1), lastSent + spacing - System.nanoTime());
+            if (request != null && (wait == 0 || System.nanoTime() + wait - deadline > 0)) {
+                // Sent now, or (past the deadline) refused by the pacer at once with the reason.
+                lastSent = System.nanoTime();
+                if (held) {
+                    pacer.statistics().recordWait(lastSent - heldSince);
+                    held = false;
+                }
+                if (downloading == null && !toSubscribe.isEmpty()) {
+                    downloading = toSubscribe.poll();
+                    phase = "account updates for " + downloading;
+                    send(request);
+                    subscribed = downloading;
+                } else if (!toCancel.isEmpty()) {
+                    send(request);
+                    toCancel.poll();
+                } else {
+                    String account = toRequest.poll();
+                    int reqId = nextReqId++;
+                    phase = "positions of " + account;
+                    positionsMultiReqIds.put(reqId, account);
+                    open.put(reqId, account);
+                    send(request);
+                }
+                continue;
+            }
+            if (request != null && !held) {
+                held = true;
+                heldSince = System.nanoTime();
+            }
+            String what = downloading != null ? "accountDownloadEnd for " + downloading
+                    : open.isEmpty() ? "the pace" : "positionMultiEnd for " + open.values().iterator().next();
+            long until = wait == Long.MAX_VALUE ? deadline : Math.min(deadline, System.nanoTime() + wait);
+            IncomingMessage message = next(what, until);
+            if (message == null) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new Aborted(what + " not received within " + requestTimeout.toMillis() + " ms", true);
+                }
+                continue;
+            }
+            handle(message);
+            if (message instanceof IncomingMessage.AccountDownloadEnd end && end.account().equals(downloading)) {
+                downloading = null;
+            } else if (message instanceof IncomingMessage.PositionMultiEnd end && open.remove(end.reqId()) != null) {
+                toCancel.add(end.reqId());
+            }
+        }
+        return subscribed;
+    }
+
+    /** The executions requests (the first one in the same write as {@code first}), until every end marker is in. */
+    private void executions(byte[] first, List<ExecutionFilter> filters) throws Aborted {
+        Set<Integer> open = new LinkedHashSet<>();
+        byte[] before = first;
+        for (ExecutionFilter filter : filters) {
+            int reqId = filters.size() == 1 && scope == null ? executionsReqId : nextReqId++;
+            executionsReqIds.add(reqId);
+            open.add(reqId);
+            send(before, RequestEncoder.reqExecutions(reqId, filter));
+            before = null;
+        }
+        while (!open.isEmpty()) {
+            IncomingMessage.ExecDetailsEnd end = await("execDetailsEnd", IncomingMessage.ExecDetailsEnd.class,
+                    m -> open.contains(m.reqId()));
+            open.remove(end.reqId());
+        }
     }
 
     /** Sends {@code first} (when not {@code null}) and {@code then} as one write, in that order. */
@@ -179,7 +418,25 @@ final class SnapshotSession {
                     + " ms at the pace of " + connection.pacer().perSecond() + " messages a second: " + e.getMessage(),
                     true);
         } catch (IOException e) {
+            readLastWords();
             throw new Aborted("connection lost during " + phase + ": " + TwsConnection.describe(e), true);
+        }
+    }
+
+    /**
+     * The errors the gateway sent before it closed the connection (error 100 says why), already read but not yet
+     * handled when a request could not be written: noted for the reason, without waiting.
+     */
+    private void readLastWords() {
+        Event event;
+        while ((event = events.poll()) instanceof Received received) {
+            if (received.message() instanceof IncomingMessage.ErrorMessage error) {
+                try {
+                    handleError(error);
+                } catch (Aborted ignored) {
+                    // the connection is lost either way; that is the reason given
+                }
+            }
         }
     }
 
@@ -247,7 +504,7 @@ final class SnapshotSession {
 
     private void handle(IncomingMessage message) throws Aborted {
         if (message instanceof IncomingMessage.ExecDetails execution) {
-            if (execution.reqId() == executionsReqId) {
+            if (executionsReqIds.contains(execution.reqId())) {
                 if (isManaged("execution " + execution.execId(), execution.account(), message)) {
                     assembler.addExecution(execution);
                     requireWithin(assembler.executionCount(), "executions");
@@ -260,6 +517,13 @@ final class SnapshotSession {
                 assembler.addPosition(position);
                 requireWithin(assembler.positionCount(), "positions");
             }
+        } else if (message instanceof IncomingMessage.PositionMulti row) {
+            // Rows of an earlier snapshot's subscriptions (a push before their cancel was read) are not this one's.
+            if (positionsMultiReqIds.containsKey(row.reqId())
+                    && isManaged("position of conId " + row.contract().conId(), row.account(), row.asPosition())) {
+                assembler.addPosition(row.asPosition());
+                requireWithin(assembler.positionCount(), "positions");
+            }
         } else if (message instanceof IncomingMessage.UpdatePortfolio update) {
             if (isManaged("portfolio value of conId " + update.contract().conId(), update.account(), message)) {
                 assembler.addPortfolio(update);
@@ -267,7 +531,7 @@ final class SnapshotSession {
             }
         } else if (message instanceof IncomingMessage.UpdateAccountValue value) {
             // An unmanaged account's values (its exchange rates) are of no account this snapshot is for.
-            if (managed != null && managed.contains(value.account())) {
+            if (wanted != null && wanted.contains(value.account())) {
                 assembler.addAccountValue(value);
             }
         } else {
@@ -306,8 +570,12 @@ final class SnapshotSession {
             throw new Aborted(what + " of account '" + account + "' arrived before the managed accounts were known",
                     true);
         }
-        if (managed.contains(account)) {
+        if (wanted != null ? wanted.contains(account) : managed.contains(account)) {
             return true;
+        }
+        if (scope != null) {
+            // Another account than those named: not this snapshot's, and not unmanaged either.
+            return false;
         }
         if (assembler.leaveOut(row)) {
             log.debug("{} of account '{}', which is not among the managed accounts {}: left out", what, account,
@@ -334,8 +602,13 @@ final class SnapshotSession {
             case ErrorCodes.SOCKET_PORT_RESET:
                 throw new Aborted("error 1300 (socket port reset) during " + phase, true);
             default:
-                if (error.reqId() == executionsReqId && !error.isWarning()) {
+                if (executionsReqIds.contains(error.reqId()) && !error.isWarning()) {
                     throw new Aborted("error " + error.code() + " on the executions request: " + error.message(), false);
+                }
+                String account = positionsMultiReqIds.get(error.reqId());
+                if (account != null && !error.isWarning()) {
+                    throw new Aborted("error " + error.code() + " on reqPositionsMulti for " + account + ": "
+                            + error.message(), true);
                 }
         }
     }

@@ -75,6 +75,8 @@ public final class TwsBrokerGateway implements BrokerGateway {
     private volatile int generation;
     private volatile boolean closed;
     private int nextRequestId = 1;
+    /** The accounts the snapshot in flight is for; {@code null}: all. Guarded by {@code this}. */
+    private Set<String> scope;
     /** The pacing waits of every connection of this gateway. */
     private final PacingStatistics pacing = new PacingStatistics();
     private BrokerException lastConnectFailure;
@@ -169,8 +171,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
                 result = new SnapshotSession.Result(
                         new SnapshotAssembler().incomplete(conn.serverVersion(), takenAt, null, List.of(), degraded), false);
             } else {
-                result = new SnapshotSession(conn, events, config.requestTimeout(), config.commissionWait(),
-                        nextRequestId++, limits).run(takenAt);
+                result = runSession(conn, events, takenAt);
             }
         } finally {
             sessionEvents = null;
@@ -191,6 +192,39 @@ public final class TwsBrokerGateway implements BrokerGateway {
             }
         }
         return snapshot;
+    }
+
+    /**
+     * A snapshot of the named accounts only (see {@link SnapshotSession} for the requests): positions through
+     * {@code reqPositionsMulti}, account updates and executions of those accounts. Named accounts that are not
+     * managed are left out of {@link BrokerSnapshot#accounts()} (and logged); none of them managed: incomplete.
+     */
+    @Override
+    public synchronized BrokerSnapshot snapshot(Set<String> accounts) throws BrokerException {
+        if (accounts.isEmpty()) {
+            return snapshot();
+        }
+        scope = Set.copyOf(accounts);
+        try {
+            return snapshot();
+        } finally {
+            scope = null;
+        }
+    }
+
+    /** Runs one snapshot's exchange, of the accounts in {@link #scope} when set, and moves the reqIds on. */
+    private SnapshotSession.Result runSession(TwsConnection conn, BlockingQueue<SnapshotSession.Event> events,
+            Instant takenAt) {
+        int firstReqId = nextRequestId;
+        SnapshotSession session = scope == null
+                ? new SnapshotSession(conn, events, config.requestTimeout(), config.commissionWait(), firstReqId, limits)
+                : new SnapshotSession(conn, events, config.requestTimeout(), config.commissionWait(), firstReqId, limits,
+                        scope);
+        try {
+            return session.run(takenAt);
+        } finally {
+            nextRequestId = firstReqId + session.requestIdsUsed();
+        }
     }
 
     /** The rows left out for accounts outside {@code managedAccounts}: WARN the first time per account, then DEBUG. */

@@ -59,6 +59,14 @@ public final class IncomingMessageEncoder {
                     .add(c.lastTradeDateOrContractMonth()).addPrice(c.strike()).add(c.right()).addDecimal(c.multiplier())
                     .add(c.exchange()).add(c.currency()).add(c.localSymbol()).add(c.tradingClass())
                     .addDecimal(m.position()).addPrice(m.avgCost());
+        } else if (message instanceof IncomingMessage.PositionMulti m) {
+            Contract c = m.contract();
+            w.add(MessageIds.POSITION_MULTI).add(1).add(m.reqId()).add(m.account()).add(c.conId()).add(c.symbol())
+                    .add(c.secType()).add(c.lastTradeDateOrContractMonth()).addPrice(c.strike()).add(c.right())
+                    .addDecimal(c.multiplier()).add(c.exchange()).add(c.currency()).add(c.localSymbol())
+                    .add(c.tradingClass()).addDecimal(m.position()).addPrice(m.avgCost()).add(m.modelCode());
+        } else if (message instanceof IncomingMessage.PositionMultiEnd m) {
+            w.add(MessageIds.POSITION_MULTI_END).add(1).add(m.reqId());
         } else if (message instanceof IncomingMessage.PositionEnd) {
             w.add(MessageIds.POSITION_END).add(1);
         } else if (message instanceof IncomingMessage.UpdateAccountValue m) {

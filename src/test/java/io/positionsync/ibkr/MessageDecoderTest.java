@@ -45,6 +45,9 @@ class MessageDecoderTest {
                 new IncomingMessage.CurrentTime(1_795_000_000L),
                 position("DU111", 265598, "AAPL", "-30", "150.01"),
                 new IncomingMessage.PositionEnd(),
+                new IncomingMessage.PositionMulti(12, "DU111", position("DU111", 265598, "AAPL", "-30", "150.01")
+                        .contract(), new BigDecimal("-30"), new BigDecimal("150.01"), null),
+                new IncomingMessage.PositionMultiEnd(12),
                 new IncomingMessage.UpdateAccountValue("NetLiquidation", "100000.25", "USD", "DU111"),
                 portfolio("DU111", 265598, "AAPL", "0.5", "160.5"),
                 new IncomingMessage.UpdateAccountTime("14:31"),
@@ -116,6 +119,38 @@ class MessageDecoderTest {
                 new BigDecimal("50"), "CME", null, "USD", "ESZ6", "ES"));
         assertThat(p.position()).isEqualByComparingTo("2");
         assertThat(p.avgCost()).isEqualTo(new BigDecimal("250002.40"));
+    }
+
+    @Test
+    void positionMultiCarriesItsReqIdTheExchangeAndTheModelCode() {
+        byte[] payload = fields("71", "1", "9001", "DU111", "495512552", "ES", "FUT", "20261218", "0", "", "50", "CME",
+                "USD", "ESZ6", "ES", "-2", "250002.40", "");
+
+        IncomingMessage.PositionMulti p = (IncomingMessage.PositionMulti) MessageDecoder.decode(payload, 178);
+
+        assertThat(p.reqId()).isEqualTo(9001);
+        assertThat(p.account()).isEqualTo("DU111");
+        assertThat(p.contract()).isEqualTo(new Contract(495512552L, "ES", "FUT", "20261218", new BigDecimal("0"), null,
+                new BigDecimal("50"), "CME", null, "USD", "ESZ6", "ES"));
+        assertThat(p.position()).isEqualByComparingTo("-2");
+        assertThat(p.avgCost()).isEqualTo(new BigDecimal("250002.40"));
+        assertThat(p.modelCode()).isNull();
+        assertThat(p.asPosition()).isEqualTo(new IncomingMessage.Position("DU111", p.contract(), p.position(),
+                p.avgCost()));
+        assertThat(((IncomingMessage.PositionMulti) MessageDecoder.decode(fields("71", "1", "1", "DU111", "265598",
+                "AAPL", "STK", "", "0", "", "", "SMART", "USD", "AAPL", "NMS", "5", "1", "MODEL1"), 157)).modelCode())
+                .isEqualTo("MODEL1");
+        assertThat(MessageDecoder.decode(fields("72", "1", "9001"), 178))
+                .isEqualTo(new IncomingMessage.PositionMultiEnd(9001));
+    }
+
+    @Test
+    void positionMultiWithoutQuantityIsMalformed() {
+        byte[] payload = fields("71", "1", "9001", "DU111", "265598", "AAPL", "STK", "", "0", "", "", "SMART", "USD",
+                "AAPL", "NMS", "", "1", "");
+
+        assertThatThrownBy(() -> MessageDecoder.decode(payload, 178)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("malformed positionMulti message");
     }
 
     @Test

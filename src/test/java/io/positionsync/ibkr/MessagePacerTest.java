@@ -130,6 +130,30 @@ class MessagePacerTest {
     }
 
     @Test
+    void thePacingFloorIsWhenTheLastOfThatManyMessagesCouldGoAndMatchesSendingThem() throws Exception {
+        MessagePacer pacer = pacer(45);
+        assertThat(pacer.nanosToSend(0)).isZero();
+        assertThat(pacer.nanosToSend(45)).as("a burst goes at once").isZero();
+        assertThat(pacer.nanosToSend(46)).isEqualTo(SECOND);
+        assertThat(pacer.nanosToSend(1000)).isEqualTo(22 * SECOND);
+
+        time.now += 300 * MS;
+        for (int i = 0; i < 10; i++) {
+            pacer.acquire(1, NO_DEADLINE);
+        }
+        time.now += 200 * MS;
+        assertThat(pacer.nanosUntilFree(35)).isZero();
+        assertThat(pacer.nanosUntilFree(36)).as("the first of the ten must age").isEqualTo(800 * MS);
+        long floor = pacer.nanosToSend(100);
+        long start = time.now;
+        for (int i = 0; i < 100; i++) {
+            pacer.acquire(1, NO_DEADLINE);
+        }
+        assertThat(time.now - start).as("the floor is what sending them took").isEqualTo(floor)
+                .isEqualTo(2 * SECOND);
+    }
+
+    @Test
     void refusesAWriteOfMoreMessagesThanASecondAllows() {
         MessagePacer pacer = pacer(2);
         assertThatThrownBy(() -> pacer.acquire(3, NO_DEADLINE)).isInstanceOf(IllegalArgumentException.class);

@@ -14,13 +14,13 @@ import io.positionsync.ibkr.sim.SimulatorOptions;
 import io.positionsync.sync.BrokerSnapshot;
 
 /**
- * A snapshot of many accounts takes two messages per account: far more than IB's 50 a second. Against a
- * simulator that enforces IB's pacing, the client's pacer keeps it connected; without it (a pace above 50) the
- * gateway drops the client.
+ * A snapshot of many accounts takes three messages per account (more than 50 accounts: positions per account and
+ * their cancels, account updates): far more than IB's 50 a second. Against a simulator that enforces IB's pacing,
+ * the client's pacer keeps it connected; without it (a pace above 50) the gateway drops the client.
  */
 class PacedSnapshotTest {
-    /** With the two demo accounts: about 410 messages, some 8 s at 45 a second. */
-    private static final int EXTRA_ACCOUNTS = 200;
+    /** With the two demo accounts: about 310 messages, some 7 s at 45 a second. */
+    private static final int EXTRA_ACCOUNTS = 100;
     private static final Duration GENEROUS = Duration.ofSeconds(60);
 
     private static SimulatedGateway manyAccounts() throws Exception {
@@ -42,7 +42,7 @@ class PacedSnapshotTest {
 
             BrokerSnapshot snapshot = assertComplete(client.snapshot());
 
-            assertThat(snapshot.accounts()).hasSize(EXTRA_ACCOUNTS + 2).contains("DU2000000", "DU2000199");
+            assertThat(snapshot.accounts()).hasSize(EXTRA_ACCOUNTS + 2).contains("DU2000000", "DU2000099");
             assertThat(snapshot.positions().stream().filter(p -> p.account().startsWith("DU2"))).hasSize(EXTRA_ACCOUNTS);
             assertThat(gw.sim.pacingViolations()).isZero();
             assertThat(client.state()).isEqualTo(ConnectionState.UP);
@@ -68,22 +68,19 @@ class PacedSnapshotTest {
     }
 
     @Test
-    void aSnapshotThatCannotBeSentWithinItsRequestTimeoutEndsIncompleteWithoutWaitingInVain() throws Exception {
+    void theDeadlineOfASnapshotIncludesThePacingFloorOfWhatItSends() throws Exception {
         try (SimulatedGateway gw = manyAccounts()) {
-            // The first 45 messages go at once (a few milliseconds of round trips); the 46th could only go a second
-            // after the first, past this deadline: the snapshot ends there, before the deadline comes.
+            // Some 310 messages take about 7 s at 45 a second: far more than the request timeout, which the deadline
+            // adds to that floor (before, such a snapshot ended incomplete once its requests could not go in time).
             Duration requestTimeout = Duration.ofMillis(700);
             TwsBrokerGateway client = gw.gateway(requestTimeout);
             long started = System.nanoTime();
 
-            BrokerSnapshot snapshot = client.snapshot();
+            BrokerSnapshot snapshot = assertComplete(client.snapshot());
 
             Duration took = Duration.ofNanos(System.nanoTime() - started);
-            assertThat(snapshot.complete()).isFalse();
-            assertThat(snapshot.incompleteReason()).contains("could not be sent within 700 ms")
-                    .contains("45 messages a second");
-            assertThat(took).as("no waiting in vain").isLessThan(requestTimeout);
-            assertThat(client.pacingStatistics().waits()).isZero();
+            assertThat(took).isGreaterThan(Duration.ofSeconds(6));
+            assertThat(snapshot.accounts()).hasSize(EXTRA_ACCOUNTS + 2);
             assertThat(gw.sim.pacingViolations()).isZero();
         }
     }

@@ -47,6 +47,15 @@ class RequestEncoderTest {
     }
 
     @Test
+    void positionsMultiOfOneAccount() {
+        assertThat(fieldsOf(RequestEncoder.reqPositionsMulti(9001, "DU111", ""))).containsExactly("74", "1", "9001",
+                "DU111", "");
+        assertThat(fieldsOf(RequestEncoder.reqPositionsMulti(3, "DU111", null))).containsExactly("74", "1", "3",
+                "DU111", "");
+        assertThat(fieldsOf(RequestEncoder.cancelPositionsMulti(9001))).containsExactly("75", "1", "9001");
+    }
+
+    @Test
     void executionsWithEmptyFilter() {
         assertThat(fieldsOf(RequestEncoder.reqExecutions(4, ExecutionFilter.none())))
                 .containsExactly("7", "3", "4", "0", "", "", "", "", "", "");

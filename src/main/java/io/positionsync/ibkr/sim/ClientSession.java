@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 
@@ -57,6 +60,19 @@ final class ClientSession {
     private final PacingWatch pacing;
     /** Set once the client went over the pace: what it sends after that is not answered. */
     private volatile boolean overPace;
+    /** Open {@code reqPositionsMulti} subscriptions: reqId to account. */
+    private final Map<Long, String> positionsMulti = new ConcurrentHashMap<>();
+    /** Requests waiting out the simulated latency, in arrival order; {@code null} when there is none. */
+    private final BlockingQueue<Delayed> delayed;
+    /** When the last request queued there is due (reader thread only): a later one is never due before it. */
+    private long lastDueAt;
+
+    /** A request and when it is answered ({@link System#nanoTime()}). */
+    private record Delayed(long dueAt, byte[] payload) {
+    }
+
+    /** Queue marker: the connection closed, the answering thread ends. */
+    private static final Delayed STOP = new Delayed(0, new byte[0]);
 
     ClientSession(GatewaySimulator simulator, Socket socket, long connection) {
         this.simulator = simulator;
@@ -65,6 +81,7 @@ final class ClientSession {
         this.connection = connection;
         int limit = simulator.options().pacingLimit();
         this.pacing = limit > 0 ? new PacingWatch(limit) : null;
+        this.delayed = simulator.options().hasLatency() ? new LinkedBlockingQueue<>() : null;
     }
 
     void start() {
@@ -73,6 +90,11 @@ final class ClientSession {
         reader.setDaemon(true);
         writer.setDaemon(true);
         writer.start();
+        if (delayed != null) {
+            Thread answerer = new Thread(this::answerLoop, "gateway-sim-" + connection + "-latency");
+            answerer.setDaemon(true);
+            answerer.start();
+        }
         reader.start();
     }
 
@@ -98,6 +120,9 @@ final class ClientSession {
                 LOG.debug("connection {}: close failed: {}", connection, e.getMessage());
             }
             outbox.offer(CLOSE);
+            if (delayed != null) {
+                delayed.offer(STOP);
+            }
             simulator.sessionClosed(this);
             LOG.info("connection {} (clientId {}) closed", connection, clientId);
         }
@@ -120,6 +145,11 @@ final class ClientSession {
         if (positionsSubscribed) {
             enqueue(messages.position(position, instrument).frame());
         }
+        positionsMulti.forEach((reqId, account) -> {
+            if (account.equals(position.account())) {
+                enqueue(messages.positionMulti(reqId, position, instrument).frame());
+            }
+        });
         if (position.account().equals(accountSubscribed)) {
             enqueue(messages.portfolio(state.portfolioEntry(position)).frame());
             sendAccountValues(position.account());
@@ -164,6 +194,8 @@ final class ClientSession {
                         if (!handshake(payload)) {
                             return;
                         }
+                    } else if (delayed != null) {
+                        delay(payload);
                     } else {
                         handle(payload);
                     }
@@ -203,6 +235,48 @@ final class ClientSession {
         }
         enqueue(CLOSE);
         return false;
+    }
+
+    /**
+     * Queues a request to be answered after the simulated latency: a random time in the options' range from now,
+     * but never before the request queued ahead of it, so that answers keep their order.
+     */
+    private void delay(byte[] payload) {
+        SimulatorOptions options = simulator.options();
+        long min = options.latencyMin().toNanos();
+        long max = options.latencyMax().toNanos();
+        long latency = max > min ? ThreadLocalRandom.current().nextLong(min, max + 1) : min;
+        long dueAt = System.nanoTime() + latency;
+        if (lastDueAt != 0 && dueAt - lastDueAt < 0) {
+            dueAt = lastDueAt;
+        }
+        lastDueAt = dueAt;
+        delayed.offer(new Delayed(dueAt, payload));
+    }
+
+    /** Answers the delayed requests one after the other, each once it is due. */
+    private void answerLoop() {
+        try {
+            while (true) {
+                Delayed next = delayed.take();
+                if (next == STOP || closed.get()) {
+                    return;
+                }
+                long wait;
+                while ((wait = next.dueAt() - System.nanoTime()) > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                handle(next.payload());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ProtocolException e) {
+            LOG.warn("connection {}: protocol error from client, closing: {}", connection, e.getMessage());
+            close();
+        } catch (RuntimeException e) {
+            LOG.error("connection {}: unexpected failure, closing", connection, e);
+            close();
+        }
     }
 
     /** Reads {@code v<min>..<max>[ options]} and answers with the highest version both sides speak. */
@@ -265,6 +339,16 @@ final class ClientSession {
                 break;
             case MessageIds.CANCEL_POSITIONS:
                 positionsSubscribed = false;
+                break;
+            case MessageIds.REQ_POSITIONS_MULTI:
+                reader.readInt();
+                long multiReqId = reader.readInt();
+                String multiAccount = next(reader);
+                positionsMulti(multiReqId, multiAccount, next(reader));
+                break;
+            case MessageIds.CANCEL_POSITIONS_MULTI:
+                reader.readInt();
+                positionsMulti.remove((long) reader.readInt());
                 break;
             case MessageIds.REQ_ACCOUNT_UPDATES:
                 reader.readInt();
@@ -330,12 +414,47 @@ final class ClientSession {
 
     private void positions() {
         state.withLock(() -> {
+            int limit = simulator.options().positionsAccountLimit();
+            int managed = state.managedAccounts().size();
+            if (limit > 0 && managed > limit) {
+                // As IB refuses a master of more than 50 sub-accounts: no positions, no end marker, no subscription.
+                LOG.info("connection {}: reqPositions refused: {} managed accounts, more than {}", connection, managed,
+                        limit);
+                enqueue(messages.error(NOT_TIED_TO_REQUEST, GatewaySimulator.POSITIONS_REFUSED,
+                        GatewaySimulator.positionsRefusedText(limit)).frame());
+                return null;
+            }
             List<OutboundMessage> data = new ArrayList<>();
             for (Position position : state.positions()) {
                 data.add(messages.position(position, state.instrument(position.conId()).orElseThrow()));
             }
             positionsSubscribed = true;
             emit(SnapshotPhase.POSITIONS, null, data, messages.positionEnd(), i -> { });
+            return null;
+        });
+    }
+
+    /**
+     * Answers {@code reqPositionsMulti} of one account (the model code is not simulated): its positions as
+     * {@code positionMulti}, then {@code positionMultiEnd}; the subscription pushes that account's position changes
+     * until cancelled. An account the gateway does not know gets only the end marker.
+     */
+    private void positionsMulti(long reqId, String account, String modelCode) {
+        if (!modelCode.isEmpty()) {
+            LOG.info("connection {}: reqPositionsMulti {} model code '{}' ignored", connection, reqId, modelCode);
+        }
+        state.withLock(() -> {
+            List<OutboundMessage> data = new ArrayList<>();
+            if (state.hasAccount(account)) {
+                for (Position position : state.positions(account)) {
+                    data.add(messages.positionMulti(reqId, position,
+                            state.instrument(position.conId()).orElseThrow()));
+                }
+            } else {
+                LOG.warn("connection {}: reqPositionsMulti for unknown account '{}'", connection, account);
+            }
+            positionsMulti.put(reqId, account);
+            emit(SnapshotPhase.POSITIONS, account, data, messages.positionMultiEnd(reqId), i -> { });
             return null;
         });
     }

@@ -38,6 +38,7 @@ final class GatewayMessages {
     private static final DateTimeFormatter ACCOUNT_TIME = DateTimeFormatter.ofPattern("HH:mm");
     private static final int POSITION_CONID = 3;
     private static final int PORTFOLIO_CONID = 2;
+    private static final int POSITION_MULTI_CONID = 4;
     private static final int VERSION_FIELD = 1;
 
     private final int serverVersion;
@@ -106,6 +107,28 @@ final class GatewayMessages {
 
     OutboundMessage positionEnd() {
         return new OutboundMessage(start(MessageIds.POSITION_END, VERSION_1), VERSION_FIELD);
+    }
+
+    /** {@code positionMulti} (71) of subscription {@code reqId}, no model code. */
+    OutboundMessage positionMulti(long reqId, Position position, Instrument instrument) {
+        List<String> f = start(MessageIds.POSITION_MULTI, VERSION_1);
+        f.add(Long.toString(reqId));
+        f.add(position.account());
+        contract(f, instrument);
+        f.add(instrument.exchange());
+        f.add(instrument.currency());
+        f.add(instrument.localSymbol());
+        f.add(instrument.tradingClass());
+        f.add(decimal(position.quantity()));
+        f.add(price(position.avgCost()));
+        f.add("");
+        return new OutboundMessage(f, POSITION_MULTI_CONID);
+    }
+
+    OutboundMessage positionMultiEnd(long reqId) {
+        List<String> f = start(MessageIds.POSITION_MULTI_END, VERSION_1);
+        f.add(Long.toString(reqId));
+        return new OutboundMessage(f, VERSION_FIELD);
     }
 
     OutboundMessage accountValue(AccountValue value, String account) {

@@ -51,6 +51,11 @@ public final class GatewaySimulator implements AutoCloseable {
      * {@link SimulatorOptions#withPacingLimit}); it is disconnected.
      */
     public static final int MAX_RATE_EXCEEDED = 100;
+    /**
+     * {@code reqPositions} refused: more accounts managed than the options' positions account limit (see
+     * {@link SimulatorOptions#withPositionsAccountLimit}). The code (IB's "Error validating request") is assumed.
+     */
+    public static final int POSITIONS_REFUSED = 321;
     /** Connectivity between the gateway and IB lost. */
     public static final int CONNECTIVITY_LOST = 1100;
     /** Connectivity restored, data lost: clients must resubscribe. */
@@ -245,6 +250,12 @@ public final class GatewaySimulator implements AutoCloseable {
         List<ClientSession> open = new ArrayList<>(sessions);
         open.forEach(ClientSession::close);
         return open.size();
+    }
+
+    /** The text of error {@link #POSITIONS_REFUSED}. */
+    static String positionsRefusedText(int limit) {
+        return "Error validating request:-'reqPositions' : cause - positions for more than " + limit
+                + " accounts need reqPositionsMulti";
     }
 
     /** The message text of an error code the simulator sends. */

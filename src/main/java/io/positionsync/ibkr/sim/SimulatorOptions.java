@@ -17,9 +17,18 @@ import java.util.Objects;
  * @param tradeSeed          the seed of the moves {@link DemoTrading} makes
  * @param pacingLimit        pacing enforced as at IB: a client that sends more than this many messages within one
  *                           second gets error 100 and is disconnected; 0: not enforced (the default)
+ * @param latencyMin         the shortest delay before a request is answered ({@link Duration#ZERO}: none, the default)
+ * @param latencyMax         the longest such delay: each request waits a uniformly random time in
+ *                           {@code latencyMin..latencyMax} (equal: a fixed delay); answers keep their order
+ * @param positionsAccountLimit {@code reqPositions} is refused (error 321) when more accounts than this are managed,
+ *                           as IB refuses it to masters of more than 50 sub-accounts; 0: never refused (the default)
  */
 public record SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
-        Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed, int pacingLimit) {
+        Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed, int pacingLimit,
+        Duration latencyMin, Duration latencyMax, int positionsAccountLimit) {
+
+    /** IB refuses {@code reqPositions} to a master of more than this many accounts. */
+    public static final int IB_POSITIONS_ACCOUNT_LIMIT = 50;
 
     /** IB's limit of messages a client may send in one second. */
     public static final int IB_PACING_LIMIT = 50;
@@ -57,6 +66,23 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
         if (pacingLimit < 0) {
             throw new IllegalArgumentException("pacing limit must be 0 (off) or positive, got " + pacingLimit);
         }
+        latencyMin = latencyMin == null ? Duration.ZERO : latencyMin;
+        latencyMax = latencyMax == null ? latencyMin : latencyMax;
+        if (latencyMin.isNegative() || latencyMax.compareTo(latencyMin) < 0) {
+            throw new IllegalArgumentException("latency must satisfy 0 <= min <= max, got " + latencyMin.toMillis()
+                    + ".." + latencyMax.toMillis() + " ms");
+        }
+        if (positionsAccountLimit < 0) {
+            throw new IllegalArgumentException("positions account limit must be 0 (off) or positive, got "
+                    + positionsAccountLimit);
+        }
+    }
+
+    /** Without request latency, reqPositions never refused. */
+    public SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
+            Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed, int pacingLimit) {
+        this(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone, tradeInterval, tradeSeed,
+                pacingLimit, Duration.ZERO, Duration.ZERO, 0);
     }
 
     /** Without pacing enforced. */
@@ -78,32 +104,32 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
 
     public SimulatorOptions withHost(String newHost) {
         return new SimulatorOptions(newHost, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
     }
 
     public SimulatorOptions withPort(int newPort) {
         return new SimulatorOptions(host, newPort, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
     }
 
     public SimulatorOptions withMinServerVersion(int version) {
         return new SimulatorOptions(host, port, version, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
     }
 
     public SimulatorOptions withMaxServerVersion(int version) {
         return new SimulatorOptions(host, port, minServerVersion, version, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
     }
 
     public SimulatorOptions withPriceTickInterval(Duration interval) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, interval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
     }
 
     public SimulatorOptions withTimeZone(ZoneId zone) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, zone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
     }
 
     /**
@@ -113,7 +139,7 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
     public SimulatorOptions withTrading(Duration interval, long seed) {
         Duration effective = interval == null || interval.isZero() ? null : interval;
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                effective, seed, pacingLimit);
+                effective, seed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
     }
 
     /**
@@ -123,6 +149,38 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
      */
     public SimulatorOptions withPacingLimit(int limit) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, limit);
+                tradeInterval, tradeSeed, limit, latencyMin, latencyMax, positionsAccountLimit);
+    }
+
+    /** Whether requests wait before they are answered. */
+    public boolean hasLatency() {
+        return latencyMax.compareTo(Duration.ZERO) > 0;
+    }
+
+    /**
+     * Each request answered {@code latency} after it arrived (as a gateway far away answers); answers keep the
+     * order of their requests. {@link Duration#ZERO} switches it off.
+     */
+    public SimulatorOptions withLatency(Duration latency) {
+        return withLatency(latency, latency);
+    }
+
+    /**
+     * Each request answered a uniformly random time in {@code min..max} after it arrived, yet never before the
+     * answer of an earlier request of the same connection: answers keep the order of their requests.
+     */
+    public SimulatorOptions withLatency(Duration min, Duration max) {
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed, pacingLimit, min, max, positionsAccountLimit);
+    }
+
+    /**
+     * {@code reqPositions} refused with error 321 when more than {@code limit} accounts are managed, as IB refuses it
+     * to masters of more than {@value #IB_POSITIONS_ACCOUNT_LIMIT} sub-accounts ({@code reqPositionsMulti} then serves
+     * them); 0 switches it off.
+     */
+    public SimulatorOptions withPositionsAccountLimit(int limit) {
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, limit);
     }
 }

@@ -155,6 +155,14 @@ final class RawTwsClient implements AutoCloseable {
         send(MessageIds.REQ_EXECUTIONS, 3, reqId, clientId, account, time, symbol, secType, exchange, side);
     }
 
+    void reqPositionsMulti(int reqId, String account) throws IOException {
+        send(MessageIds.REQ_POSITIONS_MULTI, 1, reqId, account, "");
+    }
+
+    void cancelPositionsMulti(int reqId) throws IOException {
+        send(MessageIds.CANCEL_POSITIONS_MULTI, 1, reqId);
+    }
+
     void reqCurrentTime() throws IOException {
         send(MessageIds.REQ_CURRENT_TIME, 1);
     }

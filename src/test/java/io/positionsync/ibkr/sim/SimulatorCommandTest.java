@@ -35,7 +35,10 @@ class SimulatorCommandTest {
             "stray|error: unexpected argument 'stray'",
             "--seed x|error: --seed must be an integer, got 'x'",
             "--trade-interval-ms -5|error: --trade-interval-ms must be in 0..2147483647, got -5",
-            "--pacing-limit -1|error: --pacing-limit must be in 0..2147483647, got -1"})
+            "--pacing-limit -1|error: --pacing-limit must be in 0..2147483647, got -1",
+            "--latency-ms 20..5|error: --latency-ms needs MIN..MAX with MIN <= MAX, got '20..5'",
+            "--latency-ms x|error: --latency-ms must be an integer, got 'x'",
+            "--positions-account-limit -1|error: --positions-account-limit must be in 0..2147483647, got -1"})
     void badArgumentsGiveOneErrorLineAndExitCode2(String args, String expected) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -115,6 +118,24 @@ class SimulatorCommandTest {
         }
         try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--pacing-limit", "50"})) {
             assertThat(sim.options().pacingLimit()).isEqualTo(50);
+        }
+    }
+
+    @Test
+    void latencyAndTheRefusalOfReqPositionsAreOffUnlessTheOptionsSaySo() throws Exception {
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0"})) {
+            assertThat(sim.options().hasLatency()).isFalse();
+            assertThat(sim.options().positionsAccountLimit()).isZero();
+        }
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--latency-ms", "50",
+                "--positions-account-limit", "50"})) {
+            assertThat(sim.options().latencyMin()).isEqualTo(Duration.ofMillis(50));
+            assertThat(sim.options().latencyMax()).isEqualTo(Duration.ofMillis(50));
+            assertThat(sim.options().positionsAccountLimit()).isEqualTo(50);
+        }
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--latency-ms", "5..20"})) {
+            assertThat(sim.options().latencyMin()).isEqualTo(Duration.ofMillis(5));
+            assertThat(sim.options().latencyMax()).isEqualTo(Duration.ofMillis(20));
         }
     }
 }
