@@ -21,12 +21,16 @@ import org.slf4j.LoggerFactory;
  * The {@code simulator} command: runs the gateway simulator until the process is killed.
  *
  * <pre>simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]
- *           [--trade-interval-ms MS] [--seed N] [--pacing-limit N]</pre>
+ *           [--trade-interval-ms MS] [--seed N] [--pacing-limit N] [--push-executions on|off]
+ *           [--push-late-commissions on|off]</pre>
  *
  * Without {@code --scenario} it serves the built-in demo scenario. Prices move as the scenario's price motion
  * says; the demo trades as the scenario's {@code trading} says unless {@code --trade-interval-ms} (0 = no
  * trading) or {@code --seed} say otherwise. {@code --pacing-limit 50} disconnects, with error 100, a client that
- * sends more than 50 messages within one second, as IB does (0, the default: not enforced). Bad arguments: one {@code error: ...} line on stderr and exit code 2.
+ * sends more than 50 messages within one second, as IB does (0, the default: not enforced).
+ * {@code --push-executions off} stops pushing new executions to connected clients as they happen, and
+ * {@code --push-late-commissions on} pushes a withheld commission report when it is released (executions are pushed
+ * by default, as at IB; late reports are not, so that they come with a later snapshot). Bad arguments: one {@code error: ...} line on stderr and exit code 2.
  */
 public final class SimulatorCommand {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatorCommand.class);
@@ -35,7 +39,8 @@ public final class SimulatorCommand {
     public static final int EXIT_USAGE = 2;
     private static final String USAGE =
             "usage: simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]"
-                    + " [--trade-interval-ms MS] [--seed N] [--pacing-limit N]";
+                    + " [--trade-interval-ms MS] [--seed N] [--pacing-limit N] [--push-executions on|off]"
+                    + " [--push-late-commissions on|off]";
 
     private SimulatorCommand() {
     }
@@ -88,6 +93,8 @@ public final class SimulatorCommand {
         Integer tradeIntervalMs = null;
         Long seed = null;
         Integer pacingLimit = null;
+        Boolean pushExecutions = null;
+        Boolean pushLateCommissions = null;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (!option.startsWith("--")) {
@@ -120,6 +127,12 @@ public final class SimulatorCommand {
                 case "--pacing-limit":
                     pacingLimit = intValue(option, value, 0, Integer.MAX_VALUE);
                     break;
+                case "--push-executions":
+                    pushExecutions = onOff(option, value);
+                    break;
+                case "--push-late-commissions":
+                    pushLateCommissions = onOff(option, value);
+                    break;
                 case "--seed":
                     try {
                         seed = Long.parseLong(value.trim());
@@ -145,6 +158,12 @@ public final class SimulatorCommand {
         }
         if (pacingLimit != null) {
             options = options.withPacingLimit(pacingLimit);
+        }
+        if (pushExecutions != null) {
+            options = options.withExecutionPushes(pushExecutions);
+        }
+        if (pushLateCommissions != null) {
+            options = options.withLateCommissionPushes(pushLateCommissions);
         }
         if (options.maxServerVersion() < options.minServerVersion()) {
             throw new UsageException("server version must be at least " + options.minServerVersion());
@@ -197,6 +216,17 @@ public final class SimulatorCommand {
             return parsed;
         } catch (NumberFormatException e) {
             throw new UsageException(option + " must be an integer, got '" + value + "'");
+        }
+    }
+
+    private static boolean onOff(String option, String value) throws UsageException {
+        switch (value.trim()) {
+            case "on":
+                return true;
+            case "off":
+                return false;
+            default:
+                throw new UsageException(option + " must be on or off, got '" + value + "'");
         }
     }
 

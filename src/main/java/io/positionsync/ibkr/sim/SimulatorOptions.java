@@ -17,9 +17,17 @@ import java.util.Objects;
  * @param tradeSeed          the seed of the moves {@link DemoTrading} makes
  * @param pacingLimit        pacing enforced as at IB: a client that sends more than this many messages within one
  *                           second gets error 100 and is disconnected; 0: not enforced (the default)
+ * @param pushExecutions     each new execution is pushed as it happens ({@code execDetails} with reqId -1 and its
+ *                           {@code commissionReport}) to every started client that may see it, as IB does (the
+ *                           default); off: executions reach clients only as answers to {@code reqExecutions}
+ * @param pushLateCommissions a withheld commission report is pushed to those clients when it is released, as IB
+ *                           does; off (the default): it reaches them only in later {@code reqExecutions} answers,
+ *                           so that a report released while a snapshot waits for it still comes with a later
+ *                           snapshot only (what scripted scenarios and the demo show)
  */
 public record SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
-        Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed, int pacingLimit) {
+        Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed, int pacingLimit,
+        boolean pushExecutions, boolean pushLateCommissions) {
 
     /** IB's limit of messages a client may send in one second. */
     public static final int IB_PACING_LIMIT = 50;
@@ -59,6 +67,13 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
         }
     }
 
+    /** Pushing executions as they happen, late commission reports only in later replies. */
+    public SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
+            Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed, int pacingLimit) {
+        this(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone, tradeInterval, tradeSeed,
+                pacingLimit, true, false);
+    }
+
     /** Without pacing enforced. */
     public SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
             Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed) {
@@ -78,32 +93,38 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
 
     public SimulatorOptions withHost(String newHost) {
         return new SimulatorOptions(newHost, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, pushExecutions,
+                pushLateCommissions);
     }
 
     public SimulatorOptions withPort(int newPort) {
         return new SimulatorOptions(host, newPort, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, pushExecutions,
+                pushLateCommissions);
     }
 
     public SimulatorOptions withMinServerVersion(int version) {
         return new SimulatorOptions(host, port, version, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, pushExecutions,
+                pushLateCommissions);
     }
 
     public SimulatorOptions withMaxServerVersion(int version) {
         return new SimulatorOptions(host, port, minServerVersion, version, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, pushExecutions,
+                pushLateCommissions);
     }
 
     public SimulatorOptions withPriceTickInterval(Duration interval) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, interval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, pushExecutions,
+                pushLateCommissions);
     }
 
     public SimulatorOptions withTimeZone(ZoneId zone) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, zone,
-                tradeInterval, tradeSeed, pacingLimit);
+                tradeInterval, tradeSeed, pacingLimit, pushExecutions,
+                pushLateCommissions);
     }
 
     /**
@@ -113,7 +134,8 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
     public SimulatorOptions withTrading(Duration interval, long seed) {
         Duration effective = interval == null || interval.isZero() ? null : interval;
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                effective, seed, pacingLimit);
+                effective, seed, pacingLimit, pushExecutions,
+                pushLateCommissions);
     }
 
     /**
@@ -123,6 +145,22 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
      */
     public SimulatorOptions withPacingLimit(int limit) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, limit);
+                tradeInterval, tradeSeed, limit, pushExecutions,
+                pushLateCommissions);
+    }
+
+    /**
+     * Whether new executions are pushed to the clients that may see them as they happen (and their commission
+     * reports right after, unless withheld); see {@link #pushExecutions()}.
+     */
+    public SimulatorOptions withExecutionPushes(boolean push) {
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed, pacingLimit, push, pushLateCommissions);
+    }
+
+    /** Whether a withheld commission report is pushed when released; see {@link #pushLateCommissions()}. */
+    public SimulatorOptions withLateCommissionPushes(boolean push) {
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed, pacingLimit, pushExecutions, push);
     }
 }
