@@ -84,6 +84,11 @@ final class SnapshotSession {
     private Set<String> managed;
     private String phase = "snapshot start";
     private String connectivityProblem;
+    /** In live mode: called just before the positions request. */
+    private Runnable beforePositionsRequest;
+    /** The connection's positions subscription is live: not cancelled, and its earlier pushes are not this snapshot's. */
+    private boolean keepPositions;
+    private boolean positionsRequested;
 
     SnapshotSession(TwsConnection connection, BlockingQueue<Event> events, Duration requestTimeout,
             Duration commissionWait, int executionsReqId, SnapshotLimits limits) {
@@ -93,6 +98,19 @@ final class SnapshotSession {
         this.commissionWait = commissionWait;
         this.executionsReqId = executionsReqId;
         this.limits = limits;
+    }
+
+    /**
+     * In live mode: {@code beforeRequest} runs just before this snapshot's positions request (the positions until
+     * its {@code positionEnd} are its answer, not pushes). When {@code keepSubscription} (the connection's positions
+     * subscription is live) the request is not cancelled after its {@code positionEnd} (that would end the live
+     * subscription), positions pushed before the request are left out (its answer holds them), and those after it
+     * are this snapshot's (the latest one of a contract wins).
+     */
+    SnapshotSession inLiveMode(Runnable beforeRequest, boolean keepSubscription) {
+        this.beforePositionsRequest = beforeRequest;
+        this.keepPositions = keepSubscription;
+        return this;
     }
 
     Result run(Instant takenAt) {
@@ -122,9 +140,15 @@ final class SnapshotSession {
             serverTime = await("currentTime", IncomingMessage.CurrentTime.class, m -> true).instant();
 
             phase = "positions";
+            if (beforePositionsRequest != null) {
+                beforePositionsRequest.run();
+            }
+            positionsRequested = true;
             send(RequestEncoder.reqPositions());
             await("positionEnd", IncomingMessage.PositionEnd.class, m -> true);
-            send(RequestEncoder.cancelPositions());
+            if (!keepPositions) {
+                send(RequestEncoder.cancelPositions());
+            }
 
             // One account subscribed at a time, as the protocol requires: each account's unsubscribe goes out once
             // its accountDownloadEnd is in, in the same write as the next request (one write and one wake-up of
@@ -256,6 +280,9 @@ final class SnapshotSession {
         } else if (message instanceof IncomingMessage.ErrorMessage error) {
             handleError(error);
         } else if (message instanceof IncomingMessage.Position position) {
+            if (keepPositions && !positionsRequested) {
+                return; // a live push before this snapshot's request: its answer holds the position
+            }
             if (isManaged("position of conId " + position.contract().conId(), position.account(), message)) {
                 assembler.addPosition(position);
                 requireWithin(assembler.positionCount(), "positions");

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,6 +39,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One snapshot at a time: {@link #snapshot()} is synchronized. {@link #close()} may be called from
  * any thread; a snapshot in flight then ends incomplete.
+ *
+ * <p>Live mode ({@link #startLive}): a keeper thread keeps the connection and its subscriptions and the reader
+ * turns what the gateway pushes into {@link BrokerEvent}s (see {@link LiveSubscriptions}). Snapshots then share
+ * that connection: they leave the positions subscription open, and its pushes count in a snapshot only as that
+ * snapshot's positions once it has asked for them.
  */
 public final class TwsBrokerGateway implements BrokerGateway {
     private static final Logger log = LoggerFactory.getLogger(TwsBrokerGateway.class);
@@ -78,6 +84,12 @@ public final class TwsBrokerGateway implements BrokerGateway {
     /** The pacing waits of every connection of this gateway. */
     private final PacingStatistics pacing = new PacingStatistics();
     private BrokerException lastConnectFailure;
+    /** What live mode heard (zero while it is off). */
+    private final LiveStatistics liveStatistics = new LiveStatistics();
+    /** Live mode, once started. */
+    private volatile LiveSubscriptions live;
+    /** The reqId of the latest snapshot's executions request: execDetails of other reqIds are pushes. */
+    private volatile int lastExecutionsReqId;
     /** Unmanaged accounts already warned about (see the class comment). Guarded by {@code this}. */
     private final Set<String> warnedUnmanaged = new HashSet<>();
 
@@ -169,8 +181,15 @@ public final class TwsBrokerGateway implements BrokerGateway {
                 result = new SnapshotSession.Result(
                         new SnapshotAssembler().incomplete(conn.serverVersion(), takenAt, null, List.of(), degraded), false);
             } else {
-                result = new SnapshotSession(conn, events, config.requestTimeout(), config.commissionWait(),
-                        nextRequestId++, limits).run(takenAt);
+                int reqId = nextRequestId++;
+                lastExecutionsReqId = reqId;
+                SnapshotSession session = new SnapshotSession(conn, events, config.requestTimeout(),
+                        config.commissionWait(), reqId, limits);
+                LiveSubscriptions liveNow = live;
+                if (liveNow != null) {
+                    session.inLiveMode(liveNow::positionsRequested, liveNow.positionsSubscribedOn(conn));
+                }
+                result = session.run(takenAt);
             }
         } finally {
             sessionEvents = null;
@@ -214,6 +233,75 @@ public final class TwsBrokerGateway implements BrokerGateway {
     /** How often, and how long in all, this gateway's sends waited for the pace (every connection so far). */
     public PacingStatistics pacingStatistics() {
         return pacing;
+    }
+
+    /**
+     * Starts live mode (see {@link BrokerGateway#startLive}): a keeper thread (a daemon) connects as the backoff
+     * allows, subscribes to positions (left open; not when more than
+     * {@value LiveSubscriptions#MAX_POSITIONS_SUBSCRIPTION_ACCOUNTS} accounts are managed, which IB refuses: then only
+     * fills are heard) and tells {@code listener}: {@link BrokerEvent.LiveStarted} once subscribed (reason
+     * {@code connected}, {@code reconnected}, {@code error 1101 ...}, or {@code error 1102 ...} after an 1100),
+     * {@link BrokerEvent.Fill} for every {@code execDetails} no snapshot asked for (this client's fills; every
+     * client's when this client's id is the gateway's Master API client ID), {@link BrokerEvent.PositionChanged}
+     * for every position the subscription pushes, {@link BrokerEvent.LiveLost} when the connection drops (the
+     * keeper then reconnects and subscribes again) or the gateway reports error 1100. Fills and position changes
+     * are told on the connection's reader thread, LiveStarted on the keeper's (or the reader's, for 1102): the
+     * listener must be quick, thread-safe and never block. Idempotent: a second call changes nothing.
+     * {@link #close()} stops the keeper.
+     *
+     * @throws BrokerException when this client is closed
+     */
+    @Override
+    public void startLive(Consumer<BrokerEvent> listener) throws BrokerException {
+        Objects.requireNonNull(listener, "listener");
+        LiveSubscriptions started;
+        synchronized (stateLock) {
+            if (closed) {
+                throw new BrokerException("the gateway client is closed");
+            }
+            if (live != null) {
+                return;
+            }
+            started = new LiveSubscriptions(new LiveSubscriptions.Connector() {
+                @Override
+                public void withConnection(LiveSubscriptions.Subscriber action) throws BrokerException {
+                    subscribeLive(action);
+                }
+
+                @Override
+                public Duration untilNextAttempt() {
+                    return TwsBrokerGateway.this.untilNextAttempt();
+                }
+            }, listener, liveStatistics, statusClock, config.requestTimeout(), config.backoffInitial(),
+                    () -> lastExecutionsReqId, config.endpoint());
+            live = started;
+        }
+        started.start();
+    }
+
+    @Override
+    public Optional<Instant> liveSince() {
+        LiveSubscriptions current = live;
+        return current == null ? Optional.empty() : current.since();
+    }
+
+    /** Counts of what live mode heard, by kind of event (all zero while it is off). */
+    public LiveStatistics liveStatistics() {
+        return liveStatistics;
+    }
+
+    /** The keeper's subscribing: between snapshots, on the open connection (made now if the backoff allows). */
+    private synchronized void subscribeLive(LiveSubscriptions.Subscriber action) throws BrokerException {
+        if (closed) {
+            throw new BrokerException("the gateway client is closed");
+        }
+        action.subscribe(ensureConnected());
+    }
+
+    private synchronized Duration untilNextAttempt() {
+        Instant now = statusClock.instant();
+        return backoff.nextAttemptAt().filter(now::isBefore).map(next -> Duration.between(now, next))
+                .orElse(Duration.ZERO);
     }
 
     /** The unmanaged accounts warned about so far. */
@@ -338,6 +426,10 @@ public final class TwsBrokerGateway implements BrokerGateway {
     @Override
     public void close() {
         closed = true;
+        LiveSubscriptions liveNow = live;
+        if (liveNow != null) {
+            liveNow.stop();
+        }
         TwsConnection current = connection;
         if (current != null) {
             current.close();
@@ -369,6 +461,10 @@ public final class TwsBrokerGateway implements BrokerGateway {
             // State first, so that a snapshot which ends on this message already sees the new state.
             if (message instanceof IncomingMessage.ErrorMessage error) {
                 onGatewayError(error);
+            }
+            LiveSubscriptions liveNow = live;
+            if (liveNow != null) {
+                liveNow.onMessage(message);
             }
             deliver(new SnapshotSession.Received(message));
         }
@@ -417,6 +513,10 @@ public final class TwsBrokerGateway implements BrokerGateway {
                     changeState(ConnectionState.DOWN, closed ? "closed" : "connection lost: "
                             + TwsConnection.describe(reason), null);
                 }
+            }
+            LiveSubscriptions liveNow = live;
+            if (liveNow != null) {
+                liveNow.onClosed(reason);
             }
             deliver(new SnapshotSession.Closed(reason));
         }
