@@ -35,7 +35,8 @@ class SimulatorCommandTest {
             "stray|error: unexpected argument 'stray'",
             "--seed x|error: --seed must be an integer, got 'x'",
             "--trade-interval-ms -5|error: --trade-interval-ms must be in 0..2147483647, got -5",
-            "--pacing-limit -1|error: --pacing-limit must be in 0..2147483647, got -1"})
+            "--pacing-limit -1|error: --pacing-limit must be in 0..2147483647, got -1",
+            "--push-executions yes|error: --push-executions must be on or off, got 'yes'"})
     void badArgumentsGiveOneErrorLineAndExitCode2(String args, String expected) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -115,6 +116,19 @@ class SimulatorCommandTest {
         }
         try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--pacing-limit", "50"})) {
             assertThat(sim.options().pacingLimit()).isEqualTo(50);
+        }
+    }
+
+    @Test
+    void fillsArePushedUnlessSwitchedOffAndLateCommissionsOnlyWhenSwitchedOn() throws Exception {
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0"})) {
+            assertThat(sim.options().pushExecutions()).isTrue();
+            assertThat(sim.options().pushLateCommissions()).isFalse();
+        }
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--push-executions", "off",
+                "--push-late-commissions", "on"})) {
+            assertThat(sim.options().pushExecutions()).isFalse();
+            assertThat(sim.options().pushLateCommissions()).isTrue();
         }
     }
 }
