@@ -68,8 +68,8 @@ final class LiveSubscriptions {
     private final Clock clock;
     private final Duration requestTimeout;
     private final Duration minimumRetry;
-    /** The highest reqId a snapshot asked executions with: an execDetails of another reqId is a push. */
-    private final IntSupplier snapshotExecutionsReqId;
+    /** The next reqId the gateway will use: an execDetails of a reqId below 1 or not below it is a push. */
+    private final IntSupplier nextRequestId;
     private final String endpoint;
 
     private final Object lock = new Object();
@@ -91,14 +91,14 @@ final class LiveSubscriptions {
     private volatile CompletableFuture<List<String>> accountsAnswer;
 
     LiveSubscriptions(Connector connector, Consumer<BrokerEvent> listener, LiveStatistics statistics, Clock clock,
-            Duration requestTimeout, Duration minimumRetry, IntSupplier snapshotExecutionsReqId, String endpoint) {
+            Duration requestTimeout, Duration minimumRetry, IntSupplier nextRequestId, String endpoint) {
         this.connector = connector;
         this.listener = Objects.requireNonNull(listener, "listener");
         this.statistics = statistics;
         this.clock = clock;
         this.requestTimeout = requestTimeout;
         this.minimumRetry = minimumRetry;
-        this.snapshotExecutionsReqId = snapshotExecutionsReqId;
+        this.nextRequestId = nextRequestId;
         this.endpoint = endpoint;
     }
 
@@ -280,7 +280,7 @@ final class LiveSubscriptions {
     void onMessage(IncomingMessage message) {
         if (message instanceof IncomingMessage.ExecDetails execution) {
             int reqId = execution.reqId();
-            if (reqId < 1 || reqId > snapshotExecutionsReqId.getAsInt()) {
+            if (reqId < 1 || reqId >= nextRequestId.getAsInt()) {
                 emitIfLive(new BrokerEvent.Fill(execution.account(), execution.execId(), execution.time(),
                         clock.instant()));
             }

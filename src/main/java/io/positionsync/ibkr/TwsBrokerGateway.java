@@ -80,7 +80,8 @@ public final class TwsBrokerGateway implements BrokerGateway {
     private volatile BlockingQueue<SnapshotSession.Event> sessionEvents;
     private volatile int generation;
     private volatile boolean closed;
-    private int nextRequestId = 1;
+    /** Written under {@code this}; read by the live reader: a reqId at or above it was asked by nobody. */
+    private volatile int nextRequestId = 1;
     /** The pacing waits of every connection of this gateway. */
     private final PacingStatistics pacing = new PacingStatistics();
     private BrokerException lastConnectFailure;
@@ -88,8 +89,6 @@ public final class TwsBrokerGateway implements BrokerGateway {
     private final LiveStatistics liveStatistics = new LiveStatistics();
     /** Live mode, once started. */
     private volatile LiveSubscriptions live;
-    /** The reqId of the latest snapshot's executions request: execDetails of other reqIds are pushes. */
-    private volatile int lastExecutionsReqId;
     /** Unmanaged accounts already warned about (see the class comment). Guarded by {@code this}. */
     private final Set<String> warnedUnmanaged = new HashSet<>();
 
@@ -181,10 +180,8 @@ public final class TwsBrokerGateway implements BrokerGateway {
                 result = new SnapshotSession.Result(
                         new SnapshotAssembler().incomplete(conn.serverVersion(), takenAt, null, List.of(), degraded), false);
             } else {
-                int reqId = nextRequestId++;
-                lastExecutionsReqId = reqId;
                 SnapshotSession session = new SnapshotSession(conn, events, config.requestTimeout(),
-                        config.commissionWait(), reqId, limits);
+                        config.commissionWait(), nextRequestId++, limits);
                 LiveSubscriptions liveNow = live;
                 if (liveNow != null) {
                     session.inLiveMode(liveNow::positionsRequested, liveNow.positionsSubscribedOn(conn));
@@ -273,7 +270,7 @@ public final class TwsBrokerGateway implements BrokerGateway {
                     return TwsBrokerGateway.this.untilNextAttempt();
                 }
             }, listener, liveStatistics, statusClock, config.requestTimeout(), config.backoffInitial(),
-                    () -> lastExecutionsReqId, config.endpoint());
+                    () -> nextRequestId, config.endpoint());
             live = started;
         }
         started.start();

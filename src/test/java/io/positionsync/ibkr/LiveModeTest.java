@@ -129,6 +129,8 @@ class LiveModeTest {
         assertThat(second.account()).isEqualTo(ACC2);
         assertThat(second.quantity()).isEqualByComparingTo(env.simPosition(ACC2, TSLA).quantity());
         events.awaitNth(BrokerEvent.Fill.class, 2);
+        assertThat(events.of(BrokerEvent.Fill.class)).as("the snapshot's executions answered it: no fills")
+                .hasSize(2);
         assertThat(events.of(BrokerEvent.PositionChanged.class)).hasSize(2);
         assertThat(gateway.liveStatistics().positionChanges()).isEqualTo(2);
 
@@ -208,6 +210,24 @@ class LiveModeTest {
             assertThat(position(released, ACC1, AAPL).orElseThrow().position())
                     .isEqualByComparingTo(env.simPosition(ACC1, AAPL).quantity());
         }
+    }
+
+    @Test
+    void fillsPushedWhileASnapshotRunsAreNoneOfItsExecutions() throws Exception {
+        env = SimulatedGateway.demo();
+        Execution[] traded = new Execution[2];
+        env.state.beforeExecutionsReply(1, s -> traded[0] = s.trade(Fill.of(ACC1, AAPL, Side.BOT, d("10"),
+                d("190.00"), d("1.00"))));
+        env.state.afterExecutionsReply(1, s -> traded[1] = s.trade(Fill.of(ACC2, TSLA, Side.BOT, d("5"),
+                d("240.00"), d("1.00"))));
+        TwsBrokerGateway gateway = gateway(CLIENT_ID);
+
+        BrokerSnapshot snapshot = assertComplete(gateway.snapshot());
+        assertThat(snapshot.executions()).as("the demo's six and the one traded before the reply, once")
+                .hasSize(7).allSatisfy(e -> assertThat(e.commission()).isNotNull());
+        assertThat(execution(snapshot, traded[0].execId())).isPresent();
+        assertThat(execution(snapshot, traded[1].execId())).as("traded after the reply: pushed only").isEmpty();
+        env.assertMatchesSimulator(gateway.snapshot());
     }
 
     @Test
