@@ -231,6 +231,21 @@ class LiveModeTest {
     }
 
     @Test
+    void theDemosOwnTradingIsHeardLive() throws Exception {
+        env = SimulatedGateway.demo(SimulatorOptions.defaults().withTrading(Duration.ofMillis(100), 7));
+        TwsBrokerGateway gateway = live(CLIENT_ID, events);
+
+        events.awaitNth(BrokerEvent.Fill.class, 3);
+        for (BrokerEvent.Fill fill : events.of(BrokerEvent.Fill.class)) {
+            Execution traded = env.state.execution(fill.execId()).orElseThrow();
+            assertThat(fill.account()).isEqualTo(traded.account());
+            assertThat(fill.executedAt()).isEqualTo(traded.time());
+        }
+        events.awaitNth(BrokerEvent.PositionChanged.class, 1);
+        assertThat(gateway.snapshot().complete()).isTrue();
+    }
+
+    @Test
     void aboveFiftyAccountsOnlyFillsAreHeard() throws Exception {
         env = SimulatedGateway.demo();
         for (int i = 0; i < 50; i++) {
