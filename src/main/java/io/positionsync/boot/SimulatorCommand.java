@@ -22,15 +22,18 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]
  *           [--trade-interval-ms MS] [--seed N] [--pacing-limit N] [--latency-ms MS|MIN..MAX]
- *           [--positions-account-limit N]</pre>
+ *           [--positions-account-limit N] [--push-executions on|off] [--push-late-commissions on|off]</pre>
  *
  * Without {@code --scenario} it serves the built-in demo scenario. Prices move as the scenario's price motion
  * says; the demo trades as the scenario's {@code trading} says unless {@code --trade-interval-ms} (0 = no
  * trading) or {@code --seed} say otherwise. {@code --pacing-limit 50} disconnects, with error 100, a client that
- * sends more than 50 messages within one second, as IB does (0, the default: not enforced). {@code --latency-ms 50} answers each request 50 ms after it
- * arrived ({@code 5..20}: a uniformly random delay in that range), answers keeping their order.
+ * sends more than 50 messages within one second, as IB does (0, the default: not enforced). {@code --latency-ms 50}
+ * answers each request 50 ms after it arrived ({@code 5..20}: a uniformly random delay in that range), answers keeping their order.
  * {@code --positions-account-limit 50} refuses {@code reqPositions} with error 321 when more than 50 accounts are
- * managed, as IB does (0, the default: never refused). Bad arguments: one {@code error: ...} line on stderr and exit code 2.
+ * managed, as IB does (0, the default: never refused).
+ * {@code --push-executions off} stops pushing new executions to connected clients as they happen, and
+ * {@code --push-late-commissions on} pushes a withheld commission report when it is released (executions are pushed
+ * by default, as at IB; late reports are not, so that they come with a later snapshot). Bad arguments: one {@code error: ...} line on stderr and exit code 2.
  */
 public final class SimulatorCommand {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatorCommand.class);
@@ -40,7 +43,7 @@ public final class SimulatorCommand {
     private static final String USAGE =
             "usage: simulator [--port 7497] [--host 127.0.0.1] [--scenario FILE] [--server-version N]"
                     + " [--trade-interval-ms MS] [--seed N] [--pacing-limit N] [--latency-ms MS|MIN..MAX]"
-                    + " [--positions-account-limit N]";
+                    + " [--positions-account-limit N] [--push-executions on|off] [--push-late-commissions on|off]";
 
     private SimulatorCommand() {
     }
@@ -95,6 +98,8 @@ public final class SimulatorCommand {
         Integer pacingLimit = null;
         Duration[] latency = null;
         Integer positionsAccountLimit = null;
+        Boolean pushExecutions = null;
+        Boolean pushLateCommissions = null;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (!option.startsWith("--")) {
@@ -133,6 +138,12 @@ public final class SimulatorCommand {
                 case "--positions-account-limit":
                     positionsAccountLimit = intValue(option, value, 0, Integer.MAX_VALUE);
                     break;
+                case "--push-executions":
+                    pushExecutions = onOff(option, value);
+                    break;
+                case "--push-late-commissions":
+                    pushLateCommissions = onOff(option, value);
+                    break;
                 case "--seed":
                     try {
                         seed = Long.parseLong(value.trim());
@@ -164,6 +175,12 @@ public final class SimulatorCommand {
         }
         if (positionsAccountLimit != null) {
             options = options.withPositionsAccountLimit(positionsAccountLimit);
+        }
+        if (pushExecutions != null) {
+            options = options.withExecutionPushes(pushExecutions);
+        }
+        if (pushLateCommissions != null) {
+            options = options.withLateCommissionPushes(pushLateCommissions);
         }
         if (options.maxServerVersion() < options.minServerVersion()) {
             throw new UsageException("server version must be at least " + options.minServerVersion());
@@ -229,6 +246,17 @@ public final class SimulatorCommand {
             throw new UsageException(option + " needs MIN..MAX with MIN <= MAX, got '" + value + "'");
         }
         return new Duration[] {Duration.ofMillis(min), Duration.ofMillis(max)};
+    }
+
+    private static boolean onOff(String option, String value) throws UsageException {
+        switch (value.trim()) {
+            case "on":
+                return true;
+            case "off":
+                return false;
+            default:
+                throw new UsageException(option + " must be on or off, got '" + value + "'");
+        }
     }
 
     private static String oneLine(String message) {

@@ -126,6 +126,11 @@ final class SnapshotSession {
     private Set<String> managed;
     private String phase = "snapshot start";
     private String connectivityProblem;
+    /** In live mode: called just before the positions request. */
+    private Runnable beforePositionsRequest;
+    /** The connection's positions subscription is live: not cancelled, and its earlier pushes are not this snapshot's. */
+    private boolean keepPositions;
+    private boolean positionsRequested;
 
     SnapshotSession(TwsConnection connection, BlockingQueue<Event> events, Duration requestTimeout,
             Duration commissionWait, int executionsReqId, SnapshotLimits limits) {
@@ -159,6 +164,19 @@ final class SnapshotSession {
     /** How many reqIds from the first one given this snapshot used (at least one). */
     int requestIdsUsed() {
         return Math.max(1, nextReqId - executionsReqId);
+    }
+
+    /**
+     * In live mode: {@code beforeRequest} runs just before this snapshot's positions request (the positions until
+     * its {@code positionEnd} are its answer, not pushes). When {@code keepSubscription} (the connection's positions
+     * subscription is live) the request is not cancelled after its {@code positionEnd} (that would end the live
+     * subscription), positions pushed before the request are left out (its answer holds them), and those after it
+     * are this snapshot's (the latest one of a contract wins).
+     */
+    SnapshotSession inLiveMode(Runnable beforeRequest, boolean keepSubscription) {
+        this.beforePositionsRequest = beforeRequest;
+        this.keepPositions = keepSubscription;
+        return this;
     }
 
     Result run(Instant takenAt) {
@@ -200,6 +218,10 @@ final class SnapshotSession {
 
             if (!perAccountPositions) {
                 phase = "positions";
+                if (beforePositionsRequest != null) {
+                    beforePositionsRequest.run();
+                }
+                positionsRequested = true;
                 send(RequestEncoder.reqPositions());
                 IncomingMessage answer = await("positionEnd", IncomingMessage.class, m -> isPositionsAnswer(m));
                 if (answer instanceof IncomingMessage.ErrorMessage refused) {
@@ -208,7 +230,7 @@ final class SnapshotSession {
                     perAccountPositions = true;
                     // two per account instead of reqPositions' cancel
                     planPacing(2L * accounts.size() - 1, true);
-                } else {
+                } else if (!keepPositions) {
                     send(RequestEncoder.cancelPositions());
                 }
             }
@@ -513,6 +535,9 @@ final class SnapshotSession {
         } else if (message instanceof IncomingMessage.ErrorMessage error) {
             handleError(error);
         } else if (message instanceof IncomingMessage.Position position) {
+            if (keepPositions && !positionsRequested) {
+                return; // a live push before this snapshot's request: its answer holds the position
+            }
             if (isManaged("position of conId " + position.contract().conId(), position.account(), message)) {
                 assembler.addPosition(position);
                 requireWithin(assembler.positionCount(), "positions");

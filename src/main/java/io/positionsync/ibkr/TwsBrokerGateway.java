@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,6 +39,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One snapshot at a time: {@link #snapshot()} is synchronized. {@link #close()} may be called from
  * any thread; a snapshot in flight then ends incomplete.
+ *
+ * <p>Live mode ({@link #startLive}): a keeper thread keeps the connection and its subscriptions and the reader
+ * turns what the gateway pushes into {@link BrokerEvent}s (see {@link LiveSubscriptions}). Snapshots then share
+ * that connection: they leave the positions subscription open, and its pushes count in a snapshot only as that
+ * snapshot's positions once it has asked for them.
  */
 public final class TwsBrokerGateway implements BrokerGateway {
     private static final Logger log = LoggerFactory.getLogger(TwsBrokerGateway.class);
@@ -47,6 +53,8 @@ public final class TwsBrokerGateway implements BrokerGateway {
      * on the gateway), so a gateway that floods cannot fill the heap with queued messages.
      */
     static final int EVENT_QUEUE_CAPACITY = 4096;
+    /** Request ids one snapshot may use at most (a few per account). */
+    private static final int RESERVED_REQUEST_IDS = 1_000_000;
     /** How long the reader waits per attempt to queue a message before checking the snapshot still wants it. */
     private static final long OFFER_WAIT_MS = 50;
     /**
@@ -74,12 +82,17 @@ public final class TwsBrokerGateway implements BrokerGateway {
     private volatile BlockingQueue<SnapshotSession.Event> sessionEvents;
     private volatile int generation;
     private volatile boolean closed;
-    private int nextRequestId = 1;
+    /** Written under {@code this}; read by the live reader: a reqId at or above it was asked by nobody. */
+    private volatile int nextRequestId = 1;
     /** The accounts the snapshot in flight is for; {@code null}: all. Guarded by {@code this}. */
     private Set<String> scope;
     /** The pacing waits of every connection of this gateway. */
     private final PacingStatistics pacing = new PacingStatistics();
     private BrokerException lastConnectFailure;
+    /** What live mode heard (zero while it is off). */
+    private final LiveStatistics liveStatistics = new LiveStatistics();
+    /** Live mode, once started. */
+    private volatile LiveSubscriptions live;
     /** Unmanaged accounts already warned about (see the class comment). Guarded by {@code this}. */
     private final Set<String> warnedUnmanaged = new HashSet<>();
 
@@ -220,6 +233,13 @@ public final class TwsBrokerGateway implements BrokerGateway {
                 ? new SnapshotSession(conn, events, config.requestTimeout(), config.commissionWait(), firstReqId, limits)
                 : new SnapshotSession(conn, events, config.requestTimeout(), config.commissionWait(), firstReqId, limits,
                         scope);
+        LiveSubscriptions liveNow = live;
+        if (liveNow != null) {
+            session.inLiveMode(liveNow::positionsRequested, liveNow.positionsSubscribedOn(conn));
+        }
+        // The session's request ids are reserved while it runs (it knows how many it used only at its end): the live
+        // reader takes an execDetails of a reqId at or above nextRequestId for a push, never one of these.
+        nextRequestId = firstReqId + RESERVED_REQUEST_IDS;
         try {
             return session.run(takenAt);
         } finally {
@@ -248,6 +268,75 @@ public final class TwsBrokerGateway implements BrokerGateway {
     /** How often, and how long in all, this gateway's sends waited for the pace (every connection so far). */
     public PacingStatistics pacingStatistics() {
         return pacing;
+    }
+
+    /**
+     * Starts live mode (see {@link BrokerGateway#startLive}): a keeper thread (a daemon) connects as the backoff
+     * allows, subscribes to positions (left open; not when more than
+     * {@value LiveSubscriptions#MAX_POSITIONS_SUBSCRIPTION_ACCOUNTS} accounts are managed, which IB refuses: then only
+     * fills are heard) and tells {@code listener}: {@link BrokerEvent.LiveStarted} once subscribed (reason
+     * {@code connected}, {@code reconnected}, {@code error 1101 ...}, or {@code error 1102 ...} after an 1100),
+     * {@link BrokerEvent.Fill} for every {@code execDetails} no snapshot asked for (this client's fills; every
+     * client's when this client's id is the gateway's Master API client ID), {@link BrokerEvent.PositionChanged}
+     * for every position the subscription pushes, {@link BrokerEvent.LiveLost} when the connection drops (the
+     * keeper then reconnects and subscribes again) or the gateway reports error 1100. Fills and position changes
+     * are told on the connection's reader thread, LiveStarted on the keeper's (or the reader's, for 1102): the
+     * listener must be quick, thread-safe and never block. Idempotent: a second call changes nothing.
+     * {@link #close()} stops the keeper.
+     *
+     * @throws BrokerException when this client is closed
+     */
+    @Override
+    public void startLive(Consumer<BrokerEvent> listener) throws BrokerException {
+        Objects.requireNonNull(listener, "listener");
+        LiveSubscriptions started;
+        synchronized (stateLock) {
+            if (closed) {
+                throw new BrokerException("the gateway client is closed");
+            }
+            if (live != null) {
+                return;
+            }
+            started = new LiveSubscriptions(new LiveSubscriptions.Connector() {
+                @Override
+                public void withConnection(LiveSubscriptions.Subscriber action) throws BrokerException {
+                    subscribeLive(action);
+                }
+
+                @Override
+                public Duration untilNextAttempt() {
+                    return TwsBrokerGateway.this.untilNextAttempt();
+                }
+            }, listener, liveStatistics, statusClock, config.requestTimeout(), config.backoffInitial(),
+                    () -> nextRequestId, config.endpoint());
+            live = started;
+        }
+        started.start();
+    }
+
+    @Override
+    public Optional<Instant> liveSince() {
+        LiveSubscriptions current = live;
+        return current == null ? Optional.empty() : current.since();
+    }
+
+    /** Counts of what live mode heard, by kind of event (all zero while it is off). */
+    public LiveStatistics liveStatistics() {
+        return liveStatistics;
+    }
+
+    /** The keeper's subscribing: between snapshots, on the open connection (made now if the backoff allows). */
+    private synchronized void subscribeLive(LiveSubscriptions.Subscriber action) throws BrokerException {
+        if (closed) {
+            throw new BrokerException("the gateway client is closed");
+        }
+        action.subscribe(ensureConnected());
+    }
+
+    private synchronized Duration untilNextAttempt() {
+        Instant now = statusClock.instant();
+        return backoff.nextAttemptAt().filter(now::isBefore).map(next -> Duration.between(now, next))
+                .orElse(Duration.ZERO);
     }
 
     /** The unmanaged accounts warned about so far. */
@@ -372,6 +461,10 @@ public final class TwsBrokerGateway implements BrokerGateway {
     @Override
     public void close() {
         closed = true;
+        LiveSubscriptions liveNow = live;
+        if (liveNow != null) {
+            liveNow.stop();
+        }
         TwsConnection current = connection;
         if (current != null) {
             current.close();
@@ -403,6 +496,10 @@ public final class TwsBrokerGateway implements BrokerGateway {
             // State first, so that a snapshot which ends on this message already sees the new state.
             if (message instanceof IncomingMessage.ErrorMessage error) {
                 onGatewayError(error);
+            }
+            LiveSubscriptions liveNow = live;
+            if (liveNow != null) {
+                liveNow.onMessage(message);
             }
             deliver(new SnapshotSession.Received(message));
         }
@@ -451,6 +548,10 @@ public final class TwsBrokerGateway implements BrokerGateway {
                     changeState(ConnectionState.DOWN, closed ? "closed" : "connection lost: "
                             + TwsConnection.describe(reason), null);
                 }
+            }
+            LiveSubscriptions liveNow = live;
+            if (liveNow != null) {
+                liveNow.onClosed(reason);
             }
             deliver(new SnapshotSession.Closed(reason));
         }

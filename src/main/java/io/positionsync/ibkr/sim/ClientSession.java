@@ -167,6 +167,24 @@ final class ClientSession {
         });
     }
 
+    /**
+     * Pushes an execution as IB does when an order fills: {@code execDetails} with reqId -1, then its commission
+     * report, to a started client that may see it (the Master API client sees every client's; others their own).
+     */
+    void pushExecution(Execution execution, Instrument instrument, boolean details, boolean report) {
+        Integer id = clientId;
+        if (!isStarted() || id == null || !state.isVisibleTo(execution, id)) {
+            return;
+        }
+        if (details) {
+            enqueue(messages.execDetails(NOT_TIED_TO_REQUEST, execution, instrument).frame());
+            simulator.recordSent(id, List.of(execution.execId()));
+        }
+        if (report) {
+            enqueue(messages.commissionReport(state.reportedCommission(execution)).frame());
+        }
+    }
+
     private void sendAccountValues(String account) {
         for (AccountValue value : state.accountValues(account)) {
             enqueue(messages.accountValue(value, account).frame());

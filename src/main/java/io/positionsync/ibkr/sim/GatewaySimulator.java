@@ -100,6 +100,21 @@ public final class GatewaySimulator implements AutoCloseable {
         public void marketPriceChanged(Instrument instrument, BigDecimal price) {
             sessions.forEach(s -> s.marketPriceChanged(instrument));
         }
+
+        @Override
+        public void executionReported(Execution execution) {
+            if (options.pushExecutions()) {
+                // After the change that made it is complete (a trader may withhold it in the same step).
+                schedule(Duration.ZERO, () -> pushExecution(execution.execId(), false));
+            }
+        }
+
+        @Override
+        public void commissionReleased(Execution execution) {
+            if (options.pushLateCommissions()) {
+                schedule(Duration.ZERO, () -> pushExecution(execution.execId(), true));
+            }
+        }
     };
 
     private ServerSocket server;
@@ -315,6 +330,28 @@ public final class GatewaySimulator implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ internals
+
+    /**
+     * Pushes an execution (or only its released commission report) to every started client that may see it,
+     * unless it is withheld or of a prior day by now.
+     */
+    private void pushExecution(String execId, boolean commissionOnly) {
+        state.withLock(() -> {
+            Execution execution = state.execution(execId).orElse(null);
+            if (execution == null || state.isExecutionWithheld(execId) || state.isPriorDay(execId)) {
+                return null;
+            }
+            Instrument instrument = state.instrument(execution.conId()).orElseThrow();
+            boolean withReport = !state.isCommissionWithheld(execId);
+            if (commissionOnly && !withReport) {
+                return null;
+            }
+            for (ClientSession session : sessions) {
+                session.pushExecution(execution, instrument, !commissionOnly, withReport);
+            }
+            return null;
+        });
+    }
 
     private void acceptLoop(ServerSocket socket) {
         while (!socket.isClosed()) {

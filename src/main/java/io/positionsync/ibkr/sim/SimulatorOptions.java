@@ -22,10 +22,18 @@ import java.util.Objects;
  *                           {@code latencyMin..latencyMax} (equal: a fixed delay); answers keep their order
  * @param positionsAccountLimit {@code reqPositions} is refused (error 321) when more accounts than this are managed,
  *                           as IB refuses it to masters of more than 50 sub-accounts; 0: never refused (the default)
+ * @param pushExecutions     each new execution is pushed as it happens ({@code execDetails} with reqId -1 and its
+ *                           {@code commissionReport}) to every started client that may see it, as IB does (the
+ *                           default); off: executions reach clients only as answers to {@code reqExecutions}
+ * @param pushLateCommissions a withheld commission report is pushed to those clients when it is released, as IB
+ *                           does; off (the default): it reaches them only in later {@code reqExecutions} answers,
+ *                           so that a report released while a snapshot waits for it still comes with a later
+ *                           snapshot only (what scripted scenarios and the demo show)
  */
 public record SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
         Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed, int pacingLimit,
-        Duration latencyMin, Duration latencyMax, int positionsAccountLimit) {
+        Duration latencyMin, Duration latencyMax, int positionsAccountLimit, boolean pushExecutions,
+        boolean pushLateCommissions) {
 
     /** IB refuses {@code reqPositions} to a master of more than this many accounts. */
     public static final int IB_POSITIONS_ACCOUNT_LIMIT = 50;
@@ -78,11 +86,14 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
         }
     }
 
-    /** Without request latency, reqPositions never refused. */
+    /**
+     * Without request latency, reqPositions never refused, pushing executions as they happen, late commission
+     * reports only in later replies.
+     */
     public SimulatorOptions(String host, int port, int minServerVersion, int maxServerVersion,
             Duration priceTickInterval, ZoneId timeZone, Duration tradeInterval, long tradeSeed, int pacingLimit) {
         this(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone, tradeInterval, tradeSeed,
-                pacingLimit, Duration.ZERO, Duration.ZERO, 0);
+                pacingLimit, Duration.ZERO, Duration.ZERO, 0, true, false);
     }
 
     /** Without pacing enforced. */
@@ -104,32 +115,38 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
 
     public SimulatorOptions withHost(String newHost) {
         return new SimulatorOptions(newHost, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit,
+                pushExecutions, pushLateCommissions);
     }
 
     public SimulatorOptions withPort(int newPort) {
         return new SimulatorOptions(host, newPort, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit,
+                pushExecutions, pushLateCommissions);
     }
 
     public SimulatorOptions withMinServerVersion(int version) {
         return new SimulatorOptions(host, port, version, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit,
+                pushExecutions, pushLateCommissions);
     }
 
     public SimulatorOptions withMaxServerVersion(int version) {
         return new SimulatorOptions(host, port, minServerVersion, version, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit,
+                pushExecutions, pushLateCommissions);
     }
 
     public SimulatorOptions withPriceTickInterval(Duration interval) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, interval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit,
+                pushExecutions, pushLateCommissions);
     }
 
     public SimulatorOptions withTimeZone(ZoneId zone) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, zone,
-                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit,
+                pushExecutions, pushLateCommissions);
     }
 
     /**
@@ -139,7 +156,8 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
     public SimulatorOptions withTrading(Duration interval, long seed) {
         Duration effective = interval == null || interval.isZero() ? null : interval;
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                effective, seed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit);
+                effective, seed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit,
+                pushExecutions, pushLateCommissions);
     }
 
     /**
@@ -149,7 +167,25 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
      */
     public SimulatorOptions withPacingLimit(int limit) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, limit, latencyMin, latencyMax, positionsAccountLimit);
+                tradeInterval, tradeSeed, limit, latencyMin, latencyMax, positionsAccountLimit,
+                pushExecutions, pushLateCommissions);
+    }
+
+    /**
+     * Whether new executions are pushed to the clients that may see them as they happen (and their commission
+     * reports right after, unless withheld); see {@link #pushExecutions()}.
+     */
+    public SimulatorOptions withExecutionPushes(boolean push) {
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit, push,
+                pushLateCommissions);
+    }
+
+    /** Whether a withheld commission report is pushed when released; see {@link #pushLateCommissions()}. */
+    public SimulatorOptions withLateCommissionPushes(boolean push) {
+        return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, positionsAccountLimit,
+                pushExecutions, push);
     }
 
     /** Whether requests wait before they are answered. */
@@ -171,7 +207,8 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
      */
     public SimulatorOptions withLatency(Duration min, Duration max) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit, min, max, positionsAccountLimit);
+                tradeInterval, tradeSeed, pacingLimit, min, max, positionsAccountLimit, pushExecutions,
+                pushLateCommissions);
     }
 
     /**
@@ -181,6 +218,7 @@ public record SimulatorOptions(String host, int port, int minServerVersion, int 
      */
     public SimulatorOptions withPositionsAccountLimit(int limit) {
         return new SimulatorOptions(host, port, minServerVersion, maxServerVersion, priceTickInterval, timeZone,
-                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, limit);
+                tradeInterval, tradeSeed, pacingLimit, latencyMin, latencyMax, limit, pushExecutions,
+                pushLateCommissions);
     }
 }

@@ -375,17 +375,24 @@ public final class SimulatorState {
         cash.merge(account, toBase(cashFlow(instrument, fill.side(), shares, price), instrument.currency())
                 .subtract(toBase(commission, commissionCurrency)), BigDecimal::add);
         notifyPosition(ledger.current, instrument);
+        notifyExecution(execution);
         return execution;
     }
 
     /**
-     * Sends a withheld commission report from now on: the next {@code reqExecutions} replies carry it (it is not
-     * pushed to connected clients, so it arrives in a later snapshot, never in the one already running).
+     * Sends a withheld commission report from now on: the next {@code reqExecutions} replies carry it, and a
+     * simulator that pushes late commission reports ({@link SimulatorOptions#pushLateCommissions()}) pushes it to
+     * the connected clients that may see its execution (a snapshot already past its executions ignores it; the
+     * next one has it from its own request).
      *
      * @return whether the report was withheld
      */
     public synchronized boolean releaseCommission(String execId) {
-        return withheldCommissions.remove(execId);
+        boolean released = withheldCommissions.remove(execId);
+        if (released) {
+            execution(execId).ifPresent(execution -> listeners.forEach(l -> l.commissionReleased(execution)));
+        }
+        return released;
     }
 
     /**
@@ -400,12 +407,17 @@ public final class SimulatorState {
     }
 
     /**
-     * Reports a withheld execution from now on, in later {@code reqExecutions} replies only.
+     * Reports a withheld execution from now on, in later {@code reqExecutions} replies (and, when the simulator
+     * pushes executions, pushed to the connected clients that may see it).
      *
      * @return whether it was withheld
      */
     public synchronized boolean releaseExecution(String execId) {
-        return withheldExecutions.remove(execId);
+        boolean released = withheldExecutions.remove(execId);
+        if (released) {
+            execution(execId).ifPresent(this::notifyExecution);
+        }
+        return released;
     }
 
     /** Whether {@code execId} is still kept out of {@code reqExecutions} replies. */
@@ -564,6 +576,7 @@ public final class SimulatorState {
         if (index >= 0) {
             notifyPosition(ledger.current, instrument);
         }
+        notifyExecution(corrected);
         return corrected;
     }
 
@@ -798,6 +811,12 @@ public final class SimulatorState {
             throw new IllegalArgumentException("unknown instrument conId " + conId);
         }
         return instrument;
+    }
+
+    private void notifyExecution(Execution execution) {
+        for (StateListener listener : listeners) {
+            listener.executionReported(execution);
+        }
     }
 
     private void notifyPosition(Position position, Instrument instrument) {

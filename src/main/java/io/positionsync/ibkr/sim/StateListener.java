@@ -13,4 +13,15 @@ public interface StateListener {
 
     /** A contract's market price changed. */
     void marketPriceChanged(Instrument instrument, BigDecimal price);
+
+    /**
+     * An execution was recorded (a fill or a correction), or one withheld from {@code reqExecutions} was
+     * released: it may be reported from now on (unless withheld or of a prior day, which the listener checks).
+     */
+    default void executionReported(Execution execution) {
+    }
+
+    /** The withheld commission report of {@code execution} was released. */
+    default void commissionReleased(Execution execution) {
+    }
 }

@@ -32,6 +32,11 @@ class PushUpdatesTest {
                 assertThat(pushed.get(2)).isEqualTo(ACC1);
                 assertThat(pushed.get(3)).isEqualTo("265598");
                 assertThat(pushed.fields().subList(14, 16)).containsExactly("60", "150.01");
+                // Nobody is the Master API client here, so every client sees the fill, pushed as it happened.
+                RawTwsClient.Msg fill = client.expect(MessageIds.EXECUTION_DATA);
+                assertThat(fill.get(1)).as("reqId of a push").isEqualTo("-1");
+                assertThat(fill.get(3)).isEqualTo("265598");
+                client.expect(MessageIds.COMMISSION_REPORT);
             }
 
             state.brokerClose(ACC1, ES);
@@ -66,7 +71,7 @@ class PushUpdatesTest {
     @Test
     void accountSubscriberReceivesPortfolioAndValuesOfItsAccountOnly() throws Exception {
         SimulatorState state = Books.book();
-        try (GatewaySimulator sim = Books.start(state);
+        try (GatewaySimulator sim = new GatewaySimulator(state, SimulatorOptions.defaults().withExecutionPushes(false)).start();
                 RawTwsClient client = RawTwsClient.connected(sim.port(), 1)) {
             client.reqAccountUpdates(true, ACC1);
             client.until(MessageIds.ACCOUNT_DOWNLOAD_END);
@@ -79,7 +84,8 @@ class PushUpdatesTest {
             RawTwsClient.Msg value = client.expect(MessageIds.UPDATE_ACCOUNT_VALUE);
             assertThat(value.get(5)).isEqualTo(ACC1);
 
-            // ACC2 changes are not ACC1's business; the next message is the answer asked for afterwards.
+            // ACC2 changes are not ACC1's business; the next message is the answer asked for afterwards (fills are
+            // not pushed here: this is about the account subscription alone).
             state.trade(ACC2, TSLA, Side.BOT, d("5"), d("240"), d("1"));
             state.setMarketPrice(TSLA, d("241"));
             client.reqCurrentTime();

@@ -160,8 +160,9 @@ class RequestAnswersTest {
             Execution corrected = state.correctExecution(buy.execId(), d("149.50"));
             assertThat(client.expect(MessageIds.POSITION).fields().subList(14, 16)).containsExactly("100", "149.51");
             client.reqExecutions(9);
+            // The answer to request 9 (the correction is also pushed, with reqId -1, around it).
             List<RawTwsClient.Msg> details = client.until(MessageIds.EXECUTION_DATA_END).stream()
-                    .filter(m -> m.id() == MessageIds.EXECUTION_DATA).toList();
+                    .filter(m -> m.id() == MessageIds.EXECUTION_DATA && m.get(1).equals("9")).toList();
             assertThat(details).extracting(m -> m.get(14) + "@" + m.get(20))
                     .containsExactly(buy.execId() + "@150", corrected.execId() + "@149.5");
             assertThat(corrected.execId()).endsWith(".02");

@@ -38,7 +38,8 @@ class SimulatorCommandTest {
             "--pacing-limit -1|error: --pacing-limit must be in 0..2147483647, got -1",
             "--latency-ms 20..5|error: --latency-ms needs MIN..MAX with MIN <= MAX, got '20..5'",
             "--latency-ms x|error: --latency-ms must be an integer, got 'x'",
-            "--positions-account-limit -1|error: --positions-account-limit must be in 0..2147483647, got -1"})
+            "--positions-account-limit -1|error: --positions-account-limit must be in 0..2147483647, got -1",
+            "--push-executions yes|error: --push-executions must be on or off, got 'yes'"})
     void badArgumentsGiveOneErrorLineAndExitCode2(String args, String expected) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -136,6 +137,19 @@ class SimulatorCommandTest {
         try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--latency-ms", "5..20"})) {
             assertThat(sim.options().latencyMin()).isEqualTo(Duration.ofMillis(5));
             assertThat(sim.options().latencyMax()).isEqualTo(Duration.ofMillis(20));
+        }
+    }
+
+    @Test
+    void fillsArePushedUnlessSwitchedOffAndLateCommissionsOnlyWhenSwitchedOn() throws Exception {
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0"})) {
+            assertThat(sim.options().pushExecutions()).isTrue();
+            assertThat(sim.options().pushLateCommissions()).isFalse();
+        }
+        try (GatewaySimulator sim = SimulatorCommand.start(new String[] {"--port", "0", "--push-executions", "off",
+                "--push-late-commissions", "on"})) {
+            assertThat(sim.options().pushExecutions()).isFalse();
+            assertThat(sim.options().pushLateCommissions()).isTrue();
         }
     }
 }
