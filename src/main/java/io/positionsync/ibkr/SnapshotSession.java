@@ -202,7 +202,9 @@ final class SnapshotSession {
             }
             managed = new LinkedHashSet<>(accounts);
             if (scope != null) {
-                accounts = scoped(accounts);
+                List<String> all = accounts;
+                accounts = List.of(); // none of them, should the named ones not be among them
+                accounts = scoped(all);
             }
             wanted = new LinkedHashSet<>(accounts);
             boolean perAccountPositions = scope != null || accounts.size() > MAX_REQ_POSITIONS_ACCOUNTS;

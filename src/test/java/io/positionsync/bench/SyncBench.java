@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.positionsync.ibkr.TwsBrokerGateway;
+import io.positionsync.ibkr.TwsGatewayConfig;
 import io.positionsync.ibkr.sim.DecodeBench;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.PortfolioEntry;
@@ -48,7 +50,10 @@ import io.positionsync.ibkr.sim.SimulatorOptions;
  * {@code psync.bench.large-runs} (runs of the 100 000 cases, 5), {@code psync.bench.warmups} (1),
  * {@code psync.bench.scaling-accounts} (1,10,100,1000), {@code psync.bench.xmx} (256m), {@code psync.bench.jfr}
  * (true: a flight recording of the service per scenario under {@code target/bench/}),
- * {@code psync.bench.cases} (the cases to run, all by default), {@code psync.bench.set.<key>} (any setting of the service, e.g. to compare configurations).
+ * {@code psync.bench.cases} (the cases to run, all by default), {@code psync.bench.set.<key>} (any setting of the service, e.g. to compare configurations),
+ * {@code psync.bench.fa-accounts} (1000) and {@code psync.bench.fa-latency-ms} (50) for {@code fa_snapshot}: one whole
+ * snapshot of that many accounts, in-process, against a simulator that enforces IB's pacing and refuses
+ * {@code reqPositions} above 50 accounts, compared with its pacing floor (the messages sent at 45 a second).
  */
 class SyncBench {
     private static final int LARGE = 100_000;
@@ -64,12 +69,24 @@ class SyncBench {
     private final String xmx = System.getProperty("psync.bench.xmx", "256m");
     private final boolean jfr = Boolean.getBoolean("psync.bench.jfr");
     private final List<String> only = List.of(System.getProperty("psync.bench.cases",
-            "first_sync,steady_resync,churn_resync,accounts_scaling,decode").split(","));
+            "first_sync,steady_resync,churn_resync,accounts_scaling,decode,fa_snapshot").split(","));
+    private static final List<String> DATABASE_CASES = List.of("first_sync", "steady_resync", "churn_resync",
+            "accounts_scaling");
+    private final int faAccounts = Integer.getInteger("psync.bench.fa-accounts", 1000);
+    private final int faLatencyMs = Integer.getInteger("psync.bench.fa-latency-ms", 50);
 
     /** One measured case, as results.json holds it. */
     record CaseResult(String name, int positions, int accounts, double median_s, double baseline_s, double ratio,
             double peak_heap_mb, double gc_s, int runs, double min_s, double max_s, String measures, String target,
             Double vs_one_account) {
+    }
+
+    /**
+     * A whole snapshot of a master of many accounts against a gateway enforcing IB's pacing and refusing
+     * {@code reqPositions}, each request answered {@code latency_ms} late: how close it comes to its pacing floor.
+     */
+    record FaSnapshotResult(int accounts, int positions, int latency_ms, double seconds, long messages,
+            double pacing_floor_s, double ratio, boolean pacing_violation, boolean complete, String target) {
     }
 
     record DecodeResult(int messages, long bytes, double messages_per_s, double raw_read_messages_per_s, double ratio,
@@ -87,19 +104,22 @@ class SyncBench {
         long started = System.nanoTime();
         List<CaseResult> cases = new ArrayList<>();
         Map<String, Object> environment = new LinkedHashMap<>();
-        try (BenchDatabase database = BenchDatabase.start()) {
-            environment.put("database", database.describe());
-            environment.put("cpus", Runtime.getRuntime().availableProcessors());
-            environment.put("java", System.getProperty("java.version"));
-            environment.put("service_heap", "-Xmx" + xmx);
-            for (int size : sizes) {
-                int accounts = Math.max(1, size / 1000);
-                int n = size >= LARGE ? largeRuns : runs;
-                cases.addAll(scenario(database, size, accounts, n));
-            }
-            int largest = Arrays.stream(sizes).max().orElse(LARGE);
-            if (only.contains("accounts_scaling")) {
-                cases.addAll(accountsScaling(database, largest, cases));
+        environment.put("cpus", Runtime.getRuntime().availableProcessors());
+        environment.put("java", System.getProperty("java.version"));
+        boolean databaseCases = only.stream().anyMatch(c -> DATABASE_CASES.contains(c));
+        if (databaseCases) {
+            try (BenchDatabase database = BenchDatabase.start()) {
+                environment.put("database", database.describe());
+                environment.put("service_heap", "-Xmx" + xmx);
+                for (int size : sizes) {
+                    int accounts = Math.max(1, size / 1000);
+                    int n = size >= LARGE ? largeRuns : runs;
+                    cases.addAll(scenario(database, size, accounts, n));
+                }
+                int largest = Arrays.stream(sizes).max().orElse(LARGE);
+                if (only.contains("accounts_scaling")) {
+                    cases.addAll(accountsScaling(database, largest, cases));
+                }
             }
         }
         log("decode: " + (1_000_000) + " position frames over a loopback socket");
@@ -108,18 +128,57 @@ class SyncBench {
         DecodeResult decode = new DecodeResult(rates.messages(), rates.bytes(), round(rates.decodedPerSecond(), 0),
                 round(rates.rawPerSecond(), 0), round(rates.decodedPerSecond() / rates.rawPerSecond(), 3),
                 "ratio >= 0.5");
+        FaSnapshotResult fa = only.contains("fa_snapshot") ? faSnapshot() : null;
         environment.put("total_s", round((System.nanoTime() - started) / 1e9, 1));
 
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("cases", cases);
         results.put("decode", decode);
+        results.put("fa_snapshot", fa);
         results.put("environment", environment);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("results.json").toFile(),
                 results);
-        String table = table(cases, decode, environment);
+        String table = table(cases, decode, environment)
+                + (fa == null ? "" : String.format(Locale.ROOT, "fa_snapshot: %d accounts, %d ms latency: %.1f s,"
+                        + " %d messages, pacing floor %.1f s (messages / 45 a second), ratio %.2f (target %s),"
+                        + " pacing violation %s, complete %s%n", fa.accounts(), fa.latency_ms(), fa.seconds(),
+                        fa.messages(), fa.pacing_floor_s(), fa.ratio(), fa.target(), fa.pacing_violation(),
+                        fa.complete()));
         Files.writeString(out.resolve("results.txt"), table);
         System.out.println(table);
-        assertThat(cases).isNotEmpty();
+        assertThat(cases.isEmpty() && fa == null).as("something was measured").isFalse();
+    }
+
+    /**
+     * fa_snapshot: one whole snapshot of {@code psync.bench.fa-accounts} accounts (two positions each) with the client
+     * in-process at its default pace (45 a second) against a simulator that enforces IB's 50, refuses
+     * {@code reqPositions} above 50 accounts and answers every request {@code psync.bench.fa-latency-ms} late. The
+     * pacing floor is the messages the client sent divided by 45 a second.
+     */
+    private FaSnapshotResult faSnapshot() throws Exception {
+        log("fa_snapshot: " + faAccounts + " accounts, " + faLatencyMs + " ms latency, pacing enforced");
+        BenchPortfolio portfolio = BenchPortfolio.generate(2 * faAccounts, faAccounts, SEED);
+        SimulatorOptions options = SimulatorOptions.defaults().withPacingLimit(SimulatorOptions.IB_PACING_LIMIT)
+                .withPositionsAccountLimit(SimulatorOptions.IB_POSITIONS_ACCOUNT_LIMIT)
+                .withLatency(java.time.Duration.ofMillis(faLatencyMs));
+        try (GatewaySimulator simulator = new GatewaySimulator(portfolio.state(), options).start();
+                TwsBrokerGateway client = new TwsBrokerGateway(new TwsGatewayConfig("127.0.0.1", simulator.port(), 43,
+                        java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(15),
+                        java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(10)))) {
+            client.connect();
+            long before = simulator.messagesReceived();
+            long start = System.nanoTime();
+            io.positionsync.sync.BrokerSnapshot snapshot = client.snapshot();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long messages = simulator.messagesReceived() - before;
+            double floor = messages / (double) client.config().maxMessagesPerSecond();
+            FaSnapshotResult result = new FaSnapshotResult(snapshot.accounts().size(), snapshot.positions().size(),
+                    faLatencyMs, round(seconds, 2), messages, round(floor, 2), round(seconds / floor, 3),
+                    simulator.pacingViolations() > 0, snapshot.complete(), "ratio <= 1.5");
+            log("fa_snapshot: " + result + (snapshot.complete() ? "" : "; " + snapshot.incompleteReason()));
+            assertThat(snapshot.complete()).as("fa_snapshot complete: %s", snapshot.incompleteReason()).isTrue();
+            return result;
+        }
     }
 
     // ------------------------------------------------------------------------------------------ scenarios

@@ -205,6 +205,7 @@ final class ClientSession {
             int count;
             while ((count = in.read(buffer)) >= 0) {
                 for (byte[] payload : decoder.feed(buffer, 0, count)) {
+                    simulator.messageReceived();
                     if (overPace || !withinPace()) {
                         continue;
                     }
@@ -438,6 +439,7 @@ final class ClientSession {
                 // As IB refuses a master of more than 50 sub-accounts: no positions, no end marker, no subscription.
                 LOG.info("connection {}: reqPositions refused: {} managed accounts, more than {}", connection, managed,
                         limit);
+                simulator.positionsRefused();
                 enqueue(messages.error(NOT_TIED_TO_REQUEST, GatewaySimulator.POSITIONS_REFUSED,
                         GatewaySimulator.positionsRefusedText(limit)).frame());
                 return null;

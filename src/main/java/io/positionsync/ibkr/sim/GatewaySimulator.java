@@ -90,6 +90,8 @@ public final class GatewaySimulator implements AutoCloseable {
     private final Map<Integer, Set<String>> sentExecIds = new ConcurrentHashMap<>();
     private final AtomicLong connections = new AtomicLong();
     private final AtomicInteger pacingViolations = new AtomicInteger();
+    private final AtomicInteger positionsRefusals = new AtomicInteger();
+    private final AtomicLong messagesReceived = new AtomicLong();
     private final StateListener dispatcher = new StateListener() {
         @Override
         public void positionChanged(Position position, Instrument instrument) {
@@ -294,6 +296,24 @@ public final class GatewaySimulator implements AutoCloseable {
     /** Clients disconnected for sending more messages in one second than the pacing limit (when enforced). */
     public int pacingViolations() {
         return pacingViolations.get();
+    }
+
+    void messageReceived() {
+        messagesReceived.incrementAndGet();
+    }
+
+    /** Messages read from every client so far (the handshake's version range included, the {@code API} prefix not). */
+    public long messagesReceived() {
+        return messagesReceived.get();
+    }
+
+    void positionsRefused() {
+        positionsRefusals.incrementAndGet();
+    }
+
+    /** {@code reqPositions} requests refused for too many managed accounts (see the options' account limit). */
+    public int positionsRefusals() {
+        return positionsRefusals.get();
     }
 
     void sessionClosed(ClientSession session) {
