@@ -51,6 +51,8 @@ import io.positionsync.ibkr.sim.SimulatorOptions;
  * {@code psync.bench.scaling-accounts} (1,10,100,1000), {@code psync.bench.xmx} (256m), {@code psync.bench.jfr}
  * (true: a flight recording of the service per scenario under {@code target/bench/}),
  * {@code psync.bench.cases} (the cases to run, all by default), {@code psync.bench.set.<key>} (any setting of the service, e.g. to compare configurations),
+ * {@code psync.bench.live-accounts} (10), {@code psync.bench.live-latency-ms} (50), {@code psync.bench.live-seconds} (60)
+ * and {@code psync.bench.live-rates} (1,5,20) for {@code live_latency} ({@link LiveLatencyBench}),
  * {@code psync.bench.fa-accounts} (1000) and {@code psync.bench.fa-latency-ms} (50) for {@code fa_snapshot}: one whole
  * snapshot of that many accounts, in-process, against a simulator that enforces IB's pacing and refuses
  * {@code reqPositions} above 50 accounts, compared with its pacing floor (the messages sent at 45 a second).
@@ -69,7 +71,12 @@ class SyncBench {
     private final String xmx = System.getProperty("psync.bench.xmx", "256m");
     private final boolean jfr = Boolean.getBoolean("psync.bench.jfr");
     private final List<String> only = List.of(System.getProperty("psync.bench.cases",
-            "first_sync,steady_resync,churn_resync,accounts_scaling,decode,fa_snapshot").split(","));
+            "first_sync,steady_resync,churn_resync,accounts_scaling,decode,fa_snapshot,live_latency").split(","));
+    private final int liveAccounts = Integer.getInteger("psync.bench.live-accounts", 10);
+    private final int liveLatencyMs = Integer.getInteger("psync.bench.live-latency-ms", 50);
+    private final int liveSeconds = Integer.getInteger("psync.bench.live-seconds", 60);
+    private final double[] liveRates = java.util.Arrays.stream(System.getProperty("psync.bench.live-rates", "1,5,20")
+            .split(",")).mapToDouble(Double::parseDouble).toArray();
     private static final List<String> DATABASE_CASES = List.of("first_sync", "steady_resync", "churn_resync",
             "accounts_scaling");
     private final int faAccounts = Integer.getInteger("psync.bench.fa-accounts", 1000);
@@ -129,16 +136,24 @@ class SyncBench {
                 round(rates.rawPerSecond(), 0), round(rates.decodedPerSecond() / rates.rawPerSecond(), 3),
                 "ratio >= 0.5");
         FaSnapshotResult fa = only.contains("fa_snapshot") ? faSnapshot() : null;
+        LiveLatencyBench.Result liveLatency = null;
+        if (only.contains("live_latency")) {
+            log("live_latency: " + liveAccounts + " accounts, " + liveLatencyMs + " ms latency, pacing enforced, "
+                    + liveSeconds + " s per rate " + Arrays.toString(liveRates));
+            liveLatency = LiveLatencyBench.measure(liveAccounts, liveLatencyMs, java.time.Duration.ofSeconds(liveSeconds),
+                    liveRates);
+        }
         environment.put("total_s", round((System.nanoTime() - started) / 1e9, 1));
 
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("cases", cases);
         results.put("decode", decode);
         results.put("fa_snapshot", fa);
+        results.put("live_latency", liveLatency);
         results.put("environment", environment);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("results.json").toFile(),
                 results);
-        String table = table(cases, decode, environment)
+        String table = table(cases, decode, environment) + liveTable(liveLatency)
                 + (fa == null ? "" : String.format(Locale.ROOT, "fa_snapshot: %d accounts, %d ms latency: %.1f s,"
                         + " %d messages, pacing floor %.1f s (messages / 45 a second), ratio %.2f (target %s),"
                         + " pacing violation %s, complete %s%n", fa.accounts(), fa.latency_ms(), fa.seconds(),
@@ -146,7 +161,24 @@ class SyncBench {
                         fa.complete()));
         Files.writeString(out.resolve("results.txt"), table);
         System.out.println(table);
-        assertThat(cases.isEmpty() && fa == null).as("something was measured").isFalse();
+        assertThat(cases.isEmpty() && fa == null && liveLatency == null).as("something was measured").isFalse();
+    }
+
+    /** The live_latency lines of results.txt. */
+    private static String liveTable(LiveLatencyBench.Result live) {
+        if (live == null) {
+            return "";
+        }
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "live_latency: %d accounts, %d ms latency,"
+                + " pacing enforced, %.0f s per rate%n", live.accounts(), live.latency_ms(), live.seconds_per_rate()));
+        for (LiveLatencyBench.Phase phase : live.phases()) {
+            table.append(String.format(Locale.ROOT, "  %5.1f fills/s: %d fills, fill-to-commit p50 %.3f s, p99 %.3f s,"
+                    + " max %.3f s; %d event runs (%.2f/s, %.1f fills a run); %.1f db transactions/s%s%n",
+                    phase.fills_per_s(), phase.fills(), phase.p50_s(), phase.p99_s(), phase.max_s(), phase.event_runs(),
+                    phase.runs_per_s(), phase.fills_per_run(), phase.db_transactions_per_s(),
+                    phase.target().isEmpty() ? "" : " (target " + phase.target() + ")"));
+        }
+        return table.toString();
     }
 
     /**
