@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -322,6 +323,37 @@ class ApiEndpointsTest {
         JsonNode error = ServiceUnderTest.json(response);
         assertThat(error.get("status").asInt()).isEqualTo(401);
         assertThat(error.get("error").asText()).isEqualTo("missing or invalid token");
+        assertThat(service.getJson("api/sync/status").at("/totals/runs").asLong()).isEqualTo(runsBefore);
+    }
+
+    @Test
+    void aManualTriggerNamingAnAccountRunsThatAccountOnlyAndSaysSo() {
+        HttpResponse<String> response = service.post("api/sync/positions?accounts=" + ACCOUNT, "Authorization",
+                "Bearer " + ServiceUnderTest.TOKEN);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode run = ServiceUnderTest.json(response);
+        assertThat(run.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(run.get("accounts")).hasSize(1);
+        assertThat(run.get("accounts").get(0).asText()).isEqualTo(ACCOUNT);
+        JsonNode listed = service.getJson("api/sync/runs?limit=1").at("/runs/0");
+        assertThat(listed.get("runId").asLong()).isEqualTo(run.get("runId").asLong());
+        assertThat(listed.get("accounts").get(0).asText()).isEqualTo(ACCOUNT);
+        // a run of every account names none
+        assertThat(ServiceUnderTest.json(service.sync("key-every-account")).has("accounts")).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"accounts=", "accounts=DU1,,DU2", "accounts=DU%201", "accounts=XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+        "accounts=%3Bdrop"})
+    void aMalformedAccountListIs400AndStartsNothing(String query) {
+        long runsBefore = service.getJson("api/sync/status").at("/totals/runs").asLong();
+
+        HttpResponse<String> response = service.post("api/sync/positions?" + query, "Authorization",
+                "Bearer " + ServiceUnderTest.TOKEN);
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(ServiceUnderTest.json(response).get("error").asText()).startsWith("accounts must be account codes");
         assertThat(service.getJson("api/sync/status").at("/totals/runs").asLong()).isEqualTo(runsBefore);
     }
 

@@ -18,7 +18,8 @@ import io.positionsync.testing.ServiceUnderTest;
 /**
  * The zero-config service with its trading demo shows what it is for, seen only through the HTTP API: closed
  * positions with realized P&L from executions, a win rate, histories of several entries, an estimate that the
- * late fill replaced, and a reconciliation break raised and resolved, all within a bounded time.
+ * late fill replaced, and a reconciliation break raised and resolved, all within a bounded time; and it is live:
+ * runs of the accounts its trader's fills concern book them as they happen.
  */
 class DemoTradingServiceTest {
     /** A fast pace: a run a second, a move every quarter of a second. */
@@ -57,6 +58,18 @@ class DemoTradingServiceTest {
                 }
                 assertThat(run.get("status").asText()).as("run %s", run).isEqualTo("SUCCEEDED");
             }
+
+            // The demo is live: its trader's fills are pushed, and runs of just the accounts they concern book them.
+            await().atMost(DEADLINE).until(() -> {
+                JsonNode recent = service.getJson("api/sync/runs?limit=500").get("runs");
+                for (JsonNode run : recent) {
+                    if ("EVENT".equals(run.get("trigger").asText()) && run.has("accounts")
+                            && "SUCCEEDED".equals(run.get("status").asText())) {
+                        return true;
+                    }
+                }
+                return false;
+            });
 
             // The documented examples still have the fields the service answers with (regenerate them with
             // ApiDocsRegenerationTest when this fails).

@@ -26,7 +26,9 @@ class ManyAccountsRequestsTest {
     @Test
     void positionsMultiAnswersOneAccountThenPushesItsChangesUntilCancelled() throws Exception {
         SimulatorState state = Books.book();
-        try (GatewaySimulator sim = Books.start(state);
+        // Fill pushes off: this reads the subscription's messages one by one.
+        try (GatewaySimulator sim = new GatewaySimulator(state, SimulatorOptions.defaults().withExecutionPushes(false))
+                .start();
                 RawTwsClient client = RawTwsClient.connected(sim.port(), 1)) {
             client.reqPositionsMulti(7, ACC1);
             List<RawTwsClient.Msg> answer = client.until(MessageIds.POSITION_MULTI_END);
@@ -99,7 +101,9 @@ class ManyAccountsRequestsTest {
     @Test
     void accountUpdatesServeOneAccountAtATimeSubscribingTheNextStopsThePrevious() throws Exception {
         SimulatorState state = Books.book();
-        try (GatewaySimulator sim = Books.start(state);
+        // Fill pushes off: this reads what the account subscriptions send, and only that.
+        try (GatewaySimulator sim = new GatewaySimulator(state, SimulatorOptions.defaults().withExecutionPushes(false))
+                .start();
                 RawTwsClient client = RawTwsClient.connected(sim.port(), 1)) {
             client.reqAccountUpdates(true, ACC1);
             client.until(MessageIds.ACCOUNT_DOWNLOAD_END);
