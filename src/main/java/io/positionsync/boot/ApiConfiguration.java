@@ -56,8 +56,9 @@ import io.positionsync.store.SyncRunRepository;
 
 /**
  * The HTTP area: the API's beans ({@code routes/api*.camel.yaml} calls them by these names), the dashboard, the
- * guards every request passes (token, Host, connection limits, security headers), and the graceful stop that answers
- * waiting callers on SIGTERM.
+ * guards every request passes (token, Host, connection limits, security headers), the event stream of committed runs
+ * ({@code GET /api/events} and the session that listens for them), and the graceful stop that answers waiting callers
+ * on SIGTERM.
  */
 public class ApiConfiguration implements CamelConfiguration {
     /** The first wait before the events' LISTEN session is opened again after a loss; it doubles up to the max. */
