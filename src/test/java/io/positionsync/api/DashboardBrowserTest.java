@@ -123,7 +123,9 @@ class DashboardBrowserTest {
     @Test
     @Order(2)
     void aCommittedRunShowsAtOnceFromTheEventStreamWithoutWaitingForAPoll() throws IOException {
-        WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
+        // the tables are rebuilt as the refresh lands: an element found a moment before may be gone
+        org.openqa.selenium.support.ui.Wait<WebDriver> wait = new WebDriverWait(browser, UI_WAIT)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
         JavascriptExecutor page = (JavascriptExecutor) browser;
         for (boolean withToken : new boolean[] {false, true}) {
             browser.get(service.baseUrl() + "?poll=600");
