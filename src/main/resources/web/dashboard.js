@@ -1,13 +1,17 @@
 /*
  * position-sync dashboard: polls the HTTP API and renders sync status, portfolio summary and
- * positions. Plain DOM (textContent / createElement only): no data ever goes through innerHTML.
+ * positions; refreshes at once on every committed run the event stream (api/events) announces.
+ * Plain DOM (textContent / createElement only): no data ever goes through innerHTML.
  */
 (function () {
   'use strict';
 
   // --- Tunables -------------------------------------------------------------------------
-  /** How often the dashboard polls the API. */
-  var POLL_INTERVAL_MS = 5000;
+  /** How often the dashboard polls the API: 5 s, or the page address's ?poll=SECONDS (1 to 3600). */
+  var POLL_INTERVAL_MS = pollIntervalFromAddress(5000);
+  /** After the event stream failed, the next try waits this long, doubling up to the max. */
+  var STREAM_RETRY_MS = 5000;
+  var STREAM_RETRY_MAX_MS = 60000;
   /** How often a manual run that answered 202 is polled until it finishes. */
   var RUN_POLL_INTERVAL_MS = 1000;
   /** Give up following a manual run after this long (the regular poll still shows it). */
@@ -39,6 +43,7 @@
     closedPositions: 'api/positions?status=closed&order=closed&limit=' + CLOSED_POSITIONS_LIMIT,
     resolvedBreaks: 'api/breaks?status=resolved&limit=' + RESOLVED_BREAKS_LIMIT,
     dailyPnl: 'api/pnl/daily',
+    events: 'api/events',
     history: function (id) { return 'api/positions/' + encodeURIComponent(id) + '/history'; }
   };
 
@@ -65,8 +70,23 @@
     pnlPlot: null,
     pnlData: null,
     pnlCurrencyChosen: false,
-    demoHistory: null
+    demoHistory: null,
+    // The event stream: null while none is open or opening; its kind ('eventsource', or 'fetch' when the
+    // token must go in a header) and how to close it.
+    stream: null,
+    streamRetryMs: STREAM_RETRY_MS,
+    streamRetryTimer: null,
+    streamEverOpened: false,
+    eventRefreshes: 0,
+    refreshing: false,
+    refreshAgain: false
   };
+
+  function pollIntervalFromAddress(fallback) {
+    var match = /[?&]poll=(\d{1,4})(?:&|$)/.exec(window.location.search);
+    var seconds = match ? Number(match[1]) : 0;
+    return seconds >= 1 && seconds <= 3600 ? seconds * 1000 : fallback;
+  }
 
   // --- Small helpers --------------------------------------------------------------------
   function $(id) { return document.getElementById(id); }
@@ -421,6 +441,7 @@
     state.databaseAvailable = !(status.database && status.database.available === false);
     state.timerEnabled = status.timerEnabled !== false;
     state.demoHistory = status.demoHistory && status.demoHistory.building ? status.demoHistory : null;
+    renderLive(status.live);
     var gw = status.gateway || {};
     var gwState = gw.state || 'unknown';
     state.gatewayState = gwState;
@@ -474,6 +495,13 @@
 
     renderBreaks(Array.isArray(status.openBreaks) ? status.openBreaks : null);
     renderBanner();
+  }
+
+  /** "Live since <time>" while the gateway's live subscriptions are in place, else "Not live". */
+  function renderLive(live) {
+    var since = live && live.since ? live.since : null;
+    setText('live-state', since ? 'Live since ' + formatTime(since) : 'Not live');
+    $('live-state').setAttribute('data-live', since ? 'true' : 'false');
   }
 
   function numberOr(value, fallback) {
@@ -896,6 +924,7 @@
     }
     $('main').setAttribute('data-polling', 'on');
     state.polls++;
+    $('main').setAttribute('data-polls', String(state.polls));
     var jobs = [pollOnce()];
     if (state.polls % PNL_EVERY_POLLS === 1) { jobs.push(loadPnl().catch(function () { return null; })); }
     Promise.all(jobs).finally(function () {
@@ -909,9 +938,164 @@
     if (document.hidden) {
       if (state.pollTimer !== null) { clearTimeout(state.pollTimer); state.pollTimer = null; }
       $('main').setAttribute('data-polling', 'paused');
-    } else if (state.pollTimer === null) {
-      schedulePoll();
+      stopEvents();
+    } else {
+      if (state.pollTimer === null) { schedulePoll(); }
+      startEvents();
     }
+  }
+
+  // --- Live events ------------------------------------------------------------------------
+  // Each committed run arrives on api/events as an event: the page refreshes at once instead of at the next
+  // poll. EventSource cannot send headers, so when this tab holds the token (reads need it off loopback) the
+  // stream is read with fetch and the same Authorization header as every read: the token never goes into a
+  // URL (addresses end up in logs and histories). Polling goes on meanwhile: a failed run or a gateway that
+  // went down announces nothing. When the stream fails (refused, off, cut) the page keeps polling and tries
+  // the stream again later.
+  function setStreamState(value, kind) {
+    $('main').setAttribute('data-live-stream', value);
+    $('main').setAttribute('data-live-stream-kind', kind || '');
+  }
+
+  function startEvents() {
+    if (state.stream || document.hidden || state.streamRetryTimer !== null) { return; }
+    var token = loadToken();
+    if (token) {
+      if (typeof fetch !== 'function' || typeof TextDecoder !== 'function' || typeof AbortController !== 'function') { return; }
+      state.stream = openFetchStream(token);
+    } else {
+      if (typeof EventSource !== 'function') { return; }
+      state.stream = openEventSource();
+    }
+    setStreamState('connecting', state.stream.kind);
+  }
+
+  function stopEvents() {
+    if (state.streamRetryTimer !== null) { clearTimeout(state.streamRetryTimer); state.streamRetryTimer = null; }
+    if (state.stream) {
+      var stream = state.stream;
+      state.stream = null;
+      stream.close();
+    }
+    setStreamState('off');
+  }
+
+  /** With another token (or none): the stream must be opened the other way. */
+  function restartEvents() {
+    stopEvents();
+    state.streamRetryMs = STREAM_RETRY_MS;
+    startEvents();
+  }
+
+  function streamOpened(stream) {
+    if (state.stream !== stream) { return; }
+    setStreamState('open', stream.kind);
+    state.streamRetryMs = STREAM_RETRY_MS;
+    // Runs committed while no stream was open were not announced: catch up once.
+    if (state.streamEverOpened) { refreshFromEvent(); }
+    state.streamEverOpened = true;
+  }
+
+  function streamFailed(stream) {
+    if (state.stream !== stream) { return; }
+    state.stream = null;
+    stream.close();
+    setStreamState('off');
+    var wait = state.streamRetryMs;
+    state.streamRetryMs = Math.min(state.streamRetryMs * 2, STREAM_RETRY_MAX_MS);
+    state.streamRetryTimer = setTimeout(function () {
+      state.streamRetryTimer = null;
+      startEvents();
+    }, wait);
+  }
+
+  function onStreamEvent(stream, type, id) {
+    if (state.stream !== stream) { return; }
+    if (type === 'run' || type === 'resync') {
+      if (id) { $('main').setAttribute('data-last-event-id', String(id)); }
+      refreshFromEvent();
+    }
+  }
+
+  /** One refresh of everything at a time; events during it make one more. */
+  function refreshFromEvent() {
+    state.eventRefreshes++;
+    $('main').setAttribute('data-event-refreshes', String(state.eventRefreshes));
+    if (state.refreshing) { state.refreshAgain = true; return; }
+    state.refreshing = true;
+    Promise.all([pollOnce(), loadPnl().catch(function () { return null; })]).finally(function () {
+      state.refreshing = false;
+      if (state.refreshAgain) {
+        state.refreshAgain = false;
+        state.eventRefreshes--;
+        refreshFromEvent();
+      }
+    });
+  }
+
+  function openEventSource() {
+    var source = new EventSource(apiUrl(API.events));
+    var stream = { kind: 'eventsource', close: function () { source.close(); } };
+    source.onopen = function () { streamOpened(stream); };
+    source.addEventListener('run', function (event) { onStreamEvent(stream, 'run', event.lastEventId); });
+    source.addEventListener('resync', function () { onStreamEvent(stream, 'resync', null); });
+    // Refused (401, 503: EventSource gives up) or cut: the page polls and tries again later, itself.
+    source.onerror = function () { streamFailed(stream); };
+    return stream;
+  }
+
+  function openFetchStream(token) {
+    var controller = new AbortController();
+    var stream = { kind: 'fetch', close: function () { controller.abort(); } };
+    fetch(apiUrl(API.events), {
+      cache: 'no-store',
+      credentials: 'same-origin',
+      headers: { Accept: 'text/event-stream', Authorization: 'Bearer ' + token },
+      signal: controller.signal
+    }).then(function (response) {
+      if (!response.ok || !response.body) { throw new ApiError('event stream refused', response.status); }
+      streamOpened(stream);
+      var reader = response.body.getReader();
+      var decoder = new TextDecoder();
+      var parse = eventParser(function (type, id) { onStreamEvent(stream, type, id); });
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) { throw new ApiError('event stream ended', 0); }
+          parse(decoder.decode(chunk.value, { stream: true }));
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () {
+      if (!controller.signal.aborted) { streamFailed(stream); }
+    });
+    return stream;
+  }
+
+  /** The text/event-stream format, fed as it arrives: calls onEvent(type, id) for each event. */
+  function eventParser(onEvent) {
+    var pending = '';
+    var type = null;
+    var data = null;
+    var lastId = null;
+    return function (text) {
+      pending += text;
+      var lines = pending.split(/\r\n|\r|\n/);
+      pending = lines.pop();
+      lines.forEach(function (line) {
+        if (line === '') {
+          if (data !== null) { onEvent(type || 'message', lastId); }
+          type = null;
+          data = null;
+          return;
+        }
+        if (line.charAt(0) === ':') { return; }
+        var colon = line.indexOf(':');
+        var field = colon < 0 ? line : line.substring(0, colon);
+        var value = colon < 0 ? '' : line.substring(colon + 1).replace(/^ /, '');
+        if (field === 'event') { type = value; } else if (field === 'data') { data = data === null ? value : data + '\n' + value; } else if (field === 'id') { lastId = value; }
+      });
+    };
   }
 
   // --- Token ------------------------------------------------------------------------------
@@ -920,15 +1104,18 @@
   }
 
   function saveToken(token) {
+    var before = loadToken();
     state.memoryToken = token;
     try { window.sessionStorage.setItem(TOKEN_STORAGE_KEY, token); } catch (e) { /* memory only */ }
     $('token-forget').hidden = false;
+    if (before !== token) { restartEvents(); }
   }
 
   function forgetToken() {
     state.memoryToken = null;
     try { window.sessionStorage.removeItem(TOKEN_STORAGE_KEY); } catch (e) { /* nothing stored */ }
     $('token-forget').hidden = true;
+    restartEvents();
   }
 
   function askForToken(message, isError) {
@@ -1433,7 +1620,9 @@
     startHistory();
     startPositionFilters();
     document.addEventListener('visibilitychange', onVisibilityChange);
+    setStreamState('off');
     schedulePoll();
+    startEvents();
   }
 
   if (document.readyState === 'loading') {

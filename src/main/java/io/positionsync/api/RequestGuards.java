@@ -29,7 +29,9 @@ import io.vertx.ext.web.impl.RoutingContextInternal;
  *   <li>{@code HEAD} wherever {@code GET} is allowed (answered as the GET, without its body);</li>
  *   <li>off loopback, {@code /api/*} reads need the bearer token too (positions and P&amp;L are not public);</li>
  *   <li>a request body over {@code camel.server.max-body-size} gets the API's JSON 413, before it is read: at once
- *       for a declared {@code Content-Length}, while it arrives for a chunked one.</li>
+ *       for a declared {@code Content-Length}, while it arrives for a chunked one;</li>
+ *   <li>{@code /api/events}, once the rules above held, is answered here by {@link RunEvents}: a stream that stays
+ *       open cannot be a route's answer (see there).</li>
  * </ul>
  * This is the one handler the service puts on the HTTP server's router itself, and the only place that knows
  * Vert.x's router. Camel has no step for these: they must hold for {@code /observe/*} too (served by Camel's
@@ -48,6 +50,8 @@ public final class RequestGuards {
     /** Host names served (lower case, no port); IP literals are always served. Null: every host. */
     private volatile Set<String> servedHosts;
     private final HttpConnectionLimits limits;
+    /** The event stream ({@code /api/events}); null: that path goes on to the routes (404). */
+    private volatile RunEvents events;
 
     public RequestGuards(HttpResponses responses, TokenGuard tokenGuard) {
         this(responses, tokenGuard, (HttpConnectionLimits) null);
@@ -122,6 +126,12 @@ public final class RequestGuards {
         this.maxBodyBytes = maxBodyBytes;
     }
 
+    /** Answers {@code /api/events} with {@code events}' stream, after the guards. */
+    public RequestGuards events(RunEvents runEvents) {
+        this.events = runEvents;
+        return this;
+    }
+
     /** Puts the guards in front of every route of {@code router}. */
     void install(io.vertx.ext.web.Router router) {
         router.route().order(ORDER).handler(this::handle);
@@ -182,7 +192,8 @@ public final class RequestGuards {
                 return;
             }
         }
-        if (request.method() == HttpMethod.HEAD) {
+        RunEvents stream = events != null && RunEvents.handles(ctx) ? events : null;
+        if (request.method() == HttpMethod.HEAD && stream == null) {
             // Routed as the GET it asks about; vert.x leaves the body out of the answer to a HEAD request.
             ctx.reroute(HttpMethod.GET, request.uri());
             return;
@@ -199,6 +210,10 @@ public final class RequestGuards {
         if (maxBodyBytes >= 0 && declared == null && request.headers().contains("Transfer-Encoding")
                 && ctx instanceof RoutingContextInternal internal && !internal.seenHandler(RoutingContextInternal.BODY_HANDLER)) {
             readChunkedBody(ctx, internal);
+            return;
+        }
+        if (stream != null) {
+            stream.handle(ctx);
             return;
         }
         ctx.next();

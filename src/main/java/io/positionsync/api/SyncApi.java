@@ -61,6 +61,8 @@ public final class SyncApi implements AutoCloseable {
     private final Supplier<CompletableFuture<Optional<String>>> databaseProblem;
     private final Set<CompletableFuture<ApiResponse>> pending = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** Since when the gateway's live subscriptions are in place ({@code live.since} in the status). */
+    private volatile Supplier<Optional<Instant>> liveSince = Optional::empty;
     /** The built-in demo's history in progress ({@code demoHistory} in the status), or null. */
     private volatile Supplier<Map<String, Object>> demoHistory;
 
@@ -227,7 +229,7 @@ public final class SyncApi implements AutoCloseable {
      * The answer of {@code GET /api/sync/status}. The fields read from the database are {@code null} while it does not
      * answer; {@code demoHistory} is there only while the built-in demo builds its history.
      */
-    public record StatusView(Instant serverTime, GatewayView gateway, boolean inFlight, boolean timerEnabled,
+    public record StatusView(Instant serverTime, GatewayView gateway, LiveView live, boolean inFlight, boolean timerEnabled,
             Map<String, Object> lastRun, Map<String, Object> lastSuccessfulRun, Instant lastSuccessfulSyncAt,
             Long lastSuccessAgeSeconds, Long consecutiveFailures, TotalsView totals, Long openBreakCount,
             List<BreakView> openBreaks, DatabaseView database, StalenessView staleness,
@@ -241,6 +243,10 @@ public final class SyncApi implements AutoCloseable {
             return new GatewayView(connection.state().name(), connection.since(), connection.detail(),
                     connection.nextAttemptAt());
         }
+    }
+
+    /** The gateway's live connection: since when its subscriptions are in place, null while they are not. */
+    public record LiveView(Instant since) {
     }
 
     /** Every stored run, by outcome. */
@@ -262,6 +268,7 @@ public final class SyncApi implements AutoCloseable {
     public StatusView status() {
         Instant now = clock.instant();
         GatewayView gatewayView = GatewayView.of(gateway.get());
+        LiveView live = new LiveView(liveSince.get().orElse(null));
         boolean running = inFlight.getAsBoolean();
         StalenessView staleness = new StalenessView(settings.staleAmberSeconds(), settings.staleRedSeconds());
         Map<String, Object> executionsMissing = statistics.executionsMissing().toJson();
@@ -285,7 +292,7 @@ public final class SyncApi implements AutoCloseable {
                     .map(BreakView::of).toList();
             Instant lastSuccessAt = lastSuccess.map(SyncRun::finishedAt).orElse(null);
             Long age = lastSuccessAt == null ? null : Math.max(0, Duration.between(lastSuccessAt, now).toSeconds());
-            return new StatusView(now, gatewayView, running, timerEnabled, lastRun.map(JsonViews::run).orElse(null),
+            return new StatusView(now, gatewayView, live, running, timerEnabled, lastRun.map(JsonViews::run).orElse(null),
                     lastSuccess.map(JsonViews::run).orElse(null), lastSuccessAt, age,
                     statistics.snapshot().consecutiveFailures(),
                     new TotalsView(totals.runs(), totals.succeeded(), totals.failed(), totals.skipped()), openBreakCount,
@@ -303,9 +310,14 @@ public final class SyncApi implements AutoCloseable {
                 detail = "the database did not answer (" + e.getClass().getSimpleName()
                         + "): runs, failures and breaks are unknown";
             }
-            return new StatusView(now, gatewayView, running, timerEnabled, null, null, null, null, null, null, null,
+            return new StatusView(now, gatewayView, live, running, timerEnabled, null, null, null, null, null, null, null,
                     null, new DatabaseView(false, detail), staleness, executionsMissing, building);
         }
+    }
+
+    /** Where {@code live.since} comes from (the gateway client's {@code liveSince()}); empty until set. */
+    public void liveSince(Supplier<Optional<Instant>> since) {
+        this.liveSince = Objects.requireNonNull(since, "since");
     }
 
     /** While the built-in demo builds its history, {@code progress} says how far it is (null once it is over). */

@@ -1,6 +1,7 @@
 package io.positionsync.boot;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -17,6 +18,8 @@ import org.apache.camel.support.EventNotifierSupport;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import io.positionsync.api.ApiJson;
 import io.positionsync.api.ApiSettings;
 import io.positionsync.api.AsyncHttpEngine;
@@ -31,6 +34,7 @@ import io.positionsync.api.PortfolioApi;
 import io.positionsync.api.PositionsApi;
 import io.positionsync.api.RequestGuards;
 import io.positionsync.api.ResponseHeaderFilter;
+import io.positionsync.api.RunEvents;
 import io.positionsync.api.SchedulerApi;
 import io.positionsync.api.SyncApi;
 import io.positionsync.api.SyncStatistics;
@@ -45,15 +49,22 @@ import io.positionsync.run.SyncTriggers;
 import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.DailyPnlRepository;
+import io.positionsync.store.Database;
 import io.positionsync.store.PositionRepository;
+import io.positionsync.store.RunListener;
 import io.positionsync.store.SyncRunRepository;
 
 /**
  * The HTTP area: the API's beans ({@code routes/api*.camel.yaml} calls them by these names), the dashboard, the
- * guards every request passes (token, Host, connection limits, security headers), and the graceful stop that answers
- * waiting callers on SIGTERM.
+ * guards every request passes (token, Host, connection limits, security headers), the event stream of committed runs
+ * ({@code GET /api/events} and the session that listens for them), and the graceful stop that answers waiting callers
+ * on SIGTERM.
  */
 public class ApiConfiguration implements CamelConfiguration {
+    /** The first wait before the events' LISTEN session is opened again after a loss; it doubles up to the max. */
+    private static final Duration LISTEN_BACKOFF_INITIAL = Duration.ofMillis(250);
+    private static final Duration LISTEN_BACKOFF_MAX = Duration.ofSeconds(10);
+
     /** Whether camel-main runs the embedded HTTP server (off for one-shot commands). */
     @PropertyInject(value = "camel.server.enabled", defaultValue = "false")
     private boolean httpServer;
@@ -118,6 +129,7 @@ public class ApiConfiguration implements CamelConfiguration {
         if (demoHistory != null) {
             syncApi.demoHistory(demoHistory::progress);
         }
+        syncApi.liveSince(gateway::liveSince);
         // SIGTERM: answer waiting callers, give the run in flight its grace, then cut its snapshot short.
         context.getManagementStrategy().addEventNotifier(new GracefulStop(triggers.coordinator(),
                 settings.sync().shutdownGrace(), syncApi::close, gateway::close));
@@ -133,11 +145,71 @@ public class ApiConfiguration implements CamelConfiguration {
         registry.bind("asyncHttpEngine", new AsyncHttpEngine());
         registry.bind("manualTrigger", new ManualTrigger(syncApi,
                 context.getExecutorServiceManager().newThreadPool(syncApi, "manual-trigger-start", 1, 4)));
-        // Security headers everywhere, HEAD, the token for reads off loopback, bodies over the limit.
-        context.addStartupListener(new RequestGuards(httpResponses, tokenGuard, connectionLimits).installer());
+        RequestGuards guards = new RequestGuards(httpResponses, tokenGuard, connectionLimits);
+        if (httpServer) {
+            guards.events(runEvents(context, settings, httpResponses, resources));
+        }
+        // Security headers everywhere, HEAD, the token for reads off loopback, bodies over the limit; /api/events.
+        context.addStartupListener(guards.installer());
         // Lets the API's own Cache-Control through (Camel's HTTP header filter drops it by default).
         context.getComponent("platform-http", PlatformHttpComponent.class).setHeaderFilterStrategy(new ResponseHeaderFilter());
         StartupReport.logListenAddressWhenStarted(context);
+    }
+
+    /**
+     * {@code GET /api/events}: the runs a session of its own hears with {@code LISTEN} on the notify channel, fanned out
+     * to the open streams; every stream is ended as soon as the service starts to stop, so the HTTP server's stop never
+     * waits for one. With the channel empty there is nothing to hear: the stream answers 503 and says why.
+     */
+    private static RunEvents runEvents(CamelContext context, PositionSyncSettings settings, HttpResponses responses,
+            Wiring.Resources resources) {
+        String channel = settings.sync().notifyChannel().map(String::trim).filter(c -> !c.isEmpty()).orElse(null);
+        RunEvents events = new RunEvents(responses, Wiring.bean(context, ApiJson.BEAN, ObjectMapper.class),
+                settings.http().events(), channel == null ? "live events are off: PSYNC_NOTIFY_CHANNEL is empty, so "
+                        + "committed runs are not announced; poll GET /api/sync/status instead" : null);
+        MeterRegistry meters = context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        if (meters != null) {
+            events.bindMetrics(meters);
+        }
+        if (channel != null) {
+            Database database = Wiring.bean(context, "database", Database.class);
+            RunListener listener = resources.add(RunListener.start(database::openSession, channel, new RunListener.Events() {
+                @Override
+                public void run(String payload) {
+                    events.publish(payload);
+                }
+
+                @Override
+                public void listening(boolean again) {
+                    if (again) {
+                        events.resync("the service's LISTEN session was lost and is back: runs committed meanwhile "
+                                + "were not heard");
+                    }
+                }
+
+                @Override
+                public void lost(String reason, Duration retryIn) {
+                    // logged by the listener; the streams stay open and get a resync once it listens again
+                }
+            }, LISTEN_BACKOFF_INITIAL, LISTEN_BACKOFF_MAX));
+            if (meters != null) {
+                RunEvents.bindListenerMetrics(meters, listener);
+            }
+            context.getRegistry().bind("runListener", listener);
+        }
+        context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
+            @Override
+            public boolean isEnabled(CamelEvent event) {
+                return event instanceof CamelEvent.CamelContextStoppingEvent;
+            }
+
+            @Override
+            public void notify(CamelEvent event) {
+                events.close();
+            }
+        });
+        context.getRegistry().bind("runEvents", events);
+        return events;
     }
 
     /** The Vert.x the HTTP server runs on, closed once the context has stopped (the server stops on it first). */

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.positionsync.api.ApiSettings;
+import io.positionsync.api.EventStreamSettings;
 import io.positionsync.ibkr.MessagePacer;
 import io.positionsync.ibkr.SnapshotLimits;
 import io.positionsync.ibkr.TwsGatewayConfig;
@@ -144,7 +145,13 @@ public final class ConfigurationBinder {
         return new HttpSettings(values.find("psync.api.token"), values.getMillis("psync.http.idle-timeout-ms"),
                 values.getInt("psync.http.max-connections"), values.getInt("psync.http.max-connections-per-client"),
                 values.getInt("psync.http.probe-reserve"), values.getMillis("psync.http.refused-log-interval-ms"),
-                ZoneId.of(values.find("psync.reporting.time-zone").orElse("UTC")), api(values));
+                ZoneId.of(values.find("psync.reporting.time-zone").orElse("UTC")), api(values), events(values));
+    }
+
+    /** The event stream's tunables ({@code psync.api.events-*}). */
+    public static EventStreamSettings events(ConfigurationValues values) {
+        return new EventStreamSettings(values.getMillis("psync.api.events-heartbeat-ms"),
+                values.getInt("psync.api.events-max-streams"), values.getInt("psync.api.events-max-queued"));
     }
 
     /** The API's tunables, and the timer's settings it reports. */

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 import io.positionsync.api.ApiSettings;
+import io.positionsync.api.EventStreamSettings;
 
 /**
  * The HTTP area ({@code psync.http.*}, {@code psync.api.*}, {@code psync.reporting.*}).
@@ -18,14 +19,16 @@ import io.positionsync.api.ApiSettings;
  * @param refusedLogInterval      how often refused connections are summed up in the log
  * @param reportingZone           the time zone of P&L days
  * @param api                     the API's tunables
+ * @param events                  the event stream's ({@code GET /api/events})
  */
 public record HttpSettings(Optional<String> token, Duration idleTimeout, int maxConnections,
         int maxConnectionsPerClient, int probeReserve, Duration refusedLogInterval, ZoneId reportingZone,
-        ApiSettings api) {
+        ApiSettings api, EventStreamSettings events) {
     public HttpSettings {
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(reportingZone, "reportingZone");
         Objects.requireNonNull(api, "api");
+        Objects.requireNonNull(events, "events");
     }
 
     /** Never shows the token. */
@@ -34,6 +37,6 @@ public record HttpSettings(Optional<String> token, Duration idleTimeout, int max
         return "HttpSettings[token=" + (token.isPresent() ? "***" : "") + ", idleTimeout=" + idleTimeout
                 + ", maxConnections=" + maxConnections + ", maxConnectionsPerClient=" + maxConnectionsPerClient
                 + ", probeReserve=" + probeReserve + ", refusedLogInterval=" + refusedLogInterval + ", reportingZone="
-                + reportingZone + ", api=" + api + "]";
+                + reportingZone + ", api=" + api + ", events=" + events + "]";
     }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -113,9 +114,58 @@ class DashboardBrowserTest {
         screenshot("dashboard-after-sync.png");
     }
 
-    /** The gateway shows this client no execution (not the master client id): the page says so. */
+    /**
+     * A committed run shows at once, from the event stream, with polling set to every 10 minutes: no poll happens in
+     * between. Without a token in the tab the page listens with EventSource; with one, with fetch and the token in
+     * the Authorization header (EventSource cannot send headers; the token never goes into the URL). Next to the
+     * last sync the page says whether the gateway connection is live, and since when.
+     */
     @Test
     @Order(2)
+    void aCommittedRunShowsAtOnceFromTheEventStreamWithoutWaitingForAPoll() throws IOException {
+        // the tables are rebuilt as the refresh lands: an element found a moment before may be gone
+        org.openqa.selenium.support.ui.Wait<WebDriver> wait = new WebDriverWait(browser, UI_WAIT)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        JavascriptExecutor page = (JavascriptExecutor) browser;
+        for (boolean withToken : new boolean[] {false, true}) {
+            browser.get(service.baseUrl() + "?poll=600");
+            if (withToken) {
+                page.executeScript("sessionStorage.setItem('position-sync.apiToken', arguments[0]);", ServiceUnderTest.TOKEN);
+            } else {
+                page.executeScript("sessionStorage.removeItem('position-sync.apiToken');");
+            }
+            browser.navigate().refresh();
+            wait.until(d -> "open".equals(attribute("main", "data-live-stream")));
+            assertThat(attribute("main", "data-live-stream-kind")).isEqualTo(withToken ? "fetch" : "eventsource");
+            long shown = service.getJson("api/sync/runs?limit=1").at("/runs/0/runId").asLong();
+            wait.until(d -> firstRunRowId() == shown);
+            assertThat(attribute("main", "data-polls")).isEqualTo("1");
+            assertThat(attribute("main", "data-poll-delay-ms")).isEqualTo("600000");
+            assertThat(text("live-state")).isEqualTo("Not live");
+
+            long runId = ServiceUnderTest.json(service.sync(null)).get("runId").asLong();
+
+            wait.until(d -> firstRunRowId() == runId);
+            wait.until(d -> text("last-run").startsWith("Run " + runId + " SUCCEEDED (MANUAL)"));
+            assertThat(attribute("main", "data-polls")).as("no poll in between").isEqualTo("1");
+            assertThat(attribute("main", "data-last-event-id")).isEqualTo(String.valueOf(runId));
+        }
+        screenshot("dashboard-live-event.png");
+
+        SyncApi api = service.bean("syncApi", SyncApi.class);
+        api.liveSince(() -> java.util.Optional.of(java.time.Instant.parse("2026-12-05T21:50:01Z")));
+        try {
+            browser.navigate().refresh();
+            wait.until(d -> "Live since 2026-12-05 21:50:01 UTC".equals(text("live-state")));
+            assertThat(browser.findElement(By.id("live-state")).getAttribute("data-live")).isEqualTo("true");
+        } finally {
+            api.liveSince(java.util.Optional::empty);
+        }
+    }
+
+    /** The gateway shows this client no execution (not the master client id): the page says so. */
+    @Test
+    @Order(3)
     void warnsWhenNoExecutionExplainsTheChangesRunAfterRun() throws Exception {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
         browser.get(service.baseUrl());
@@ -145,7 +195,7 @@ class DashboardBrowserTest {
 
     /** Runs last: it takes the gateway and the database away from the service. */
     @Test
-    @Order(3)
+    @Order(4)
     void neverClaimsMoreThanItKnows() throws Exception {
         WebDriverWait wait = new WebDriverWait(browser, UI_WAIT);
 
@@ -196,7 +246,7 @@ class DashboardBrowserTest {
 
     /** Stale data: amber past the first threshold, red past the second, never "Up to date". */
     @Test
-    @Order(4)
+    @Order(5)
     void saysWhenTheDataIsGettingStaleThenStale() throws Exception {
         java.util.Map<String, String> properties = ServiceUnderTest.defaults(db, sim);
         properties.put("psync.api.stale-amber-seconds", "3");
@@ -221,6 +271,10 @@ class DashboardBrowserTest {
         input.clear();
         input.sendKeys(token);
         browser.findElement(By.id("token-submit")).click();
+    }
+
+    private String attribute(String id, String name) {
+        return browser.findElement(By.id(id)).getAttribute(name);
     }
 
     private String text(String id) {

@@ -37,12 +37,14 @@ class RequestGuardsTest {
     private static Vertx vertx;
     private static HttpServer server;
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final RunEvents EVENTS = new RunEvents(new HttpResponses(), ApiJson.create(),
+            new EventStreamSettings(java.time.Duration.ofSeconds(15), 10, 16), null);
 
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
-        new RequestGuards(new HttpResponses(), new TokenGuard(TOKEN), true, 16_384).install(router);
+        new RequestGuards(new HttpResponses(), new TokenGuard(TOKEN), true, 16_384).events(EVENTS).install(router);
         router.get("/api/positions").handler(ctx -> ctx.response().end("{\"positions\":[]}"));
         router.get("/observe/health/live").handler(ctx -> ctx.response().end("{\"status\":\"UP\"}"));
         server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
@@ -72,6 +74,31 @@ class RequestGuardsTest {
         assertThat(get("/api/positions", "Bearer wrong").statusCode()).isEqualTo(401);
         assertThat(get("/api/positions", "Bearer " + TOKEN).statusCode()).isEqualTo(200);
         assertThat(get("/observe/health/live", null).statusCode()).as("probes stay open").isEqualTo(200);
+        SUMMARY.held();
+    }
+
+    @Test
+    void offLoopbackTheEventStreamNeedsTheTokenLikeEveryRead() throws Exception {
+        SUMMARY.begin(1);
+        String url = "http://127.0.0.1:" + server.actualPort() + RunEvents.PATH;
+        try (EventStreamClient anonymous = EventStreamClient.open(url);
+                EventStreamClient wrong = EventStreamClient.open(url, "Authorization", "Bearer wrong")) {
+            assertThat(anonymous.status()).isEqualTo(401);
+            assertThat(anonymous.header("WWW-Authenticate")).isEqualTo("Bearer");
+            assertThat(anonymous.body(java.time.Duration.ofSeconds(10)))
+                    .isEqualTo("{\"error\":\"missing or invalid token\",\"status\":401}");
+            assertThat(wrong.status()).isEqualTo(401);
+        }
+        assertThat(EVENTS.openStreams()).isZero();
+        try (EventStreamClient stream = EventStreamClient.open(url, "Authorization", "Bearer " + TOKEN)) {
+            assertThat(stream.status()).isEqualTo(200);
+            org.awaitility.Awaitility.await().until(() -> EVENTS.openStreams() == 1);
+            EVENTS.publish("{\"runId\":7,\"trigger\":\"TIMER\"}");
+            EventStreamClient.Event event = stream.next(java.time.Duration.ofSeconds(10));
+            assertThat(event).isNotNull();
+            assertThat(event.id()).isEqualTo("7");
+            assertThat(event.data()).isEqualTo("{\"runId\":7,\"trigger\":\"TIMER\"}");
+        }
         SUMMARY.held();
     }
 
