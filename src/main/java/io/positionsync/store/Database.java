@@ -312,10 +312,19 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Why {@code poolSize} is too large for a server of {@code maxConnections}, or null when it fits. */
+    /**
+     * Sessions the service holds outside its pool: the run owner's (its advisory lock) and the one that listens for
+     * committed runs ({@code GET /api/events}).
+     */
+    static final int SESSIONS_OUTSIDE_THE_POOL = 2;
+
+    /**
+     * Why {@code poolSize} is too large for a server of {@code maxConnections}, or null when it fits: the pool and
+     * the sessions outside it take at most half of what the server takes from clients.
+     */
     static String poolSizeProblem(int poolSize, int maxConnections, int reserved) {
         int open = maxConnections - reserved;
-        int most = Math.max(1, open / 2 - 1);
+        int most = Math.max(1, open / 2 - SESSIONS_OUTSIDE_THE_POOL);
         if (poolSize <= most) {
             return null;
         }
