@@ -6,8 +6,9 @@ import java.time.Instant;
 /**
  * What a live connection hears between snapshots: the gateway pushes fills and position changes as they happen,
  * and the connection says when its subscriptions start (a full catch-up run is due: whatever happened while they
- * were not in place was not heard) and when they are lost. Delivered on the connection's reader thread: a listener
- * must be quick and never block.
+ * were not in place was not heard) and when they are lost. Fills and position changes are delivered on the
+ * connection's reader thread, the others on the thread that keeps the connection: a listener must be quick and never
+ * block.
  */
 public sealed interface BrokerEvent {
 

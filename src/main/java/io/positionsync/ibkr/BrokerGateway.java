@@ -36,9 +36,10 @@ public interface BrokerGateway extends AutoCloseable {
     }
 
     /**
-     * Keeps the connection and its subscriptions (positions, executions as the Master API client, portfolio) and
-     * tells {@code listener} what the gateway pushes, reconnecting and subscribing again on its own after a drop.
-     * Idempotent.
+     * Keeps the connection and its subscriptions (the positions stream; fills arrive as pushes, every client's when
+     * this client is the gateway's Master API client) and tells {@code listener} what the gateway pushes, reconnecting
+     * and subscribing again on its own after a drop. Portfolio values are not subscribed: each run takes them, one
+     * account at a time as the protocol allows. Idempotent.
      */
     default void startLive(Consumer<BrokerEvent> listener) throws BrokerException {
         throw new BrokerException("this gateway client has no live mode");
