@@ -127,7 +127,24 @@ public class ApiConfiguration implements CamelConfiguration {
         registry.bind("syncApi", syncApi);
         DemoHistory demoHistory = registry.lookupByNameAndType(GatewayConfiguration.DEMO_HISTORY, DemoHistory.class);
         if (demoHistory != null) {
-            syncApi.demoHistory(demoHistory::progress);
+            // The history is over when the start-up run after it has ended: until then its old runs are the newest
+            // (a dashboard refreshed by the last history run's event must not call them stale).
+            java.util.concurrent.atomic.AtomicBoolean startupRunEnded = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<java.util.Map<String, Object>> lastDay =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            statistics.addListener(summary -> {
+                if (summary.trigger() == io.positionsync.sync.SyncTrigger.STARTUP) {
+                    startupRunEnded.set(true);
+                }
+            });
+            syncApi.demoHistory(() -> {
+                java.util.Map<String, Object> day = demoHistory.progress();
+                if (day != null) {
+                    lastDay.set(day);
+                    return day;
+                }
+                return startupRunEnded.get() ? null : lastDay.get();
+            });
         }
         syncApi.liveSince(gateway::liveSince);
         // SIGTERM: answer waiting callers, give the run in flight its grace, then cut its snapshot short.

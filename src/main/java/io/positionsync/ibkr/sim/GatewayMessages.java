@@ -94,6 +94,12 @@ final class GatewayMessages {
 
     OutboundMessage position(Position position, Instrument instrument) {
         List<String> f = start(MessageIds.POSITION, POSITION_VERSION);
+        positionRow(f, position, instrument);
+        return new OutboundMessage(f, POSITION_CONID);
+    }
+
+    /** From the account to avgCost: the fields {@code position} and {@code positionMulti} share. */
+    private void positionRow(List<String> f, Position position, Instrument instrument) {
         f.add(position.account());
         contract(f, instrument);
         f.add(instrument.exchange());
@@ -102,7 +108,6 @@ final class GatewayMessages {
         f.add(instrument.tradingClass());
         f.add(decimal(position.quantity()));
         f.add(price(position.avgCost()));
-        return new OutboundMessage(f, POSITION_CONID);
     }
 
     OutboundMessage positionEnd() {
@@ -113,14 +118,7 @@ final class GatewayMessages {
     OutboundMessage positionMulti(long reqId, Position position, Instrument instrument) {
         List<String> f = start(MessageIds.POSITION_MULTI, VERSION_1);
         f.add(Long.toString(reqId));
-        f.add(position.account());
-        contract(f, instrument);
-        f.add(instrument.exchange());
-        f.add(instrument.currency());
-        f.add(instrument.localSymbol());
-        f.add(instrument.tradingClass());
-        f.add(decimal(position.quantity()));
-        f.add(price(position.avgCost()));
+        positionRow(f, position, instrument);
         f.add("");
         return new OutboundMessage(f, POSITION_MULTI_CONID);
     }

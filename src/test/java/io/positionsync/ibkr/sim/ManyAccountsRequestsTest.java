@@ -23,12 +23,15 @@ import io.positionsync.ibkr.wire.MessageIds;
  */
 class ManyAccountsRequestsTest {
 
+    /** Fill pushes off: the test reads a subscription's messages one by one, and only those. */
+    private static GatewaySimulator withoutFillPushes(SimulatorState state) throws Exception {
+        return new GatewaySimulator(state, SimulatorOptions.defaults().withExecutionPushes(false)).start();
+    }
+
     @Test
     void positionsMultiAnswersOneAccountThenPushesItsChangesUntilCancelled() throws Exception {
         SimulatorState state = Books.book();
-        // Fill pushes off: this reads the subscription's messages one by one.
-        try (GatewaySimulator sim = new GatewaySimulator(state, SimulatorOptions.defaults().withExecutionPushes(false))
-                .start();
+        try (GatewaySimulator sim = withoutFillPushes(state);
                 RawTwsClient client = RawTwsClient.connected(sim.port(), 1)) {
             client.reqPositionsMulti(7, ACC1);
             List<RawTwsClient.Msg> answer = client.until(MessageIds.POSITION_MULTI_END);
@@ -101,9 +104,7 @@ class ManyAccountsRequestsTest {
     @Test
     void accountUpdatesServeOneAccountAtATimeSubscribingTheNextStopsThePrevious() throws Exception {
         SimulatorState state = Books.book();
-        // Fill pushes off: this reads what the account subscriptions send, and only that.
-        try (GatewaySimulator sim = new GatewaySimulator(state, SimulatorOptions.defaults().withExecutionPushes(false))
-                .start();
+        try (GatewaySimulator sim = withoutFillPushes(state);
                 RawTwsClient client = RawTwsClient.connected(sim.port(), 1)) {
             client.reqAccountUpdates(true, ACC1);
             client.until(MessageIds.ACCOUNT_DOWNLOAD_END);
