@@ -125,6 +125,9 @@ public final class SyncStatistics implements Consumer<SyncRunSummary> {
         Instant success = repository.lastSuccessful().map(SyncRun::finishedAt).orElse(null);
         long streak = 0;
         for (SyncRun run : repository.recent(lookback)) {
+            if (run.scoped()) {
+                continue; // the streak is of runs of every account
+            }
             if (run.status() == SyncRunStatus.SUCCEEDED) {
                 break;
             }
@@ -207,18 +210,26 @@ public final class SyncStatistics implements Consumer<SyncRunSummary> {
             totalDurationMs += millis;
             lastDurationMs = millis;
             switch (run.status()) {
+                // The last success and the failure streak are of runs of every account: a run of some accounts (an
+                // event run) that succeeds says nothing of the others, and must not hide full runs that keep failing.
                 case SUCCEEDED -> {
                     succeeded++;
-                    consecutiveFailures = 0;
-                    lastSuccessAt = run.finishedAt();
+                    if (!run.scoped()) {
+                        consecutiveFailures = 0;
+                        lastSuccessAt = run.finishedAt();
+                    }
                 }
                 case FAILED -> {
                     failed++;
-                    consecutiveFailures++;
+                    if (!run.scoped()) {
+                        consecutiveFailures++;
+                    }
                 }
                 case SKIPPED_INCOMPLETE -> {
                     skipped++;
-                    consecutiveFailures++;
+                    if (!run.scoped()) {
+                        consecutiveFailures++;
+                    }
                 }
                 case RUNNING -> throw new IllegalArgumentException("run " + run.runId() + " has not finished");
             }

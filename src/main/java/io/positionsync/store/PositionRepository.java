@@ -506,15 +506,17 @@ public final class PositionRepository {
 
     /**
      * The portfolio summary. Rows are grouped by account, currency and whether they are orphaned (open, of an
-     * account the last complete snapshot did not report); sums are only ever formed within one currency.
+     * account the last complete snapshot of every account did not report: a run of some accounts reports only
+     * those, and says nothing of the others); sums are only ever formed within one currency.
      *
      * @param rates the last exchange rates per account (account -> currency -> base currency per unit), for
      *              the base-currency totals
      */
     public PortfolioSummary summary(Map<String, Map<String, BigDecimal>> rates) throws SQLException {
         String sql = """
-                WITH latest AS (SELECT max(last_reported_run_id) AS run_id FROM accounts),
-                     reported AS (SELECT a.account, a.last_reported_run_id IS DISTINCT FROM l.run_id AS gone,
+                WITH latest AS (SELECT max(id) AS run_id FROM sync_runs
+                                WHERE status = 'SUCCEEDED' AND accounts IS NULL),
+                     reported AS (SELECT a.account, a.last_reported_run_id < l.run_id AS gone,
                                          a.last_reported_at
                                   FROM accounts a CROSS JOIN latest l)
                 SELECT p.account, p.currency,

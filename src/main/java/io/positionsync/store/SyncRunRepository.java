@@ -213,9 +213,13 @@ public final class SyncRunRepository {
         return first("SELECT " + COLUMNS + " FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT 1");
     }
 
-    /** The most recently started run that succeeded. */
+    /**
+     * The most recently started run of every account that succeeded: how fresh the whole book is (a run of some
+     * accounts, an event run, says nothing of the others).
+     */
     public Optional<SyncRun> lastSuccessful() throws SQLException {
-        return first("SELECT " + COLUMNS + " FROM sync_runs WHERE status = 'SUCCEEDED' ORDER BY started_at DESC, id DESC LIMIT 1");
+        return first("SELECT " + COLUMNS + " FROM sync_runs WHERE status = 'SUCCEEDED' AND accounts IS NULL"
+                + " ORDER BY started_at DESC, id DESC LIMIT 1");
     }
 
     /** Newest first. */

@@ -9,7 +9,10 @@ public final class SyncRunJson {
     private SyncRunJson() {
     }
 
-    /** The run's fields; a run of some accounts only (an event run, a manual run naming accounts) adds {@code accounts}. */
+    /**
+     * The run's fields; {@code accounts} names the accounts of a run of some accounts only (an event run, a manual
+     * run naming accounts), {@code null} for a run of every managed account.
+     */
     public static Map<String, Object> of(SyncRunSummary run) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("runId", run.runId());
@@ -22,9 +25,7 @@ public final class SyncRunJson {
         json.put("startedAt", text(run.startedAt()));
         json.put("finishedAt", text(run.finishedAt()));
         json.put("error", run.error());
-        if (run.scoped()) {
-            json.put("accounts", run.accounts()); // only a run of some accounts names them
-        }
+        json.put("accounts", run.scoped() ? run.accounts() : null); // null: a run of every managed account
         return json;
     }
 

@@ -57,6 +57,28 @@ class SyncStatisticsTest {
     }
 
     @Test
+    void runsOfSomeAccountsNeitherEndTheFailureStreakNorFreshenTheBook() {
+        TestClock clock = new TestClock(T0);
+        SyncStatistics statistics = new SyncStatistics(clock);
+        statistics.accept(run(1, SyncRunStatus.SUCCEEDED, 10));
+        statistics.accept(run(2, SyncRunStatus.SKIPPED_INCOMPLETE, 10));
+        statistics.accept(run(3, SyncRunStatus.FAILED, 10));
+        Instant at = T0.plusSeconds(4);
+        // an event run of one account succeeds, another fails: the full runs' streak and last success stand
+        statistics.accept(new SyncRunSummary(4, SyncTrigger.EVENT, SyncRunStatus.SUCCEEDED, 0, 1, 0, 0, at, at, null,
+                null, java.util.List.of("DU1")));
+        statistics.accept(new SyncRunSummary(5, SyncTrigger.EVENT, SyncRunStatus.FAILED, 0, 0, 0, 0, at, at, "why",
+                null, java.util.List.of("DU2")));
+        clock.advance(java.time.Duration.ofSeconds(100));
+
+        assertThat(statistics.snapshot().consecutiveFailures()).isEqualTo(2);
+        assertThat(statistics.snapshot().lastSuccessAt()).isEqualTo(T0.plusSeconds(1).plusMillis(10));
+        assertThat(statistics.snapshot().runs()).isEqualTo(5);
+        statistics.accept(run(6, SyncRunStatus.SUCCEEDED, 10));
+        assertThat(statistics.snapshot().consecutiveFailures()).isZero();
+    }
+
+    @Test
     void noSuccessMeansNoAge() {
         SyncStatistics statistics = new SyncStatistics(new TestClock(T0));
 

@@ -64,7 +64,8 @@ class SyncOnceCommandTest {
         JsonNode json = output();
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
         assertThat(json.fieldNames()).toIterable().containsExactly("runId", "trigger", "status", "opened", "updated",
-                "closed", "unchanged", "startedAt", "finishedAt", "error");
+                "closed", "unchanged", "startedAt", "finishedAt", "error", "accounts");
+        assertThat(json.get("accounts").isNull()).as("a run of every account").isTrue();
         assertThat(json.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(json.get("opened").asInt()).isPositive();
         assertThat(json.get("error").isNull()).isTrue();

@@ -141,6 +141,7 @@ class PositionRepositoryTest {
             long runId = runs.insertStarted(connection, SyncTrigger.TIMER, at, null);
             Changes.apply(positions, connection, runId, List.of(changes), at);
             new AccountRepository(db.dataSource()).reported(connection, runId, reported, at);
+            runs.finish(connection, runId, io.positionsync.sync.SyncRunStatus.SUCCEEDED, null, null, null, at);
             connection.commit();
             return runId;
         }
@@ -700,6 +701,8 @@ class PositionRepositoryTest {
                     + " ('DU1', 1, 'A', 'STK', 'USD', 10, 10, 5.00, NULL, NULL, 'OPEN', now(), NULL, now()),"
                     + " ('DU9', 2, 'B', 'STK', 'USD', 20, 10, 7.00, NULL, NULL, 'OPEN', now(), NULL, '2026-01-01T00:00:00Z'),"
                     + " ('DU9', 3, 'C', 'STK', 'USD', 0, 10, NULL, 3.00, 'EXECUTIONS', 'CLOSED', now(), now(), now())");
+            statement.executeUpdate("INSERT INTO sync_runs (id, trigger, status, started_at, finished_at) VALUES"
+                    + " (4, 'TIMER', 'SUCCEEDED', now(), now()), (5, 'TIMER', 'SUCCEEDED', now(), now())");
             statement.executeUpdate("INSERT INTO accounts (account, first_seen_at, last_reported_run_id) VALUES"
                     + " ('DU1', now(), 5), ('DU9', now(), 4)");
         }
@@ -715,6 +718,30 @@ class PositionRepositoryTest {
             assertThat(o.unrealizedPnl()).isEqualByComparingTo("7.00");
             assertThat(o.lastSyncedAt()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
         });
+    }
+
+    @Test
+    void aRunOfSomeAccountsLeavesTheOthersInTheTotals() throws SQLException {
+        try (Connection connection = db.connection(); Statement statement = connection.createStatement()) {
+            statement.executeUpdate("INSERT INTO positions (account, con_id, symbol, sec_type, currency, quantity,"
+                    + " average_price, unrealized_pnl, realized_pnl, realized_pnl_source, status, opened_at, closed_at,"
+                    + " last_synced_at) VALUES"
+                    + " ('DU1', 1, 'A', 'STK', 'USD', 10, 10, 5.00, NULL, NULL, 'OPEN', now(), NULL, now()),"
+                    + " ('DU2', 2, 'B', 'STK', 'USD', 20, 10, 7.00, NULL, NULL, 'OPEN', now(), NULL, now())");
+            // run 5 of every account, then run 6 of DU1 only (an event run): DU2 was not reported by run 6, and is
+            // not gone for it
+            statement.executeUpdate("INSERT INTO sync_runs (id, trigger, status, started_at, finished_at, accounts)"
+                    + " VALUES (5, 'TIMER', 'SUCCEEDED', now(), now(), NULL),"
+                    + " (6, 'EVENT', 'SUCCEEDED', now(), now(), ARRAY['DU1'])");
+            statement.executeUpdate("INSERT INTO accounts (account, first_seen_at, last_reported_run_id) VALUES"
+                    + " ('DU1', now(), 6), ('DU2', now(), 5)");
+        }
+
+        PortfolioSummary summary = positions.summary();
+
+        assertThat(summary.orphaned()).isEmpty();
+        assertThat(summary.overall().openCount()).isEqualTo(2);
+        assertThat(summary.overall().unrealizedPnl()).isEqualByComparingTo("12.00");
     }
 
     @Test
