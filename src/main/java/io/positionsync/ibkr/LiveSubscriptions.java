@@ -88,6 +88,8 @@ final class LiveSubscriptions {
     /** Positions requests (the keeper's or a snapshot's) whose positionEnd has not arrived: their positions are answers. */
     private final AtomicInteger positionAnswersPending = new AtomicInteger();
     private volatile CountDownLatch positionEnd;
+    /** The keeper's positions request was refused (error 321, as IB refuses it to masters of many accounts). */
+    private volatile boolean positionsRefused;
     private volatile CompletableFuture<List<String>> accountsAnswer;
 
     LiveSubscriptions(Connector connector, Consumer<BrokerEvent> listener, LiveStatistics statistics, Clock clock,
@@ -212,6 +214,7 @@ final class LiveSubscriptions {
         boolean positions = accounts.size() <= MAX_POSITIONS_SUBSCRIPTION_ACCOUNTS;
         if (positions) {
             CountDownLatch end = new CountDownLatch(1);
+            positionsRefused = false;
             positionEnd = end;
             positionAnswersPending.incrementAndGet();
             send(connection, RequestEncoder.reqPositions());
@@ -226,6 +229,10 @@ final class LiveSubscriptions {
                 throw new BrokerException("interrupted while subscribing to positions");
             } finally {
                 positionEnd = null;
+            }
+            if (positionsRefused) {
+                positions = false;
+                log.info("the gateway refused the positions subscription; live mode hears fills only");
             }
         } else {
             log.info("{} managed accounts: more than {}, so positions are not subscribed (IB refuses it); live mode "
@@ -333,6 +340,15 @@ final class LiveSubscriptions {
                         sinceBeforeOutage = null;
                         pending = "error 1101: connectivity to IB restored, data lost";
                         lock.notifyAll();
+                    }
+                    break;
+                case ErrorCodes.VALIDATION_ERROR:
+                    CountDownLatch end = positionEnd;
+                    if (end != null && error.reqId() < 1) {
+                        // the answer to the keeper's reqPositions, which has no request id: refused
+                        positionsRefused = true;
+                        positionAnswersPending.updateAndGet(n -> Math.max(0, n - 1));
+                        end.countDown();
                     }
                     break;
                 default:

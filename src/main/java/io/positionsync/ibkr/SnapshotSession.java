@@ -131,6 +131,8 @@ final class SnapshotSession {
     /** The connection's positions subscription is live: not cancelled, and its earlier pushes are not this snapshot's. */
     private boolean keepPositions;
     private boolean positionsRequested;
+    /** The positions answer ended: on a live connection, positions pushed from now on are later than it. */
+    private boolean positionsAnswered;
 
     SnapshotSession(TwsConnection connection, BlockingQueue<Event> events, Duration requestTimeout,
             Duration commissionWait, int executionsReqId, SnapshotLimits limits) {
@@ -232,8 +234,11 @@ final class SnapshotSession {
                     perAccountPositions = true;
                     // two per account instead of reqPositions' cancel
                     planPacing(2L * accounts.size() - 1, true);
-                } else if (!keepPositions) {
-                    send(RequestEncoder.cancelPositions());
+                } else {
+                    positionsAnswered = true;
+                    if (!keepPositions) {
+                        send(RequestEncoder.cancelPositions());
+                    }
                 }
             }
 
@@ -537,8 +542,12 @@ final class SnapshotSession {
         } else if (message instanceof IncomingMessage.ErrorMessage error) {
             handleError(error);
         } else if (message instanceof IncomingMessage.Position position) {
-            if (keepPositions && !positionsRequested) {
-                return; // a live push before this snapshot's request: its answer holds the position
+            if (keepPositions && (!positionsRequested || positionsAnswered)) {
+                // A live push before this snapshot's request (its answer holds the position), or after its answer
+                // ended: the positions must be as old as the positions answer, older than the executions answer, or a
+                // fill made meanwhile would show as a change no execution explains. The live stream hears it and
+                // its account's next run takes it.
+                return;
             }
             if (isManaged("position of conId " + position.contract().conId(), position.account(), message)) {
                 assembler.addPosition(position);

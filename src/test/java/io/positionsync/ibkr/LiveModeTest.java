@@ -18,6 +18,7 @@ import static io.positionsync.ibkr.SimulatedGateway.position;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -75,6 +76,28 @@ class LiveModeTest {
         gateway.startLive(heard::add);
         heard.awaitNth(BrokerEvent.LiveStarted.class, 1);
         return gateway;
+    }
+
+    @Test
+    void aFillAfterTheExecutionsAnswerIsNotInTheSnapshotsPositionsButHeardAsAnEvent() throws Exception {
+        env = SimulatedGateway.demo();
+        TwsBrokerGateway gateway = live(CLIENT_ID, events);
+        BigDecimal before = env.simPosition(ACC1, AAPL).quantity();
+        Execution[] late = new Execution[1];
+        // Just after the snapshot's executions answer is queued, a fill: its position push follows that answer.
+        env.state.afterExecutionsReply(env.state.executionsRequests() + 1,
+                s -> late[0] = s.trade(Fill.of(ACC1, AAPL, Side.BOT, d("10"), d("190.00"), d("1.00"))));
+
+        BrokerSnapshot snapshot = gateway.snapshot();
+
+        assertThat(snapshot.complete()).isTrue();
+        assertThat(late[0]).isNotNull();
+        assertThat(snapshot.executions()).noneMatch(e -> e.execId().equals(late[0].execId()));
+        assertThat(snapshot.positions()).filteredOn(p -> p.account().equals(ACC1) && p.conId() == AAPL)
+                .singleElement().satisfies(p -> assertThat(p.position()).as("as old as the executions answer")
+                        .isEqualByComparingTo(before));
+        assertThat(events.awaitNth(BrokerEvent.PositionChanged.class, 1).account()).isEqualTo(ACC1);
+        assertThat(events.awaitNth(BrokerEvent.Fill.class, 1).execId()).isEqualTo(late[0].execId());
     }
 
     @Test
@@ -258,6 +281,21 @@ class LiveModeTest {
         assertThat(events.awaitNth(BrokerEvent.Fill.class, 1).execId()).isEqualTo(fill.execId());
         // A subscribed position would have been pushed before the fill (the gateway sends it first).
         assertThat(events.of(BrokerEvent.PositionChanged.class)).isEmpty();
+        assertThat(gateway.snapshot().complete()).isTrue();
+    }
+
+    @Test
+    void aRefusedPositionsSubscriptionLeavesLiveModeHearingFillsOnly() throws Exception {
+        // The gateway refuses reqPositions (as IB does to masters of many accounts) though few accounts are managed.
+        env = SimulatedGateway.demo(SimulatorOptions.defaults().withPositionsAccountLimit(1));
+        assertThat(env.state.managedAccounts()).hasSizeGreaterThan(1);
+        TwsBrokerGateway gateway = live(CLIENT_ID, events);
+        int connections = env.sim.connectionCount();
+
+        Execution fill = env.state.trade(Fill.of(ACC1, AAPL, Side.BOT, d("10"), d("190.00"), d("1.00")));
+        assertThat(events.awaitNth(BrokerEvent.Fill.class, 1).execId()).isEqualTo(fill.execId());
+        assertThat(events.of(BrokerEvent.LiveStarted.class)).as("subscribed once, not again and again").hasSize(1);
+        assertThat(env.sim.connectionCount()).isEqualTo(connections);
         assertThat(gateway.snapshot().complete()).isTrue();
     }
 
