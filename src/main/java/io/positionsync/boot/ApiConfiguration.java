@@ -132,11 +132,7 @@ public class ApiConfiguration implements CamelConfiguration {
             java.util.concurrent.atomic.AtomicBoolean startupRunEnded = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.atomic.AtomicReference<java.util.Map<String, Object>> lastDay =
                     new java.util.concurrent.atomic.AtomicReference<>();
-            statistics.addListener(summary -> {
-                if (summary.trigger() == io.positionsync.sync.SyncTrigger.STARTUP) {
-                    startupRunEnded.set(true);
-                }
-            });
+            triggers.afterStartupRun(() -> startupRunEnded.set(true));
             syncApi.demoHistory(() -> {
                 java.util.Map<String, Object> day = demoHistory.progress();
                 if (day != null) {

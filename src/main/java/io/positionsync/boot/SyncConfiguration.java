@@ -99,7 +99,7 @@ public class SyncConfiguration implements CamelConfiguration {
                     settings.sync().eventMaxDelay()));
             statistics.addListener(live::runFinished);
             registry.bind(LIVE_RUNS, live);
-            startLiveAfterStartupRun(context, settings, gateway, statistics, live);
+            startLiveAfterStartupRun(context, settings, gateway, triggers, live);
         }
         registry.bind("syncRunRepository", runs);
         registry.bind("syncStatistics", statistics);
@@ -113,23 +113,16 @@ public class SyncConfiguration implements CamelConfiguration {
      * run. Without the timer there is no start-up run: it starts with the context.
      */
     private static void startLiveAfterStartupRun(CamelContext context, PositionSyncSettings settings,
-            TwsBrokerGateway gateway, SyncStatistics statistics, LiveRuns live) throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+            TwsBrokerGateway gateway, SyncTriggers triggers, LiveRuns live) throws Exception {
         Runnable start = () -> {
-            if (started.compareAndSet(false, true)) {
-                try {
-                    gateway.startLive(live);
-                } catch (BrokerException e) {
-                    LOG.warn("live mode could not start: {}; the timer's runs go on", e.getMessage());
-                }
+            try {
+                gateway.startLive(live);
+            } catch (BrokerException e) {
+                LOG.warn("live mode could not start: {}; the timer's runs go on", e.getMessage());
             }
         };
         if (settings.sync().timerEnabled()) {
-            statistics.addListener(summary -> {
-                if (summary.trigger() == SyncTrigger.STARTUP) {
-                    start.run();
-                }
-            });
+            triggers.afterStartupRun(start);
         } else {
             context.addStartupListener((camelContext, alreadyStarted) -> start.run());
         }

@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -114,23 +115,34 @@ public final class SyncCoordinator implements AutoCloseable {
     private void start(InFlightRun run) {
         inFlight = run;
         run.begin();
-        executor.execute(() -> {
-            SyncRunSummary summary = null;
-            Throwable failure = null;
-            try {
-                summary = runner.apply(run.trigger(), run);
-            } catch (Throwable t) {
-                failure = t;
-            }
-            startNext();
-            if (failure == null) {
-                run.started(summary.runId());
-                run.result().complete(summary);
-            } else {
-                run.runId().completeExceptionally(failure);
-                run.result().completeExceptionally(failure);
-            }
-        });
+        try {
+            executor.execute(() -> {
+                SyncRunSummary summary = null;
+                Throwable failure = null;
+                try {
+                    summary = runner.apply(run.trigger(), run);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                try {
+                    startNext();
+                } catch (RuntimeException e) {
+                    LOG.warn("the queued run could not start: {}", e.toString());
+                }
+                if (failure == null) {
+                    run.started(summary.runId());
+                    run.result().complete(summary);
+                } else {
+                    run.runId().completeExceptionally(failure);
+                    run.result().completeExceptionally(failure);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closed: nothing runs any more
+            IllegalStateException reason = new IllegalStateException("the service is stopping: no new sync run starts");
+            run.runId().completeExceptionally(reason);
+            run.result().completeExceptionally(reason);
+        }
     }
 
     /** The queued run, if any, becomes the run in flight (before the one that ended tells its callers). */

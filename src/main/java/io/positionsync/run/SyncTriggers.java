@@ -4,7 +4,9 @@ import io.positionsync.sync.SyncRunSummary;
 import io.positionsync.sync.SyncTrigger;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -29,6 +31,8 @@ public final class SyncTriggers implements AutoCloseable {
     private final SyncCoordinator coordinator;
     private final Duration runTimeout;
     private volatile Prelude prelude;
+    private final List<Runnable> afterStartup = new ArrayList<>();
+    private boolean startupEnded;
 
     /** Runs before the start-up run, once (the built-in demo's pre-dated history). */
     @FunctionalInterface
@@ -60,10 +64,48 @@ public final class SyncTriggers implements AutoCloseable {
     /** Starts or joins a run and waits for it (timer); the start-up run comes after the prelude, if one is set. */
     public SyncRunSummary runAndWait(@Header(SyncRunSteps.TRIGGER_HEADER) SyncTrigger trigger)
             throws TimeoutException, InterruptedException {
-        if (trigger == SyncTrigger.STARTUP) {
-            runPrelude();
+        if (trigger != SyncTrigger.STARTUP) {
+            return coordinator.runAndWait(trigger, runTimeout);
         }
-        return coordinator.runAndWait(trigger, runTimeout);
+        try {
+            runPrelude();
+            return coordinator.runAndWait(trigger, runTimeout);
+        } finally {
+            startupRunEnded();
+        }
+    }
+
+    /**
+     * Runs {@code then} once the start-up run has ended, whatever its outcome (it failed, it joined another run, or
+     * it outlasted the wait), or at once if that has happened already.
+     */
+    public void afterStartupRun(Runnable then) {
+        synchronized (afterStartup) {
+            if (!startupEnded) {
+                afterStartup.add(then);
+                return;
+            }
+        }
+        then.run();
+    }
+
+    private void startupRunEnded() {
+        List<Runnable> due;
+        synchronized (afterStartup) {
+            if (startupEnded) {
+                return;
+            }
+            startupEnded = true;
+            due = List.copyOf(afterStartup);
+            afterStartup.clear();
+        }
+        for (Runnable then : due) {
+            try {
+                then.run();
+            } catch (RuntimeException e) {
+                LOG.warn("after the start-up run: {}", e.toString());
+            }
+        }
     }
 
     /**
