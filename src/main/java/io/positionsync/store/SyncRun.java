@@ -26,16 +26,16 @@ public record SyncRun(
     public SyncRun(long id, SyncTrigger trigger, SyncRunStatus status, Instant startedAt, Instant finishedAt,
             Long durationMs, SyncCounts counts, String error, Instant brokerServerTime, String idempotencyKey) {
         this(id, trigger, status, startedAt, finishedAt, durationMs, counts, error, brokerServerTime, idempotencyKey,
-                null);
+                List.of());
     }
 
     public SyncRun {
-        accounts = accounts == null ? null : List.copyOf(accounts);
+        accounts = accounts == null ? List.of() : List.copyOf(accounts);
     }
 
     /** Whether the run was for some accounts only ({@link #accounts()}), not every managed account. */
     public boolean scoped() {
-        return accounts != null;
+        return !accounts.isEmpty();
     }
 
     public SyncRunSummary toSummary() {

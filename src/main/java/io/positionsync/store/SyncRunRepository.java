@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -71,7 +72,7 @@ public final class SyncRunRepository {
      * @param accounts the accounts a scoped run is for; {@code null} for a run of every managed account
      */
     public long insertStarted(Connection connection, SyncTrigger trigger, Instant startedAt, String idempotencyKey,
-            java.util.Collection<String> accounts) throws SQLException {
+            Collection<String> accounts) throws SQLException {
         ensureOwned();
         try (PreparedStatement statement = connection.prepareStatement(
                 "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key, owner_key, accounts) "
@@ -282,11 +283,6 @@ public final class SyncRunRepository {
         return runs;
     }
 
-    private static java.util.List<String> accounts(ResultSet rows) throws SQLException {
-        java.sql.Array array = rows.getArray("accounts");
-        return array == null ? null : java.util.List.of((String[]) array.getArray());
-    }
-
     static SyncRun run(ResultSet rows) throws SQLException {
         return new SyncRun(
                 rows.getLong("id"),
@@ -299,6 +295,6 @@ public final class SyncRunRepository {
                 rows.getString("error"),
                 Jdbc.instant(rows, "broker_server_time"),
                 rows.getString("idempotency_key"),
-                accounts(rows));
+                Jdbc.textList(rows, "accounts")); // NULL (none listed): a run of every managed account
     }
 }
