@@ -34,13 +34,29 @@ public sealed interface RunState permits RunState.Started, RunState.Fetched, Run
      * A run recorded as RUNNING (committed at once, so a crash leaves a trace).
      *
      * @param accounts the accounts a scoped run is for, in order; empty for a run of every managed account
+     * @param gateway  the gateway the run syncs
+     * @param epoch    the gateway's ownership epoch the run began under; 0: not fenced (no cluster service)
      */
-    record Started(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey, List<String> accounts)
-            implements RunState {
+    record Started(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey, List<String> accounts,
+            String gateway, long epoch) implements RunState {
+        /** The gateway of a service with one gateway. */
+        public static final String DEFAULT_GATEWAY = "default";
+
         public Started {
             Objects.requireNonNull(trigger, "trigger");
             Objects.requireNonNull(startedAt, "startedAt");
             accounts = accounts == null ? List.of() : List.copyOf(accounts);
+            gateway = gateway == null ? DEFAULT_GATEWAY : gateway;
+        }
+
+        /** A run of the default gateway, not fenced by an ownership epoch. */
+        public Started(long runId, SyncTrigger trigger, Instant startedAt, String idempotencyKey, List<String> accounts) {
+            this(runId, trigger, startedAt, idempotencyKey, accounts, DEFAULT_GATEWAY, 0);
+        }
+
+        /** Whether the run may only commit while its gateway's ownership epoch is still {@link #epoch()}. */
+        public boolean fenced() {
+            return epoch > 0;
         }
 
         /** A run of every managed account. */

@@ -29,6 +29,7 @@ import io.positionsync.ibkr.BrokerGateway;
 import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.ExecutionRepository;
+import io.positionsync.store.GatewayOwners;
 import io.positionsync.store.LedgerRepository;
 import io.positionsync.store.PositionProjection;
 import io.positionsync.store.PositionRepository;
@@ -70,12 +71,17 @@ public final class SyncRunSteps {
     public static final String IDEMPOTENCY_HEADER = "psyncIdempotencyKey";
     /** Header naming the accounts a manual run is for (a collection of account codes; none: every account). */
     public static final String ACCOUNTS_HEADER = "psyncAccounts";
+    /** Header naming the gateway the run syncs (none: the default gateway). */
+    public static final String GATEWAY_HEADER = "psyncGateway";
     /** Exchange property holding the {@link SyncCoordinator.InFlightRun} to tell the run id as soon as it exists. */
     public static final String IN_FLIGHT_PROPERTY = "psyncInFlight";
 
     private static final Logger LOG = LoggerFactory.getLogger(SyncRunSteps.class);
 
     private final BrokerGateway gateway;
+    /** The gateways besides the default one, by name. */
+    private final Map<String, BrokerGateway> gateways = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Fencing fencing = Fencing.NONE;
     private final DataSource dataSource;
     private final PositionRepository positions;
     private final ExecutionRepository executions;
@@ -169,19 +175,72 @@ public final class SyncRunSteps {
     }
 
     /**
+     * The ownership epoch a run of a gateway begins under, and the instance that runs it. {@link #NONE}: no cluster
+     * service, runs are not fenced (a single instance owns every gateway).
+     */
+    public interface Fencing {
+        Fencing NONE = gateway -> 0;
+
+        /**
+         * The epoch under which this instance owns {@code gateway} now (0: runs are not fenced).
+         *
+         * @throws IllegalStateException when this instance does not own it
+         */
+        long epochOf(String gateway);
+
+        /** This instance's name, said when a run is fenced. */
+        default String instance() {
+            return "this instance";
+        }
+    }
+
+    /** Adds a gateway besides the default one; runs name it in the {@value #GATEWAY_HEADER} header. */
+    public void addGateway(String name, BrokerGateway broker) {
+        gateways.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(broker, "broker"));
+    }
+
+    /** Runs begin under the epoch {@code fencing} gives and commit only while it holds (see {@code GatewayOwners}). */
+    public void fencing(Fencing fencing) {
+        this.fencing = Objects.requireNonNull(fencing, "fencing");
+    }
+
+    private BrokerGateway gateway(String name) {
+        if (RunState.Started.DEFAULT_GATEWAY.equals(name)) {
+            return gateway;
+        }
+        BrokerGateway named = gateways.get(name);
+        if (named == null) {
+            throw new IllegalStateException("no gateway named " + name + " is configured");
+        }
+        return named;
+    }
+
+    /**
      * Records the run as RUNNING (committed at once, so a crash leaves a trace) and tells the trigger its id.
      * Body: nothing -> {@link RunState.Started}.
      */
     public RunState.Started begin(@Header(TRIGGER_HEADER) SyncTrigger trigger,
             @Header(IDEMPOTENCY_HEADER) String idempotencyKey,
             @ExchangeProperty(IN_FLIGHT_PROPERTY) SyncCoordinator.InFlightRun inFlight) throws SQLException {
+        return begin(trigger, idempotencyKey, inFlight, null);
+    }
+
+    /** As above, for the gateway the {@value #GATEWAY_HEADER} header names (none: the default gateway). */
+    public RunState.Started begin(@Header(TRIGGER_HEADER) SyncTrigger trigger,
+            @Header(IDEMPOTENCY_HEADER) String idempotencyKey,
+            @ExchangeProperty(IN_FLIGHT_PROPERTY) SyncCoordinator.InFlightRun inFlight,
+            @Header(GATEWAY_HEADER) String gatewayName) throws SQLException {
         SyncTrigger cause = trigger == null ? SyncTrigger.MANUAL : trigger;
+        String name = gatewayName == null ? RunState.Started.DEFAULT_GATEWAY : gatewayName;
+        gateway(name); // a gateway nobody configured fails the run before it is recorded
+        long epoch = fencing.epochOf(name);
         List<String> scope = inFlight == null ? List.of() : List.copyOf(inFlight.accounts());
         Instant startedAt = now();
         long runId;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
-            runId = runs.insertStarted(connection, cause, startedAt, idempotencyKey, scope.isEmpty() ? null : scope);
+            runId = runs.insertStarted(connection, cause, startedAt, idempotencyKey, scope.isEmpty() ? null : scope,
+                    name, epoch);
         }
         if (pendingFailures != null) {
             pendingFailures.flush(); // the database answers again: earlier failures first
@@ -190,7 +249,7 @@ public final class SyncRunSteps {
             inFlight.started(runId);
         }
         LOG.debug("sync run {} started ({}, {})", runId, cause, SyncCoordinator.describe(Set.copyOf(scope)));
-        return new RunState.Started(runId, cause, startedAt, idempotencyKey, scope);
+        return new RunState.Started(runId, cause, startedAt, idempotencyKey, scope, name, epoch);
     }
 
     /**
@@ -199,7 +258,8 @@ public final class SyncRunSteps {
      * all fails the run. Body: {@link RunState.Started} -> {@link RunState.Fetched}.
      */
     public RunState.Fetched fetchSnapshot(RunState.Started run) throws BrokerException {
-        BrokerSnapshot snapshot = run.scoped() ? gateway.snapshot(new LinkedHashSet<>(run.accounts())) : gateway.snapshot();
+        BrokerGateway broker = gateway(run.gateway());
+        BrokerSnapshot snapshot = run.scoped() ? broker.snapshot(new LinkedHashSet<>(run.accounts())) : broker.snapshot();
         if (run.scoped() && snapshot.complete() && !run.accounts().containsAll(snapshot.accounts())) {
             // A scoped snapshot never speaks for other accounts: closing their positions would be the worst mistake.
             throw new IllegalStateException("the snapshot of " + run.accounts() + " names other accounts too: "
@@ -255,7 +315,7 @@ public final class SyncRunSteps {
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             connection.setReadOnly(true);
             try {
-                StoredState stored = state.state(connection, reported);
+                StoredState stored = state.state(connection, reported, fetched.run().gateway());
                 RunFacts facts = RunFacts.classify(reported, stored, breakTolerance, projection == PositionProjection.NONE);
                 StoredLedger ledger = state.ledger(connection, facts.ledgerRequest());
                 RunInputs inputs = new RunInputs(fetched.run().runId(), now(), breakTolerance, rates);
@@ -299,8 +359,13 @@ public final class SyncRunSteps {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                runs.lockForRun(connection);
-                long committed = runs.committedRuns(connection);
+                String gatewayName = run.run().gateway();
+                runs.lockForRun(connection, gatewayName);
+                if (run.run().fenced()) {
+                    // Still the gateway's owner? Held shared until commit: a takeover waits for this commit.
+                    GatewayOwners.checkEpoch(connection, gatewayName, run.run().epoch(), fencing.instance());
+                }
+                long committed = runs.committedRuns(connection, gatewayName);
                 if (committed != prepared.readWatermark()) {
                     throw new IllegalStateException("another sync run committed while this run was reconciling;"
                             + " nothing was written, the next run starts from the new state");
@@ -389,6 +454,10 @@ public final class SyncRunSteps {
             connection.setAutoCommit(true);
             runs.finish(connection, run.run().runId(), SyncRunStatus.FAILED, SyncCounts.NONE, error,
                     run.brokerServerTime(), now);
+        } catch (SyncRunRepository.NotRunningException e) {
+            // The gateway's new owner ended it when it took over (superseded): that record stands.
+            LOG.info("sync run {} was ended when gateway {} was taken over; it failed here with: {}", run.run().runId(),
+                    run.run().gateway(), error);
         } catch (SQLException | RuntimeException e) {
             LOG.error("sync run {} failed and its failure could not be recorded: {}", run.run().runId(), describe(e));
             if (pendingFailures != null) {
@@ -423,8 +492,8 @@ public final class SyncRunSteps {
         long millis = Duration.between(run.startedAt(), finishedAt).toMillis();
         if (error == null) {
             io.positionsync.ibkr.FailureRepeats.Decision ended = failureRepeats.succeeded();
-            LOG.info("sync run {} {} ({}{}) in {} ms: {} opened, {} updated, {} closed, {} unchanged{}{}", run.runId(),
-                    status, run.trigger(), run.scoped() ? " of " + String.join(",", run.accounts()) : "", millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged(),
+            LOG.info("sync run {} {} ({}{}{}) in {} ms: {} opened, {} updated, {} closed, {} unchanged{}{}", run.runId(),
+                    status, run.trigger(), gatewayLabel(run), run.scoped() ? " of " + String.join(",", run.accounts()) : "", millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged(),
                     leftOut(state.snapshot()),
                     ended.count() == 0 ? "" : " (after " + ended.count() + " failed run(s) since " + ended.since() + ")");
         } else {
@@ -433,7 +502,8 @@ public final class SyncRunSteps {
             io.positionsync.ibkr.FailureRepeats.Decision repeat = failureRepeats.failed(error, "run " + run.runId(),
                     finishedAt);
             if (repeat.logFull()) {
-                LOG.warn("sync run {} {} ({}) in {} ms: {}", run.runId(), status, run.trigger(), millis, error);
+                LOG.warn("sync run {} {} ({}{}) in {} ms: {}", run.runId(), status, run.trigger(), gatewayLabel(run), millis,
+                        error);
             } else if (repeat.logSummary()) {
                 LOG.warn("sync run {} {} ({}) in {} ms: the same failure as {}, {} runs in a row since {} (next said at {})",
                         run.runId(), status, run.trigger(), millis, repeat.firstLabel(), repeat.count(), repeat.since(),
@@ -444,6 +514,11 @@ public final class SyncRunSteps {
         }
         onFinished.accept(summary);
         return summary;
+    }
+
+    /** {@code ", gateway g1"} for a run of a named gateway; nothing for the default one (one gateway: as before). */
+    private static String gatewayLabel(RunState.Started run) {
+        return RunState.Started.DEFAULT_GATEWAY.equals(run.gateway()) ? "" : ", gateway " + run.gateway();
     }
 
     /**

@@ -48,7 +48,15 @@ public final class RunStateRepository {
      * the open execution conflicts.
      */
     public StoredState state(Connection connection, ReportedState reported) throws SQLException {
-        long committed = runs.committedRuns(connection);
+        return state(connection, reported, SyncRunRepository.DEFAULT_GATEWAY);
+    }
+
+    /**
+     * As {@link #state(Connection, ReportedState)} for a run of {@code gateway}: the watermark counts that gateway's
+     * committed runs (the only runs that write its accounts).
+     */
+    public StoredState state(Connection connection, ReportedState reported, String gateway) throws SQLException {
+        long committed = runs.committedRuns(connection, gateway);
         return new StoredState(committed, positions.loadOpen(connection), accounts.firstSeen(connection),
                 breaks.openRefs(connection), executions.findByBases(connection, reported.baseExecIds()),
                 executions.notYetApplied(connection), breaks.openExecutionConflicts(connection));

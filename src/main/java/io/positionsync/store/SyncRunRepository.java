@@ -26,6 +26,8 @@ import io.positionsync.sync.SyncCounts;
 public final class SyncRunRepository {
     /** Advisory lock key of the sync run ("psync" in ASCII). */
     static final long SYNC_LOCK_KEY = 0x7073796e63L;
+    /** First half of a gateway's two-part run lock key: "pgwy" in ASCII; the second half is the name's hash. */
+    static final int GATEWAY_LOCK_CLASS = 0x70677779;
 
     static final String COLUMNS = "id, trigger, status, started_at, finished_at, duration_ms, opened, updated, closed, "
             + "unchanged, error, broker_server_time, idempotency_key, accounts";
@@ -36,21 +38,40 @@ public final class SyncRunRepository {
     private final Integer ownerKey;
     /** Checked before a run row is written or ended: a run is recorded only while its owner holds its lock. */
     private final RunOwner owner;
+    /** The instance recorded with each run (null: none named). */
+    private final String instance;
+    /** The gateway of a service with one gateway. */
+    public static final String DEFAULT_GATEWAY = "default";
 
     /** Runs without an owner: any later start-up may take them for interrupted (tests, one-off tools). */
     public SyncRunRepository(DataSource dataSource) {
-        this(dataSource, null, null);
+        this(dataSource, null, null, null);
     }
 
     /** Runs owned by {@code owner}: marked interrupted only once that process is gone. */
     public SyncRunRepository(DataSource dataSource, RunOwner owner) {
-        this(dataSource, owner == null ? null : owner.key(), owner);
+        this(dataSource, owner, null);
     }
 
-    private SyncRunRepository(DataSource dataSource, Integer ownerKey, RunOwner owner) {
+    /** Runs owned by {@code owner}, recorded as run by {@code instance} (its name in the cluster; may be null). */
+    public SyncRunRepository(DataSource dataSource, RunOwner owner, String instance) {
+        this(dataSource, owner == null ? null : owner.key(), owner, instance);
+    }
+
+    private SyncRunRepository(DataSource dataSource, Integer ownerKey, RunOwner owner, String instance) {
         this.dataSource = dataSource;
         this.ownerKey = ownerKey;
         this.owner = owner;
+        this.instance = instance;
+    }
+
+    /** A run that is no longer RUNNING when it is ended (a takeover of its gateway ended it first). */
+    public static final class NotRunningException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NotRunningException(long runId) {
+            super("sync run " + runId + " is not running");
+        }
     }
 
     /** The owner's lock is held (taken again on a new session if the old one died), or this throws. */
@@ -73,10 +94,19 @@ public final class SyncRunRepository {
      */
     public long insertStarted(Connection connection, SyncTrigger trigger, Instant startedAt, String idempotencyKey,
             Collection<String> accounts) throws SQLException {
+        return insertStarted(connection, trigger, startedAt, idempotencyKey, accounts, DEFAULT_GATEWAY, 0);
+    }
+
+    /**
+     * Inserts the run of {@code gateway} as RUNNING, with this repository's instance and the ownership epoch it
+     * begins under (0: not fenced), and returns its id.
+     */
+    public long insertStarted(Connection connection, SyncTrigger trigger, Instant startedAt, String idempotencyKey,
+            Collection<String> accounts, String gateway, long epoch) throws SQLException {
         ensureOwned();
         try (PreparedStatement statement = connection.prepareStatement(
-                "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key, owner_key, accounts) "
-                        + "VALUES (?, 'RUNNING', ?, ?, ?, ?) RETURNING id")) {
+                "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key, owner_key, accounts, gateway, "
+                        + "instance, epoch) VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
             statement.setString(1, trigger.name());
             Jdbc.setInstant(statement, 2, Objects.requireNonNull(startedAt, "startedAt"));
             Jdbc.setText(statement, 3, idempotencyKey);
@@ -86,6 +116,9 @@ public final class SyncRunRepository {
             } else {
                 statement.setArray(5, connection.createArrayOf("text", accounts.toArray(new String[0])));
             }
+            statement.setString(6, Objects.requireNonNull(gateway, "gateway"));
+            Jdbc.setText(statement, 7, instance);
+            statement.setObject(8, epoch > 0 ? epoch : null, java.sql.Types.BIGINT);
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getLong(1);
@@ -115,7 +148,7 @@ public final class SyncRunRepository {
             Jdbc.setInstant(statement, 9, brokerServerTime);
             statement.setLong(10, runId);
             if (statement.executeUpdate() != 1) {
-                throw new IllegalStateException("sync run " + runId + " is not running");
+                throw new NotRunningException(runId);
             }
         }
     }
@@ -177,6 +210,35 @@ public final class SyncRunRepository {
         try (PreparedStatement statement = connection.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
             statement.setLong(1, SYNC_LOCK_KEY);
             statement.execute();
+        }
+    }
+
+    /**
+     * Takes the run lock of {@code gateway} for the caller's transaction: runs of one gateway (whichever process
+     * runs them) never apply at the same time; runs of different gateways, which write different accounts, do. The
+     * {@code default} gateway's lock is the database-wide one above.
+     */
+    public void lockForRun(Connection connection, String gateway) throws SQLException {
+        if (DEFAULT_GATEWAY.equals(gateway)) {
+            lockForRun(connection);
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("SELECT pg_advisory_xact_lock(?, hashtext(?))")) {
+            statement.setInt(1, GATEWAY_LOCK_CLASS);
+            statement.setString(2, gateway);
+            statement.execute();
+        }
+    }
+
+    /** How many runs of {@code gateway} have committed a result (the watermark of a run of that gateway). */
+    public long committedRuns(Connection connection, String gateway) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT count(*) FROM sync_runs WHERE status = 'SUCCEEDED' AND gateway = ?")) {
+            statement.setString(1, gateway);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
         }
     }
 
