@@ -216,16 +216,11 @@ public final class SyncRunSteps {
     }
 
     /**
-     * Records the run as RUNNING (committed at once, so a crash leaves a trace) and tells the trigger its id.
+     * Records the run of the gateway the {@value #GATEWAY_HEADER} header names (none: the default gateway) as RUNNING
+     * (committed at once, so a crash leaves a trace), under the epoch this instance owns it by, and tells the
+     * trigger its id.
      * Body: nothing -> {@link RunState.Started}.
      */
-    public RunState.Started begin(@Header(TRIGGER_HEADER) SyncTrigger trigger,
-            @Header(IDEMPOTENCY_HEADER) String idempotencyKey,
-            @ExchangeProperty(IN_FLIGHT_PROPERTY) SyncCoordinator.InFlightRun inFlight) throws SQLException {
-        return begin(trigger, idempotencyKey, inFlight, null);
-    }
-
-    /** As above, for the gateway the {@value #GATEWAY_HEADER} header names (none: the default gateway). */
     public RunState.Started begin(@Header(TRIGGER_HEADER) SyncTrigger trigger,
             @Header(IDEMPOTENCY_HEADER) String idempotencyKey,
             @ExchangeProperty(IN_FLIGHT_PROPERTY) SyncCoordinator.InFlightRun inFlight,
