@@ -3,7 +3,9 @@ package io.positionsync.boot;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
@@ -32,6 +34,25 @@ public class GatewayConfiguration implements CamelConfiguration {
     static final String SYNC_CLOCK = "syncClock";
     /** The demo's history, when the built-in simulator replays one before the start-up run. */
     static final String DEMO_HISTORY = "demoHistory";
+    /** Every gateway's client by name, in order ({@code Map<String, TwsBrokerGateway>}); the first is brokerGateway. */
+    static final String BROKERS = "brokerGateways";
+
+    /** The gateways of {@code PSYNC_GATEWAYS}, each with its own client id; the first is also brokerGateway. */
+    private static void bindNamed(CamelContext context, Wiring.Resources resources, GatewaySettings settings,
+            List<ClusterSettings.Endpoint> named) {
+        Map<String, TwsBrokerGateway> brokers = new LinkedHashMap<>();
+        for (ClusterSettings.Endpoint endpoint : named) {
+            GatewaySettings one = new GatewaySettings(java.util.Optional.of(endpoint.host()), endpoint.port(),
+                    endpoint.clientId(), settings.connectTimeout(), settings.requestTimeout(), settings.backoffInitial(),
+                    settings.backoffMax(), settings.commissionWait(), settings.limits(), settings.maxMessagesPerSecond());
+            brokers.put(endpoint.name(), resources.add(new TwsBrokerGateway(one.client(), settings.limits(),
+                    Clock.systemUTC(), Clock.systemUTC())));
+        }
+        LOG.info("gateways: {}", named.stream().map(ClusterSettings.Endpoint::toString).toList());
+        context.getRegistry().bind(SYNC_CLOCK, Clock.systemUTC());
+        context.getRegistry().bind("brokerGateway", brokers.values().iterator().next());
+        context.getRegistry().bind(BROKERS, brokers);
+    }
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -81,6 +102,12 @@ public class GatewayConfiguration implements CamelConfiguration {
                     gatewaySettings.host().isPresent() ? "PSYNC_IBKR_HOST=" + GatewaySettings.SIMULATOR_HOST
                             : "nothing external configured");
         } else {
+            List<ClusterSettings.Endpoint> named = Wiring.bean(context, SettingsConfiguration.CLUSTER,
+                    ClusterSettings.class).gateways();
+            if (!named.isEmpty()) {
+                bindNamed(context, resources, gatewaySettings, named);
+                return;
+            }
             host = gatewaySettings.host().orElseThrow();
             port = gatewaySettings.port();
         }
@@ -88,5 +115,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                 gatewaySettings.limits(), syncClock, Clock.systemUTC()));
         context.getRegistry().bind(SYNC_CLOCK, syncClock);
         context.getRegistry().bind("brokerGateway", gateway);
+        Map<String, TwsBrokerGateway> brokers = new LinkedHashMap<>();
+        brokers.put(io.positionsync.run.RunState.Started.DEFAULT_GATEWAY, gateway);
+        context.getRegistry().bind(BROKERS, brokers);
     }
 }

@@ -20,6 +20,8 @@ public class SettingsConfiguration implements CamelConfiguration {
     static final String SETTINGS = "positionSyncSettings";
     /** The gateway the service talks to ({@link GatewayChoice}). */
     static final String GATEWAY_CHOICE = "gatewayChoice";
+    /** Several gateways, several instances ({@link ClusterSettings}). */
+    static final String CLUSTER = "clusterSettings";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -32,7 +34,10 @@ public class SettingsConfiguration implements CamelConfiguration {
         }
         ConfigurationCheck.validateEnvironment(System.getenv());
         ConfigurationCheck.validate(values);
-        GatewayChoice gatewayChoice = GatewayChoice.of(values, unknown);
+        ClusterSettings cluster = ClusterSettings.bind(values);
+        // Gateways named in PSYNC_GATEWAYS are the gateways: no built-in simulator, whatever PSYNC_IBKR_HOST says.
+        GatewayChoice gatewayChoice = cluster.gateways().isEmpty() ? GatewayChoice.of(values, unknown)
+                : GatewayChoice.CONFIGURED;
         if (gatewayChoice == GatewayChoice.SIMULATOR) {
             demoSyncPeriod(context, values);
         }
@@ -44,6 +49,7 @@ public class SettingsConfiguration implements CamelConfiguration {
         StartupReport.refuseTakenHttpPort(context, values);
         context.getRegistry().bind(SETTINGS, settings);
         context.getRegistry().bind(GATEWAY_CHOICE, gatewayChoice);
+        context.getRegistry().bind(CLUSTER, cluster);
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.positionsync.boot;
 
 import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import javax.sql.DataSource;
 
@@ -14,8 +17,10 @@ import org.slf4j.LoggerFactory;
 import io.positionsync.api.SyncStatistics;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.sim.DemoHistory;
-import io.positionsync.ibkr.BrokerException;
+import io.positionsync.run.GatewaySync;
+import io.positionsync.run.Gateways;
 import io.positionsync.run.LiveRuns;
+import io.positionsync.run.RunState;
 import io.positionsync.run.PendingRunFailures;
 import io.positionsync.run.ReconcileProcessor;
 import io.positionsync.run.RunResultAggregation;
@@ -24,6 +29,7 @@ import io.positionsync.run.SyncTriggers;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.Database;
 import io.positionsync.store.ExecutionRepository;
+import io.positionsync.store.GatewayOwners;
 import io.positionsync.store.PositionProjection;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.RunNotifier;
@@ -63,8 +69,11 @@ public class SyncConfiguration implements CamelConfiguration {
         // This process owns its runs for as long as it lives (its lock taken again after a database restart);
         // start-up fails only runs whose owner is gone.
         RunOwner owner = resources.add(RunOwner.acquire(Wiring.bean(context, "database", Database.class)::openSession));
-        SyncRunRepository runs = new SyncRunRepository(dataSource, owner);
+        ClusterSettings cluster = Wiring.bean(context, SettingsConfiguration.CLUSTER, ClusterSettings.class);
+        SyncRunRepository runs = new SyncRunRepository(dataSource, owner, cluster.instance());
         TwsBrokerGateway gateway = Wiring.bean(context, "brokerGateway", TwsBrokerGateway.class);
+        @SuppressWarnings("unchecked")
+        Map<String, TwsBrokerGateway> brokers = Wiring.bean(context, GatewayConfiguration.BROKERS, Map.class);
         Clock syncClock = Wiring.bean(context, GatewayConfiguration.SYNC_CLOCK, Clock.class);
 
         SyncStatistics statistics = new SyncStatistics(Clock.systemUTC(), settings.monitor().executionsMissingRuns(),
@@ -80,7 +89,8 @@ public class SyncConfiguration implements CamelConfiguration {
                 RunNotifier.on(settings.sync().notifyChannel().orElse(null)));
         steps.failInterruptedRuns();
 
-        SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.sync().runTimeout()));
+        String firstName = brokers.keySet().iterator().next();
+        SyncTriggers triggers = resources.add(new SyncTriggers(context, settings.sync().runTimeout(), firstName));
         DemoHistory demoHistory = context.getRegistry().lookupByNameAndType(GatewayConfiguration.DEMO_HISTORY,
                 DemoHistory.class);
         if (demoHistory != null) {
@@ -94,13 +104,41 @@ public class SyncConfiguration implements CamelConfiguration {
             }));
         }
         Registry registry = context.getRegistry();
-        if (settings.sync().live()) {
-            LiveRuns live = resources.add(new LiveRuns(triggers.coordinator(), settings.sync().eventDebounce(),
-                    settings.sync().eventMaxDelay()));
-            statistics.addListener(live::runFinished);
-            registry.bind(LIVE_RUNS, live);
-            startLiveAfterStartupRun(context, settings, gateway, triggers, live);
+        Gateways gateways = resources.add(new Gateways(cluster.instance(), cluster.clustered()));
+        GatewayOwners owners = new GatewayOwners(dataSource);
+        ExecutorService ownership = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "psync-ownership");
+            thread.setDaemon(true);
+            return thread;
+        });
+        resources.add((AutoCloseable) ownership::shutdownNow);
+        for (Map.Entry<String, TwsBrokerGateway> broker : brokers.entrySet()) {
+            String name = broker.getKey();
+            boolean first = name.equals(firstName);
+            if (!first || !RunState.Started.DEFAULT_GATEWAY.equals(name)) {
+                steps.addGateway(name, broker.getValue());
+            }
+            SyncTriggers gatewayTriggers = first ? triggers
+                    : resources.add(new SyncTriggers(context, settings.sync().runTimeout(), name));
+            GatewaySync sync = new GatewaySync(name, broker.getValue(), gatewayTriggers, owners, cluster.instance(),
+                    cluster.clustered(), Clock.systemUTC(), ownership);
+            gateways.add(sync);
+            if (settings.sync().live()) {
+                LiveRuns live = resources.add(new LiveRuns(gatewayTriggers.coordinator(), settings.sync().eventDebounce(),
+                        settings.sync().eventMaxDelay()));
+                statistics.addListener(live::runFinished);
+                if (first) {
+                    registry.bind(LIVE_RUNS, live);
+                }
+                sync.liveListener(live);
+                if (!cluster.clustered()) {
+                    startLiveAfterStartupRun(context, settings, gatewayTriggers, sync::startLive);
+                }
+            }
         }
+        steps.fencing(gateways);
+        Ownership.bind(context, cluster, gateways, settings.sync().timerEnabled());
+        registry.bind(Gateways.BEAN, gateways);
         registry.bind("syncRunRepository", runs);
         registry.bind("syncStatistics", statistics);
         registry.bind("syncRunSteps", steps);
@@ -113,14 +151,7 @@ public class SyncConfiguration implements CamelConfiguration {
      * run. Without the timer there is no start-up run: it starts with the context.
      */
     private static void startLiveAfterStartupRun(CamelContext context, PositionSyncSettings settings,
-            TwsBrokerGateway gateway, SyncTriggers triggers, LiveRuns live) throws Exception {
-        Runnable start = () -> {
-            try {
-                gateway.startLive(live);
-            } catch (BrokerException e) {
-                LOG.warn("live mode could not start: {}; the timer's runs go on", e.getMessage());
-            }
-        };
+            SyncTriggers triggers, Runnable start) throws Exception {
         if (settings.sync().timerEnabled()) {
             triggers.afterStartupRun(start);
         } else {

@@ -314,6 +314,26 @@ public final class TwsBrokerGateway implements BrokerGateway {
         started.start();
     }
 
+    /**
+     * Stops live mode (if it runs) and closes the connection, so the gateway's client id is free for another process
+     * (the instance that took the gateway over); the client stays usable: a later snapshot or {@link #startLive}
+     * connects again. Idempotent.
+     */
+    public void stopLive() {
+        LiveSubscriptions stopping;
+        synchronized (stateLock) {
+            stopping = live;
+            live = null;
+        }
+        if (stopping != null) {
+            stopping.stop();
+        }
+        TwsConnection current = connection;
+        if (current != null) {
+            current.close();
+        }
+    }
+
     @Override
     public Optional<Instant> liveSince() {
         LiveSubscriptions current = live;

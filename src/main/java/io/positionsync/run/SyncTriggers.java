@@ -30,6 +30,7 @@ public final class SyncTriggers implements AutoCloseable {
 
     private final SyncCoordinator coordinator;
     private final Duration runTimeout;
+    private final String gateway;
     private volatile Prelude prelude;
     private final List<Runnable> afterStartup = new ArrayList<>();
     private boolean startupEnded;
@@ -42,10 +43,17 @@ public final class SyncTriggers implements AutoCloseable {
     }
 
     public SyncTriggers(CamelContext context, Duration runTimeout) {
+        this(context, runTimeout, RunState.Started.DEFAULT_GATEWAY);
+    }
+
+    /** The triggers of one gateway: its runs, one at a time, never overlap; other gateways' runs do. */
+    public SyncTriggers(CamelContext context, Duration runTimeout, String gateway) {
         this.runTimeout = runTimeout;
+        this.gateway = gateway;
         ProducerTemplate producer = context.createProducerTemplate();
         this.coordinator = new SyncCoordinator((trigger, inFlight) -> {
             Exchange exchange = new DefaultExchange(context);
+            exchange.getMessage().setHeader(SyncRunSteps.GATEWAY_HEADER, gateway);
             exchange.getMessage().setHeader(SyncRunSteps.TRIGGER_HEADER, trigger);
             exchange.getMessage().setHeader(SyncRunSteps.IDEMPOTENCY_HEADER, inFlight.idempotencyKey());
             exchange.setProperty(SyncRunSteps.IN_FLIGHT_PROPERTY, inFlight);
@@ -142,6 +150,11 @@ public final class SyncTriggers implements AutoCloseable {
             @Header(SyncRunSteps.IDEMPOTENCY_HEADER) String idempotencyKey,
             @Header(SyncRunSteps.ACCOUNTS_HEADER) Collection<String> accounts) {
         return coordinator.request(trigger, idempotencyKey, accounts == null ? Set.of() : new LinkedHashSet<>(accounts));
+    }
+
+    /** The gateway these triggers run. */
+    public String gateway() {
+        return gateway;
     }
 
     public SyncCoordinator coordinator() {

@@ -1,0 +1,105 @@
+package io.positionsync.run;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.camel.Header;
+
+import io.positionsync.sync.SyncRunSummary;
+import io.positionsync.sync.SyncTrigger;
+
+/**
+ * The service's gateways by name (registry name {@value #BEAN}), in the order they were configured: the per-gateway
+ * timer routes ({@code routes/sync.camel.yaml}, template {@code gateway-timer}) run through it, and the sync steps
+ * take the epoch a run begins under from it.
+ */
+public final class Gateways implements SyncRunSteps.Fencing, AutoCloseable {
+    /** The registry name. */
+    public static final String BEAN = "gateways";
+
+    private final Map<String, GatewaySync> byName = new LinkedHashMap<>();
+    private final String instance;
+    private final boolean clustered;
+
+    public Gateways(String instance, boolean clustered) {
+        this.instance = Objects.requireNonNull(instance, "instance");
+        this.clustered = clustered;
+    }
+
+    public synchronized void add(GatewaySync gateway) {
+        if (byName.putIfAbsent(gateway.name(), gateway) != null) {
+            throw new IllegalArgumentException("gateway " + gateway.name() + " is added twice");
+        }
+    }
+
+    public synchronized List<GatewaySync> all() {
+        return List.copyOf(byName.values());
+    }
+
+    public synchronized Optional<GatewaySync> find(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    /** The gateway named {@code name}, or an {@link IllegalArgumentException} naming the ones there are. */
+    public GatewaySync get(String name) {
+        return find(name).orElseThrow(() -> new IllegalArgumentException("no gateway named '" + name
+                + "'; configured: " + String.join(", ", names())));
+    }
+
+    public synchronized Set<String> names() {
+        return new LinkedHashSet<>(byName.keySet());
+    }
+
+    /** Whether a cluster service decides who owns each gateway. */
+    public boolean clustered() {
+        return clustered;
+    }
+
+    @Override
+    public String instance() {
+        return instance;
+    }
+
+    @Override
+    public long epochOf(String gateway) {
+        return get(gateway).epoch();
+    }
+
+    /** The timer of one gateway (its route from the template): starts or joins that gateway's run and waits. */
+    public SyncRunSummary runAndWait(@Header(SyncRunSteps.GATEWAY_HEADER) String gateway,
+            @Header(SyncRunSteps.TRIGGER_HEADER) SyncTrigger trigger) throws TimeoutException, InterruptedException {
+        return get(gateway).triggers().runAndWait(trigger);
+    }
+
+    /** Starts or joins a run of {@code gateway} without waiting (of {@code accounts}, every account when empty). */
+    public SyncCoordinator.InFlightRun request(String gateway, SyncTrigger trigger, String idempotencyKey,
+            Collection<String> accounts) {
+        return get(gateway).triggers().request(trigger, idempotencyKey, accounts);
+    }
+
+    /** Waits for every gateway's run in flight to end, up to {@code timeout} in all. */
+    public boolean awaitIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean idle = true;
+        for (GatewaySync gateway : all()) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            idle &= gateway.triggers().coordinator().awaitIdle(left);
+        }
+        return idle;
+    }
+
+    @Override
+    public void close() {
+        for (GatewaySync gateway : all()) {
+            gateway.close();
+        }
+    }
+}
