@@ -77,14 +77,15 @@ public final class GatewaySync implements AutoCloseable {
      * The epoch a run of this gateway begins under: 0 without a cluster service (not fenced); with one, this lead's
      * epoch, taken now if the lead is new.
      *
-     * @throws IllegalStateException when this instance does not own the gateway (or its ownership cannot be recorded)
+     * @throws GatewayOwners.FencedException when this instance does not own the gateway
+     * @throws IllegalStateException when its ownership cannot be recorded
      */
     public synchronized long epoch() {
         if (!clustered) {
             return 0;
         }
         if (!leader) {
-            throw new IllegalStateException("this instance (" + instance + ") does not own gateway " + name
+            throw new GatewayOwners.FencedException("this instance (" + instance + ") does not own gateway " + name
                     + " now: the run is left to its owner");
         }
         if (epoch == 0) {

@@ -426,6 +426,13 @@ public final class SyncRunSteps {
         String error = describe(cause);
         RunState run = exchange.getMessage().getBody() instanceof RunState state ? state : null;
         Instant now = now();
+        if (run == null && cause instanceof GatewayOwners.FencedException) {
+            // This instance lost the gateway before the run began: the owner runs it; nothing to record here.
+            SyncTrigger trigger = exchange.getMessage().getHeader(TRIGGER_HEADER, SyncTrigger.MANUAL, SyncTrigger.class);
+            LOG.info("sync run not started ({}): {}", trigger, error);
+            // Not a run: neither statistics nor failure streaks count it.
+            return new SyncRunSummary(0, trigger, SyncRunStatus.FAILED, 0, 0, 0, 0, now, now, error);
+        }
         if (run == null) {
             // Failed before the run could be recorded (e.g. the database is down): try once more to leave a trace.
             SyncTrigger trigger = exchange.getMessage().getHeader(TRIGGER_HEADER, SyncTrigger.MANUAL, SyncTrigger.class);

@@ -34,7 +34,7 @@ public final class GatewayOwners {
     public static final class FencedException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
-        FencedException(String message) {
+        public FencedException(String message) {
             super(message);
         }
     }

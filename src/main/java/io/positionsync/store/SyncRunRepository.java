@@ -104,9 +104,14 @@ public final class SyncRunRepository {
     public long insertStarted(Connection connection, SyncTrigger trigger, Instant startedAt, String idempotencyKey,
             Collection<String> accounts, String gateway, long epoch) throws SQLException {
         ensureOwned();
+        // A fenced run is recorded only while its epoch is the gateway's, read FOR SHARE: a takeover in progress is
+        // waited for (then the epoch moved and nothing is inserted), and one that comes later finds this row to end.
         try (PreparedStatement statement = connection.prepareStatement(
                 "INSERT INTO sync_runs (trigger, status, started_at, idempotency_key, owner_key, accounts, gateway, "
-                        + "instance, epoch) VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
+                        + "instance, epoch) SELECT ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ? "
+                        + (epoch > 0 ? "WHERE EXISTS (SELECT 1 FROM gateway_owners o WHERE o.gateway = ? AND o.epoch = ? "
+                                + "FOR SHARE) " : "")
+                        + "RETURNING id")) {
             statement.setString(1, trigger.name());
             Jdbc.setInstant(statement, 2, Objects.requireNonNull(startedAt, "startedAt"));
             Jdbc.setText(statement, 3, idempotencyKey);
@@ -119,8 +124,15 @@ public final class SyncRunRepository {
             statement.setString(6, Objects.requireNonNull(gateway, "gateway"));
             Jdbc.setText(statement, 7, instance);
             statement.setObject(8, epoch > 0 ? epoch : null, java.sql.Types.BIGINT);
+            if (epoch > 0) {
+                statement.setString(9, gateway);
+                statement.setLong(10, epoch);
+            }
             try (ResultSet rows = statement.executeQuery()) {
-                rows.next();
+                if (!rows.next()) {
+                    throw new GatewayOwners.FencedException("fenced: gateway " + gateway + " is no longer owned under "
+                            + "epoch " + epoch + " (taken over by another instance); the run was not started");
+                }
                 return rows.getLong(1);
             }
         }
