@@ -52,8 +52,11 @@ public record ClusterSettings(List<Endpoint> gateways, String instance, Type typ
         }
     }
 
-    /** A gateway's name: lower-case letters, digits, '_' and '-', 1 to 32 long. */
-    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+    /**
+     * A gateway's name: lower-case letters, digits and '-', 1 to 32 long, starting with a letter or digit (it names the
+     * gateway's lock file, ZooKeeper node and Kubernetes Lease, whose names allow no more).
+     */
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Pattern ENTRY = Pattern.compile("([^=]+)=(.+):(\\d+):(\\d+)");
     private static final Pattern KEY = Pattern.compile("psync\\.gateways\\.([^.]+)\\.(host|port|client-id)");
 
@@ -174,7 +177,7 @@ public record ClusterSettings(List<Endpoint> gateways, String instance, Type typ
     private static void add(Map<String, Endpoint> named, String source, Endpoint endpoint) {
         if (!NAME.matcher(endpoint.name()).matches()) {
             throw new IllegalStateException(source + ": gateway name '" + endpoint.name() + "' must be 1 to 32 of a-z, "
-                    + "0-9, '_' and '-', starting with a letter or digit");
+                    + "0-9 and '-', starting with a letter or digit");
         }
         if (named.putIfAbsent(endpoint.name(), endpoint) != null) {
             throw new IllegalStateException(source + ": gateway " + endpoint.name() + " is named twice");

@@ -195,6 +195,25 @@ public final class GatewaySync implements AutoCloseable {
         });
     }
 
+    /**
+     * A run found in the database that the gateway was taken over after this instance took it under {@code fencedEpoch}:
+     * whatever the cluster service says yet (one that was paused past its session may not have said it), this
+     * instance no longer owns the gateway: it stops live mode and lets the connection go (the owner needs the client
+     * id), and starts no run until the cluster service gives it the gateway again.
+     */
+    public void fenced(long fencedEpoch) {
+        synchronized (this) {
+            if (!clustered || !leader || epoch != fencedEpoch) {
+                return;
+            }
+            leader = false;
+            epoch = 0;
+        }
+        LOG.warn("gateway {}: this instance ({}) no longer owns it: another instance took it over after epoch {}",
+                name, instance, fencedEpoch);
+        ownershipExecutor.execute(broker::stopLive);
+    }
+
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }

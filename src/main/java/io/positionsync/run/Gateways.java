@@ -73,6 +73,11 @@ public final class Gateways implements SyncRunSteps.Fencing, AutoCloseable {
         return get(gateway).epoch();
     }
 
+    @Override
+    public void fenced(String gateway, long epoch) {
+        find(gateway).ifPresent(g -> g.fenced(epoch));
+    }
+
     /** The timer of one gateway (its route from the template): starts or joins that gateway's run and waits. */
     public SyncRunSummary runAndWait(@Header(SyncRunSteps.GATEWAY_HEADER) String gateway,
             @Header(SyncRunSteps.TRIGGER_HEADER) SyncTrigger trigger) throws TimeoutException, InterruptedException {

@@ -192,6 +192,13 @@ public final class SyncRunSteps {
         default String instance() {
             return "this instance";
         }
+
+        /**
+         * The database found {@code gateway}'s epoch moved past {@code epoch}: another instance took it over, whatever
+         * this instance's cluster service says yet.
+         */
+        default void fenced(String gateway, long epoch) {
+        }
     }
 
     /** Adds a gateway besides the default one; runs name it in the {@value #GATEWAY_HEADER} header. */
@@ -236,6 +243,9 @@ public final class SyncRunSteps {
             connection.setAutoCommit(true);
             runId = runs.insertStarted(connection, cause, startedAt, idempotencyKey, scope.isEmpty() ? null : scope,
                     name, epoch);
+        } catch (GatewayOwners.FencedException e) {
+            fencing.fenced(name, epoch);
+            throw e;
         }
         if (pendingFailures != null) {
             pendingFailures.flush(); // the database answers again: earlier failures first
@@ -358,7 +368,12 @@ public final class SyncRunSteps {
                 runs.lockForRun(connection, gatewayName);
                 if (run.run().fenced()) {
                     // Still the gateway's owner? Held shared until commit: a takeover waits for this commit.
-                    GatewayOwners.checkEpoch(connection, gatewayName, run.run().epoch(), fencing.instance());
+                    try {
+                        GatewayOwners.checkEpoch(connection, gatewayName, run.run().epoch(), fencing.instance());
+                    } catch (GatewayOwners.FencedException e) {
+                        fencing.fenced(gatewayName, run.run().epoch());
+                        throw e;
+                    }
                 }
                 long committed = runs.committedRuns(connection, gatewayName);
                 if (committed != prepared.readWatermark()) {
@@ -429,7 +444,7 @@ public final class SyncRunSteps {
         if (run == null && cause instanceof GatewayOwners.FencedException) {
             // This instance lost the gateway before the run began: the owner runs it; nothing to record here.
             SyncTrigger trigger = exchange.getMessage().getHeader(TRIGGER_HEADER, SyncTrigger.MANUAL, SyncTrigger.class);
-            LOG.info("sync run not started ({}): {}", trigger, error);
+            LOG.debug("sync run not started ({}): {}", trigger, error);
             // Not a run: neither statistics nor failure streaks count it.
             return new SyncRunSummary(0, trigger, SyncRunStatus.FAILED, 0, 0, 0, 0, now, now, error);
         }
