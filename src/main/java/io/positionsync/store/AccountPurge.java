@@ -33,6 +33,7 @@ public final class AccountPurge {
             new Scope("exchange_rates", "account = ?"),
             new Scope("executions", "account = ?"),
             new Scope("positions", "account = ?"),
+            new Scope("gateway_accounts", "account = ?"),
             new Scope("accounts", "account = ?"));
 
     private final DataSource dataSource;

@@ -34,7 +34,7 @@ import io.positionsync.testing.ServiceUnderTest;
  * gateways (one simulator each, with an account of its own), sharing a cluster service the test chooses. Each
  * instance writes its log to {@code target/cluster-logs/<test>-<instance>.log}.
  */
-final class GatewayCluster implements AutoCloseable {
+public final class GatewayCluster implements AutoCloseable {
     static final long AAPL = 265598L;
     /** The client id every instance uses on every gateway (only the owner connects). */
     static final int CLIENT_ID = 7;
@@ -47,7 +47,7 @@ final class GatewayCluster implements AutoCloseable {
     /** Exec ids of every fill the test made, by gateway. */
     final Map<String, Set<String>> fills = new LinkedHashMap<>();
 
-    GatewayCluster(String label, int gatewayCount, Map<String, String> clusterEnv) throws IOException {
+    public GatewayCluster(String label, int gatewayCount, Map<String, String> clusterEnv) throws IOException {
         this.label = label;
         this.clusterEnv = clusterEnv;
         this.db = TestDatabase.create();
@@ -78,7 +78,7 @@ final class GatewayCluster implements AutoCloseable {
     }
 
     /** Starts instance {@code name}: timer every second, the cluster service of this cluster. */
-    Instance start(String name) throws IOException {
+    public Instance start(String name) throws IOException {
         Map<String, String> env = new LinkedHashMap<>(ServiceUnderTest.processDefaults(db, null));
         env.put("PSYNC_HTTP_PORT", Integer.toString(ServiceUnderTest.freePort()));
         env.put("PSYNC_GATEWAYS", gatewaysVariable());
@@ -100,7 +100,7 @@ final class GatewayCluster implements AutoCloseable {
     }
 
     /** One fill on {@code gateway}'s account: a buy of {@code shares} AAPL. */
-    void trade(String gateway, int shares) {
+    public void trade(String gateway, int shares) {
         SimulatorState state = gateways.get(gateway).state();
         fills.get(gateway).add(state.trade(account(gateway), AAPL, Side.BOT, new BigDecimal(shares),
                 new BigDecimal("150.00"), new BigDecimal("1.00")).execId());
@@ -251,7 +251,7 @@ final class GatewayCluster implements AutoCloseable {
     }
 
     /** One service instance: a child JVM. */
-    static final class Instance {
+    public static final class Instance {
         final String name;
         final Process process;
         final Path log;
