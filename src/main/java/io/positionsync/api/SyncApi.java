@@ -77,8 +77,7 @@ public final class SyncApi implements AutoCloseable {
             Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight, SyncStatistics statistics, ApiSettings settings,
             Clock clock, boolean timerEnabled) {
         this((key, accounts) -> startManualRun.apply(key), tokenGuard, runs, breaks, gatewayStatus, gateway, inFlight,
-                statistics,
-                settings, clock, timerEnabled, () -> CompletableFuture.completedFuture(Optional.empty()));
+                statistics, settings, clock, timerEnabled, () -> CompletableFuture.completedFuture(Optional.empty()));
     }
 
     /** With the timer running. */
