@@ -494,7 +494,73 @@
     }
 
     renderBreaks(Array.isArray(status.openBreaks) ? status.openBreaks : null);
+    renderGateways(Array.isArray(status.gateways) ? status.gateways : null);
     renderBanner();
+  }
+
+  // --- Gateways -----------------------------------------------------------------------------
+  /** A gateway's freshness (FRESH, AMBER, RED, NEVER) as the levels and cues of the last-synced indicator. */
+  var FRESHNESS = {
+    FRESH: { level: 'fresh', cue: function () { return 'Up to date'; } },
+    AMBER: { level: 'amber', cue: function () { return 'Getting stale: older than ' + formatSpan(state.staleness.amberSeconds); } },
+    RED: { level: 'red', cue: function () { return 'Stale: older than ' + formatSpan(state.staleness.redSeconds); } },
+    NEVER: { level: 'red', cue: function () { return 'No successful sync yet'; } }
+  };
+
+  /**
+   * Every gateway the database knows, as any instance reads it: owner, live connection, last run, and its last
+   * successful sync coloured as the last-synced indicator. {@code gateways} null: unknown (the database is unavailable).
+   */
+  function renderGateways(gateways) {
+    if (!changed('gateways', [gateways, state.demoHistory ? state.demoHistory.date : null])) { return; }
+    var tbody = $('gateways-table').tBodies[0];
+    clear(tbody);
+    $('gateways').setAttribute('data-known', gateways === null ? 'false' : 'true');
+    if (gateways === null || gateways.length === 0) {
+      setText('gateways-empty', gateways === null ? 'Gateways unknown: the database is unavailable.' : 'No gateway has run yet.');
+      $('gateways-empty').hidden = false;
+      $('gateways-table-wrap').hidden = true;
+      return;
+    }
+    $('gateways-empty').hidden = true;
+    $('gateways-table-wrap').hidden = false;
+    gateways.forEach(function (g) { tbody.appendChild(gatewayRow(g)); });
+  }
+
+  function gatewayRow(g) {
+    var owner = g.owner ? el('td', { text: g.owner, title: 'epoch ' + g.epoch + ', owner since ' + formatTime(g.ownedSince) })
+      : el('td', {}, [el('span', { className: 'muted', text: 'none recorded' })]);
+    var live = el('td', { className: 'gateway-live', attrs: { 'data-live': g.liveSince ? 'true' : 'false' } },
+      [g.liveSince ? 'Live since ' + formatTime(g.liveSince) : 'Not live']);
+    var run = g.lastRun;
+    var lastRun = el('td', { className: 'gateway-last-run' }, run ? [
+      el('span', { className: 'badge run-' + String(run.status).toLowerCase(), text: run.status }), ' ',
+      run.finishedAt ? timeNode(run.finishedAt) : el('span', {}, ['started ', timeNode(run.startedAt)]),
+      g.consecutiveFailures > 0 ? el('span', { className: 'error-text', text: ' (' + g.consecutiveFailures +
+        ' failed in a row)' }) : null
+    ] : [el('span', { className: 'muted', text: 'No run yet' })]);
+    return el('tr', { attrs: { 'data-gateway': g.name, 'data-freshness': String(g.freshness) } }, [
+      el('th', { text: g.name, attrs: { scope: 'row' } }), owner, live, lastRun, freshnessCell(g)
+    ]);
+  }
+
+  /** The age of the gateway's last successful sync, coloured; the demo's history is no staleness (as above). */
+  function freshnessCell(g) {
+    var known = FRESHNESS[g.freshness] || { level: 'unknown', cue: function () { return String(g.freshness); } };
+    var level = known.level;
+    var cue = known.cue();
+    var age = typeof g.lastSuccessAgeSeconds === 'number' ? formatAge(g.lastSuccessAgeSeconds) : 'never';
+    if (state.demoHistory && g.name === 'default') {
+      level = 'building';
+      cue = 'Building the demo\'s history';
+      age = 'replaying ' + state.demoHistory.date;
+    }
+    var cell = el('td', { className: 'freshness ' + level, attrs: { 'data-level': level } }, [
+      el('span', { className: 'freshness__age', text: age }), ' ',
+      el('span', { className: 'freshness__cue', text: cue })
+    ]);
+    if (g.lastSuccessfulSyncAt) { cell.title = 'at ' + formatTime(g.lastSuccessfulSyncAt); }
+    return cell;
   }
 
   /** "Live since <time>" while the gateway's live subscriptions are in place, else "Not live". */

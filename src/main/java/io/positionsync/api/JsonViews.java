@@ -25,4 +25,10 @@ final class JsonViews {
         return json;
     }
 
+    /** A gateway's stored run: {@link #run(SyncRun)} and the {@code instance} that ran it (null: not recorded). */
+    static Map<String, Object> run(SyncRun run, String instance) {
+        Map<String, Object> json = run(run);
+        json.put("instance", instance);
+        return json;
+    }
 }

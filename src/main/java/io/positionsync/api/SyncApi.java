@@ -2,7 +2,6 @@ package io.positionsync.api;
 
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +25,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import io.positionsync.ibkr.ConnectionStatus;
 import io.positionsync.store.BreakRepository;
+import io.positionsync.store.GatewayStatusRepository;
 import io.positionsync.store.SyncRun;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.store.SyncTotals;
@@ -52,6 +52,7 @@ public final class SyncApi implements AutoCloseable {
     private final TokenGuard tokenGuard;
     private final SyncRunRepository runs;
     private final BreakRepository breaks;
+    private final GatewayStatusRepository gatewayStatus;
     private final Supplier<ConnectionStatus> gateway;
     private final BooleanSupplier inFlight;
     private final SyncStatistics statistics;
@@ -72,17 +73,19 @@ public final class SyncApi implements AutoCloseable {
      * @param timerEnabled   whether the periodic timer runs (off: the gateway is contacted only on demand)
      */
     public SyncApi(java.util.function.Function<String, InFlightRun> startManualRun, TokenGuard tokenGuard,
-            SyncRunRepository runs, BreakRepository breaks, Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight,
-            SyncStatistics statistics, ApiSettings settings, Clock clock, boolean timerEnabled) {
-        this((key, accounts) -> startManualRun.apply(key), tokenGuard, runs, breaks, gateway, inFlight, statistics,
-                settings, clock, timerEnabled, () -> CompletableFuture.completedFuture(Optional.empty()));
+            SyncRunRepository runs, BreakRepository breaks, GatewayStatusRepository gatewayStatus,
+            Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight, SyncStatistics statistics, ApiSettings settings,
+            Clock clock, boolean timerEnabled) {
+        this((key, accounts) -> startManualRun.apply(key), tokenGuard, runs, breaks, gatewayStatus, gateway, inFlight,
+                statistics, settings, clock, timerEnabled, () -> CompletableFuture.completedFuture(Optional.empty()));
     }
 
     /** With the timer running. */
     public SyncApi(java.util.function.Function<String, InFlightRun> startManualRun, TokenGuard tokenGuard,
-            SyncRunRepository runs, BreakRepository breaks, Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight,
-            SyncStatistics statistics, ApiSettings settings, Clock clock) {
-        this(startManualRun, tokenGuard, runs, breaks, gateway, inFlight, statistics, settings, clock, true);
+            SyncRunRepository runs, BreakRepository breaks, GatewayStatusRepository gatewayStatus,
+            Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight, SyncStatistics statistics, ApiSettings settings,
+            Clock clock) {
+        this(startManualRun, tokenGuard, runs, breaks, gatewayStatus, gateway, inFlight, statistics, settings, clock, true);
     }
 
     /**
@@ -90,13 +93,14 @@ public final class SyncApi implements AutoCloseable {
      *                        short bound: a manual trigger is refused with 503 and that reason at once
      */
     public SyncApi(java.util.function.BiFunction<String, java.util.Set<String>, InFlightRun> startManualRun, TokenGuard tokenGuard,
-            SyncRunRepository runs, BreakRepository breaks, Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight,
-            SyncStatistics statistics, ApiSettings settings, Clock clock, boolean timerEnabled,
-            Supplier<CompletableFuture<Optional<String>>> databaseProblem) {
+            SyncRunRepository runs, BreakRepository breaks, GatewayStatusRepository gatewayStatus,
+            Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight, SyncStatistics statistics, ApiSettings settings,
+            Clock clock, boolean timerEnabled, Supplier<CompletableFuture<Optional<String>>> databaseProblem) {
         this.databaseProblem = Objects.requireNonNull(databaseProblem, "databaseProblem");
         this.tokenGuard = Objects.requireNonNull(tokenGuard, "tokenGuard");
         this.runs = Objects.requireNonNull(runs, "runs");
         this.breaks = Objects.requireNonNull(breaks, "breaks");
+        this.gatewayStatus = Objects.requireNonNull(gatewayStatus, "gatewayStatus");
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
         this.statistics = Objects.requireNonNull(statistics, "statistics");
@@ -234,7 +238,26 @@ public final class SyncApi implements AutoCloseable {
             Long lastSuccessAgeSeconds, Long consecutiveFailures, TotalsView totals, Long openBreakCount,
             List<BreakView> openBreaks, DatabaseView database, StalenessView staleness,
             Map<String, Object> executionsMissing,
-            @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> demoHistory) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> demoHistory,
+            List<GatewayStatusView> gateways) {
+    }
+
+    /**
+     * One gateway as the database has it, the same on every instance sharing it: its owner ({@code null}: none
+     * recorded), whether its owner's live connection is up and since when, its last run (with the {@code instance}
+     * that ran it), its last successful run of every account, the failure streak of its runs of every account, and
+     * how fresh it is by the staleness thresholds.
+     */
+    public record GatewayStatusView(String name, String owner, Long epoch, Instant ownedSince, boolean live,
+            Instant liveSince, Map<String, Object> lastRun, Instant lastSuccessfulSyncAt, Long lastSuccessAgeSeconds,
+            long consecutiveFailures, Freshness freshness) {
+        static GatewayStatusView of(GatewayStatusRepository.GatewayStatus gateway, Instant now, ApiSettings settings) {
+            Long age = Freshness.ageSeconds(gateway.lastSuccessfulSyncAt(), now);
+            return new GatewayStatusView(gateway.name(), gateway.owner(), gateway.epoch(), gateway.ownedSince(),
+                    gateway.liveSince() != null, gateway.liveSince(),
+                    gateway.lastRun() == null ? null : JsonViews.run(gateway.lastRun(), gateway.lastRunInstance()),
+                    gateway.lastSuccessfulSyncAt(), age, gateway.consecutiveFailures(), Freshness.of(age, settings));
+        }
     }
 
     /** The gateway connection's state, since when, why, and the next attempt while it is down. */
@@ -291,12 +314,14 @@ public final class SyncApi implements AutoCloseable {
             List<BreakView> openBreaks = breaks.unresolved(OPEN_BREAKS_SHOWN).stream()
                     .map(BreakView::of).toList();
             Instant lastSuccessAt = lastSuccess.map(SyncRun::finishedAt).orElse(null);
-            Long age = lastSuccessAt == null ? null : Math.max(0, Duration.between(lastSuccessAt, now).toSeconds());
+            Long age = Freshness.ageSeconds(lastSuccessAt, now);
+            List<GatewayStatusView> gateways = gatewayStatus.gateways().stream()
+                    .map(g -> GatewayStatusView.of(g, now, settings)).toList();
             return new StatusView(now, gatewayView, live, running, timerEnabled, lastRun.map(JsonViews::run).orElse(null),
                     lastSuccess.map(JsonViews::run).orElse(null), lastSuccessAt, age,
                     statistics.snapshot().consecutiveFailures(),
                     new TotalsView(totals.runs(), totals.succeeded(), totals.failed(), totals.skipped()), openBreakCount,
-                    openBreaks, new DatabaseView(true, null), staleness, executionsMissing, building);
+                    openBreaks, new DatabaseView(true, null), staleness, executionsMissing, building, gateways);
         } catch (SQLException | RuntimeException e) {
             // Runs cannot even be recorded now: the failure streak and the breaks are unknown, not zero.
             SQLException sql = undefinedTable(e);
@@ -311,7 +336,7 @@ public final class SyncApi implements AutoCloseable {
                         + "): runs, failures and breaks are unknown";
             }
             return new StatusView(now, gatewayView, live, running, timerEnabled, null, null, null, null, null, null, null,
-                    null, new DatabaseView(false, detail), staleness, executionsMissing, building);
+                    null, new DatabaseView(false, detail), staleness, executionsMissing, building, null);
         }
     }
 

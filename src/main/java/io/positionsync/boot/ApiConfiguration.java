@@ -50,6 +50,7 @@ import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.DailyPnlRepository;
 import io.positionsync.store.Database;
+import io.positionsync.store.GatewayStatusRepository;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.RunListener;
 import io.positionsync.store.SyncRunRepository;
@@ -105,6 +106,7 @@ public class ApiConfiguration implements CamelConfiguration {
         DataSource dataSource = Wiring.bean(context, "dataSource", DataSource.class);
         SyncRunRepository runs = Wiring.bean(context, "syncRunRepository", SyncRunRepository.class);
         BreakRepository breaks = Wiring.bean(context, "breakRepository", BreakRepository.class);
+        GatewayStatusRepository gatewayStatus = new GatewayStatusRepository(dataSource);
         PositionRepository positions = Wiring.bean(context, "positionRepository", PositionRepository.class);
         TwsBrokerGateway gateway = Wiring.bean(context, "brokerGateway", TwsBrokerGateway.class);
         SyncTriggers triggers = Wiring.bean(context, "syncTriggers", SyncTriggers.class);
@@ -122,7 +124,7 @@ public class ApiConfiguration implements CamelConfiguration {
                     return manualTrigger.requestBodyAndHeaders("direct:sync-manual", null, headers,
                             SyncCoordinator.InFlightRun.class);
                 },
-                tokenGuard, runs, breaks, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
+                tokenGuard, runs, breaks, gatewayStatus, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
                 settings.sync().timerEnabled(), databaseHealth::problem));
         registry.bind("syncApi", syncApi);
         DemoHistory demoHistory = registry.lookupByNameAndType(GatewayConfiguration.DEMO_HISTORY, DemoHistory.class);
@@ -146,7 +148,8 @@ public class ApiConfiguration implements CamelConfiguration {
         // SIGTERM: answer waiting callers, give the run in flight its grace, then cut its snapshot short.
         context.getManagementStrategy().addEventNotifier(new GracefulStop(triggers.coordinator(),
                 settings.sync().shutdownGrace(), syncApi::close, gateway::close));
-        registry.bind("schedulerApi", new SchedulerApi(context, watchers.timer(), statistics, runs, api, clock));
+        registry.bind("schedulerApi", new SchedulerApi(context, watchers.timer(), statistics, runs, gatewayStatus,
+                api, clock));
         registry.bind("positionsApi", new PositionsApi(positions));
         registry.bind("portfolioApi", new PortfolioApi(positions, runs, new AccountRepository(dataSource),
                 gateway::status, api, clock));

@@ -89,6 +89,10 @@ class DashboardBrowserTest {
                 String.valueOf(service.getJson("api/positions?status=open").get("total").asLong()));
         assertThat(text("win-rate-definition")).contains("realized_pnl > 0");
         assertThat(text("gateway-state")).isEqualTo("UP");
+        // One gateway, this one: its last run, fresh as the indicator.
+        List<WebElement> gateways = browser.findElements(By.cssSelector("#gateways-table tbody tr[data-gateway]"));
+        assertThat(gateways).extracting(row -> row.getAttribute("data-gateway")).containsExactly("default");
+        assertThat(gateways.get(0).findElement(By.cssSelector(".freshness")).getAttribute("data-level")).isEqualTo("fresh");
         wait.until(d -> !d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).isEmpty());
         assertThat(firstRunRowId()).isEqualTo(lastRunId);
         assertThat(browser.findElements(By.cssSelector("#open-positions tbody tr[data-id]"))).isNotEmpty();
@@ -220,6 +224,8 @@ class DashboardBrowserTest {
             assertThat(browser.findElement(By.id("last-synced")).getAttribute("data-level")).isEqualTo("unknown");
             assertThat(text("run-totals")).isEqualTo("unknown");
             assertThat(text("last-run")).isEqualTo("Unknown: the database is unavailable.");
+            assertThat(text("gateways-empty")).isEqualTo("Gateways unknown: the database is unavailable.");
+            assertThat(browser.findElement(By.id("gateways-table-wrap")).isDisplayed()).isFalse();
             assertThat(text("db-banner-title")).isEqualTo("Database unavailable.");
             assertThat(text("db-banner-text")).doesNotContain("never synced");
             // The newer panels say so too, rather than showing nothing as if there were nothing.

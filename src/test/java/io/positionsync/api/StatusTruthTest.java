@@ -32,13 +32,14 @@ class StatusTruthTest {
         assertThat(up.get("consecutiveFailures").isNumber()).isTrue();
         assertThat(up.get("openBreakCount").isNumber()).isTrue();
         assertThat(up.get("timerEnabled").asBoolean()).isTrue();
+        assertThat(up.get("gateways").isArray()).isTrue();
 
         databaseAway(db, () -> {
             JsonNode down = service.getJson("api/sync/status");
             assertThat(down.at("/database/available").asBoolean()).isFalse();
             assertThat(down.at("/database/detail").asText()).contains("unknown");
             for (String unknown : new String[] {"consecutiveFailures", "openBreakCount", "openBreaks", "totals", "lastRun",
-                    "lastSuccessfulRun", "lastSuccessfulSyncAt", "lastSuccessAgeSeconds"}) {
+                    "lastSuccessfulRun", "lastSuccessfulSyncAt", "lastSuccessAgeSeconds", "gateways"}) {
                 assertThat(down.get(unknown).isNull()).as(unknown).isTrue();
             }
             assertThat(down.at("/gateway/state").asText()).as("what it knows it still says").isNotBlank();
