@@ -192,6 +192,30 @@ public final class SyncMetrics {
         });
     }
 
+    /**
+     * One gateway's meters, tagged with its name: {@code psync_gateway_owned} (1 while this instance owns it),
+     * {@code psync_gateway_live} (1 while its live subscriptions are in place) and
+     * {@code psync_gateway_runs_total{gateway,status}} (runs of it this instance ran, see {@link #recordGatewayRun}).
+     */
+    public void bindGateway(String gateway, java.util.function.BooleanSupplier owned,
+            java.util.function.Supplier<java.util.Optional<java.time.Instant>> liveSince) {
+        Gauge.builder("psync.gateway.owned", owned, o -> o.getAsBoolean() ? 1 : 0).tag("gateway", gateway)
+                .description("1 while this instance owns the gateway (always, without a cluster service)")
+                .register(registry);
+        Gauge.builder("psync.gateway.live", liveSince, l -> l.get().isPresent() ? 1 : 0).tag("gateway", gateway)
+                .description("1 while the gateway's live subscriptions are in place on this instance")
+                .register(registry);
+    }
+
+    /** Counts a run of {@code gateway} by its outcome. */
+    public void recordGatewayRun(String gateway, SyncRunSummary run) {
+        if (run.runId() == 0 && run.status() == SyncRunStatus.FAILED && run.error() != null
+                && run.error().contains("FencedException")) {
+            return; // not a run: this instance did not own the gateway
+        }
+        registry.counter("psync.gateway.runs", "gateway", gateway, "status", run.status().name()).increment();
+    }
+
     public void bindPacing(PacingStatistics statistics) {
         if (pacing != null) {
             throw new IllegalStateException("pacing already bound");

@@ -65,6 +65,12 @@ public class ObservabilityConfiguration implements CamelConfiguration {
             metrics.bindLive(live);
         }
         statistics.addListener(metrics::recordRun);
+        io.positionsync.run.Gateways gateways = Wiring.bean(context, io.positionsync.run.Gateways.BEAN,
+                io.positionsync.run.Gateways.class);
+        for (io.positionsync.run.GatewaySync each : gateways.all()) {
+            metrics.bindGateway(each.name(), each::owned, each.broker()::liveSince);
+            each.triggers().addRunListener(run -> metrics.recordGatewayRun(each.name(), run));
+        }
         // The sync steps report each successful run's fills here (recordFills); metrics and status follow.
         statistics.addFillsListener(metrics::recordFills);
         DatabaseMetrics databaseMetrics = resources.add(new DatabaseMetrics(meters,

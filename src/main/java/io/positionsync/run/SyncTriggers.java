@@ -31,6 +31,8 @@ public final class SyncTriggers implements AutoCloseable {
     private final SyncCoordinator coordinator;
     private final Duration runTimeout;
     private final String gateway;
+    private final List<java.util.function.Consumer<SyncRunSummary>> runListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Prelude prelude;
     private final List<Runnable> afterStartup = new ArrayList<>();
     private boolean startupEnded;
@@ -64,6 +66,13 @@ public final class SyncTriggers implements AutoCloseable {
             SyncRunSummary summary = done.getMessage().getBody(SyncRunSummary.class);
             if (summary == null) {
                 throw new IllegalStateException("sync run route ended without a run summary");
+            }
+            for (java.util.function.Consumer<SyncRunSummary> listener : runListeners) {
+                try {
+                    listener.accept(summary);
+                } catch (RuntimeException e) {
+                    LOG.warn("run listener of gateway {} failed: {}", gateway, e.toString());
+                }
             }
             return summary;
         });
@@ -150,6 +159,11 @@ public final class SyncTriggers implements AutoCloseable {
             @Header(SyncRunSteps.IDEMPOTENCY_HEADER) String idempotencyKey,
             @Header(SyncRunSteps.ACCOUNTS_HEADER) Collection<String> accounts) {
         return coordinator.request(trigger, idempotencyKey, accounts == null ? Set.of() : new LinkedHashSet<>(accounts));
+    }
+
+    /** Told of every run of this gateway that ended (on the run's thread; must be quick). */
+    public void addRunListener(java.util.function.Consumer<SyncRunSummary> listener) {
+        runListeners.add(listener);
     }
 
     /** The gateway these triggers run. */

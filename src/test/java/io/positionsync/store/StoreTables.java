@@ -11,7 +11,7 @@ final class StoreTables {
 
     static void truncate(TestDatabase db) throws SQLException {
         try (Connection connection = db.connection(); Statement statement = connection.createStatement()) {
-            statement.execute("TRUNCATE ledger_entries, exchange_rates, accounts, position_history, reconciliation_breaks, executions, positions, sync_runs "
+            statement.execute("TRUNCATE ledger_entries, exchange_rates, accounts, position_history, reconciliation_breaks, executions, positions, sync_runs, gateway_owners, gateway_accounts, sync_requests "
                     + "RESTART IDENTITY");
         }
     }
