@@ -630,7 +630,8 @@
     var cells = [
       el('td', { text: b.kind || DASH, title: b.note || '' }),
       el('td', { text: b.account || DASH }),
-      el('td', b.conId === null || b.conId === undefined ? { text: b.symbol || DASH } :
+      // conId 0: the break names no contract (a bot row's, an account two gateways report)
+      el('td', b.conId === null || b.conId === undefined || b.conId === 0 ? { text: b.symbol || DASH } :
         { text: b.symbol || ('conId ' + b.conId), title: 'conId ' + b.conId })
     ];
     if (hasFigures(b)) {

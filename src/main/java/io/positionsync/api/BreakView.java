@@ -11,7 +11,9 @@ import io.positionsync.sync.ReconciliationBreak;
 /**
  * A reconciliation break as the API shows it ({@code GET /api/breaks}, the status's {@code openBreaks}).
  *
- * @param kind    which disagreement it is (BOT_ROW_UNMATCHED: an adopted bot's row, named in the note, no contract)
+ * @param kind    which disagreement it is (BOT_ROW_UNMATCHED: an adopted bot's row, named in the note, no contract;
+ *                ACCOUNT_CONFLICT: an account two gateways report, named with them in the note, no contract)
+ * @param conId   the contract; 0 when the break names none
  * @param subject what it compares: {@code exec:<base execId>}, {@code day:<date>}, {@code obs:<run time>}; null for
  *                the contract as a whole
  */
@@ -33,10 +35,16 @@ public record BreakView(long id, String kind, String subject, long runId, Long p
     static BreakView of(Map<String, Object> row) {
         return new BreakView(number(row, "id"), (String) row.get("kind"), (String) row.get("subject"),
                 number(row, "run_id"), nullableNumber(row, "position_id"), (String) row.get("account"),
-                number(row, "con_id"), (String) row.get("symbol"), (String) row.get("currency"),
+                contract(row), (String) row.get("symbol"), (String) row.get("currency"),
                 (BigDecimal) row.get("ours"), (BigDecimal) row.get("broker"), (BigDecimal) row.get("difference"),
                 (BigDecimal) row.get("tolerance"), instant(row.get("detected_at")), (String) row.get("note"),
                 instant(row.get("resolved_at")), nullableNumber(row, "resolved_run_id"));
+    }
+
+    /** The contract's conId; 0 for a break that names none (a bot row's, an account's), as the status shows it. */
+    private static long contract(Map<String, Object> row) {
+        Long conId = nullableNumber(row, "con_id");
+        return conId == null ? 0 : conId;
     }
 
     private static long number(Map<String, Object> row, String column) {

@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 
+import io.positionsync.sync.AccountClaims;
 import io.positionsync.sync.BrokerSnapshot;
 import io.positionsync.sync.ExecutionConflicts;
 import io.positionsync.sync.InstrumentFacts;
@@ -118,14 +119,23 @@ public sealed interface RunState permits RunState.Started, RunState.Fetched, Run
      * @param unchanged     instruments counted as unchanged instead of handed on
      * @param readWatermark the runs committed when the stored state was read: persisting fails if another committed since
      * @param conflicts     applied fills reported again with other content, and open conflicts reported as applied
+     * @param claims        the gateway's claim on the snapshot's accounts: those another gateway reports too are left
+     *                      out of {@code snapshot} and of everything the run reconciles
      */
     record Prepared(Started run, BrokerSnapshot snapshot, RunInputs inputs, InstrumentChunks chunks, int unchanged,
-            long readWatermark, ExecutionConflicts conflicts) implements RunState {
+            long readWatermark, ExecutionConflicts conflicts, AccountClaims claims) implements RunState {
         public Prepared {
             Objects.requireNonNull(run, "run");
             Objects.requireNonNull(inputs, "inputs");
             Objects.requireNonNull(chunks, "chunks");
             Objects.requireNonNull(conflicts, "conflicts");
+            claims = claims == null ? AccountClaims.none(run.gateway()) : claims;
+        }
+
+        /** A run no other gateway contests an account of. */
+        public Prepared(Started run, BrokerSnapshot snapshot, RunInputs inputs, InstrumentChunks chunks, int unchanged,
+                long readWatermark, ExecutionConflicts conflicts) {
+            this(run, snapshot, inputs, chunks, unchanged, readWatermark, conflicts, null);
         }
 
         @Override

@@ -29,6 +29,7 @@ import io.positionsync.ibkr.BrokerGateway;
 import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.ExecutionRepository;
+import io.positionsync.store.GatewayAccounts;
 import io.positionsync.store.GatewayOwners;
 import io.positionsync.store.LedgerRepository;
 import io.positionsync.store.PositionProjection;
@@ -36,6 +37,7 @@ import io.positionsync.store.PositionRepository;
 import io.positionsync.store.RunNotifier;
 import io.positionsync.store.RunStateRepository;
 import io.positionsync.store.SyncRunRepository;
+import io.positionsync.sync.AccountClaims;
 import io.positionsync.sync.BrokerSnapshot;
 import io.positionsync.sync.ExchangeRate;
 import io.positionsync.sync.ExecutionConflict;
@@ -89,6 +91,7 @@ public final class SyncRunSteps {
     private final BreakRepository breaks;
     private final LedgerRepository ledger;
     private final AccountRepository accounts;
+    private final GatewayAccounts gatewayAccounts;
     private final SnapshotTransformer transformer;
     private final RunStateRepository state;
     /** Failed runs in a row with the same failure: said once, then counted. */
@@ -164,6 +167,7 @@ public final class SyncRunSteps {
         this.breaks = Objects.requireNonNull(breaks, "breaks");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.accounts = Objects.requireNonNull(accounts, "accounts");
+        this.gatewayAccounts = new GatewayAccounts(dataSource);
         this.transformer = Objects.requireNonNull(transformer, "transformer");
         this.state = new RunStateRepository(positions, executions, breaks, ledger, accounts, runs);
         this.breakTolerance = Objects.requireNonNull(breakTolerance, "breakTolerance");
@@ -289,15 +293,25 @@ public final class SyncRunSteps {
     }
 
     /**
-     * Reads the stored state the run needs in one consistent read (no lock held: a long split never blocks
-     * another process) and sorts the snapshot against it ({@link RunFacts}): the {@link InstrumentFacts} of every
-     * instrument reconcile must see, in chunks for the split. An instrument reconcile could only leave as stored is
-     * counted, not handed on (unless an adopted bot's table is projected: it is given every lifecycle of the run).
-     * Before the stored state is read the exchange lets go of the snapshot's messages, keeping its accounts and
-     * rates (what persisting reads). Body: {@link RunState.Fetched} -> {@link RunState.Prepared}.
+     * Claims the snapshot's accounts for the run's gateway ({@link GatewayAccounts}, a short transaction of its own):
+     * an account another gateway reports too is left out of the run as if the snapshot did not hold it (nothing of it
+     * is opened, changed or closed; its stored rows stay as they are) and is an {@code ACCOUNT_CONFLICT} break until
+     * one of them no longer reports it. Then reads the stored state the run needs in one consistent read (no lock
+     * held: a long split never blocks another process) and sorts the snapshot against it ({@link RunFacts}): the
+     * {@link InstrumentFacts} of every instrument reconcile must see, in chunks for the split. An instrument reconcile
+     * could only leave as stored is counted, not handed on (unless an adopted bot's table is projected: it is given
+     * every lifecycle of the run). Before the stored state is read the exchange lets go of the snapshot's messages,
+     * keeping its accounts and rates (what persisting reads). Body: {@link RunState.Fetched} -> {@link RunState.Prepared}.
      */
     public RunState.Prepared prepare(Exchange exchange) throws SQLException {
         RunState.Fetched fetched = exchange.getMessage().getBody(RunState.Fetched.class);
+        RunState.Started started = fetched.run();
+        AccountClaims claims = gatewayAccounts.claim(started.gateway(), started.runId(), fetched.snapshot().accounts(),
+                !started.scoped(), now());
+        if (!claims.leftOut().isEmpty()) {
+            fetched = new RunState.Fetched(started, fetched.snapshot().without(claims.leftOut()));
+            exchange.getMessage().setBody(fetched);
+        }
         BrokerSnapshot snapshot = fetched.snapshot();
         ReportedState reported = ReportedState.of(snapshot, transformer);
         Map<String, Map<String, BigDecimal>> rates = rates(snapshot);
@@ -326,7 +340,7 @@ public final class SyncRunSteps {
                 RunInputs inputs = new RunInputs(fetched.run().runId(), now(), breakTolerance, rates);
                 return new RunState.Prepared(fetched.run(), fetched.snapshot(), inputs,
                         new InstrumentChunks(facts.instruments(ledger)), facts.unchanged(), stored.committedRuns(),
-                        facts.conflicts());
+                        facts.conflicts(), claims);
             } finally {
                 connection.rollback();
                 connection.setReadOnly(false);
@@ -388,6 +402,11 @@ public final class SyncRunSteps {
                 breaks.record(connection, writes.raised());
                 breaks.resolveExecutionConflicts(connection, runId, conflicts.agreeingAgain(), syncedAt);
                 breaks.recordExecutionConflicts(connection, runId, conflicts.raised(), syncedAt);
+                AccountClaims claims = prepared.claims();
+                Set<String> accountConflictsResolved = breaks.resolveAccountConflicts(connection, runId,
+                        claims.resolvedAmong(prepared.snapshot().accounts()), syncedAt);
+                Set<String> accountConflictsRaised = breaks.recordAccountConflicts(connection, runId, claims.conflicts(),
+                        syncedAt);
                 accounts.reported(connection, runId, prepared.snapshot().accounts(), syncedAt);
                 accounts.saveRates(connection, runId, prepared.snapshot().exchangeRates());
                 // After the service's rows, before the run is recorded: an adopted bot's table, same transaction.
@@ -404,6 +423,14 @@ public final class SyncRunSteps {
                 for (ExecutionConflict conflict : conflicts.raised()) {
                     LOG.warn("run {}: EXECUTION_CONFLICT {} {}: {}", runId, conflict.reported().account(),
                             conflict.reported().symbol(), conflict.describe());
+                }
+                for (AccountClaims.Conflict conflict : claims.conflicts()) {
+                    if (accountConflictsRaised.contains(conflict.account())) {
+                        LOG.warn("run {}: ACCOUNT_CONFLICT {}: {}", runId, conflict.account(), conflict.note());
+                    }
+                }
+                for (String account : accountConflictsResolved) {
+                    LOG.info("run {}: ACCOUNT_CONFLICT {} resolved: no other gateway reports it now", runId, account);
                 }
                 return finished(run, SyncRunStatus.SUCCEEDED, counts, null, finishedAt, fills);
             } catch (SQLException | RuntimeException e) {
@@ -511,7 +538,7 @@ public final class SyncRunSteps {
             io.positionsync.ibkr.FailureRepeats.Decision ended = failureRepeats.succeeded();
             LOG.info("sync run {} {} ({}{}{}) in {} ms: {} opened, {} updated, {} closed, {} unchanged{}{}", run.runId(),
                     status, run.trigger(), gatewayLabel(run), run.scoped() ? " of " + String.join(",", run.accounts()) : "", millis, counts.opened(), counts.updated(), counts.closed(), counts.unchanged(),
-                    leftOut(state.snapshot()),
+                    leftOut(state.snapshot()) + contested(state),
                     ended.count() == 0 ? "" : " (after " + ended.count() + " failed run(s) since " + ended.since() + ")");
         } else {
             // A run that did not succeed is something to look at: WARN, so that it stands out and alerts can key on it.
@@ -549,6 +576,20 @@ public final class SyncRunSteps {
         int total = snapshot.unmanaged().total();
         return "; " + total + (total == 1 ? " row" : " rows") + " of accounts outside managedAccounts left out ("
                 + snapshot.unmanaged() + ")";
+    }
+
+    /**
+     * {@code "; 1 account reported by another gateway too left out (ACCOUNT_CONFLICT): DU1 (also reported by gateway
+     * g2)"}, or nothing when the run left none out.
+     */
+    static String contested(RunState state) {
+        if (!(state instanceof RunState.AfterPrepare after) || after.prepared().claims().leftOut().isEmpty()) {
+            return "";
+        }
+        AccountClaims claims = after.prepared().claims();
+        int count = claims.leftOut().size();
+        return "; " + count + (count == 1 ? " account" : " accounts") + " reported by another gateway too left out "
+                + "(ACCOUNT_CONFLICT): " + claims.describe();
     }
 
     /** The run's clock at PostgreSQL's precision, so a summary and its stored row show the same times. */

@@ -14,8 +14,8 @@ import javax.sql.DataSource;
 
 /**
  * Removes one account's rows and their history (its positions with their history and ledger entries, its
- * executions, reconciliation breaks and exchange rates, its {@code accounts} row), all in one transaction, e.g. the demo positions that once landed in a real
- * database. Sync runs are shared by all accounts and stay.
+ * executions, reconciliation breaks and exchange rates, the gateways' claims on it, its {@code accounts} row), all in
+ * one transaction, e.g. the demo positions that once landed in a real database. Sync runs are shared by all accounts and stay.
  *
  * <p>{@link #SCOPE} lists each table with the predicate that selects the account's rows, in delete order
  * (rows that others reference last): a new table holding per-account rows is one more line there.

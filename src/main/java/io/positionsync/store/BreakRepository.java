@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import javax.sql.DataSource;
 
+import io.positionsync.sync.AccountClaims;
 import io.positionsync.sync.BreakKind;
 import io.positionsync.sync.BreakRef;
 import io.positionsync.sync.PositionKey;
@@ -230,6 +232,65 @@ public final class BreakRepository {
             statement.setArray(3, connection.createArrayOf(type, values));
             return statement.executeUpdate();
         }
+    }
+
+    /**
+     * Raises an {@link BreakKind#ACCOUNT_CONFLICT} break per conflict in the run's transaction, unless one is open for
+     * its account already (at most one is: each gateway's runs find the same conflict, and two of them raising it at
+     * once store one). The break names the account, no contract; its note names the gateways. Returns the accounts
+     * whose break this run raised.
+     */
+    public Set<String> recordAccountConflicts(Connection connection, long runId, List<AccountClaims.Conflict> conflicts,
+            Instant at) throws SQLException {
+        Set<String> raised = new TreeSet<>();
+        if (conflicts.isEmpty()) {
+            return raised;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("""
+                INSERT INTO reconciliation_breaks (run_id, account, difference, tolerance, detected_at, note, kind)
+                SELECT ?, u.account, 0, 0, ?, u.note, 'ACCOUNT_CONFLICT'
+                FROM unnest(?::text[], ?::text[]) AS u(account, note)
+                ON CONFLICT (account) WHERE kind = 'ACCOUNT_CONFLICT' AND resolved_at IS NULL DO NOTHING
+                RETURNING account
+                """)) {
+            statement.setLong(1, runId);
+            Jdbc.setInstant(statement, 2, at);
+            statement.setArray(3, connection.createArrayOf("text",
+                    conflicts.stream().map(AccountClaims.Conflict::account).toArray()));
+            statement.setArray(4, connection.createArrayOf("text",
+                    conflicts.stream().map(AccountClaims.Conflict::note).toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    raised.add(rows.getString(1));
+                }
+            }
+        }
+        return raised;
+    }
+
+    /**
+     * Resolves the open {@link BreakKind#ACCOUNT_CONFLICT} breaks of {@code accounts} (no other gateway reports them
+     * now) in the run's transaction; returns the accounts whose break this run resolved.
+     */
+    public Set<String> resolveAccountConflicts(Connection connection, long runId, Collection<String> accounts,
+            Instant at) throws SQLException {
+        Set<String> resolved = new TreeSet<>();
+        if (accounts.isEmpty()) {
+            return resolved;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE reconciliation_breaks SET resolved_at = ?, "
+                + "resolved_run_id = ? WHERE kind = 'ACCOUNT_CONFLICT' AND resolved_at IS NULL "
+                + "AND account = ANY (?::text[]) RETURNING account")) {
+            Jdbc.setInstant(statement, 1, at);
+            statement.setLong(2, runId);
+            statement.setArray(3, connection.createArrayOf("text", accounts.toArray(new String[0])));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    resolved.add(rows.getString(1));
+                }
+            }
+        }
+        return resolved;
     }
 
     /** An adopted bot's open row the run could not link: what the status API shows about it. */

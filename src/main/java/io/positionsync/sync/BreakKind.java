@@ -32,5 +32,12 @@ public enum BreakKind {
      * The realized P&L of a contract's executions of IB's current day (every one of them known and applied, no
      * estimate of that day left) differs from the day's realized P&L IB reports in {@code updatePortfolio}.
      */
-    DAILY_REALIZED_PNL_MISMATCH
+    DAILY_REALIZED_PNL_MISMATCH,
+    /**
+     * An account two gateways (or more) report in their complete snapshots: no run of either reconciles it (nothing
+     * opened, changed or closed; its stored rows stay as they are) until only one of them reports it. Names the
+     * account, no contract; the note names the gateways. Raised once while it lasts, resolved by the first run that
+     * finds the account reported by one gateway only.
+     */
+    ACCOUNT_CONFLICT
 }

@@ -3,6 +3,7 @@ package io.positionsync.sync;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything the broker says the managed accounts hold, taken on one connection: positions, portfolio
@@ -59,6 +60,24 @@ public record BrokerSnapshot(
         if (!complete && (incompleteReason == null || incompleteReason.isBlank())) {
             throw new IllegalArgumentException("an incomplete snapshot must say why");
         }
+    }
+
+    /**
+     * The same snapshot as if the broker had not reported {@code left} at all: none of their rows (positions,
+     * portfolio values, executions, exchange rates) and not among its accounts. A run reconciles nothing of them:
+     * their stored rows are left as they are, as for any account a snapshot does not hold.
+     */
+    public BrokerSnapshot without(Set<String> left) {
+        if (left.isEmpty()) {
+            return this;
+        }
+        return new BrokerSnapshot(serverVersion, complete, incompleteReason, takenAt, serverTime,
+                accounts.stream().filter(a -> !left.contains(a)).toList(),
+                positions.stream().filter(p -> !left.contains(p.account())).toList(),
+                portfolio.stream().filter(p -> !left.contains(p.account())).toList(),
+                executions.stream().filter(e -> !left.contains(e.account())).toList(),
+                exchangeRates.stream().filter(r -> !left.contains(r.account())).toList(),
+                unmanaged);
     }
 
     /**

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.SnapshotPhase;
 import io.positionsync.store.BreakRepository;
+import io.positionsync.sync.AccountClaims;
 import io.positionsync.sync.ReconciliationBreak;
 import io.positionsync.store.TestDatabase;
 import io.positionsync.testing.PositionSyncService;
@@ -132,5 +133,51 @@ class ApiRoutesTest {
         }
         assertThat(planted.get("ours").asText()).isEqualTo("1.00");
         assertThat(planted.get("detectedAt").asText()).isEqualTo("2026-03-02T14:30:00Z");
+    }
+
+    private static JsonNode accountConflict(JsonNode breaks) {
+        for (JsonNode row : breaks) {
+            if ("ACCOUNT_CONFLICT".equals(row.get("kind").asText()) && "DU7770001".equals(row.get("account").asText())) {
+                return row;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void anAccountConflictIsListedLikeAnyBreakThoughItNamesNoContract() throws Exception {
+        long runId = service.getJson("api/sync/status").get("lastRun").get("runId").asLong();
+        BreakRepository breaks = new BreakRepository(db.dataSource());
+        AccountClaims.Conflict conflict = new AccountClaims.Conflict("DU7770001",
+                new java.util.TreeSet<>(Set.of("default", "g2")));
+        try (Connection connection = db.connection()) {
+            assertThat(breaks.recordAccountConflicts(connection, runId, List.of(conflict),
+                    Instant.parse("2026-03-02T14:30:00Z"))).containsExactly("DU7770001");
+            assertThat(breaks.recordAccountConflicts(connection, runId, List.of(conflict),
+                    Instant.parse("2026-03-02T14:31:00Z"))).as("one open per account").isEmpty();
+        }
+
+        HttpResponse<String> open = service.get("api/breaks?status=open");
+        assertThat(open.statusCode()).as(open.body()).isEqualTo(200);
+        JsonNode listed = accountConflict(ServiceUnderTest.json(open).get("breaks"));
+        assertThat(listed).as(open.body()).isNotNull();
+        assertThat(listed.get("conId").asLong()).as("no contract").isZero();
+        assertThat(listed.get("symbol").isNull()).isTrue();
+        assertThat(listed.get("note").asText()).isEqualTo(conflict.note());
+        assertThat(listed.get("runId").asLong()).isEqualTo(runId);
+        JsonNode inStatus = accountConflict(service.getJson("api/sync/status").get("openBreaks"));
+        assertThat(inStatus).isNotNull();
+        assertThat(inStatus.get("conId").asLong()).isZero();
+        assertThat(inStatus.get("note").asText()).isEqualTo(conflict.note());
+
+        try (Connection connection = db.connection()) {
+            assertThat(breaks.resolveAccountConflicts(connection, runId, List.of("DU7770001"),
+                    Instant.parse("2026-03-02T14:40:00Z"))).containsExactly("DU7770001");
+        }
+        assertThat(accountConflict(service.getJson("api/breaks?status=open").get("breaks"))).isNull();
+        JsonNode resolved = accountConflict(service.getJson("api/breaks?status=resolved&limit=500").get("breaks"));
+        assertThat(resolved).isNotNull();
+        assertThat(resolved.get("resolvedRunId").asLong()).isEqualTo(runId);
+        assertThat(resolved.get("resolvedAt").asText()).isEqualTo("2026-03-02T14:40:00Z");
     }
 }
