@@ -244,8 +244,9 @@ public class ApiConfiguration implements CamelConfiguration {
      * Manual triggers across instances: a trigger for a gateway another instance owns goes to that owner through
      * {@code sync_requests} ({@link ForwardedTriggers}), and this instance takes the requests for the gateways it owns
      * ({@link RequestTaker}); both are woken by the requests channel ({@code psync.notify.channel} followed by
-     * {@code _requests}, heard on the events' LISTEN session) and look on their own too. Only a service with the HTTP
-     * server takes part (not {@code sync-once}). Null when it does not.
+     * {@code _requests}, heard on the events' LISTEN session) and look on their own too. Only a clustered service with
+     * the HTTP server takes part (not {@code sync-once}; without a cluster service every gateway is owned here). Null
+     * when it does not.
      */
     private ForwardedRequests forwardedRequests(CamelContext context, PositionSyncSettings settings, SyncApi syncApi,
             DataSource dataSource, SyncRunRepository runs, Wiring.Resources resources) {
@@ -253,7 +254,8 @@ public class ApiConfiguration implements CamelConfiguration {
         String instance = gateways.instance();
         SyncRequests requests = new SyncRequests(dataSource,
                 SyncRequests.channelFor(settings.sync().notifyChannel().orElse(null)));
-        if (!httpServer) {
+        if (!httpServer || !gateways.clustered()) {
+            // Without a cluster service this instance owns every gateway: nothing to forward, nothing to take.
             syncApi.gateways(gateways, instance, requests, null);
             return null;
         }

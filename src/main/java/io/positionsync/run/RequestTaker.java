@@ -71,6 +71,8 @@ public final class RequestTaker implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService thread;
     private final AtomicBoolean lookQueued = new AtomicBoolean();
+    /** Whether the last look failed (said once at WARN until one succeeds again). */
+    private boolean failing;
 
     private RequestTaker(Gateways gateways, SyncRequests requests, Starter starter, Clock clock) {
         this.gateways = Objects.requireNonNull(gateways, "gateways");
@@ -133,8 +135,15 @@ public final class RequestTaker implements AutoCloseable {
                     run(taken.get());
                 }
             }
+            failing = false;
         } catch (SQLException | RuntimeException e) {
-            LOG.warn("forwarded sync requests could not be read or taken: {}", e.getMessage());
+            if (!failing) {
+                LOG.warn("forwarded sync requests could not be read or taken: {}; looking again every poll",
+                        e.getMessage());
+            } else {
+                LOG.debug("forwarded sync requests still cannot be read: {}", e.getMessage());
+            }
+            failing = true;
         }
     }
 
