@@ -359,6 +359,11 @@ public final class SyncApi implements AutoCloseable {
      */
     private ApiResponse finishedResponse(SyncRunSummary summary, String gatewayName, String owner) {
         if (summary.runId() <= 0) {
+            if (!ownedHere(gatewayName)) {
+                // lost the gateway between the check and the run's start: its new owner runs the next trigger
+                throw new ApiException(503, "gateway " + gatewayName + " is no longer owned by this instance ("
+                        + instance + "): " + summary.error() + "; send the trigger again: it goes to the owner");
+            }
             throw new ApiException(503, "database unavailable: the run could not be recorded: " + summary.error());
         }
         Map<String, Object> json = new java.util.LinkedHashMap<>(SyncRunJson.of(summary));
