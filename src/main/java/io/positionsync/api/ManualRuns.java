@@ -14,6 +14,7 @@ import java.util.function.Function;
 
 import io.positionsync.store.SyncRun;
 import io.positionsync.store.SyncRunRepository;
+import io.positionsync.run.RunState;
 import io.positionsync.run.SyncCoordinator.InFlightRun;
 import io.positionsync.sync.SyncRunSummary;
 
@@ -25,14 +26,26 @@ import io.positionsync.sync.SyncRunSummary;
  * key cannot start two runs.
  */
 final class ManualRuns {
-    /** What a trigger got: a run to wait for, or a finished run it replays. */
-    record Outcome(InFlightRun inFlight, SyncRunSummary finished, boolean replayed) {
+    /**
+     * What a trigger got: a run to wait for (of {@code gateway}), or a finished run it replays ({@code gateway} null:
+     * the run's row says).
+     */
+    record Outcome(InFlightRun inFlight, SyncRunSummary finished, boolean replayed, String gateway) {
+        Outcome(InFlightRun inFlight, SyncRunSummary finished, boolean replayed) {
+            this(inFlight, finished, replayed, null);
+        }
     }
 
-    private record Remembered(InFlightRun run, Instant at) {
+    /** Starts or joins a run of a gateway's accounts (every managed account when empty), recording the key if it starts one. */
+    @FunctionalInterface
+    interface Start {
+        InFlightRun start(String gateway, String key, Set<String> accounts);
     }
 
-    private final BiFunction<String, Set<String>, InFlightRun> start;
+    private record Remembered(InFlightRun run, String gateway, Instant at) {
+    }
+
+    private final Start start;
     private final SyncRunRepository runs;
     private final Duration window;
     private final Clock clock;
@@ -51,6 +64,14 @@ final class ManualRuns {
      */
     ManualRuns(BiFunction<String, Set<String>, InFlightRun> start, SyncRunRepository runs, Duration window,
             Clock clock) {
+        this((gateway, key, accounts) -> start.apply(key, accounts), runs, window, clock);
+    }
+
+    /**
+     * @param start starts or joins a run of a gateway's accounts, recording the key with it if it starts one (the
+     *              manual trigger route); a key is one request whichever gateway it names again
+     */
+    ManualRuns(Start start, SyncRunRepository runs, Duration window, Clock clock) {
         this.start = Objects.requireNonNull(start, "start");
         this.runs = Objects.requireNonNull(runs, "runs");
         this.window = Objects.requireNonNull(window, "window");
@@ -62,24 +83,32 @@ final class ManualRuns {
     }
 
     /** A trigger for {@code accounts} (every managed account when empty); a known key answers with its run whatever it names. */
-    synchronized Outcome request(String key, Set<String> accounts) throws SQLException {
+    Outcome request(String key, Set<String> accounts) throws SQLException {
+        return request(RunState.Started.DEFAULT_GATEWAY, key, accounts);
+    }
+
+    /**
+     * A trigger for {@code accounts} of {@code gateway} (every managed account when empty); a known key answers with
+     * its run whatever it names (another gateway, other accounts).
+     */
+    synchronized Outcome request(String gateway, String key, Set<String> accounts) throws SQLException {
         if (key == null) {
-            return new Outcome(start.apply(null, accounts), null, false);
+            return new Outcome(start.start(gateway, null, accounts), null, false, gateway);
         }
         Instant now = clock.instant();
         Instant since = now.minus(window);
         byKey.values().removeIf(remembered -> remembered.at().isBefore(since));
         Remembered known = byKey.get(key);
         if (known != null) {
-            return new Outcome(known.run(), null, true);
+            return new Outcome(known.run(), null, true, known.gateway());
         }
         Optional<SyncRun> stored = runs.findByIdempotencyKey(key, since);
         if (stored.isPresent() && stored.get().status().finished()) {
             return new Outcome(null, stored.get().toSummary(), true);
         }
         // Unknown key, or its run is still RUNNING: that is the run in flight, which this request joins.
-        InFlightRun run = start.apply(key, accounts);
-        byKey.put(key, new Remembered(run, now));
-        return new Outcome(run, null, stored.isPresent());
+        InFlightRun run = start.start(gateway, key, accounts);
+        byKey.put(key, new Remembered(run, gateway, now));
+        return new Outcome(run, null, stored.isPresent(), gateway);
     }
 }

@@ -3,7 +3,6 @@ package io.positionsync.api;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 import org.apache.camel.AsyncCallback;
@@ -17,6 +16,8 @@ import org.apache.camel.support.AsyncProcessorSupport;
  * database) runs on {@code starter}.
  */
 public final class ManualTrigger extends AsyncProcessorSupport {
+    /** The query parameter naming the gateway to run. */
+    static final String GATEWAY_PARAMETER = "gateway";
     private final SyncApi api;
     private final Executor starter;
 
@@ -27,24 +28,23 @@ public final class ManualTrigger extends AsyncProcessorSupport {
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        api.triggerAsync(exchange.getMessage().getHeader("Authorization", String.class),
-                keys(exchange.getMessage().getHeader("Idempotency-Key")),
-                TriggerAccounts.fromQuery(exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class)),
-                task -> CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return task.call();
-                    } catch (Exception e) {
-                        throw new CompletionException(e);
-                    }
-                }, starter))
-                .whenComplete((answer, failure) -> {
-                    if (failure != null) {
-                        exchange.setException(failure);
-                    } else {
-                        exchange.getMessage().setBody(answer);
-                    }
-                    callback.done(false);
-                });
+        String query = exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class);
+        CompletableFuture<ApiResponse> answer;
+        try {
+            answer = api.triggerAsync(exchange.getMessage().getHeader("Authorization", String.class),
+                    keys(exchange.getMessage().getHeader("Idempotency-Key")), TriggerAccounts.fromQuery(query),
+                    TriggerAccounts.fromQuery(query, GATEWAY_PARAMETER), starter);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((response, failure) -> {
+            if (failure != null) {
+                exchange.setException(failure);
+            } else {
+                exchange.getMessage().setBody(response);
+            }
+            callback.done(false);
+        });
         return false;
     }
 

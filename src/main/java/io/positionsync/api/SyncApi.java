@@ -11,11 +11,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -24,8 +22,13 @@ import org.apache.camel.Header;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import io.positionsync.ibkr.ConnectionStatus;
+import io.positionsync.run.GatewaySync;
+import io.positionsync.run.Gateways;
+import io.positionsync.run.RequestTaker;
+import io.positionsync.run.RunState;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.GatewayStatusRepository;
+import io.positionsync.store.SyncRequests;
 import io.positionsync.store.SyncRun;
 import io.positionsync.store.SyncRunRepository;
 import io.positionsync.store.SyncTotals;
@@ -66,6 +69,22 @@ public final class SyncApi implements AutoCloseable {
     private volatile Supplier<Optional<Instant>> liveSince = Optional::empty;
     /** The built-in demo's history in progress ({@code demoHistory} in the status), or null. */
     private volatile Supplier<Map<String, Object>> demoHistory;
+    /** The service's gateways (null: one gateway, {@code default}, owned here). */
+    private volatile Gateways gateways;
+    /** This instance's name (the {@code owner} of the runs it starts; null: not named). */
+    private volatile String instance;
+    /** Who ran a run (null: not known). */
+    private volatile SyncRequests requests;
+    /** Triggers sent on to the owner of their gateway (null: they are refused). */
+    private volatile ForwardedTriggers forwarded;
+    /** Idempotency keys this instance forwarded, by when. */
+    private final Map<String, Instant> forwardedKeys = new ConcurrentHashMap<>();
+
+    /** Starts or joins a run of a gateway's accounts (every managed account when empty) for a manual trigger. */
+    @FunctionalInterface
+    public interface ManualStart {
+        InFlightRun start(String gateway, String idempotencyKey, java.util.Set<String> accounts);
+    }
 
     /**
      * @param startManualRun starts or joins a run for a manual trigger with an optional idempotency key
@@ -96,6 +115,15 @@ public final class SyncApi implements AutoCloseable {
             SyncRunRepository runs, BreakRepository breaks, GatewayStatusRepository gatewayStatus,
             Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight, SyncStatistics statistics, ApiSettings settings,
             Clock clock, boolean timerEnabled, Supplier<CompletableFuture<Optional<String>>> databaseProblem) {
+        this((name, key, accounts) -> startManualRun.apply(key, accounts), tokenGuard, runs, breaks, gatewayStatus,
+                gateway, inFlight, statistics, settings, clock, timerEnabled, databaseProblem);
+    }
+
+    /** As above, for a service of several gateways: {@code startManualRun} starts or joins a run of the gateway named. */
+    public SyncApi(ManualStart startManualRun, TokenGuard tokenGuard,
+            SyncRunRepository runs, BreakRepository breaks, GatewayStatusRepository gatewayStatus,
+            Supplier<ConnectionStatus> gateway, BooleanSupplier inFlight, SyncStatistics statistics, ApiSettings settings,
+            Clock clock, boolean timerEnabled, Supplier<CompletableFuture<Optional<String>>> databaseProblem) {
         this.databaseProblem = Objects.requireNonNull(databaseProblem, "databaseProblem");
         this.tokenGuard = Objects.requireNonNull(tokenGuard, "tokenGuard");
         this.runs = Objects.requireNonNull(runs, "runs");
@@ -107,7 +135,30 @@ public final class SyncApi implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.timerEnabled = timerEnabled;
-        this.manualRuns = new ManualRuns(startManualRun, runs, settings.idempotencyWindow(), clock);
+        this.manualRuns = new ManualRuns(startManualRun::start, runs, settings.idempotencyWindow(), clock);
+    }
+
+    /**
+     * The gateways a trigger may name ({@code ?gateway=}) and this instance's name: a trigger for a gateway owned here
+     * runs here, one for a gateway another instance owns goes to that owner through {@code sync_requests}
+     * ({@code forwarded}; null: refused with 503), and every answer names the gateway and the instance that ran it.
+     */
+    public void gateways(Gateways gateways, String instance, SyncRequests requests, ForwardedTriggers forwarded) {
+        this.gateways = Objects.requireNonNull(gateways, "gateways");
+        this.instance = Objects.requireNonNull(instance, "instance");
+        this.requests = Objects.requireNonNull(requests, "requests");
+        this.forwarded = forwarded;
+    }
+
+    /**
+     * The owner's side of a forwarded trigger ({@link RequestTaker}): starts or joins the run of {@code gateway} as a
+     * trigger sent here would (the same idempotency keys), or names the finished run its key started.
+     */
+    public RequestTaker.Started startForwarded(String gateway, String idempotencyKey, java.util.Set<String> accounts)
+            throws SQLException {
+        ManualRuns.Outcome outcome = manualRuns.request(gateway, idempotencyKey, accounts);
+        return outcome.finished() != null ? RequestTaker.Started.finished(outcome.finished())
+                : RequestTaker.Started.of(outcome.inFlight());
     }
 
     /** 401 unless the request carries the bearer token (checked before anything else is looked at). */
@@ -116,25 +167,18 @@ public final class SyncApi implements AutoCloseable {
     }
 
     /**
-     * The manual trigger without holding a thread while the run goes on: the token and the key are checked and
-     * the database probed at once (401 / 400 / 503 with the reason), then {@code start} (a short task on a
-     * worker: it may look the key up in the database) starts, joins or replays the run, and the answer
-     * completes when the run ends or the configured wait is over (200 / 202), or with 503 when the service
-     * shuts down first. Every answer still pending at {@link #close()} gets that 503.
+     * The manual trigger without holding a thread while the run goes on: the token, the key, the accounts and the
+     * gateway are checked and the database probed at once (401 / 400 / 503 with the reason), then a short task on
+     * {@code starter} (it may look the key up in the database) starts, joins or replays the run, and the answer
+     * completes when the run ends or the configured wait is over (200 / 202), or with 503 when the service shuts down
+     * first. A trigger for a gateway another instance owns is sent on to that owner and answered alike (503 when no
+     * instance takes it within the wait). Every answer still pending at {@link #close()} gets that 503.
      *
-     * @param start runs a short blocking task off the event loop and completes with its result
+     * @param gatewayParameters the {@code gateway} query parameter's values: the gateway to run (none: the only one
+     *                          configured; with several, one must be named)
      */
     public CompletableFuture<ApiResponse> triggerAsync(String authorization, List<String> idempotencyKeys,
-            Function<Callable<ManualRuns.Outcome>, CompletionStage<ManualRuns.Outcome>> start) {
-        return triggerAsync(authorization, idempotencyKeys, List.of(), start);
-    }
-
-    /**
-     * As above, for the accounts the {@code accounts} query parameter names (comma-separated; every managed account
-     * without it): a run of just those accounts, which never touches another account's positions.
-     */
-    public CompletableFuture<ApiResponse> triggerAsync(String authorization, List<String> idempotencyKeys,
-            List<String> accountParameters, Function<Callable<ManualRuns.Outcome>, CompletionStage<ManualRuns.Outcome>> start) {
+            List<String> accountParameters, List<String> gatewayParameters, java.util.concurrent.Executor starter) {
         CompletableFuture<ApiResponse> answer = new CompletableFuture<>();
         try {
             tokenGuard.check(authorization);
@@ -143,6 +187,7 @@ public final class SyncApi implements AutoCloseable {
             }
             java.util.Set<String> accounts = TriggerAccounts.parse(accountParameters);
             String key = idempotencyKey(idempotencyKeys == null || idempotencyKeys.isEmpty() ? null : idempotencyKeys.get(0));
+            String gatewayName = gateway(gatewayParameters);
             pending.add(answer);
             answer.whenComplete((r, t) -> pending.remove(answer));
             if (closed) {
@@ -153,8 +198,13 @@ public final class SyncApi implements AutoCloseable {
                 if (problem.isPresent()) {
                     throw new ApiException(503, "database unavailable: " + problem.get());
                 }
-                return start.apply(() -> manualRuns.request(key, accounts));
-            }).thenCompose(this::reply).whenComplete((response, failure) -> {
+                if (ownedHere(gatewayName)) {
+                    return CompletableFuture.supplyAsync(() -> call(() -> local(gatewayName, key, accounts)), starter)
+                            .thenCompose(this::reply);
+                }
+                return CompletableFuture.supplyAsync(() -> call(() -> forward(gatewayName, key, accounts)), starter)
+                        .thenCompose(f -> f);
+            }).whenComplete((response, failure) -> {
                 if (failure != null) {
                     answer.completeExceptionally(failure instanceof CompletionException ce && ce.getCause() != null
                             ? ce.getCause() : failure);
@@ -166,6 +216,101 @@ public final class SyncApi implements AutoCloseable {
             answer.completeExceptionally(e);
         }
         return answer;
+    }
+
+    private static <T> T call(Callable<T> task) {
+        try {
+            return task.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    /** The gateway a trigger runs: the one named, or the only one; 400 naming the configured ones otherwise. */
+    String gateway(List<String> parameters) {
+        Gateways all = gateways;
+        java.util.Set<String> names = all == null ? java.util.Set.of(RunState.Started.DEFAULT_GATEWAY) : all.names();
+        List<String> given = parameters == null ? List.of() : parameters;
+        if (given.size() > 1) {
+            throw ApiException.badRequest("query parameter 'gateway' must be given once; configured gateways: "
+                    + String.join(", ", names));
+        }
+        if (given.isEmpty()) {
+            if (names.size() == 1) {
+                return names.iterator().next();
+            }
+            throw ApiException.badRequest("name a gateway: " + String.join(", ", names));
+        }
+        String name = given.get(0).trim();
+        if (!names.contains(name)) {
+            throw ApiException.badRequest("unknown gateway '" + name + "'; configured gateways: " + String.join(", ", names));
+        }
+        return name;
+    }
+
+    private boolean ownedHere(String gatewayName) {
+        Gateways all = gateways;
+        return all == null || all.find(gatewayName).map(GatewaySync::owned).orElse(false);
+    }
+
+    /** A run of a gateway owned here: what the trigger got, and who ran a finished run it replays. */
+    private record Local(ManualRuns.Outcome outcome, String gateway, SyncRequests.Origin origin) {
+    }
+
+    private Local local(String gatewayName, String key, java.util.Set<String> accounts) throws SQLException {
+        ManualRuns.Outcome outcome = manualRuns.request(gatewayName, key, accounts);
+        SyncRequests.Origin origin = null;
+        SyncRequests known = requests;
+        if (outcome.finished() != null && known != null && outcome.finished().runId() > 0) {
+            origin = known.origin(outcome.finished().runId()).orElse(null);
+        }
+        return new Local(outcome, outcome.gateway() != null ? outcome.gateway() : gatewayName, origin);
+    }
+
+    /**
+     * A trigger for a gateway another instance owns: a finished run its key started is replayed here; anything else
+     * goes to the owner, whose answer (or the wait's end) completes the returned answer.
+     */
+    private CompletableFuture<ApiResponse> forward(String gatewayName, String key, java.util.Set<String> accounts)
+            throws SQLException {
+        ForwardedTriggers forwarder = forwarded;
+        if (forwarder == null) {
+            throw new ApiException(503, "gateway " + gatewayName + " is owned by another instance, and this one does not "
+                    + "forward triggers; send it to the owner");
+        }
+        boolean replayed = false;
+        if (key != null) {
+            Instant now = clock.instant();
+            Instant since = now.minus(settings.idempotencyWindow());
+            forwardedKeys.values().removeIf(at -> at.isBefore(since));
+            Optional<SyncRun> stored = runs.findByIdempotencyKey(key, since);
+            if (stored.isPresent() && stored.get().status().finished()) {
+                SyncRequests.Origin origin = requests.origin(stored.get().id()).orElse(null);
+                return CompletableFuture.completedFuture(finishedResponse(stored.get().toSummary(),
+                        origin == null ? gatewayName : origin.gateway(), origin == null ? null : origin.instance())
+                        .withHeader(REPLAYED_HEADER, "true"));
+            }
+            replayed = stored.isPresent() || forwardedKeys.putIfAbsent(key, now) != null;
+        }
+        boolean replay = replayed;
+        return forwarder.forward(gatewayName, key, accounts).thenApply(outcome -> {
+            ApiResponse response = forwardedResponse(outcome);
+            return replay ? response.withHeader(REPLAYED_HEADER, "true") : response;
+        });
+    }
+
+    private ApiResponse forwardedResponse(ForwardedTriggers.Outcome outcome) {
+        if (outcome instanceof ForwardedTriggers.Ended ended) {
+            return finishedResponse(ended.run().toSummary(), ended.origin().gateway(), ended.origin().instance());
+        }
+        if (outcome instanceof ForwardedTriggers.StillRunning running) {
+            return ApiResponse.accepted(new StillRunningView(running.runId(),
+                    running.trigger() == null ? io.positionsync.sync.SyncTrigger.MANUAL.name() : running.trigger(),
+                    "RUNNING", stillRunningMessage(), running.gateway(), running.owner()));
+        }
+        throw new ApiException(503, ((ForwardedTriggers.NoRun) outcome).reason());
     }
 
     /** How many manual triggers are waiting for their answer. */
@@ -187,42 +332,60 @@ public final class SyncApi implements AutoCloseable {
                 + "recorded (see GET api/sync/runs after the restart)");
     }
 
-    /** The answer for an outcome: the run's summary, or 202 once the wait is over, without blocking. */
-    private CompletableFuture<ApiResponse> reply(ManualRuns.Outcome outcome) {
+    /** The answer for a run of a gateway owned here: the run's summary, or 202 once the wait is over, without blocking. */
+    private CompletableFuture<ApiResponse> reply(Local local) {
+        ManualRuns.Outcome outcome = local.outcome();
         CompletableFuture<ApiResponse> response;
         if (outcome.finished() != null) {
-            response = CompletableFuture.completedFuture(finishedResponse(outcome.finished()));
+            SyncRequests.Origin origin = local.origin();
+            response = CompletableFuture.completedFuture(finishedResponse(outcome.finished(),
+                    origin == null ? local.gateway() : origin.gateway(), origin == null ? instance : origin.instance()));
         } else {
             InFlightRun run = outcome.inFlight();
+            String gatewayName = local.gateway();
+            String owner = instance;
             long waitMs = settings.syncWait().toMillis();
-            response = run.result().thenApply(this::finishedResponse)
+            response = run.result().thenApply(summary -> finishedResponse(summary, gatewayName, owner))
                     .completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
                     .thenCompose(done -> done != null ? CompletableFuture.completedFuture(done)
                             : run.runId().handle((id, failure) -> id)
                                     .completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
-                                    .thenApply(id -> stillRunning(run, id)));
+                                    .thenApply(id -> stillRunning(run, id, gatewayName, owner)));
         }
         return outcome.replayed() ? response.thenApply(r -> r.withHeader(REPLAYED_HEADER, "true")) : response;
     }
 
     /**
-     * 200 with the summary; 503 with the reason for a run that could not even be recorded (the database is
-     * down): there is no run to follow.
+     * 200 with the summary, its gateway and the instance that ran it; 503 with the reason for a run that could not
+     * even be recorded (the database is down): there is no run to follow.
      */
-    private ApiResponse finishedResponse(SyncRunSummary summary) {
+    private ApiResponse finishedResponse(SyncRunSummary summary, String gatewayName, String owner) {
         if (summary.runId() <= 0) {
+            if (!ownedHere(gatewayName)) {
+                // lost the gateway between the check and the run's start: its new owner runs the next trigger
+                throw new ApiException(503, "gateway " + gatewayName + " is no longer owned by this instance ("
+                        + instance + "): " + summary.error() + "; send the trigger again: it goes to the owner");
+            }
             throw new ApiException(503, "database unavailable: the run could not be recorded: " + summary.error());
         }
-        return ApiResponse.ok(SyncRunJson.of(summary));
+        Map<String, Object> json = new java.util.LinkedHashMap<>(SyncRunJson.of(summary));
+        json.put("gateway", gatewayName);
+        json.put("owner", owner);
+        return ApiResponse.ok(json);
     }
 
-    /** The answer to a trigger whose run goes on after the wait (202). */
-    public record StillRunningView(Long runId, String trigger, String status, String message) {
+    /** The answer to a trigger whose run goes on after the wait (202): its gateway and the instance that runs it. */
+    public record StillRunningView(Long runId, String trigger, String status, String message, String gateway,
+            String owner) {
     }
 
-    private ApiResponse stillRunning(InFlightRun run, Long runId) {
-        return ApiResponse.accepted(new StillRunningView(runId, run.trigger().name(), "RUNNING", "the run is still going after "
-                + settings.syncWait().toMillis() + " ms; follow it in GET api/sync/runs"));
+    private ApiResponse stillRunning(InFlightRun run, Long runId, String gatewayName, String owner) {
+        return ApiResponse.accepted(new StillRunningView(runId, run.trigger().name(), "RUNNING", stillRunningMessage(),
+                gatewayName, owner));
+    }
+
+    private String stillRunningMessage() {
+        return "the run is still going after " + settings.syncWait().toMillis() + " ms; follow it in GET api/sync/runs";
     }
 
     /**

@@ -27,6 +27,11 @@ final class TriggerAccounts {
 
     /** The raw values of the {@code accounts} parameter in a query string ({@code null}: none). */
     static List<String> fromQuery(String query) {
+        return fromQuery(query, PARAMETER);
+    }
+
+    /** The raw values of the parameter {@code parameter} in a query string ({@code null}: none). */
+    static List<String> fromQuery(String query, String parameter) {
         if (query == null || query.isEmpty()) {
             return List.of();
         }
@@ -34,7 +39,7 @@ final class TriggerAccounts {
         for (String pair : query.split("&")) {
             int equals = pair.indexOf('=');
             String name = decode(equals < 0 ? pair : pair.substring(0, equals));
-            if (PARAMETER.equals(name)) {
+            if (parameter.equals(name)) {
                 values.add(equals < 0 ? "" : decode(pair.substring(equals + 1)));
             }
         }

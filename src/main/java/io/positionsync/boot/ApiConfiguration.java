@@ -26,6 +26,7 @@ import io.positionsync.api.AsyncHttpEngine;
 import io.positionsync.api.BreaksApi;
 import io.positionsync.api.DashboardAssets;
 import io.positionsync.api.DatabaseHealthCheck;
+import io.positionsync.api.ForwardedTriggers;
 import io.positionsync.api.HttpConnectionLimits;
 import io.positionsync.api.HttpResponses;
 import io.positionsync.api.ManualTrigger;
@@ -42,7 +43,9 @@ import io.positionsync.api.TokenGuard;
 import io.positionsync.api.UnmatchedRequests;
 import io.positionsync.ibkr.TwsBrokerGateway;
 import io.positionsync.ibkr.sim.DemoHistory;
+import io.positionsync.run.Gateways;
 import io.positionsync.run.GracefulStop;
+import io.positionsync.run.RequestTaker;
 import io.positionsync.run.SyncCoordinator;
 import io.positionsync.run.SyncRunSteps;
 import io.positionsync.run.SyncTriggers;
@@ -50,7 +53,9 @@ import io.positionsync.store.AccountRepository;
 import io.positionsync.store.BreakRepository;
 import io.positionsync.store.DailyPnlRepository;
 import io.positionsync.store.Database;
+import io.positionsync.store.GatewayOwners;
 import io.positionsync.store.GatewayStatusRepository;
+import io.positionsync.store.SyncRequests;
 import io.positionsync.store.PositionRepository;
 import io.positionsync.store.RunListener;
 import io.positionsync.store.SyncRunRepository;
@@ -65,6 +70,10 @@ public class ApiConfiguration implements CamelConfiguration {
     /** The first wait before the events' LISTEN session is opened again after a loss; it doubles up to the max. */
     private static final Duration LISTEN_BACKOFF_INITIAL = Duration.ofMillis(250);
     private static final Duration LISTEN_BACKOFF_MAX = Duration.ofSeconds(10);
+    /** How often the owner looks for forwarded triggers it missed (a notification lost, or notifications off). */
+    private static final Duration TAKER_POLL = Duration.ofSeconds(1);
+    /** How often a forwarded trigger's request and run are read while its caller waits. */
+    private static final Duration FORWARDED_POLL = Duration.ofMillis(250);
 
     /** Whether camel-main runs the embedded HTTP server (off for one-shot commands). */
     @PropertyInject(value = "camel.server.enabled", defaultValue = "false")
@@ -117,8 +126,9 @@ public class ApiConfiguration implements CamelConfiguration {
 
         ProducerTemplate manualTrigger = context.createProducerTemplate();
         SyncApi syncApi = resources.add(new SyncApi(
-                (key, accounts) -> {
+                (gatewayName, key, accounts) -> {
                     java.util.Map<String, Object> headers = new java.util.HashMap<>();
+                    headers.put(SyncRunSteps.GATEWAY_HEADER, gatewayName);
                     headers.put(SyncRunSteps.IDEMPOTENCY_HEADER, key);
                     headers.put(SyncRunSteps.ACCOUNTS_HEADER, accounts);
                     return manualTrigger.requestBodyAndHeaders("direct:sync-manual", null, headers,
@@ -127,6 +137,7 @@ public class ApiConfiguration implements CamelConfiguration {
                 tokenGuard, runs, breaks, gatewayStatus, gateway::status, triggers.coordinator()::inFlight, statistics, api, clock,
                 settings.sync().timerEnabled(), databaseHealth::problem));
         registry.bind("syncApi", syncApi);
+        ForwardedRequests forwardedRequests = forwardedRequests(context, settings, syncApi, dataSource, runs, resources);
         DemoHistory demoHistory = registry.lookupByNameAndType(GatewayConfiguration.DEMO_HISTORY, DemoHistory.class);
         if (demoHistory != null) {
             // The history is over when the start-up run after it has ended: until then its old runs are the newest
@@ -163,7 +174,7 @@ public class ApiConfiguration implements CamelConfiguration {
                 context.getExecutorServiceManager().newThreadPool(syncApi, "manual-trigger-start", 1, 4)));
         RequestGuards guards = new RequestGuards(httpResponses, tokenGuard, connectionLimits);
         if (httpServer) {
-            guards.events(runEvents(context, settings, httpResponses, resources));
+            guards.events(runEvents(context, settings, httpResponses, resources, forwardedRequests));
         }
         // Security headers everywhere, HEAD, the token for reads off loopback, bodies over the limit; /api/events.
         context.addStartupListener(guards.installer());
@@ -178,7 +189,7 @@ public class ApiConfiguration implements CamelConfiguration {
      * waits for one. With the channel empty there is nothing to hear: the stream answers 503 and says why.
      */
     private static RunEvents runEvents(CamelContext context, PositionSyncSettings settings, HttpResponses responses,
-            Wiring.Resources resources) {
+            Wiring.Resources resources, ForwardedRequests forwardedRequests) {
         String channel = settings.sync().notifyChannel().map(String::trim).filter(c -> !c.isEmpty()).orElse(null);
         RunEvents events = new RunEvents(responses, Wiring.bean(context, ApiJson.BEAN, ObjectMapper.class),
                 settings.http().events(), channel == null ? "live events are off: PSYNC_NOTIFY_CHANNEL is empty, so "
@@ -189,6 +200,10 @@ public class ApiConfiguration implements CamelConfiguration {
         }
         if (channel != null) {
             Database database = Wiring.bean(context, "database", Database.class);
+            // The same session hears the forwarded triggers' channel (one LISTEN session per instance).
+            java.util.Map<String, RunListener.Channel> others = forwardedRequests == null
+                    || forwardedRequests.requests().channel() == null ? java.util.Map.of()
+                            : java.util.Map.of(forwardedRequests.requests().channel(), forwardedRequests);
             RunListener listener = resources.add(RunListener.start(database::openSession, channel, new RunListener.Events() {
                 @Override
                 public void run(String payload) {
@@ -207,7 +222,7 @@ public class ApiConfiguration implements CamelConfiguration {
                 public void lost(String reason, Duration retryIn) {
                     // logged by the listener; the streams stay open and get a resync once it listens again
                 }
-            }, LISTEN_BACKOFF_INITIAL, LISTEN_BACKOFF_MAX));
+            }, others, LISTEN_BACKOFF_INITIAL, LISTEN_BACKOFF_MAX));
             if (meters != null) {
                 RunEvents.bindListenerMetrics(meters, listener);
             }
@@ -226,6 +241,53 @@ public class ApiConfiguration implements CamelConfiguration {
         });
         context.getRegistry().bind("runEvents", events);
         return events;
+    }
+
+    /**
+     * Manual triggers across instances: a trigger for a gateway another instance owns goes to that owner through
+     * {@code sync_requests} ({@link ForwardedTriggers}), and this instance takes the requests for the gateways it owns
+     * ({@link RequestTaker}); both are woken by the requests channel ({@code psync.notify.channel} followed by
+     * {@code _requests}, heard on the events' LISTEN session) and look on their own too. Only a clustered service with
+     * the HTTP server takes part (not {@code sync-once}; without a cluster service every gateway is owned here). Null
+     * when it does not.
+     */
+    private ForwardedRequests forwardedRequests(CamelContext context, PositionSyncSettings settings, SyncApi syncApi,
+            DataSource dataSource, SyncRunRepository runs, Wiring.Resources resources) {
+        Gateways gateways = Wiring.bean(context, Gateways.BEAN, Gateways.class);
+        String instance = gateways.instance();
+        SyncRequests requests = new SyncRequests(dataSource,
+                SyncRequests.channelFor(settings.sync().notifyChannel().orElse(null)));
+        if (!httpServer || !gateways.clustered()) {
+            // Without a cluster service this instance owns every gateway: nothing to forward, nothing to take.
+            syncApi.gateways(gateways, instance, requests, null);
+            return null;
+        }
+        Clock clock = Clock.systemUTC();
+        ForwardedTriggers forwarded = resources.add(new ForwardedTriggers(requests, runs, new GatewayOwners(dataSource),
+                instance, settings.http().api().syncWait(), FORWARDED_POLL, clock));
+        RequestTaker taker = resources.add(RequestTaker.start(gateways, requests, syncApi::startForwarded, clock,
+                TAKER_POLL));
+        syncApi.gateways(gateways, instance, requests, forwarded);
+        context.getRegistry().bind("requestTaker", taker);
+        context.getRegistry().bind("forwardedTriggers", forwarded);
+        return new ForwardedRequests(requests, forwarded, taker);
+    }
+
+    /** The two sides of forwarded triggers, and what the requests channel tells them. */
+    private record ForwardedRequests(SyncRequests requests, ForwardedTriggers forwarded, RequestTaker taker)
+            implements RunListener.Channel {
+        @Override
+        public void heard(String payload) {
+            taker.heard(payload);
+            forwarded.heard(payload);
+        }
+
+        @Override
+        public void listening(boolean again) {
+            // requests announced while nobody listened were not heard: look now
+            taker.wake();
+            forwarded.wake();
+        }
     }
 
     /** The Vert.x the HTTP server runs on, closed once the context has stopped (the server stops on it first). */

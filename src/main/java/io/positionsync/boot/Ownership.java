@@ -106,7 +106,7 @@ final class Ownership {
                 FileLockClusterService file = new FileLockClusterService();
                 file.setId(settings.instance());
                 file.setRoot(settings.fileRoot().toAbsolutePath().toString());
-                file.setAcquireLockDelay(1, TimeUnit.MILLISECONDS);
+                file.setAcquireLockDelay(1, TimeUnit.MILLISECONDS); // at once (Camel refuses 0)
                 file.setAcquireLockInterval(settings.fileInterval().toMillis(), TimeUnit.MILLISECONDS);
                 file.setHeartbeatTimeoutMultiplier(settings.fileHeartbeatMultiplier());
                 return file;

@@ -84,10 +84,16 @@ public final class Gateways implements SyncRunSteps.Fencing, AutoCloseable {
         return get(gateway).triggers().runAndWait(trigger);
     }
 
-    /** Starts or joins a run of {@code gateway} without waiting (of {@code accounts}, every account when empty). */
-    public SyncCoordinator.InFlightRun request(String gateway, SyncTrigger trigger, String idempotencyKey,
-            Collection<String> accounts) {
-        return get(gateway).triggers().request(trigger, idempotencyKey, accounts);
+    /**
+     * Starts or joins a run of {@code gateway} (none: the first configured) without waiting, of {@code accounts} (every
+     * account when empty): the manual trigger route ({@code direct:sync-manual}) calls it with its headers.
+     */
+    public SyncCoordinator.InFlightRun request(@Header(SyncRunSteps.GATEWAY_HEADER) String gateway,
+            @Header(SyncRunSteps.TRIGGER_HEADER) SyncTrigger trigger,
+            @Header(SyncRunSteps.IDEMPOTENCY_HEADER) String idempotencyKey,
+            @Header(SyncRunSteps.ACCOUNTS_HEADER) Collection<String> accounts) {
+        GatewaySync target = gateway == null ? all().get(0) : get(gateway);
+        return target.triggers().request(trigger, idempotencyKey, accounts);
     }
 
     /** Waits for every gateway's run in flight to end, up to {@code timeout} in all. */

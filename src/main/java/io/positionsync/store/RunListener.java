@@ -45,6 +45,19 @@ public final class RunListener implements AutoCloseable {
         void lost(String reason, Duration retryIn);
     }
 
+    /**
+     * Another channel the same session listens on (one LISTEN session per instance): its notifications go to
+     * {@link #heard}, in order, on the listener's thread; {@link #listening} says when the session listens (again).
+     */
+    public interface Channel {
+        /** A notification's payload. */
+        void heard(String payload);
+
+        /** The session listens; {@code again}: after a loss (notifications in between were not heard). */
+        default void listening(boolean again) {
+        }
+    }
+
     /** Opens a session of its own (see {@link Database#openSession()}). */
     @FunctionalInterface
     public interface Sessions {
@@ -54,6 +67,8 @@ public final class RunListener implements AutoCloseable {
     private final Sessions sessions;
     private final String channel;
     private final Events events;
+    /** The other channels, by name. */
+    private final java.util.Map<String, Channel> others;
     private final Duration backoffInitial;
     private final Duration backoffMax;
     private final Thread thread;
@@ -63,11 +78,19 @@ public final class RunListener implements AutoCloseable {
     private volatile boolean listening;
     private volatile int backendPid;
 
-    private RunListener(Sessions sessions, String channel, Events events, Duration backoffInitial, Duration backoffMax) {
+    private RunListener(Sessions sessions, String channel, Events events, java.util.Map<String, Channel> others,
+            Duration backoffInitial, Duration backoffMax) {
         this.sessions = Objects.requireNonNull(sessions, "sessions");
         // LISTEN takes no bind parameter: the name goes into the statement, so only a plain identifier is accepted.
         this.channel = RunNotifier.checkChannel(Objects.requireNonNull(channel, "channel"));
         this.events = Objects.requireNonNull(events, "events");
+        this.others = java.util.Map.copyOf(others);
+        for (String other : this.others.keySet()) {
+            RunNotifier.checkChannel(other);
+            if (other.equals(this.channel)) {
+                throw new IllegalArgumentException("channel " + other + " is the runs' channel");
+            }
+        }
         this.backoffInitial = backoffInitial;
         this.backoffMax = backoffMax;
         this.thread = new Thread(this::loop, "psync-run-listener");
@@ -80,7 +103,13 @@ public final class RunListener implements AutoCloseable {
      */
     public static RunListener start(Sessions sessions, String channel, Events events, Duration backoffInitial,
             Duration backoffMax) {
-        RunListener listener = new RunListener(sessions, channel, events, backoffInitial, backoffMax);
+        return start(sessions, channel, events, java.util.Map.of(), backoffInitial, backoffMax);
+    }
+
+    /** As above, the same session also listening on {@code others} (plain identifiers, by name). */
+    public static RunListener start(Sessions sessions, String channel, Events events, java.util.Map<String, Channel> others,
+            Duration backoffInitial, Duration backoffMax) {
+        RunListener listener = new RunListener(sessions, channel, events, others, backoffInitial, backoffMax);
         listener.thread.start();
         return listener;
     }
@@ -113,6 +142,9 @@ public final class RunListener implements AutoCloseable {
                     session.setAutoCommit(true); // notifications reach a session between its transactions
                     try (Statement statement = session.createStatement()) {
                         statement.execute("LISTEN " + channel);
+                        for (String other : others.keySet()) {
+                            statement.execute("LISTEN " + other);
+                        }
                     }
                     PGConnection pg = session.unwrap(PGConnection.class);
                     backendPid = pg.getBackendPID();
@@ -121,9 +153,17 @@ public final class RunListener implements AutoCloseable {
                         reconnects.incrementAndGet();
                         LOG.info("listening on channel {} again (session {})", channel, backendPid);
                     } else {
-                        LOG.info("listening on channel {} for committed runs (session {})", channel, backendPid);
+                        LOG.info("listening on channel {} for committed runs{} (session {})", channel,
+                                others.isEmpty() ? "" : " and on " + String.join(", ", others.keySet()), backendPid);
                     }
                     events.listening(lostBefore);
+                    for (Channel other : others.values()) {
+                        try {
+                            other.listening(lostBefore);
+                        } catch (RuntimeException e) {
+                            LOG.warn("a listener of another channel failed: {}", e.getMessage());
+                        }
+                    }
                     backoff = backoffInitial;
                     hear(session, pg);
                 } catch (SQLException | RuntimeException e) {
@@ -167,6 +207,13 @@ public final class RunListener implements AutoCloseable {
                             events.run(notification.getParameter());
                         } catch (RuntimeException e) {
                             LOG.warn("a run notification could not be handed on: {}", e.getMessage());
+                        }
+                    } else if (others.containsKey(notification.getName())) {
+                        try {
+                            others.get(notification.getName()).heard(notification.getParameter());
+                        } catch (RuntimeException e) {
+                            LOG.warn("a notification on {} could not be handed on: {}", notification.getName(),
+                                    e.getMessage());
                         }
                     }
                 }
