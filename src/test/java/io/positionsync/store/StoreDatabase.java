@@ -34,6 +34,10 @@ final class StoreDatabase implements BeforeAllCallback, AfterAllCallback, Before
         StoreTables.truncate(db);
     }
 
+    TestDatabase database() {
+        return db;
+    }
+
     DataSource dataSource() {
         return db.dataSource();
     }
