@@ -157,8 +157,11 @@ public class ApiConfiguration implements CamelConfiguration {
         }
         syncApi.liveSince(gateway::liveSince);
         // SIGTERM: answer waiting callers, give the run in flight its grace, then cut its snapshot short.
-        context.getManagementStrategy().addEventNotifier(new GracefulStop(triggers.coordinator(),
-                settings.sync().shutdownGrace(), syncApi::close, gateway::close));
+        io.positionsync.run.Gateways everyGateway = Wiring.bean(context, io.positionsync.run.Gateways.BEAN,
+                io.positionsync.run.Gateways.class);
+        context.getManagementStrategy().addEventNotifier(new GracefulStop(everyGateway.all().stream()
+                .map(g -> g.triggers().coordinator()).toList(), settings.sync().shutdownGrace(), syncApi::close,
+                () -> everyGateway.all().forEach(g -> g.broker().close())));
         registry.bind("schedulerApi", new SchedulerApi(context, watchers.timer(), statistics, runs, gatewayStatus,
                 api, clock));
         registry.bind("positionsApi", new PositionsApi(positions));

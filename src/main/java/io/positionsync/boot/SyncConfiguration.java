@@ -115,9 +115,7 @@ public class SyncConfiguration implements CamelConfiguration {
         for (Map.Entry<String, TwsBrokerGateway> broker : brokers.entrySet()) {
             String name = broker.getKey();
             boolean first = name.equals(firstName);
-            if (!first || !RunState.Started.DEFAULT_GATEWAY.equals(name)) {
-                steps.addGateway(name, broker.getValue());
-            }
+            steps.addGateway(name, broker.getValue());
             SyncTriggers gatewayTriggers = first ? triggers
                     : resources.add(new SyncTriggers(context, settings.sync().runTimeout(), name));
             GatewaySync sync = new GatewaySync(name, broker.getValue(), gatewayTriggers, owners, cluster.instance(),
@@ -137,6 +135,11 @@ public class SyncConfiguration implements CamelConfiguration {
             }
         }
         steps.fencing(gateways);
+        int forgotten = new io.positionsync.store.GatewayAccounts(dataSource).forgetAllBut(gateways.names());
+        if (forgotten > 0) {
+            LOG.info("{} account claim(s) of gateways no longer configured dropped (configured: {})", forgotten,
+                    gateways.names());
+        }
         Ownership.bind(context, cluster, gateways, settings.sync().timerEnabled());
         registry.bind(Gateways.BEAN, gateways);
         registry.bind("syncRunRepository", runs);

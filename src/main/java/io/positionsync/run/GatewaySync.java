@@ -24,8 +24,8 @@ import io.positionsync.store.GatewayOwners;
  * With one, the cluster service's view of the gateway's namespace says when this instance leads
  * ({@link #leadershipChanged}); the first run (or the takeover itself) then records the instance as the owner under a
  * new epoch ({@link GatewayOwners#takeOver}), the runs begin under that epoch and commit only while it holds. Losing
- * the lead stops live mode and closes the connection (the new owner's client id must be free); a run in flight then
- * cannot commit.
+ * the lead stops live mode and closes the connection (the new owner's client id must be free); a run in flight
+ * commits only if no other instance has taken the gateway over by then (the epoch decides).
  */
 public final class GatewaySync implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewaySync.class);
@@ -54,6 +54,13 @@ public final class GatewaySync implements AutoCloseable {
         this.clustered = clustered;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ownershipExecutor = Objects.requireNonNull(ownershipExecutor, "ownershipExecutor");
+        // A run that began while this instance owned the gateway may have connected after the lead was lost: once it
+        // ends, the connection goes, so the owner can have the client id.
+        triggers.addRunListener(run -> {
+            if (!owned()) {
+                ownershipExecutor.execute(broker::stopLive);
+            }
+        });
     }
 
     public String name() {
@@ -96,6 +103,7 @@ public final class GatewaySync implements AutoCloseable {
                         + e.getMessage(), e);
             }
             LOG.info("gateway {}: owned by this instance ({}) from epoch {}", name, instance, epoch);
+            ownershipExecutor.execute(this::startLive); // a lead taken here, by a run: live mode too (idempotent)
         }
         return epoch;
     }
@@ -188,8 +196,8 @@ public final class GatewaySync implements AutoCloseable {
         ownershipExecutor.execute(() -> {
             try {
                 epoch();
-                startLive();
             } catch (RuntimeException e) {
+                // the next run takes the epoch (and starts live mode) when the database answers
                 LOG.warn("gateway {}: {}", name, e.getMessage());
             }
         });

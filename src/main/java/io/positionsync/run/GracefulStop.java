@@ -21,7 +21,7 @@ public final class GracefulStop extends EventNotifierSupport {
     /** After the snapshot is cut short: time for the run to record how it ended. */
     static final Duration AFTER_CUT = Duration.ofMillis(1_500);
 
-    private final SyncCoordinator coordinator;
+    private final java.util.List<SyncCoordinator> coordinators;
     private final Duration grace;
     private final Runnable answerWaitingCallers;
     private final Runnable cutSnapshotShort;
@@ -32,7 +32,13 @@ public final class GracefulStop extends EventNotifierSupport {
      */
     public GracefulStop(SyncCoordinator coordinator, Duration grace, Runnable answerWaitingCallers,
             Runnable cutSnapshotShort) {
-        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+        this(java.util.List.of(coordinator), grace, answerWaitingCallers, cutSnapshotShort);
+    }
+
+    /** Every gateway's coordinator at once: none accepts a run any more, all share the grace. */
+    public GracefulStop(java.util.List<SyncCoordinator> coordinators, Duration grace, Runnable answerWaitingCallers,
+            Runnable cutSnapshotShort) {
+        this.coordinators = java.util.List.copyOf(coordinators);
         this.grace = Objects.requireNonNull(grace, "grace");
         this.answerWaitingCallers = Objects.requireNonNull(answerWaitingCallers, "answerWaitingCallers");
         this.cutSnapshotShort = Objects.requireNonNull(cutSnapshotShort, "cutSnapshotShort");
@@ -45,20 +51,30 @@ public final class GracefulStop extends EventNotifierSupport {
 
     @Override
     public void notify(CamelEvent event) {
-        coordinator.stopAccepting();
+        coordinators.forEach(SyncCoordinator::stopAccepting);
         answerWaitingCallers.run();
-        if (!coordinator.inFlight()) {
+        if (coordinators.stream().noneMatch(SyncCoordinator::inFlight)) {
             return;
         }
         LOG.info("stopping: waiting up to {} ms for the sync run in flight", grace.toMillis());
-        if (coordinator.awaitIdle(grace)) {
+        if (awaitIdle(grace)) {
             return;
         }
         LOG.warn("stopping: the sync run is still going after {} ms; cutting its snapshot short", grace.toMillis());
         cutSnapshotShort.run();
-        if (!coordinator.awaitIdle(AFTER_CUT)) {
+        if (!awaitIdle(AFTER_CUT)) {
             LOG.warn("stopping: the sync run is still writing; its transaction rolls back when the process exits and "
                     + "the next start records it as interrupted");
         }
+    }
+
+    /** Every coordinator idle within {@code timeout} in all. */
+    private boolean awaitIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean idle = true;
+        for (SyncCoordinator coordinator : coordinators) {
+            idle &= coordinator.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        return idle;
     }
 }

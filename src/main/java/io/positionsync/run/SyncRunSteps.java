@@ -216,10 +216,10 @@ public final class SyncRunSteps {
     }
 
     private BrokerGateway gateway(String name) {
-        if (RunState.Started.DEFAULT_GATEWAY.equals(name)) {
+        BrokerGateway named = gateways.get(name);
+        if (named == null && RunState.Started.DEFAULT_GATEWAY.equals(name)) {
             return gateway;
         }
-        BrokerGateway named = gateways.get(name);
         if (named == null) {
             throw new IllegalStateException("no gateway named " + name + " is configured");
         }
@@ -481,7 +481,8 @@ public final class SyncRunSteps {
             long runId = 0;
             try {
                 runId = runs.recordFailed(dataSource, trigger, now, exchange.getMessage().getHeader(IDEMPOTENCY_HEADER, String.class),
-                        error, null, now);
+                        error, null, now, exchange.getMessage().getHeader(GATEWAY_HEADER, RunState.Started.DEFAULT_GATEWAY,
+                                String.class));
             } catch (SQLException | RuntimeException e) {
                 LOG.error("sync run failed and could not be recorded: {} (recording failed: {})", error, describe(e));
                 if (pendingFailures != null) {

@@ -38,6 +38,34 @@ public final class GatewayAccounts {
     }
 
     /**
+     * Drops the claims of every gateway not in {@code configured} (one renamed or removed from PSYNC_GATEWAYS, or the
+     * {@code default} gateway of a service that now names its gateways): no run of such a gateway will ever release
+     * them, and an account they hold would stay in conflict for good. Called at start-up; returns how many went.
+     */
+    public int forgetAllBut(Collection<String> configured) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                try (PreparedStatement statement = connection.prepareStatement(LOCK)) {
+                    statement.setInt(1, CLAIM_LOCK_CLASS);
+                    statement.execute();
+                }
+                int dropped;
+                try (PreparedStatement statement = connection.prepareStatement(
+                        "DELETE FROM gateway_accounts WHERE gateway <> ALL (?::text[])")) {
+                    statement.setArray(1, connection.createArrayOf("text", configured.toArray(new String[0])));
+                    dropped = statement.executeUpdate();
+                }
+                connection.commit();
+                return dropped;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /**
      * Records that {@code gateway}'s run {@code runId} saw {@code accounts} in a complete snapshot taken at
      * {@code at} (new rows first seen then, every row last seen then by that run); for a run of every account
      * ({@code everyAccount}) also drops the gateway's rows of accounts it no longer reports (a run of some accounts

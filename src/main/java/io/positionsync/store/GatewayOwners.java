@@ -49,6 +49,10 @@ public final class GatewayOwners {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
+                // A former owner frozen inside its commit holds the row: give up after a while, the next run retries.
+                try (java.sql.Statement statement = connection.createStatement()) {
+                    statement.execute("SET LOCAL lock_timeout = '5s'");
+                }
                 long epoch;
                 try (PreparedStatement statement = connection.prepareStatement("INSERT INTO gateway_owners "
                         + "(gateway, epoch, owner, owned_since, live_since) VALUES (?, 1, ?, ?, NULL) "

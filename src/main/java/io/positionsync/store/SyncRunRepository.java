@@ -171,11 +171,18 @@ public final class SyncRunRepository {
      */
     public long recordFailed(DataSource pool, SyncTrigger trigger, Instant startedAt, String idempotencyKey, String error,
             Instant brokerServerTime, Instant finishedAt) throws SQLException {
+        return recordFailed(pool, trigger, startedAt, idempotencyKey, error, brokerServerTime, finishedAt,
+                DEFAULT_GATEWAY);
+    }
+
+    /** As above, for a run of {@code gateway} (not fenced: it never began). */
+    public long recordFailed(DataSource pool, SyncTrigger trigger, Instant startedAt, String idempotencyKey, String error,
+            Instant brokerServerTime, Instant finishedAt, String gateway) throws SQLException {
         try (Connection connection = pool.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(false);
             try {
-                long id = insertStarted(connection, trigger, startedAt, idempotencyKey);
+                long id = insertStarted(connection, trigger, startedAt, idempotencyKey, null, gateway, 0);
                 finish(connection, id, SyncRunStatus.FAILED, SyncCounts.NONE, error, brokerServerTime, finishedAt);
                 connection.commit();
                 return id;

@@ -63,6 +63,18 @@ class GatewayAccountsTest {
     }
 
     @Test
+    void theClaimsOfAGatewayNoLongerConfiguredAreDroppedSoTheyBlockNothing() throws Exception {
+        claims.claim("default", 1, List.of("DU1", "DU2"), true, T1); // the service before it named its gateways
+        claims.claim("paper", 2, List.of("DU1"), true, T1);
+
+        assertThat(claims.forgetAllBut(List.of("paper", "live"))).isEqualTo(2);
+
+        assertThat(rows()).allMatch(row -> row.startsWith("paper|"));
+        assertThat(claims.claim("paper", 3, List.of("DU1", "DU2"), true, T2).conflicting()).isEmpty();
+        assertThat(claims.forgetAllBut(List.of("paper"))).isZero();
+    }
+
+    @Test
     void aClaimRecordsTheSnapshotsAccountsAndNamesTheOtherGatewaysHoldingOne() throws Exception {
         AccountClaims first = claims.claim("default", 1, List.of("DU1", "DU2"), true, T1);
         assertThat(first.conflicting()).isEmpty();
