@@ -162,7 +162,11 @@ public final class GatewaySync implements AutoCloseable {
             return;
         }
         try {
-            owners.takeOver(name, instance, now());
+            if (!owners.recordUnfenced(name, instance, now())) {
+                LOG.warn("gateway {}: a cluster service's instance owns it in this database ({}); this instance, "
+                        + "started without one (PSYNC_CLUSTER=none), syncs it beside that owner", name,
+                        owners.owner(name).map(GatewayOwners.Owner::owner).orElse("unknown"));
+            }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("gateway {}: this instance could not be recorded as its owner: {}", name, e.getMessage());
         }

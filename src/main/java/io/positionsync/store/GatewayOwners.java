@@ -88,6 +88,27 @@ public final class GatewayOwners {
     }
 
     /**
+     * Without a cluster service: records {@code instance} as the owner of {@code gateway} under epoch 0 (its runs are
+     * not fenced), for the status. A gateway a cluster service ever gave to an instance (epoch above 0) is left as
+     * it is: a single instance started beside a cluster must not fence the cluster's owner.
+     *
+     * @return whether the row is this instance's now
+     */
+    public boolean recordUnfenced(String gateway, String instance, Instant now) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("INSERT INTO gateway_owners "
+                        + "(gateway, epoch, owner, owned_since, live_since) VALUES (?, 0, ?, ?, NULL) "
+                        + "ON CONFLICT (gateway) DO UPDATE SET owner = EXCLUDED.owner, owned_since = EXCLUDED.owned_since, "
+                        + "live_since = NULL WHERE gateway_owners.epoch = 0")) {
+            connection.setAutoCommit(true);
+            statement.setString(1, gateway);
+            statement.setString(2, instance);
+            Jdbc.setInstant(statement, 3, now);
+            return statement.executeUpdate() == 1;
+        }
+    }
+
+    /**
      * In a run's transaction: refuses (with {@link FencedException}) when {@code gateway}'s epoch is no longer
      * {@code epoch}, and holds the row shared until the transaction ends, so no takeover completes before it.
      */

@@ -123,6 +123,23 @@ class GatewayOwnersTest {
     }
 
     @Test
+    void aSingleInstanceRecordsItselfUnfencedAndNeverTakesAGatewayAClusterGave() throws SQLException {
+        assertThat(owners.recordUnfenced("default", "solo", T0)).isTrue();
+        assertThat(owners.recordUnfenced("default", "solo-restarted", T0.plusSeconds(1))).isTrue();
+        assertThat(owners.owner("default")).hasValueSatisfying(o -> {
+            assertThat(o.epoch()).isZero();
+            assertThat(o.owner()).isEqualTo("solo-restarted");
+        });
+
+        owners.takeOver("g1", "instance-a", T0);
+        assertThat(owners.recordUnfenced("g1", "solo", T0.plusSeconds(2))).isFalse();
+        assertThat(owners.owner("g1")).hasValueSatisfying(o -> {
+            assertThat(o.epoch()).isEqualTo(1);
+            assertThat(o.owner()).isEqualTo("instance-a");
+        });
+    }
+
+    @Test
     void theRunLockIsPerGatewayAndTheDefaultGatewaysIsTheDatabaseWideOne() throws Exception {
         try (Connection holder = db.connection()) {
             holder.setAutoCommit(false);
