@@ -124,7 +124,7 @@ public class SyncConfiguration implements CamelConfiguration {
             if (settings.sync().live()) {
                 LiveRuns live = resources.add(new LiveRuns(gatewayTriggers.coordinator(), settings.sync().eventDebounce(),
                         settings.sync().eventMaxDelay()));
-                statistics.addListener(live::runFinished);
+                gatewayTriggers.addRunListener(live::runFinished); // its own gateway's runs only
                 if (first) {
                     registry.bind(LIVE_RUNS, live);
                 }
