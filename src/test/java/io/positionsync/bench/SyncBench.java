@@ -62,7 +62,7 @@ import io.positionsync.ibkr.sim.SimulatorOptions;
  * {@code psync.bench.file-interval-ms} (500), {@code psync.bench.file-multiplier} (4),
  * {@code psync.bench.scaling-gateways} (1,10,50), {@code psync.bench.scaling-instances} (1,3),
  * {@code psync.bench.scaling-rate} (fills a second per gateway, 1), {@code psync.bench.scaling-max-rate} (fills a
- * second over all gateways, 10), {@code psync.bench.scaling-seconds} (20) and
+ * second over all gateways, 50), {@code psync.bench.scaling-seconds} (20) and
  * {@code psync.bench.scaling-timer-seconds} (the instances' timer period, 30).
  */
 class SyncBench {
@@ -99,7 +99,7 @@ class SyncBench {
     private final int[] scalingGateways = ints(System.getProperty("psync.bench.scaling-gateways", "1,10,50"));
     private final int[] scalingInstances = ints(System.getProperty("psync.bench.scaling-instances", "1,3"));
     private final double scalingRate = Double.parseDouble(System.getProperty("psync.bench.scaling-rate", "1"));
-    private final double scalingMaxRate = Double.parseDouble(System.getProperty("psync.bench.scaling-max-rate", "10"));
+    private final double scalingMaxRate = Double.parseDouble(System.getProperty("psync.bench.scaling-max-rate", "50"));
     private final Duration scalingPhase = Duration.ofSeconds(Long.getLong("psync.bench.scaling-seconds", 20));
     private final Duration scalingTimer = Duration.ofSeconds(Long.getLong("psync.bench.scaling-timer-seconds", 30));
 
