@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,7 +56,14 @@ import io.positionsync.ibkr.sim.SimulatorOptions;
  * and {@code psync.bench.live-rates} (1,5,20) for {@code live_latency} ({@link LiveLatencyBench}),
  * {@code psync.bench.fa-accounts} (1000) and {@code psync.bench.fa-latency-ms} (50) for {@code fa_snapshot}: one whole
  * snapshot of that many accounts, in-process, against a simulator that enforces IB's pacing and refuses
- * {@code reqPositions} above 50 accounts, compared with its pacing floor (the messages sent at 45 a second).
+ * {@code reqPositions} above 50 accounts, compared with its pacing floor (the messages sent at 45 a second);
+ * for {@code failover} and {@code gateways_scaling} ({@link ClusterBench}): {@code psync.bench.failover-services}
+ * (file,zookeeper), {@code psync.bench.failover-kills} (5), {@code psync.bench.zk-session-ms} (4000),
+ * {@code psync.bench.file-interval-ms} (500), {@code psync.bench.file-multiplier} (4),
+ * {@code psync.bench.scaling-gateways} (1,10,50), {@code psync.bench.scaling-instances} (1,3),
+ * {@code psync.bench.scaling-rate} (fills a second per gateway, 1), {@code psync.bench.scaling-max-rate} (fills a
+ * second over all gateways, 50), {@code psync.bench.scaling-seconds} (20) and
+ * {@code psync.bench.scaling-timer-seconds} (the instances' timer period, 30).
  */
 class SyncBench {
     private static final int LARGE = 100_000;
@@ -71,7 +79,8 @@ class SyncBench {
     private final String xmx = System.getProperty("psync.bench.xmx", "256m");
     private final boolean jfr = Boolean.getBoolean("psync.bench.jfr");
     private final List<String> only = List.of(System.getProperty("psync.bench.cases",
-            "first_sync,steady_resync,churn_resync,accounts_scaling,decode,fa_snapshot,live_latency").split(","));
+            "first_sync,steady_resync,churn_resync,accounts_scaling,decode,fa_snapshot,live_latency,failover,"
+            + "gateways_scaling").split(","));
     private final int liveAccounts = Integer.getInteger("psync.bench.live-accounts", 10);
     private final int liveLatencyMs = Integer.getInteger("psync.bench.live-latency-ms", 50);
     private final int liveSeconds = Integer.getInteger("psync.bench.live-seconds", 60);
@@ -81,6 +90,18 @@ class SyncBench {
             "accounts_scaling");
     private final int faAccounts = Integer.getInteger("psync.bench.fa-accounts", 1000);
     private final int faLatencyMs = Integer.getInteger("psync.bench.fa-latency-ms", 50);
+    private final List<String> failoverServices = List.of(System.getProperty("psync.bench.failover-services",
+            "file,zookeeper").split(","));
+    private final int failoverKills = Integer.getInteger("psync.bench.failover-kills", 5);
+    private final Duration zkSession = Duration.ofMillis(Long.getLong("psync.bench.zk-session-ms", 4000));
+    private final Duration fileInterval = Duration.ofMillis(Long.getLong("psync.bench.file-interval-ms", 500));
+    private final int fileMultiplier = Integer.getInteger("psync.bench.file-multiplier", 4);
+    private final int[] scalingGateways = ints(System.getProperty("psync.bench.scaling-gateways", "1,10,50"));
+    private final int[] scalingInstances = ints(System.getProperty("psync.bench.scaling-instances", "1,3"));
+    private final double scalingRate = Double.parseDouble(System.getProperty("psync.bench.scaling-rate", "1"));
+    private final double scalingMaxRate = Double.parseDouble(System.getProperty("psync.bench.scaling-max-rate", "50"));
+    private final Duration scalingPhase = Duration.ofSeconds(Long.getLong("psync.bench.scaling-seconds", 20));
+    private final Duration scalingTimer = Duration.ofSeconds(Long.getLong("psync.bench.scaling-timer-seconds", 30));
 
     /** One measured case, as results.json holds it. */
     record CaseResult(String name, int positions, int accounts, double median_s, double baseline_s, double ratio,
@@ -143,6 +164,17 @@ class SyncBench {
             liveLatency = LiveLatencyBench.measure(liveAccounts, liveLatencyMs, java.time.Duration.ofSeconds(liveSeconds),
                     liveRates);
         }
+        List<ClusterBench.FailoverResult> failover = new ArrayList<>();
+        if (only.contains("failover")) {
+            for (String service : failoverServices) {
+                log("failover: " + service + ", " + failoverKills + " kills, 3 instances, 2 gateways");
+                failover.add(ClusterBench.failover(service, failoverKills, zkSession, fileInterval, fileMultiplier,
+                        out));
+            }
+        }
+        ClusterBench.ScalingResult scaling = !only.contains("gateways_scaling") ? null
+                : ClusterBench.gatewaysScaling(scalingGateways, scalingInstances, scalingRate, scalingMaxRate,
+                        scalingPhase, scalingTimer, zkSession);
         environment.put("total_s", round((System.nanoTime() - started) / 1e9, 1));
 
         Map<String, Object> results = new LinkedHashMap<>();
@@ -150,10 +182,13 @@ class SyncBench {
         results.put("decode", decode);
         results.put("fa_snapshot", fa);
         results.put("live_latency", liveLatency);
+        results.put("failover", failover.isEmpty() ? null : failover);
+        results.put("gateways_scaling", scaling);
         results.put("environment", environment);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("results.json").toFile(),
                 results);
-        String table = table(cases, decode, environment) + liveTable(liveLatency)
+        String table = table(cases, decode, environment) + liveTable(liveLatency) + failoverTable(failover)
+                + scalingTable(scaling)
                 + (fa == null ? "" : String.format(Locale.ROOT, "fa_snapshot: %d accounts, %d ms latency: %.1f s,"
                         + " %d messages, pacing floor %.1f s (messages / 45 a second), ratio %.2f (target %s),"
                         + " pacing violation %s, complete %s%n", fa.accounts(), fa.latency_ms(), fa.seconds(),
@@ -161,7 +196,39 @@ class SyncBench {
                         fa.complete()));
         Files.writeString(out.resolve("results.txt"), table);
         System.out.println(table);
-        assertThat(cases.isEmpty() && fa == null && liveLatency == null).as("something was measured").isFalse();
+        assertThat(cases.isEmpty() && fa == null && liveLatency == null && failover.isEmpty() && scaling == null)
+                .as("something was measured").isFalse();
+    }
+
+    /** The failover lines of results.txt. */
+    private static String failoverTable(List<ClusterBench.FailoverResult> failover) {
+        StringBuilder table = new StringBuilder();
+        for (ClusterBench.FailoverResult f : failover) {
+            table.append(String.format(Locale.ROOT, "failover[%s] (%s; 3 instances, 2 gateways): %d kills, kill -9 to"
+                    + " first committed run on the new owner p50 %d ms, max %d ms; bound %d ms, ratio p50 %.2f,"
+                    + " max %.2f; each %s%n", f.service(), f.settings(), f.kills(), f.p50_ms(), f.max_ms(),
+                    f.bound_ms(), f.p50_ratio(), f.max_ratio(), f.each().stream().map(k -> k.ms() + "").toList()));
+        }
+        return table.toString();
+    }
+
+    /** The gateways_scaling lines of results.txt. */
+    private static String scalingTable(ClusterBench.ScalingResult scaling) {
+        if (scaling == null) {
+            return "";
+        }
+        StringBuilder table = new StringBuilder("gateways_scaling (" + scaling.settings() + "):"
+                + System.lineSeparator());
+        table.append(String.format(Locale.ROOT, "  %8s %9s %8s %6s %7s %9s %7s %7s %7s %8s %8s  %s%n", "gateways",
+                "instances", "fills/s", "fills", "runs/s", "event/s", "p50_s", "p99_s", "max_s", "runs_vs1",
+                "p99_vs1", "spread"));
+        for (ClusterBench.ScalingRow r : scaling.rows()) {
+            table.append(String.format(Locale.ROOT, "  %8d %9d %8.2f %6d %7.2f %9.2f %7.3f %7.3f %7.3f %8.2f %8.2f  %s%n",
+                    r.gateways(), r.instances(), r.fills_per_s_per_gateway(), r.fills(), r.runs_per_s(),
+                    r.event_runs_per_s(), r.p50_s(), r.p99_s(), r.max_s(), r.runs_vs_first(), r.p99_vs_first(),
+                    r.spread()));
+        }
+        return table.toString();
     }
 
     /** The live_latency lines of results.txt. */
@@ -530,7 +597,7 @@ class SyncBench {
         return s.toString();
     }
 
-    private static void log(String line) {
+    static void log(String line) {
         System.out.println("[bench " + Instant.now() + "] " + line);
     }
 

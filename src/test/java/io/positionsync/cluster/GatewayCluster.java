@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import io.positionsync.boot.Application;
+import io.positionsync.ibkr.sim.Execution;
 import io.positionsync.ibkr.sim.GatewaySimulator;
 import io.positionsync.ibkr.sim.Instrument;
 import io.positionsync.ibkr.sim.Side;
@@ -99,11 +100,30 @@ public final class GatewayCluster implements AutoCloseable {
         return instance;
     }
 
-    /** One fill on {@code gateway}'s account: a buy of {@code shares} AAPL. */
-    public void trade(String gateway, int shares) {
+    /** One fill on {@code gateway}'s account: a buy of {@code shares} AAPL; the simulator's execution. */
+    public Execution trade(String gateway, int shares) {
         SimulatorState state = gateways.get(gateway).state();
-        fills.get(gateway).add(state.trade(account(gateway), AAPL, Side.BOT, new BigDecimal(shares),
-                new BigDecimal("150.00"), new BigDecimal("1.00")).execId());
+        Execution execution = state.trade(account(gateway), AAPL, Side.BOT, new BigDecimal(shares),
+                new BigDecimal("150.00"), new BigDecimal("1.00"));
+        synchronized (fills) {
+            fills.get(gateway).add(execution.execId());
+        }
+        return execution;
+    }
+
+    /** The gateways' names: g1, g2, ... */
+    public List<String> gatewayNames() {
+        return List.copyOf(gateways.keySet());
+    }
+
+    /** The database every instance uses. */
+    public TestDatabase database() {
+        return db;
+    }
+
+    /** The instance started as {@code name}. */
+    public Instance instance(String name) {
+        return instances.get(name);
     }
 
     /** The simulator's quantity of AAPL in {@code gateway}'s account. */
@@ -157,7 +177,7 @@ public final class GatewayCluster implements AutoCloseable {
     }
 
     /** The recorded owner of {@code gateway} ({@code gateway_owners.owner}), if any. */
-    Optional<String> owner(String gateway) throws SQLException {
+    public Optional<String> owner(String gateway) throws SQLException {
         List<String> owner = strings("SELECT owner FROM gateway_owners WHERE gateway = ?", gateway);
         return owner.stream().findFirst();
     }
@@ -190,7 +210,7 @@ public final class GatewayCluster implements AutoCloseable {
     }
 
     /** The first successful run of {@code gateway} by {@code instance} that began at or after {@code since}. */
-    Optional<Instant> firstSuccessAfter(String gateway, String instance, Instant since) throws SQLException {
+    public Optional<Instant> firstSuccessAfter(String gateway, String instance, Instant since) throws SQLException {
         try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(
                 "SELECT min(finished_at) FROM sync_runs WHERE gateway = ? AND instance = ? AND status = 'SUCCEEDED' "
                         + "AND started_at >= ?")) {
@@ -262,7 +282,7 @@ public final class GatewayCluster implements AutoCloseable {
             this.log = log;
         }
 
-        void kill9() throws InterruptedException {
+        public void kill9() throws InterruptedException {
             process.destroyForcibly(); // SIGKILL
             process.waitFor();
         }
@@ -292,7 +312,11 @@ public final class GatewayCluster implements AutoCloseable {
             }
         }
 
-        String logText() throws IOException {
+        public String name() {
+            return name;
+        }
+
+        public String logText() throws IOException {
             return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
         }
     }
