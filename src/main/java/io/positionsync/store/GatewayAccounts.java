@@ -43,26 +43,13 @@ public final class GatewayAccounts {
      * them, and an account they hold would stay in conflict for good. Called at start-up; returns how many went.
      */
     public int forgetAllBut(Collection<String> configured) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                try (PreparedStatement statement = connection.prepareStatement(LOCK)) {
-                    statement.setInt(1, CLAIM_LOCK_CLASS);
-                    statement.execute();
-                }
-                int dropped;
-                try (PreparedStatement statement = connection.prepareStatement(
-                        "DELETE FROM gateway_accounts WHERE gateway <> ALL (?::text[])")) {
-                    statement.setArray(1, connection.createArrayOf("text", configured.toArray(new String[0])));
-                    dropped = statement.executeUpdate();
-                }
-                connection.commit();
-                return dropped;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
+        return underClaimLock(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "DELETE FROM gateway_accounts WHERE gateway <> ALL (?::text[])")) {
+                statement.setArray(1, connection.createArrayOf("text", configured.toArray(new String[0])));
+                return statement.executeUpdate();
             }
-        }
+        });
     }
 
     /**
@@ -78,6 +65,18 @@ public final class GatewayAccounts {
         Objects.requireNonNull(gateway, "gateway");
         Objects.requireNonNull(at, "at");
         String[] reported = new LinkedHashSet<>(accounts).toArray(new String[0]);
+        return underClaimLock(connection -> {
+            upsert(connection, gateway, runId, reported, at);
+            Set<String> released = everyAccount ? release(connection, gateway, reported) : Set.of();
+            Map<String, SortedSet<String>> conflicting = othersHolding(connection, gateway, reported);
+            Set<String> settled = new TreeSet<>(released);
+            settled.removeAll(stillConflicting(connection, released));
+            return new AccountClaims(gateway, conflicting, settled);
+        });
+    }
+
+    /** Work on the claims in one transaction of its own, under the lock every claim takes; committed when it returns. */
+    private <T> T underClaimLock(ClaimWork<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -85,18 +84,19 @@ public final class GatewayAccounts {
                     statement.setInt(1, CLAIM_LOCK_CLASS);
                     statement.execute();
                 }
-                upsert(connection, gateway, runId, reported, at);
-                Set<String> released = everyAccount ? release(connection, gateway, reported) : Set.of();
-                Map<String, SortedSet<String>> conflicting = othersHolding(connection, gateway, reported);
-                Set<String> settled = new TreeSet<>(released);
-                settled.removeAll(stillConflicting(connection, released));
+                T result = work.apply(connection);
                 connection.commit();
-                return new AccountClaims(gateway, conflicting, settled);
+                return result;
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
             }
         }
+    }
+
+    @FunctionalInterface
+    private interface ClaimWork<T> {
+        T apply(Connection connection) throws SQLException;
     }
 
     private static void upsert(Connection connection, String gateway, long runId, String[] accounts, Instant at)
