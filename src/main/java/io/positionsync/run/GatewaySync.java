@@ -138,14 +138,11 @@ public final class GatewaySync implements AutoCloseable {
     private void recordLive(Instant since) {
         long current;
         synchronized (this) {
-            current = epoch;
+            current = epoch; // 0 without a cluster service: this instance's unfenced row, never a cluster owner's
         }
         try {
             if (clustered && current == 0) {
                 return; // not leading: nothing of ours to record
-            }
-            if (!clustered) {
-                current = owners.owner(name).map(GatewayOwners.Owner::epoch).orElse(0L);
             }
             owners.live(name, current, since);
         } catch (SQLException | RuntimeException e) {

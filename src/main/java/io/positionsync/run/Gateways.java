@@ -1,6 +1,5 @@
 package io.positionsync.run;
 
-import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -94,17 +93,6 @@ public final class Gateways implements SyncRunSteps.Fencing, AutoCloseable {
             @Header(SyncRunSteps.ACCOUNTS_HEADER) Collection<String> accounts) {
         GatewaySync target = gateway == null ? all().get(0) : get(gateway);
         return target.triggers().request(trigger, idempotencyKey, accounts);
-    }
-
-    /** Waits for every gateway's run in flight to end, up to {@code timeout} in all. */
-    public boolean awaitIdle(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        boolean idle = true;
-        for (GatewaySync gateway : all()) {
-            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            idle &= gateway.triggers().coordinator().awaitIdle(left);
-        }
-        return idle;
     }
 
     @Override
